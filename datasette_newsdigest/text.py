@@ -1,0 +1,127 @@
+"""Sentence splitting, word tokenizing and stemming that work offline.
+
+sumy's default ``Tokenizer("english")`` loads NLTK's punkt data at run time,
+which is not available here. :class:`NewsTokenizer` implements the same
+interface (``language``, ``to_sentences``, ``to_words``) on top of nupunkt,
+which ships its model inside the wheel, plus a list of abbreviations common
+in news copy. Every module (ingest, events, digest) splits text through this
+one object so that sentence positions agree everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import nupunkt
+from sumy.nlp.stemmers import Stemmer
+from sumy.utils import get_stop_words
+
+LANGUAGE = "english"
+
+# Titles, ranks, months, states and corporate suffixes that nupunkt's default
+# model does not always know; each is written without its final period.
+NEWS_ABBREVIATIONS = """
+mr mrs ms dr prof rev sen rep gov lt col gen maj capt cmdr adm sgt cpl pvt
+det insp supt atty amb pres sec asst dep hon sr jr st ft mt no nos vol
+jan feb mar apr jun jul aug sep sept oct nov dec
+ala ariz ark calif colo conn del fla ga ill ind kan ky la md mass mich minn
+miss mo mont neb nev okla ore pa tenn tex va vt wash wis wyo
+inc corp co ltd bros dept est approx etc vs
+u.s u.k u.n e.u d.c a.m p.m
+""".split()
+
+_WORD_RE = re.compile(r"[^\W_](?:[^\W_]|['’\-.](?=[^\W_]))*", re.UNICODE)
+_POSSESSIVE_RE = re.compile(r"['’]s$")
+_PARAGRAPH_RE = re.compile(r"\n\s*\n")
+_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+@lru_cache(maxsize=1)
+def _splitter():
+    model = nupunkt.load_default_model()
+    model.add_abbreviations(NEWS_ABBREVIATIONS)
+    return model
+
+
+def normalize(text: str) -> str:
+    """NFC-normalize and collapse runs of horizontal white space."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(_SPACE_RE.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs are separated by blank lines; lines inside one are joined."""
+    out = []
+    for block in _PARAGRAPH_RE.split(normalize(text or "")):
+        joined = " ".join(line for line in block.split("\n") if line)
+        if joined:
+            out.append(joined)
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text`` in order; a sentence never spans paragraphs."""
+    splitter = _splitter()
+    out = []
+    for paragraph in paragraphs(text):
+        out.extend(s.strip() for s in splitter.tokenize(paragraph) if s.strip())
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Word tokens: letters and digits, keeping inner apostrophes, hyphens and
+    dots (``don't``, ``al-Sudani``, ``U.S``, ``2.6``)."""
+    return _WORD_RE.findall(text or "")
+
+
+def count_words(text: str) -> int:
+    return len(words(text))
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    return frozenset(get_stop_words(LANGUAGE))
+
+
+_stemmer = Stemmer(LANGUAGE)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem of the lower-cased word (pure code, no NLTK data).
+
+    Possessives lose their ``'s``; tokens with inner dots or digits
+    (``u.s``, ``2.6``) are kept whole, since stemming them only mangles them."""
+    word = _POSSESSIVE_RE.sub("", word.lower())
+    return _stemmer(word) if word.isalpha() else word
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed, lower-cased words that are not stop words or pure numbers:
+    the unit both events and digest compare texts by."""
+    stops = stop_words()
+    out = []
+    for w in words(text):
+        lw = w.lower()
+        if lw in stops or not any(c.isalpha() for c in lw):
+            continue
+        out.append(stem(lw))
+    return out
+
+
+class NewsTokenizer:
+    """A sumy-compatible tokenizer (``to_sentences``/``to_words``) with no NLTK data."""
+
+    language = LANGUAGE
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        return tuple(split_sentences(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        # sumy expects words that start with a letter, as its own tokenizer yields.
+        return tuple(w for w in words(sentence) if w[0].isalpha())
+
+
+TOKENIZER = NewsTokenizer()
