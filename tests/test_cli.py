@@ -1,0 +1,101 @@
+"""``newsdigest build``: tables, full-text search, exit codes, atomic replace, --add."""
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from datasette_newsdigest.cli import cli
+
+
+def build(*args):
+    return CliRunner().invoke(cli, ["build", *map(str, args)], catch_exceptions=False)
+
+
+def rows(db, sql, params=()):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+ARTICLE = {"id": "a1", "title": "Dam bursts", "body": "A dam burst on Thursday. People fled the valley."}
+
+
+def test_build_seeds(tmp_path, seeds_dir):
+    db = tmp_path / "news.db"
+    result = build(db, seeds_dir)
+    assert result.exit_code == 0, result.output
+    assert "Read 5 files: 5 articles" in result.output and "0 skipped" in result.output
+    assert rows(db, "select count(*) from articles") == [(5,)]
+    (count,) = rows(db, "select count(*) from sentences")[0]
+    assert 60 <= count <= 110
+    # positions are 0-based and contiguous within each article
+    for article_id, n, top in rows(db, "select article_id, count(*), max(position) from sentences group by article_id"):
+        assert top == n - 1
+    hits = rows(db, "select a.id from articles a join articles_fts f on a.rowid = f.rowid "
+                    "where articles_fts match ?", ("Blinken",))
+    assert len(hits) == 1
+    columns = {r[1] for r in rows(db, "pragma table_info(articles)")}
+    assert {"id", "title", "body", "raw", "outlet", "author", "published", "url", "source",
+            "words", "event_id"} <= columns
+    assert rows(db, "select count(*) from articles where raw is null or source is null") == [(0,)]
+
+
+def test_bad_input_is_reported_and_good_articles_load(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.jsonl").write_text(json.dumps(ARTICLE) + "\n{oops\n")
+    (src / "empty.txt").write_text("")
+    db = tmp_path / "news.db"
+    result = build(db, src)
+    assert result.exit_code == 1
+    assert f"skipped {src / 'good.jsonl'}:2: malformed JSON" in result.output
+    assert f"skipped {src / 'empty.txt'}: empty file" in result.output
+    assert "1 articles" in result.output and "2 skipped" in result.output
+    assert rows(db, "select id from articles") == [("a1",)]
+    assert build(tmp_path / "other.db", src, "--skip-errors").exit_code == 0
+
+
+def test_failed_build_leaves_previous_database(tmp_path, seeds_dir):
+    db = tmp_path / "news.db"
+    assert build(db, seeds_dir).exit_code == 0
+    before = db.read_bytes()
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    result = build(db, empty)
+    assert result.exit_code == 1 and "left unchanged" in result.output
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.jsonl", "news.db"]
+
+
+def test_missing_path_is_reported(tmp_path, seeds_dir):
+    result = build(tmp_path / "news.db", seeds_dir, tmp_path / "nope.txt")
+    assert result.exit_code == 1 and "nope.txt: no such file or folder" in result.output
+    assert rows(tmp_path / "news.db", "select count(*) from articles") == [(5,)]
+
+
+def test_add_appends_and_skips_known_ids(tmp_path):
+    first = tmp_path / "a.jsonl"
+    first.write_text(json.dumps(ARTICLE) + "\n")
+    second = tmp_path / "b.jsonl"
+    second.write_text(json.dumps({**ARTICLE, "id": "a2", "title": "Second"}) + "\n" + json.dumps(ARTICLE) + "\n")
+    db = tmp_path / "news.db"
+    assert build(db, first).exit_code == 0
+    result = build(db, second, "--add")
+    assert result.exit_code == 1 and "duplicate id 'a1'" in result.output
+    assert rows(db, "select id from articles order by id") == [("a1",), ("a2",)]
+    hits = rows(db, "select rowid from articles_fts where articles_fts match ?", ("Second",))
+    assert len(hits) == 1  # FTS triggers keep search current after --add
+
+
+def test_add_needs_existing_database(tmp_path):
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "x.db"), str(tmp_path), "--add"])
+    assert result.exit_code != 0 and "does not exist" in result.output
+
+
+def test_column_mapping_options(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"key": "k1", "headline": "H", "content": "Some text here. More text."}) + "\n")
+    db = tmp_path / "news.db"
+    assert build(db, path, "--id", "key", "--title", "headline", "--body", "content").exit_code == 0
+    assert rows(db, "select id, title, body from articles") == [("k1", "H", "Some text here. More text.")]
