@@ -4,7 +4,7 @@ from datasette import hookimpl
 
 
 @hookimpl
-def prepare_connection(conn):
+def prepare_connection(conn, database, datasette):
     from . import sql
 
-    sql.register(conn)
+    sql.register(conn, datasette.plugin_config("datasette-newsdigest", database=database) or {})

@@ -1,5 +1,140 @@
-"""SQL function adapters: thin wrappers around digest.py (filled in by the digest issue)."""
+"""SQL function adapters: thin wrappers around digest.py.
+
+Python's sqlite3 replaces the message of any exception raised inside a SQL function with
+"user-defined function raised exception" (or "user-defined aggregate's 'finalize' method raised
+error"), which is all Datasette could show. So a request the digest cannot serve (bad options,
+input over the configured caps) returns its message as the value instead: text starting with
+``newsdigest error:`` or, from the JSON functions, ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+
+from . import digest
+
+ERROR_PREFIX = "newsdigest error: "
 
 
-def register(conn):
-    """Register the newsdigest SQL functions on a sqlite3 connection."""
+def register(conn, config=None):
+    """Register the newsdigest SQL functions on a sqlite3 connection.
+
+    ``config`` is the plugin configuration (``max_chars``, ``max_sentences``,
+    ``max_sumy_sentences``); a bad value raises DigestError here, at connection time."""
+    limits = digest.Limits.from_config(config)
+    conn.create_function(
+        "newsdigest_sentences", 1, partial(_sentences, limits), deterministic=True
+    )
+    for arity in (1, 2):
+        conn.create_function("newsdigest_summarize", arity, partial(_summarize, limits))
+        conn.create_aggregate("newsdigest", arity, partial(_Digest, limits, False))
+    for arity in (2, 3):
+        conn.create_aggregate("newsdigest_json", arity, partial(_Digest, limits, True))
+
+
+def _text(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _json_id(value):
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _error(error: digest.DigestError, as_json: bool) -> str:
+    return json.dumps({"error": str(error)}) if as_json else ERROR_PREFIX + str(error)
+
+
+def _check_size(value: str, limits: digest.Limits) -> None:
+    if len(value) > limits.max_chars:
+        raise digest.InputTooLarge(
+            f"{len(value):,} characters of text is more than this function allows "
+            f"({limits.max_chars:,}; datasette-newsdigest max_chars)"
+        )
+
+
+def _sentences(limits, value):
+    value = _text(value)
+    if value is None:
+        return None
+    try:
+        _check_size(value, limits)
+    except digest.DigestError as e:
+        return _error(e, True)
+    return json.dumps(digest.sentences(value), ensure_ascii=False)
+
+
+def _summarize(limits, value, options=None):
+    value = _text(value)
+    try:
+        parsed = digest.parse_options(_text(options))
+        if value is None:
+            return None
+        _check_size(value, limits)
+        picked = digest.summarize(value, limits=limits, **vars(parsed))
+    except digest.DigestError as e:
+        return _error(e, False)
+    return "\n".join(s.sentence for s in picked)
+
+
+class _Digest:
+    """Aggregate state for newsdigest (text [, options]) and newsdigest_json (id, text [, options]).
+
+    Options are read from the first row of the group. Texts are counted as they arrive, so an
+    oversized group stops being buffered at max_chars instead of after the last row."""
+
+    def __init__(self, limits: digest.Limits, as_json: bool):
+        self.limits, self.as_json = limits, as_json
+        self.documents: list[digest.Document] = []
+        self.options: digest.Options | None = None
+        self.chars = 0
+        self.error: digest.DigestError | None = None
+
+    def step(self, *args):
+        if self.error:
+            return
+        if self.as_json:
+            row_id, value, *options = args
+        else:
+            value, *options = args
+            row_id = len(self.documents)
+        try:
+            if self.options is None:
+                self.options = digest.parse_options(_text(options[0]) if options else None)
+            value = _text(value)
+            if value is None:
+                return
+            self.chars += len(value)
+            if self.chars > self.limits.max_chars:
+                raise digest.InputTooLarge(
+                    f"the texts of this group pass {self.limits.max_chars:,} characters, more than "
+                    f"one digest allows (datasette-newsdigest max_chars)"
+                )
+            self.documents.append(digest.Document(_json_id(row_id), value))
+        except digest.DigestError as e:
+            self.error = e
+            self.documents = []
+
+    def finalize(self):
+        if self.error:
+            return _error(self.error, self.as_json)
+        if not self.documents:
+            return None
+        try:
+            picked = digest.digest(self.documents, limits=self.limits, **vars(self.options))
+        except digest.DigestError as e:
+            return _error(e, self.as_json)
+        if not self.as_json:
+            return "\n".join(s.sentence for s in picked)
+        return json.dumps(
+            [
+                {"id": s.id, "position": s.position, "sentence": s.sentence,
+                 "score": round(s.score, 6)}
+                for s in picked
+            ],
+            ensure_ascii=False,
+        )

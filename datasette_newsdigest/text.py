@@ -34,6 +34,7 @@ u.s u.k u.n e.u d.c a.m p.m
 
 _WORD_RE = re.compile(r"[^\W_](?:[^\W_]|['’\-.](?=[^\W_]))*", re.UNICODE)
 _POSSESSIVE_RE = re.compile(r"['’]s$")
+_INITIALS_END = re.compile(r"(?:^|\s)(?:[A-Z]\.){1,3}$")
 _PARAGRAPH_RE = re.compile(r"\n\s*\n")
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
@@ -66,7 +67,15 @@ def split_sentences(text: str) -> list[str]:
     splitter = _splitter()
     out = []
     for paragraph in paragraphs(text):
-        out.extend(s.strip() for s in splitter.tokenize(paragraph) if s.strip())
+        start = len(out)
+        for sentence in splitter.tokenize(paragraph):
+            sentence = sentence.strip()
+            if not sentence:
+                continue
+            if len(out) > start and _INITIALS_END.search(out[-1]) and sentence[0].islower():
+                out[-1] = f"{out[-1]} {sentence}"  # "F.W. de Klerk": initials, not an ending
+            else:
+                out.append(sentence)
     return out
 
 

@@ -1,0 +1,580 @@
+"""Multi-document extractive digests: texts in, ranked and attributed sentences out.
+
+sumy summarizes one document. Here every method sees the sentences of all the articles of an
+event after three steps sumy cannot do on its own: sentences are split with our offline tokenizer
+(so positions agree with the ``sentences`` table), datelines, bylines and boilerplate are removed,
+and near-duplicate sentences (wire copy reprinted by several outlets) are kept once, at their
+first appearance: sumy keys its ratings by sentence text, so equal sentences collapse into one,
+and a story reprinted five times would otherwise outvote everything else. Every selected sentence
+keeps the article it came from and its position.
+
+``default`` is our own method for news, in the line of Gillick & Favre's concept coverage
+(ICSISumm): concepts are stemmed word bigrams (and content words), weighted by how many articles
+report them, with a bonus for the lead sentences of articles; sentences are chosen greedily by new
+concept weight per word under the budget, so what is already said earns nothing (redundancy
+control). It is sparse matrix arithmetic and handles thousands of sentences in well under a second.
+
+sumy's methods are quadratic (LexRank, TextRank, Reduction) or worse (KL, LSA's dense SVD) in pure
+Python, so each has a sentence cap; larger inputs keep the leading sentences of every article.
+
+API: ``digest(documents, sentences=|words=, method=, order=, limits=) -> [Selected]``,
+``summarize(text, ...)``, ``sentences(text)``, ``support(documents, picks)``,
+``parse_options(json_text) -> Options``, ``Limits.from_config(plugin_config)``; errors meant for
+users are ``DigestError`` (``OptionsError``, ``InputTooLarge``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from itertools import chain, groupby
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from . import text
+
+METHODS = (
+    "default", "lexrank", "lsa", "textrank", "luhn", "edmundson", "kl", "sumbasic", "reduction",
+    "random",
+)
+ORDERS = ("chronological", "score")
+DEFAULT_SENTENCES = 5
+MAX_BUDGET = {"sentences": 500, "words": 10_000}
+
+# Sentences each method may see per call, so that one call stays around a second on a small
+# machine (measured with bench/speed.py inputs): sumy's LexRank takes ~1 s at 300 lead sentences
+# and 6-20 s at 1,000; KL is cubic (~50 s at 400); LSA's dense SVD grows with words x sentences.
+DEFAULT_MAX_SENTENCES = {
+    "default": 10_000, "lexrank": 300, "lsa": 400, "textrank": 400, "luhn": 1_000,
+    "edmundson": 1_000, "kl": 100, "sumbasic": 400, "reduction": 300, "random": 10_000,
+}
+DEFAULT_MAX_CHARS = 3_000_000
+
+
+class DigestError(ValueError):
+    """A request the digest cannot serve; the message is written for the person who asked."""
+
+
+class OptionsError(DigestError):
+    pass
+
+
+class InputTooLarge(DigestError):
+    pass
+
+
+@dataclass(frozen=True)
+class Document:
+    id: Any
+    text: str | None
+    published: Any = None
+
+
+@dataclass(frozen=True)
+class Selected:
+    id: Any
+    position: int  # index in text.split_sentences(document.text), as in the sentences table
+    sentence: str  # the sentence, less any dateline it opened with
+    score: float  # the method's rating; higher is better, comparable within one digest only
+
+
+@dataclass(frozen=True)
+class Options:
+    """A validated request: budget (sentences or words), method and reading order."""
+
+    sentences: int | None = None
+    words: int | None = None
+    method: str = "default"
+    order: str = "chronological"
+
+    def __post_init__(self):
+        if self.sentences is not None and self.words is not None:
+            raise OptionsError('give either "sentences" or "words", not both')
+        for key in ("sentences", "words"):
+            value = getattr(self, key)
+            if value is None:
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value != int(value)
+            ):
+                raise OptionsError(f'"{key}" must be a whole number, not {_show(value)}')
+            if not 1 <= value <= MAX_BUDGET[key]:
+                raise OptionsError(f'"{key}" must be between 1 and {MAX_BUDGET[key]}, not {value}')
+            object.__setattr__(self, key, int(value))
+        if not isinstance(self.method, str) or self.method.lower() not in METHODS:
+            raise OptionsError(
+                f'unknown method {_show(self.method)}; expected one of: {", ".join(METHODS)}'
+            )
+        if not isinstance(self.order, str) or self.order.lower() not in ORDERS:
+            raise OptionsError(
+                f'unknown order {_show(self.order)}; expected one of: {", ".join(ORDERS)}'
+            )
+        object.__setattr__(self, "method", self.method.lower())
+        object.__setattr__(self, "order", self.order.lower())
+
+    @property
+    def budget(self) -> tuple[str, int]:
+        if self.words is not None:
+            return "words", self.words
+        return "sentences", self.sentences or DEFAULT_SENTENCES
+
+
+OPTION_NAMES = tuple(f.name for f in fields(Options))
+
+
+def parse_options(value: str | Mapping | None) -> Options:
+    """Options from the JSON text SQL callers pass, or a mapping; OptionsError says what's wrong."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Options()
+    if isinstance(value, (str, bytes)):
+        try:
+            value = json.loads(value)
+        except ValueError as e:
+            raise OptionsError(
+                f'options must be a JSON object like {{"words": 100}}; could not parse it: {e}'
+            ) from None
+    if not isinstance(value, Mapping):
+        raise OptionsError(
+            f'options must be a JSON object like {{"words": 100}}, not {_show(value)}'
+        )
+    unknown = [k for k in value if k not in OPTION_NAMES]
+    if unknown:
+        raise OptionsError(
+            f'unknown option {_show(unknown[0])}; expected: {", ".join(OPTION_NAMES)}'
+        )
+    return Options(**value)
+
+
+def _show(value) -> str:
+    return json.dumps(value, default=repr)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Work caps per call: Python SQL functions cannot be interrupted by Datasette's time limit."""
+
+    max_chars: int = DEFAULT_MAX_CHARS
+    max_sentences: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_SENTENCES))
+
+    @classmethod
+    def from_config(cls, config: Mapping | None) -> Limits:
+        """Limits from ``plugins: datasette-newsdigest:``: ``max_chars``, ``max_sentences``
+        (caps the default method) and ``max_sumy_sentences`` (a number for every sumy method,
+        or an object by method name)."""
+        config = dict(config or {})
+        caps = dict(DEFAULT_MAX_SENTENCES)
+        max_chars = _positive(config, "max_chars", DEFAULT_MAX_CHARS)
+        caps["default"] = _positive(config, "max_sentences", caps["default"])
+        sumy = config.get("max_sumy_sentences")
+        if isinstance(sumy, Mapping):
+            for method in sumy:
+                if method not in METHODS or method == "default":
+                    raise DigestError(
+                        f"datasette-newsdigest: max_sumy_sentences: unknown method {_show(method)}"
+                    )
+                caps[method] = _positive(sumy, method, None, "max_sumy_sentences.")
+        elif sumy is not None:
+            n = _positive(config, "max_sumy_sentences", None)
+            caps.update((m, n) for m in METHODS if m != "default")
+        return cls(max_chars, caps)
+
+
+def _positive(config: Mapping, key: str, default, prefix=""):
+    value = config.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DigestError(f"datasette-newsdigest: {prefix}{key} must be a positive whole number")
+    return value
+
+
+def sentences(text_: str | None) -> list[str]:
+    """The sentences of one text, as stored in the sentences table (positions are indexes)."""
+    return text.split_sentences(text_ or "")
+
+
+def digest(
+    documents: Iterable[Document | tuple],
+    *,
+    sentences: int | None = None,
+    words: int | None = None,
+    method: str = "default",
+    order: str = "chronological",
+    limits: Limits | None = None,
+) -> list[Selected]:
+    """The digest of several articles, in reading order: chronological by ``published`` (then
+    input order, then position) or, with ``order="score"``, best first.
+
+    Raises OptionsError for a bad request and InputTooLarge beyond ``limits.max_chars``."""
+    options = Options(sentences, words, method, order)
+    limits = limits or Limits()
+    docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
+    docs = [d for d in docs if d.text]
+    size = sum(len(d.text) for d in docs)
+    if size > limits.max_chars:
+        raise InputTooLarge(
+            f"{size:,} characters of text is more than this digest allows ({limits.max_chars:,}; "
+            f"datasette-newsdigest max_chars)"
+        )
+    pool = _Pool(docs, limits.max_sentences[options.method])
+    if not pool.sentences:
+        return []
+    if options.method == "default":
+        picks = _concept_digest(pool, options.budget)
+    else:
+        picks = _select_by_rating(pool, _sumy_ratings(options.method, pool), options.budget)
+    if options.order == "chronological":
+        picks.sort(key=lambda pick: pool.reading_key(pick[0]))
+    return [
+        Selected(docs[pool.doc[i]].id, pool.position[i], pool.sentences[i], float(score))
+        for i, score in picks
+    ]
+
+
+def summarize(text_: str | None, **kwargs) -> list[Selected]:
+    """Single-document extractive summary (same options as digest; ids are None)."""
+    return digest([Document(None, text_)], **kwargs)
+
+
+def support(
+    documents: Iterable[Document | tuple], picks: Iterable[Selected], threshold: float = 0.5
+) -> list[int]:
+    """How many of the documents report each picked sentence: have a sentence sharing most of
+    its content words (cosine of content stems >= threshold). Reprinted wire copy counts for
+    every outlet that carried it, unlike in the digest's own weighting; at least 1."""
+    docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
+    rows, owners = [], []
+    for i, document in enumerate(docs):
+        for sentence in text.split_sentences(document.text or ""):
+            rows.append(text.words(sentence))
+            owners.append(i)
+    picks = list(picks)
+    rows += [text.words(pick.sentence) for pick in picks]
+    stems, content, _, owner = _encode(rows)
+    vectors = sparse.csr_matrix(
+        (np.ones(int(content.sum())), (owner[content], stems[content])),
+        shape=(len(rows), int(stems.max()) + 1 if len(stems) else 1),
+    )
+    vectors.data[:] = 1
+    vectors = sparse.diags(1 / np.sqrt(np.maximum(vectors.sum(axis=1).A1, 1))) @ vectors
+    n = len(owners)
+    similar = (vectors[n:] @ vectors[:n].T).tocsr()
+    owners = np.array(owners, dtype=np.int64)
+    return [
+        max(1, len(set(owners[similar[i].indices[similar[i].data >= threshold - 1e-9]])))
+        for i in range(len(picks))
+    ]
+
+
+# --- Sentence pool: split, clean, dedupe, cap --------------------------------------------------
+
+_DATELINE_RE = re.compile(
+    r"""^(?=[A-Z.'’\-\s]*[A-Z]{3})                               # a place name, not "U.S."
+         (?:[A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}       # WASHINGTON, NEW YORK, ST. LOUIS
+         (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
+         \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
+         (?:--|[\-—–_:])\s+)""",
+    re.X,
+)
+_BOILERPLATE_RE = re.compile(
+    r"""^(?:(?-i:By(?:\s+(?:[A-Z][\w.'’\-]*|and)){1,6})\s*$                 # By Jane Doe
+        |(?:associated\s+press|ap|reuters|afp|cnn|upi)\s+(?:staff\s+)?writer\b
+        |copyright\b|all\s+rights\s+reserved|(?:additional\s+)?reporting\s+by\b|editing\s+by\b
+        |(?:click|sign\s+up|subscribe)\b|follow\s+(?:us|him|her)\b|read\s+more\b
+        |(?:photo|image|video|file)\s*(?:credit)?:)""",
+    re.X | re.I,
+)
+_URL_RE = re.compile(r"https?://|www\.|@\w+\.\w", re.I)
+
+
+def _has_url(sentence: str) -> bool:
+    maybe = "/" in sentence or "www" in sentence or "@" in sentence  # skip the regex on most
+    return maybe and bool(_URL_RE.search(sentence))
+
+
+# sumy's own tokenizer only yields words that start with a letter; fragments with fewer are noise.
+MIN_WORDS = 3
+
+
+def _strip_dateline(sentence: str) -> str:
+    match = _DATELINE_RE.match(sentence)
+    if not match:
+        return sentence
+    rest = sentence[match.end():]
+    # A real dateline is followed by a sentence; "U.S. - " style false hits leave a fragment.
+    return rest if len(text.words(rest)) >= MIN_WORDS and rest[:1].isupper() else sentence
+
+
+class _Pool:
+    """The sentences every method chooses from, in document then position order, with their
+    words encoded once as arrays (stem ids, content-word flags) for the vectorized steps."""
+
+    def __init__(self, docs: list[Document], cap: int):
+        self.docs = docs
+        doc, position, sentences, tokens = [], [], [], []
+        for d, document in enumerate(docs):
+            for p, raw in enumerate(text.split_sentences(document.text)):
+                sentence = _strip_dateline(raw) if p < 3 else raw
+                if _BOILERPLATE_RE.match(sentence) or _has_url(sentence):
+                    continue
+                doc.append(d)
+                position.append(p)
+                sentences.append(sentence)
+                tokens.append(text.words(sentence))
+        stems, content, alpha, owner = _encode(tokens)
+        n = len(sentences)
+        keep = np.bincount(owner, weights=alpha, minlength=n) >= MIN_WORDS
+        keep &= _first_occurrences(stems, content, owner, tokens)
+        if keep.sum() > cap:
+            # Keep every article's lead: all first sentences, then all second ones, and so on.
+            lead_first = np.lexsort((doc, position))
+            keep[lead_first[keep[lead_first]][cap:]] = False
+        index = np.flatnonzero(keep)
+        self.doc = [doc[i] for i in index]
+        self.position = [position[i] for i in index]
+        self.sentences = [sentences[i] for i in index]
+        self.tokens = [tokens[i] for i in index]
+        self.lengths = np.array([len(tokens[i]) for i in index], dtype=float)
+        kept_tokens = keep[owner]
+        self.stems, self.content = stems[kept_tokens], content[kept_tokens]
+        self.owner = (np.cumsum(keep) - 1)[owner[kept_tokens]]
+
+    def reading_key(self, i: int):
+        published = self.docs[self.doc[i]].published
+        return (published is None, str(published or ""), self.doc[i], self.position[i])
+
+
+def _encode(tokens: list[list[str]]):
+    """Flat arrays over all words: stem id, is-content-word, starts-with-a-letter, sentence."""
+    stops = text.stop_words()
+    words = list(chain.from_iterable(tokens))
+    surface = {w: i for i, w in enumerate(dict.fromkeys(words))}
+    flat = np.fromiter(map(surface.__getitem__, words), dtype=np.int64, count=len(words))
+    stem_ids: dict[str, int] = {}
+    stem_of = np.array([stem_ids.setdefault(text.stem(w), len(stem_ids)) for w in surface],
+                       dtype=np.int64)
+    alpha_of = np.array([w[0].isalpha() for w in surface], dtype=bool)
+    content_of = alpha_of & np.array([w.lower() not in stops for w in surface], dtype=bool)
+    owner = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
+    return (stem_of[flat], content_of[flat], alpha_of[flat].astype(float), owner)
+
+
+def _first_occurrences(stems, content, owner, tokens) -> np.ndarray:
+    """Mask of sentences not seen before. Sentences with the same set of content stems are one
+    sentence, whatever the case, punctuation, word order or stop words, so wire copy edited for
+    house style counts once; sentences with fewer than three content words must match exactly."""
+    n = len(tokens)
+    v = int(stems.max()) + 1 if len(stems) else 1
+    pairs = np.unique(owner[content] * v + stems[content])
+    sentence, stem = pairs // v, pairs % v
+    bits = np.random.default_rng(0).integers(0, 2**62, size=v, dtype=np.int64)[stem]
+    keys = np.zeros(n, dtype=np.int64)
+    np.bitwise_xor.at(keys, sentence, bits)
+    short = np.bincount(sentence, minlength=n) < 3
+    for i in np.flatnonzero(short):
+        keys[i] = -1 - (hash(tuple(w.lower() for w in tokens[i])) & (2**62 - 1))
+    first = np.zeros(n, dtype=bool)
+    first[np.unique(keys, return_index=True)[1]] = True
+    return first
+
+
+def _fill(order: Iterable[int], lengths, budget: tuple[str, int]) -> list[int]:
+    kind, n = budget
+    picked, total = [], 0
+    for i in order:
+        if total >= n:
+            break
+        picked.append(i)
+        total += 1 if kind == "sentences" else lengths[i]
+    return picked
+
+
+# --- sumy methods ------------------------------------------------------------------------------
+
+class _Ranking:
+    """Passed to sumy as the sentence count: sumy hands it every sentence with its rating,
+    best first, so we get the full ranking and apply our own budget."""
+
+    def __call__(self, infos):
+        self.infos = infos
+        return infos
+
+
+@lru_cache(maxsize=1)
+def _sumy():
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.summarizers.edmundson import EdmundsonSummarizer
+    from sumy.summarizers.kl import KLSummarizer
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.lsa import LsaSummarizer
+    from sumy.summarizers.luhn import LuhnSummarizer
+    from sumy.summarizers.random import RandomSummarizer
+    from sumy.summarizers.reduction import ReductionSummarizer
+    from sumy.summarizers.sum_basic import SumBasicSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+
+    classes = {
+        "lexrank": LexRankSummarizer, "lsa": LsaSummarizer, "textrank": TextRankSummarizer,
+        "luhn": LuhnSummarizer, "edmundson": EdmundsonSummarizer, "kl": KLSummarizer,
+        "sumbasic": SumBasicSummarizer, "reduction": ReductionSummarizer,
+        "random": RandomSummarizer,
+    }
+    return classes, Stemmer(text.LANGUAGE)
+
+
+# LSA warns when an input has fewer distinct words than sentences; the ranking is still usable.
+warnings.filterwarnings(
+    "ignore", message=r"Number of words \(\d+\) is lower than number of sentences"
+)
+
+# Edmundson's cue words: hedges lower a sentence's rating (its bonus words are the event's own
+# most frequent content words, computed per call).
+STIGMA_WORDS = ("allegedly", "reportedly", "perhaps", "maybe", "rumor", "rumored", "unconfirmed")
+
+
+def _sumy_ratings(method: str, pool: _Pool) -> np.ndarray:
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+
+    classes, stemmer = _sumy()
+    by_article = groupby(zip(pool.doc, pool.sentences), key=itemgetter(0))
+    document = ObjectDocumentModel(
+        [Paragraph([Sentence(s, text.TOKENIZER) for _, s in group]) for _, group in by_article]
+    )
+    if method == "edmundson":
+        summarizer = classes[method](stemmer, cue_weight=1.0, key_weight=1.0, title_weight=0.0,
+                                     location_weight=1.0)
+        summarizer.bonus_words = _frequent_words(pool)
+        summarizer.stigma_words = STIGMA_WORDS
+        summarizer.null_words = text.stop_words()
+    else:
+        summarizer = classes[method](stemmer)
+        if hasattr(summarizer, "stop_words"):
+            summarizer.stop_words = text.stop_words()
+    ranking = _Ranking()
+    with np.errstate(all="ignore"):
+        summarizer(document, ranking)
+    ratings = np.full(len(pool.sentences), np.nan)
+    for info in getattr(ranking, "infos", ()):  # sumy returns early, unrated, on degenerate input
+        ratings[info.order] = float(info.rating)
+    rated = np.isfinite(ratings)
+    return np.where(rated, ratings, ratings[rated].min() - 1 if rated.any() else 0.0)
+
+
+def _frequent_words(pool: _Pool, share: float = 0.05) -> list[str]:
+    """The content words most sentences share (fewer and fewer conditions on tiny inputs:
+    sumy refuses an empty bonus list)."""
+    counts = Counter(w for toks in pool.tokens for w in dict.fromkeys(w.lower() for w in toks))
+    stops = text.stop_words()
+    content = [w for w, _ in counts.most_common() if w not in stops]
+    ranked = [w for w in content if counts[w] > 1] or content or list(counts)
+    return ranked[: max(10, int(len(ranked) * share))]
+
+
+def _select_by_rating(pool: _Pool, ratings: np.ndarray, budget) -> list[tuple[int, float]]:
+    order = sorted(range(len(ratings)), key=lambda i: -ratings[i])  # stable: ties keep text order
+    return [(i, ratings[i]) for i in _fill(order, pool.lengths, budget)]
+
+
+# --- default: concept coverage -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Tuning:
+    """The default method's constants, measured on DUC 2004 (bench/duc2004.py)."""
+
+    min_words: int = 8  # shorter sentences are rarely self-contained
+    max_words: int = 55  # longer ones spend the budget on one idea
+    unigram_weight: float = 0.5  # content words count, bigrams (more specific) count double
+    lead_bonus: float = 1.0  # extra support for a concept reported in an article's lead
+    lead_sentences: int = 3
+    min_support: int = 2  # concepts reported by fewer articles (or sentences) earn nothing
+    support_power: float = 1.5  # what most articles report matters more than linearly
+    length_power: float = 1.0  # gain per word
+    max_similarity: float = 0.5  # cosine over concepts: never pick a near-repeat
+
+
+TUNING = _Tuning()
+# Preferred sentences stand alone: no quotation (out of context, and often partial) and no
+# opening pronoun or connective pointing at a sentence the reader does not have.
+_QUOTE_RE = re.compile(r"``|''|[\"“”]")
+_DANGLING_RE = re.compile(
+    r"(?:He|She|It|They|This|These|Those|That|But|And|Also|However|His|Her|Their|Its)\b"
+)
+
+
+def _concepts(pool: _Pool):
+    """Sparse sentence x concept incidence, and which concepts are bigrams. Concepts are the
+    content stems and the stem bigrams that are not two stop words."""
+    stems, content, owner = pool.stems, pool.content, pool.owner
+    v = int(stems.max()) + 1 if len(stems) else 1
+    adjacent = (owner[1:] == owner[:-1]) & (content[1:] | content[:-1])
+    keys = np.concatenate([stems[content], v + stems[:-1][adjacent] * v + stems[1:][adjacent]])
+    rows = np.concatenate([owner[content], owner[1:][adjacent]])
+    concepts, columns = np.unique(keys, return_inverse=True)
+    incidence = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, columns)), shape=(len(pool.sentences), len(concepts))
+    )
+    incidence.data[:] = 1
+    return incidence, concepts >= v
+
+
+def _concept_weights(pool: _Pool, incidence, is_bigram, tuning: _Tuning) -> np.ndarray:
+    """How many articles report each concept (sentences, for a single article), counting
+    articles whose lead reports it once more, to the power support_power."""
+    n = incidence.shape[0]
+    n_docs = len(set(pool.doc))
+    units = np.array(pool.doc) if n_docs > 1 else np.arange(n)
+    membership = sparse.csr_matrix((np.ones(n), (units, np.arange(n))))
+
+    def support(rows):
+        counts = (membership[:, rows] @ incidence[rows]).tocsr()
+        counts.data[:] = 1
+        return np.asarray(counts.sum(axis=0)).ravel()
+
+    reported = support(np.arange(n))
+    lead = np.array(pool.position) < tuning.lead_sentences
+    weights = reported + tuning.lead_bonus * support(lead)
+    weights[reported < min(tuning.min_support, membership.shape[0])] = 0
+    weights[~is_bigram] *= tuning.unigram_weight
+    return weights ** tuning.support_power
+
+
+def _concept_digest(pool: _Pool, budget, tuning: _Tuning = TUNING) -> list[tuple[int, float]]:
+    """Greedy budgeted maximum coverage: repeatedly take the sentence adding the most uncovered
+    concept weight per word, preferring sentences that fit the words left and stand alone."""
+    incidence, is_bigram = _concepts(pool)
+    uncovered = _concept_weights(pool, incidence, is_bigram, tuning)
+    lengths = pool.lengths
+    allowed = np.ones(len(lengths), dtype=bool)
+    preferred = (
+        (lengths >= tuning.min_words)
+        & (lengths <= tuning.max_words)
+        & np.array([not (_QUOTE_RE.search(s) or _DANGLING_RE.match(s)) for s in pool.sentences])
+    )
+    normalized = sparse.diags(1 / np.sqrt(np.maximum(incidence.sum(axis=1).A1, 1))) @ incidence
+    kind, n = budget
+    picked: list[tuple[int, float]] = []
+    used = 0
+    while used < n and allowed.any():
+        value = (incidence @ uncovered) / np.power(lengths, tuning.length_power)
+        candidates = allowed & preferred if (allowed & preferred).any() else allowed
+        if kind == "words":
+            fits = candidates & (lengths <= n - used)
+            if fits.any() and value[fits].max() > 0:
+                candidates = fits
+        best = int(np.argmax(np.where(candidates, value, -np.inf)))
+        picked.append((best, float(value[best])))
+        used += 1 if kind == "sentences" else lengths[best]
+        uncovered[incidence[best].indices] = 0
+        allowed &= (normalized @ normalized[best].T).toarray().ravel() <= tuning.max_similarity
+        allowed[best] = False
+    return picked

@@ -1,0 +1,232 @@
+"""Properties of the digest core: sentences come from the input, budgets hold, nothing repeats,
+attribution points at the right article and position, and bad requests fail clearly."""
+
+import random
+
+import pytest
+
+from datasette_newsdigest import digest, text
+from datasette_newsdigest.digest import Document, Limits, OptionsError
+
+BRIDGE_1 = """RIVERTON (AP) — The Harlow Street bridge over the Maple River collapsed on Monday morning during rush hour, sending at least a dozen cars into the water, officials said.
+
+By Jane Doe
+
+Rescue crews pulled nine survivors from the river within the first hour, fire chief Dana Ruiz said at a news conference. The bridge, built in 1962, had been rated structurally deficient by state inspectors in a report last year. "We heard a sound like thunder and then the road was gone," said one witness. Governor Alan Pike declared a state of emergency for Riverton County on Monday afternoon. Divers searched the river into the night for more victims."""
+
+BRIDGE_2 = """Officials confirmed on Tuesday that four people died when the Harlow Street bridge collapsed into the Maple River in Riverton. Rescue crews pulled nine survivors from the river within the first hour, the fire chief said. State inspectors had rated the 1962 bridge structurally deficient in a report last year, records show. Governor Alan Pike said the state of emergency for Riverton County would stay in place through the week. He promised an independent investigation into the collapse. Traffic on the east side of Riverton was diverted to the Lincoln Avenue bridge."""
+
+BRIDGE_3 = """Federal investigators arrived in Riverton on Wednesday to examine the wreckage of the Harlow Street bridge, which collapsed into the Maple River on Monday. The death toll from the collapse rose to five after divers recovered another body on Wednesday morning. The National Transportation Safety Board said its investigation into the collapse could take a year. The bridge had been rated structurally deficient by state inspectors last year, but repairs were delayed by a budget dispute. Governor Alan Pike asked the legislature for emergency money to inspect every bridge of the same design."""
+
+EVENT = [
+    Document("a2", BRIDGE_2, "2024-03-05"),
+    Document("a1", BRIDGE_1, "2024-03-04"),
+    Document("a3", BRIDGE_3, "2024-03-06"),
+]
+
+
+def _source(documents, picked):
+    """The sentence of the input that each pick claims to be (by id and position)."""
+    by_id = {d.id: text.split_sentences(d.text) for d in documents}
+    return [by_id[s.id][s.position] for s in picked]
+
+
+def assert_attributed(documents, picked):
+    for sentence, original in zip([s.sentence for s in picked], _source(documents, picked)):
+        # The sentence is the one at that position, less any dateline it opened with.
+        assert original.endswith(sentence)
+        assert len(sentence) > len(original) / 2
+
+
+@pytest.mark.parametrize("method", digest.METHODS)
+def test_every_method_gives_attributed_unique_sentences_within_budget(method):
+    picked = digest.digest(EVENT, sentences=3, method=method)
+    assert len(picked) == 3
+    assert_attributed(EVENT, picked)
+    assert len({(s.id, s.position) for s in picked}) == 3
+    assert len({s.sentence for s in picked}) == 3
+    assert all(isinstance(s.score, float) and s.score == s.score for s in picked)
+
+
+@pytest.mark.parametrize("method", digest.METHODS)
+def test_word_budget_adds_sentences_until_reached(method):
+    picked = digest.digest(EVENT, words=40, method=method, order="score")
+    counts = [text.count_words(s.sentence) for s in picked]
+    assert sum(counts) >= 40
+    assert sum(counts) - counts[-1] < 40  # the last one was needed
+
+
+@pytest.mark.parametrize("method", ["default", "lexrank"])
+def test_summarize_single_document(method):
+    picked = digest.summarize(BRIDGE_2, sentences=2, method=method)
+    assert [s.id for s in picked] == [None, None]
+    assert [s.position for s in picked] == sorted(s.position for s in picked)
+    assert_attributed([Document(None, BRIDGE_2)], picked)
+
+
+def test_default_prefers_what_several_articles_report():
+    picked = digest.digest(EVENT, sentences=2)
+    joined = " ".join(s.sentence for s in picked).lower()
+    assert "structurally deficient" in joined or "harlow street bridge" in joined
+
+
+def test_chronological_order_is_by_published_then_position():
+    picked = digest.digest(EVENT, sentences=5)
+    published = {d.id: d.published for d in EVENT}
+    keys = [(published[s.id], s.position) for s in picked]
+    assert keys == sorted(keys)
+
+
+def test_score_order_is_best_first():
+    picked = digest.digest(EVENT, sentences=4, method="lexrank", order="score")
+    assert [s.score for s in picked] == sorted((s.score for s in picked), reverse=True)
+
+
+def test_undated_articles_keep_input_order():
+    docs = [Document(d.id, d.text) for d in EVENT]
+    picked = digest.digest(docs, sentences=5)
+    index = {d.id: i for i, d in enumerate(docs)}
+    keys = [(index[s.id], s.position) for s in picked]
+    assert keys == sorted(keys)
+
+
+def test_dateline_and_byline_are_removed():
+    picked = digest.digest([Document("a1", BRIDGE_1)], sentences=7)
+    sentences = [s.sentence for s in picked]
+    assert not any(s.startswith("RIVERTON") for s in sentences)
+    assert not any(s.startswith("By Jane") for s in sentences)
+    first = text.split_sentences(BRIDGE_1)[0]
+    assert [s.sentence for s in picked if s.position == 0] == [first.split("— ", 1)[1]]
+
+
+def test_wire_copies_count_once_and_are_attributed_to_the_first():
+    copy = Document("copy", BRIDGE_2.replace("Riverton", "RIVERTON").replace(",", ""), "2024-03-07")
+    alone = digest.digest(EVENT, sentences=4)
+    with_copy = digest.digest(EVENT + [copy], sentences=4)
+    assert [(s.id, s.position) for s in with_copy] == [(s.id, s.position) for s in alone]
+    for method in ("lexrank", "textrank", "kl"):
+        picked = digest.digest([EVENT[0], copy], sentences=3, method=method)
+        assert {s.id for s in picked} == {"a2"}
+
+
+def test_support_counts_the_articles_reporting_each_pick():
+    picked = digest.digest(EVENT, sentences=4)
+    counts = digest.support(EVENT, picked)
+    assert len(counts) == 4 and all(1 <= c <= len(EVENT) for c in counts)
+    deficient = [c for s, c in zip(picked, counts) if "structurally deficient" in s.sentence]
+    assert deficient and deficient[0] >= 2  # all three articles report the inspection
+    copy = Document("copy", BRIDGE_2, "2024-03-07")
+    with_copy = digest.support(EVENT + [copy], picked)
+    assert all(c2 >= c for c, c2 in zip(counts, with_copy))
+    assert digest.support([], []) == []
+
+
+def test_tuples_are_documents():
+    picked = digest.digest([(d.id, d.text, d.published) for d in EVENT], sentences=2)
+    assert_attributed(EVENT, picked)
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_empty_input_gives_empty_digest(value):
+    assert digest.digest([]) == []
+    assert digest.digest([Document("x", value)]) == []
+    assert digest.summarize(value) == []
+
+
+@pytest.mark.parametrize("method", digest.METHODS)
+@pytest.mark.parametrize("value", ["One sentence with words here.", "Alpha beta gamma. Delta eta zeta."])
+def test_tiny_inputs_work_with_every_method(method, value):
+    picked = digest.summarize(value, sentences=3, method=method)
+    assert [s.sentence for s in picked] == text.split_sentences(value)
+
+
+def test_fragments_only_give_empty_digest():
+    assert digest.summarize("Yes. No! 42.") == []
+
+
+def test_budget_larger_than_input_returns_everything_once():
+    picked = digest.digest([Document("a", BRIDGE_3)], sentences=50)
+    assert len(picked) == len(text.split_sentences(BRIDGE_3))
+    assert len({s.position for s in picked}) == len(picked)
+
+
+def _synthetic_articles(n_articles, sentences_each, seed=0):
+    rng = random.Random(seed)
+    vocabulary = [f"word{i}" for i in range(3000)]
+    return [
+        Document(f"d{a}", " ".join(
+            "Alpha " + " ".join(rng.choices(vocabulary, k=rng.randint(8, 30))) + "."
+            for _ in range(sentences_each)
+        ))
+        for a in range(n_articles)
+    ]
+
+
+def test_huge_input_default_method_is_capped_to_leads():
+    docs = _synthetic_articles(60, 50)  # 3,000 sentences
+    limits = Limits(max_sentences={**digest.DEFAULT_MAX_SENTENCES, "default": 120})
+    picked = digest.digest(docs, sentences=5, limits=limits)
+    assert len(picked) == 5
+    assert all(s.position < 2 for s in picked)  # 120 sentences = the first two of 60 articles
+    assert_attributed(docs, picked)
+
+
+def test_huge_input_sumy_method_is_capped():
+    docs = _synthetic_articles(40, 30)
+    limits = Limits.from_config({"max_sumy_sentences": 40})
+    picked = digest.digest(docs, sentences=3, method="lexrank", limits=limits)
+    assert len(picked) == 3 and all(s.position == 0 for s in picked)
+
+
+def test_too_many_characters_is_a_clear_error():
+    with pytest.raises(digest.InputTooLarge, match="max_chars"):
+        digest.digest(EVENT, limits=Limits(max_chars=1000))
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ('{"word": 10}', 'unknown option "word"'),
+        ('{"sentences": 2, "words": 10}', "not both"),
+        ('{"sentences": 0}', "between 1 and"),
+        ('{"words": -5}', "between 1 and"),
+        ('{"sentences": 2.5}', "whole number"),
+        ('{"sentences": "3"}', "whole number"),
+        ('{"sentences": true}', "whole number"),
+        ('{"words": NaN}', "whole number"),
+        ('{"method": "bert"}', 'unknown method "bert"'),
+        ('{"order": "random"}', 'unknown order "random"'),
+        ("[1, 2]", "JSON object"),
+        ("not json", "JSON object"),
+        ("3", "JSON object"),
+    ],
+)
+def test_bad_options_raise_clear_errors(value, message):
+    with pytest.raises(OptionsError, match=message):
+        digest.parse_options(value)
+
+
+def test_good_options():
+    assert digest.parse_options(None) == digest.Options()
+    assert digest.parse_options('{"words": 100}').budget == ("words", 100)
+    assert digest.parse_options({"sentences": 3.0}).sentences == 3
+    assert digest.parse_options('{"method": "LexRank"}').method == "lexrank"
+    assert digest.Options().budget == ("sentences", digest.DEFAULT_SENTENCES)
+    with pytest.raises(OptionsError):
+        digest.digest(EVENT, method="nope")
+
+
+def test_limits_from_config():
+    limits = Limits.from_config(
+        {"max_chars": 5000, "max_sentences": 100, "max_sumy_sentences": {"kl": 10}, "other": 1}
+    )
+    assert limits.max_chars == 5000
+    assert limits.max_sentences["default"] == 100
+    assert limits.max_sentences["kl"] == 10
+    assert limits.max_sentences["lexrank"] == digest.DEFAULT_MAX_SENTENCES["lexrank"]
+    assert set(Limits.from_config({"max_sumy_sentences": 7}).max_sentences.values()) == {
+        7, digest.DEFAULT_MAX_SENTENCES["default"]
+    }
+    for bad in ({"max_chars": 0}, {"max_sentences": "many"}, {"max_sumy_sentences": {"bert": 3}}):
+        with pytest.raises(digest.DigestError, match="max_"):
+            Limits.from_config(bad)
