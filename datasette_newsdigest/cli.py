@@ -1,4 +1,4 @@
-"""``newsdigest build``: files -> articles and sentences (and events) in SQLite.
+"""``newsdigest build``: files -> articles, sentences and events in SQLite.
 
 Thin on purpose: reading and cleaning live in ingest.py, splitting in text.py,
 clustering in events.py; this module only drives them and writes rows with
@@ -21,7 +21,7 @@ import click
 import sqlite_utils
 from tqdm import tqdm
 
-from . import ingest, text
+from . import events, ingest, text
 
 ARTICLE_COLUMNS = {
     "id": str,
@@ -195,6 +195,7 @@ def build(database: Path, paths, add, skip_errors, progress, **fields):
                 + (f"{database} was left unchanged" if database.exists() else "nothing was written")
                 + "".join(f"\n  {p}" for p in stats.problems)
             )
+        clustered = events.update_events(db, stats.new_ids if add else None, progress=progress)
         finish_database(db)
         db.close()
         os.replace(tmp, database)
@@ -202,7 +203,11 @@ def build(database: Path, paths, add, skip_errors, progress, **fields):
         tmp.unlink(missing_ok=True)
     for problem in stats.problems:
         click.echo(f"skipped {problem}", err=True)
-    click.echo(stats.summary(time.perf_counter() - started), err=True)
+    click.echo(
+        f"{stats.summary(time.perf_counter() - started)}; {clustered['events']} events "
+        f"({clustered['mode']} clustering, {clustered['seconds']:.1f}s)",
+        err=True,
+    )
     if stats.problems and not skip_errors:
         sys.exit(1)
 

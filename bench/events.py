@@ -1,0 +1,301 @@
+"""Event clustering: quality against gold labels, incremental agreement, and scale.
+
+Run by hand from the repository root with the virtualenv active::
+
+    python bench/events.py                  # B-cubed / NMI on DUC 2004, WikiRef220, GoogleNews
+    python bench/events.py --incremental    # cluster 80%, --add 20%, compare with a full build
+    python bench/events.py --scale          # AllSides 10k vs 37k: time and peak memory
+    python bench/events.py --set threshold=0.08 --set neighbours=10   # try other parameters
+
+Quality and incremental runs go through ``update_events`` on a temporary SQLite database, the
+same path ``newsdigest build`` takes. Data is read from ``../shared`` and never copied here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import fields, replace
+from pathlib import Path
+
+import sqlite_utils
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from datasette_newsdigest import events
+from datasette_newsdigest.ingest import parse_date
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT.parent / "shared" / "eval"
+CORPUS = ROOT.parent / "shared" / "corpora" / "allsides-37k.jsonl.gz"
+SIZES = (10_000, 37_554)
+
+
+# --------------------------------------------------------------------------
+# Data: records with id, title, body, published, outlet and a gold label
+
+
+def _unique(records):
+    """DUC puts a few articles in two clusters; an article can have one event, so keep the first."""
+    first = {}
+    for r in records:
+        first.setdefault(r["id"], r)
+    return list(first.values())
+
+
+def duc2004():
+    out = []
+    with open(EVAL / "duc2004" / "articles.jsonl", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            record = {k: r[k] for k in ("id", "title", "body", "published", "outlet")}
+            out.append({**record, "gold": r["cluster"]})
+    return out
+
+
+def wikiref220():
+    out = []
+    for path in sorted((EVAL / "wikiref220").glob("*.txt")):
+        topic = re.sub(r"(?: \(\d+\))?\.txt$", "", path.name)
+        topic = re.sub(r"\.\d+$", "", topic)
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        title, _, body = text.strip().partition("\n")
+        out.append({"id": path.name, "title": title.strip(), "body": body, "published": None,
+                    "outlet": None, "gold": topic})
+    return out
+
+
+def googlenews(name="TS"):
+    with open(EVAL / "googlenews" / f"{name}.jsonl", encoding="utf-8") as f:
+        return [{"id": str(i), "title": None, "body": r["text"], "published": None, "outlet": None,
+                 "gold": r["cluster"]} for i, r in enumerate(map(json.loads, f))]
+
+
+SETS = {  # name -> loader
+    "duc2004": duc2004,  # 500 articles, 50 clusters
+    "wikiref220": wikiref220,  # 220 articles, 16 topics
+    "googlenews-TS": lambda: googlenews("TS"),  # 11,109 title + snippet items, 152 stories
+    "googlenews-T": lambda: googlenews("T"),  # the same items, titles only
+}
+
+
+# --------------------------------------------------------------------------
+# Metrics
+
+
+def bcubed(pred, gold) -> tuple[float, float, float]:
+    """B-cubed precision, recall, F1 (Bagga and Baldwin 1998), averaged over items."""
+    n = len(pred)
+    in_pred, in_gold, both = Counter(pred), Counter(gold), Counter(zip(pred, gold))
+    p = sum(c * c / in_pred[a] for (a, _), c in both.items()) / n
+    r = sum(c * c / in_gold[g] for (_, g), c in both.items()) / n
+    return p, r, 2 * p * r / (p + r)
+
+
+def scores(pred, gold) -> dict:
+    p, r, f = bcubed(pred, gold)
+    return {"P": p, "R": r, "F1": f, "NMI": normalized_mutual_info_score(gold, pred),
+            "ARI": adjusted_rand_score(gold, pred), "events": len(set(pred)), "gold": len(set(gold))}
+
+
+# --------------------------------------------------------------------------
+# Running through the database adapter
+
+
+def _insert(db, records):
+    db["articles"].insert_all(
+        ({k: r[k] for k in ("id", "title", "body", "published", "outlet")} for r in records),
+        pk="id", columns={"event_id": int, "published": str, "outlet": str, "title": str},
+    )
+
+
+def run_full(records, params) -> tuple[dict[str, int], dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = sqlite_utils.Database(Path(tmp) / "bench.db")
+        _insert(db, records)
+        stats = events.update_events(db, params=params)
+        assigned = dict(db.execute("select id, event_id from articles").fetchall())
+        db.close()
+    return assigned, stats
+
+
+def run_incremental(first, then, params) -> tuple[dict[str, int], dict, dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = sqlite_utils.Database(Path(tmp) / "bench.db")
+        _insert(db, first)
+        base = events.update_events(db, params=params)
+        _insert(db, then)
+        added = events.update_events(db, [r["id"] for r in then])
+        assigned = dict(db.execute("select id, event_id from articles").fetchall())
+        db.close()
+    return assigned, base, added
+
+
+def quality(args, params):
+    print("| set | articles | events (gold) | B³ P | B³ R | B³ F1 | NMI | ARI | seconds |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in args.sets:
+        scored = SETS[name]()  # DUC's 11 articles in two clusters are scored in both, as the set has them
+        assigned, stats = run_full(_unique(scored), params)
+        s = scores([assigned[r["id"]] for r in scored], [r["gold"] for r in scored])
+        print(f"| {name} | {len(scored):,} | {s['events']} ({s['gold']}) | {s['P']:.3f} | {s['R']:.3f} | "
+              f"{s['F1']:.3f} | {s['NMI']:.3f} | {s['ARI']:.3f} | {stats['seconds']:.1f} |", flush=True)
+
+
+def incremental(args, params):
+    """Cluster 80% of a set, --add the other 20%, and compare with clustering all of it at once."""
+    print("| set | split | added | agreement B³ F1 | agreement ARI | full B³ F1 | incremental B³ F1 "
+          "| --add seconds |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in args.sets:
+        records = _unique(SETS[name]())
+        full, _ = run_full(records, params)
+        ids = [r["id"] for r in records]
+        gold = [r["gold"] for r in records]
+        splits = {"random": [random.Random(seed).sample(records, len(records)) for seed in range(args.seeds)]}
+        if any(r["published"] for r in records):
+            splits["newest 20%"] = [sorted(records, key=lambda r: (r["published"] or "", r["id"]))]
+        for split, orders in splits.items():
+            rows = []
+            for order in orders:
+                cut = int(len(order) * 0.8)
+                inc, _, added = run_incremental(order[:cut], order[cut:], params)
+                agree = scores([inc[i] for i in ids], [full[i] for i in ids])
+                rows.append((agree["F1"], agree["ARI"], bcubed([full[i] for i in ids], gold)[2],
+                             bcubed([inc[i] for i in ids], gold)[2], added["seconds"]))
+            mean = [sum(col) / len(col) for col in zip(*rows)]
+            runs = f" (mean of {len(rows)})" if len(rows) > 1 else ""
+            print(f"| {name} | {split}{runs} | {len(records) - int(len(records) * 0.8):,} | {mean[0]:.3f} | "
+                  f"{mean[1]:.3f} | {mean[2]:.3f} | {mean[3]:.3f} | {mean[4]:.2f} |", flush=True)
+
+
+# --------------------------------------------------------------------------
+# Scale: AllSides, each size in its own process so peak memory is its own
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _allsides(chosen: set[int], held: set[int], held_out: list):
+    """The chosen lines of the corpus as records, streamed (the corpus never sits in memory, so
+    peak RSS is the clustering's); the ``held`` ones go to ``held_out`` instead."""
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i in chosen:
+                r = json.loads(line)
+                record = {"id": r["id"], "title": r["title"], "body": r["body"],
+                          "published": parse_date(r["published"]), "outlet": r["outlet"]}
+                if i in held:
+                    held_out.append(record)
+                else:
+                    yield record
+
+
+def scale_child(size: int, add: int, params) -> dict:
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
+        total = sum(1 for _ in f)
+    rng = random.Random(0)
+    chosen = set(range(total)) if size >= total else set(rng.sample(range(total), size))
+    held = set(rng.sample(sorted(chosen), add))
+    held_out: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = sqlite_utils.Database(Path(tmp) / "bench.db")
+        _insert(db, _allsides(chosen, held, held_out))
+        records = db["articles"].count
+        before = _rss_mb()
+        started = time.perf_counter()
+        cpu = time.process_time()
+        stats = events.update_events(db, params=params)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        sizes = [n for (n,) in db.execute("select articles from events")]
+        spans = db.execute(
+            "select max(julianday(last_published) - julianday(first_published)) from events "
+            "where articles >= 5"
+        ).fetchone()[0]
+        biggest = db.execute("select label, articles, first_published, last_published from events "
+                             "order by articles desc limit 3").fetchall()
+        _insert(db, held_out)
+        added = events.update_events(db, [r["id"] for r in held_out])
+        db.close()
+    return {"articles": records, "seconds": seconds, "cpu": cpu, "rss_before_mb": before,
+            "peak_mb": peak, "events": stats["events"], "singletons": sum(n == 1 for n in sizes),
+            "in_events_of_5_plus": sum(n for n in sizes if n >= 5), "largest": biggest,
+            "longest_span_days_5plus": spans, "add": add, "add_seconds": added["seconds"]}
+
+
+def scale(args, params):
+    results = []
+    for size in args.sizes:
+        cmd = [sys.executable, __file__, "--scale-child", str(size), "--add", str(args.add),
+               *sum((["--set", s] for s in args.set), [])]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    print("| articles | cluster (wall) | CPU | peak RSS | RSS before | events | singletons | "
+          f"--add {args.add} |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['articles']:,} | {r['seconds']:.1f} s | {r['cpu']:.1f} s | {r['peak_mb']:.0f} MB | "
+              f"{r['rss_before_mb']:.0f} MB | {r['events']:,} | {r['singletons']:,} | "
+              f"{r['add_seconds']:.1f} s |")
+    if len(results) >= 2:
+        a, b = results[0], results[-1]
+        print(f"\narticles ×{b['articles'] / a['articles']:.2f} → "
+              f"wall ×{b['seconds'] / a['seconds']:.2f}, CPU ×{b['cpu'] / a['cpu']:.2f}")
+
+
+def parse_params(settings) -> events.Params:
+    types = {f.name: f.type for f in fields(events.Params)}
+    values = {}
+    for item in settings:
+        key, _, value = item.partition("=")
+        if key not in types:
+            raise SystemExit(f"unknown parameter {key!r}; one of {', '.join(types)}")
+        values[key] = float(value) if types[key] in (float, "float") else int(value)
+    return replace(events.Params(), **values)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incremental", action="store_true")
+    parser.add_argument("--scale", action="store_true")
+    parser.add_argument("--sets", nargs="+", choices=list(SETS),
+                        default=["duc2004", "wikiref220", "googlenews-TS"])
+    parser.add_argument("--seeds", type=int, default=5, help="random 80/20 splits to average (--incremental)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--add", type=int, default=500, help="articles held out and --added (--scale)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a Params field")
+    parser.add_argument("--scale-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    params = parse_params(args.set)
+    if args.scale_child:
+        print(json.dumps(scale_child(args.scale_child, args.add, params)))
+    elif args.scale:
+        scale(args, params)
+    elif args.incremental:
+        incremental(args, params)
+    else:
+        quality(args, params)
+
+
+if __name__ == "__main__":
+    main()

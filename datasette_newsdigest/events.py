@@ -1,0 +1,762 @@
+"""Articles -> events: which articles report the same news event.
+
+A digest is per event, so articles must be grouped by incident (this raid, that statement), not by
+topic. How, and why:
+
+* Each article is a TF-IDF vector (sublinear term counts, IDF from the articles being clustered)
+  over its content terms (title counted three times, body cut to its first words: the lead carries
+  the event, the tail wanders), the capitalized name sequences inside sentences ("Hun Sen") and the
+  numbers. Rare names, places and figures are what tell one incident from another on the same
+  topic, and IDF weights them up.
+* Candidate pairs: every article's nearest neighbours, found through its heaviest terms that occur
+  in at most ``max_df`` articles, by sparse matrix products in blocks. Cost grows with the number of
+  articles, not its square, and neighbours close in time rank first.
+* Average-link agglomeration over the candidate pairs, best pair first: two groups join while the
+  mean, over their article pairs, of cosine less a time penalty is at least ``threshold``. The
+  penalty is ``time_weight * log1p(days apart)``, and the whole cosine past ``horizon_days``; it is
+  0 when either article is undated, so undated articles join on content alone. Average link
+  (exact for the cosine, from summed vectors) does not chain the way single link does: a story
+  that runs for months does not absorb everything on its topic, and the time term keeps repeated
+  incidents by the same actors apart.
+* Incremental (``--add``): existing events enter the same agglomeration as fixed groups (their
+  summed vectors kept in ``_newsdigest_event_state``), the new articles as single ones, and two
+  existing events may not merge, so existing events keep their ids and members.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import re
+import sys
+import time
+from array import array
+from dataclasses import asdict, dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Iterable
+
+import numpy as np
+import scipy.sparse as sp
+from tqdm import tqdm
+
+from .text import content_terms, split_sentences, stop_words
+
+STATE_VERSION = 1
+STATE_TABLE = "_newsdigest_event_state"
+VOCAB_TABLE = "_newsdigest_event_vocab"
+
+
+@dataclass(frozen=True)
+class Params:
+    """Tuned on DUC 2004, WikiRef220 and GoogleNews-TS together (bench/events.py)."""
+
+    threshold: float = 0.09  # mean cosine two groups need at zero days apart
+    time_weight: float = 0.015  # extra mean cosine needed per log1p(days apart)
+    horizon_days: float = 90  # articles further apart are never the same event
+    neighbours: int = 5  # candidate neighbours per article
+    max_df: int = 2000  # terms in more articles than this never make a candidate pair
+    candidate_terms: int = 40  # heaviest terms of an article used to find candidates
+    body_words: int = 400
+    title_repeat: int = 3
+    state_terms: int = 256  # terms of an event's summed vector kept for --add
+
+
+@dataclass
+class Article:
+    """An article as clustering sees it; ``published`` is an ISO 8601 date or datetime (anything
+    else counts as undated)."""
+
+    id: str
+    title: str | None = None
+    body: str | None = None
+    published: str | None = None
+    outlet: str | None = None
+
+
+# --------------------------------------------------------------------------
+# Features
+
+
+_CAPITALIZED = r"[A-ZÀ-ÖØ-Þ][^\W_]*(?:['’\-.][^\W_]+)*"
+_NAME_RUN = re.compile(rf"(?<![^\W_'’.-]){_CAPITALIZED}(?:[ \t]+{_CAPITALIZED})*")
+_SENTENCE_END = frozenset(".!?:;\"“”`\n")
+_POSSESSIVE = re.compile(r"['’]s$")
+_NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")
+# Capitalized words that name no one in particular: titles, ranks, days and months.
+_NOT_NAMES = frozenset(
+    """mr mrs ms dr gen col lt sgt capt maj gov rep rev president prime minister i
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
+    """.split()
+)
+
+
+def name_terms(text: str) -> list[str]:
+    """Runs of capitalized words inside sentences, lower-cased: a cheap stand-in for named
+    entities ("Hun Sen", "Islamic State"). A lone capitalized word that starts a sentence is
+    skipped; a run never crosses punctuation and ends after a possessive."""
+    stops = stop_words()
+    out = []
+    for m in _NAME_RUN.finditer(text):
+        before = text[max(0, m.start() - 4) : m.start()].rstrip(" \t\"“‘'(")
+        initial = not before or before[-1] in _SENTENCE_END
+        run = []
+        for word in m.group().split():
+            run.append(_POSSESSIVE.sub("", word.lower()))
+            if _POSSESSIVE.search(word):
+                initial = _emit(run, initial, stops, out)
+        _emit(run, initial, stops, out)
+    return out
+
+
+def _emit(run: list[str], initial: bool, stops, out: list[str]) -> bool:
+    """Append the run as a name term unless it is a lone sentence-initial word; empty the run
+    and return False: what follows within the same run is not sentence-initial."""
+    kept = [w for w in run if w not in _NOT_NAMES and w not in stops]
+    if kept and (len(kept) > 1 or not initial):
+        out.append("@" + " ".join(kept))
+    run.clear()
+    return False
+
+
+def numbers(text: str) -> list[str]:
+    """Figures ("4,200", "1962", "2.6") as terms: casualty counts and years tell incidents apart."""
+    return ["#" + n.replace(",", "") for n in _NUMBER.findall(text)]
+
+
+@lru_cache(maxsize=8)
+def _lead_pattern(words: int) -> re.Pattern:
+    return re.compile(rf"\s*(?:\S+\s+){{{words - 1}}}\S+")
+
+
+def lead(body: str, words: int) -> str:
+    """The first ``words`` white-space separated words of ``body``."""
+    m = _lead_pattern(words).match(body)
+    return m.group() if m else body
+
+
+def features(title: str | None, body: str | None, params: Params = Params()) -> list[str]:
+    """The terms an article is compared by (repeated terms count more)."""
+    title = title or ""
+    body = lead(body or "", params.body_words)
+    return (
+        content_terms(title) * params.title_repeat
+        + content_terms(body)
+        + name_terms(body)
+        + numbers(title + "\n" + body)
+    )
+
+
+def day_number(published: str | None) -> float:
+    """Days since year 1 of an ISO date or datetime; NaN when missing or not ISO."""
+    if not published:
+        return math.nan
+    try:
+        return float(date.fromisoformat(published.strip()[:10]).toordinal())
+    except ValueError:
+        return math.nan
+
+
+class Vocabulary:
+    """Term ids and document frequencies; ``count`` extends them, so --add can go on from the
+    vocabulary of the last full clustering."""
+
+    def __init__(self, terms: list[str] | None = None, df: list[int] | None = None, documents: int = 0):
+        self.terms = list(terms or [])
+        self.index = {t: i for i, t in enumerate(self.terms)}
+        self.df = np.array(df if df is not None else [], dtype=np.int64)
+        self.documents = documents
+
+    def count(self, docs: Iterable[list[str]]) -> sp.csr_matrix:
+        """Raw term counts of ``docs`` in one pass, adding their new terms and their document
+        frequencies (so the feature lists need not be kept)."""
+        indptr, indices, data = array("q", [0]), array("i"), array("f")
+        rows = 0
+        for doc in docs:
+            counts: dict[int, int] = {}
+            for term in doc:
+                i = self.index.get(term)
+                if i is None:
+                    i = self.index[term] = len(self.terms)
+                    self.terms.append(term)
+                counts[i] = counts.get(i, 0) + 1
+            indices.extend(counts.keys())
+            data.extend(counts.values())
+            indptr.append(len(indices))
+            rows += 1
+        m = sp.csr_matrix(
+            (np.frombuffer(data, dtype=np.float32), np.frombuffer(indices, dtype=np.int32),
+             np.frombuffer(indptr, dtype=np.int64)),
+            shape=(rows, len(self.terms)),
+        )
+        df = np.bincount(m.indices, minlength=len(self.terms)).astype(np.int64)
+        df[: len(self.df)] += self.df
+        self.df = df
+        self.documents += rows
+        return m
+
+    def idf(self) -> np.ndarray:
+        return np.log((1 + self.documents) / (1 + self.df)) + 1
+
+    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """L2-normalized TF-IDF rows (sublinear tf) of raw counts."""
+        m = sp.csr_matrix(counts, shape=(counts.shape[0], len(self.terms)), dtype=np.float32, copy=True)
+        m.data = (1 + np.log(m.data)) * self.idf()[m.indices].astype(np.float32)
+        return _normalize(m)
+
+
+def _normalize(m: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    m = sp.csr_matrix(sp.diags(1 / norms) @ m, dtype=np.float32)
+    m.sort_indices()
+    return m
+
+
+# --------------------------------------------------------------------------
+# Candidate pairs
+
+
+def _time_gap(a_lo, a_hi, b_lo, b_hi):
+    """Days between two date ranges (0 when they overlap or one is undated)."""
+    gap = np.maximum(0, np.maximum(b_lo - a_hi, a_lo - b_hi))
+    return np.nan_to_num(gap, nan=0.0)
+
+
+def _prune(m: sp.csr_matrix, keep: np.ndarray, top: int) -> sp.csr_matrix:
+    """Rows restricted to kept columns and then to their ``top`` heaviest entries."""
+    m = sp.csr_matrix(m @ sp.diags(keep.astype(np.float32)))
+    m.eliminate_zeros()
+    lengths = np.diff(m.indptr)
+    if lengths.max(initial=0) <= top:
+        return m
+    rows = np.repeat(np.arange(m.shape[0]), lengths)
+    order = np.lexsort((-m.data, rows))
+    rank = np.arange(len(order)) - m.indptr[rows[order]]
+    chosen = np.sort(order[rank < top])
+    return sp.csr_matrix(
+        (m.data[chosen], m.indices[chosen], np.r_[0, np.cumsum(np.minimum(lengths, top))]),
+        shape=m.shape,
+    )
+
+
+def _candidates(q, q_lo, q_hi, r, r_lo, r_hi, params, same: bool, bar=None):
+    """For each row of ``q``, its ``neighbours`` best rows of ``r`` by similarity over the pruned
+    terms less the time penalty. Returns (query rows, reference rows)."""
+    rt = r.T.tocsr()
+    out_q, out_r = [], []
+    block = 1000
+    for start in range(0, q.shape[0], block):
+        p = (q[start : start + block] @ rt).tocoo()
+        # pairs sharing only a sliver of rare-term weight would never rank or join
+        strong = p.data >= params.threshold / 4
+        rows, cols, vals = p.row[strong] + start, p.col[strong], p.data[strong]
+        if same:
+            other = rows != cols
+            rows, cols, vals = rows[other], cols[other], vals[other]
+        vals = vals - time_penalty(_time_gap(q_lo[rows], q_hi[rows], r_lo[cols], r_hi[cols]), params)
+        order = np.argsort(rows * 4.0 - vals, kind="stable")
+        rows, cols = rows[order], cols[order]
+        first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+        rank = np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first, len(rows)]))
+        keep = rank < params.neighbours
+        out_q.append(rows[keep])
+        out_r.append(cols[keep])
+        if bar is not None:
+            bar.update(min(block, q.shape[0] - start))
+    if not out_q:
+        return np.zeros(0, int), np.zeros(0, int)
+    return np.concatenate(out_q), np.concatenate(out_r)
+
+
+def _row_dots(a: sp.csr_matrix, b: sp.csr_matrix, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """``a[ia[k]] . b[ib[k]]`` for each k, in chunks."""
+    out = np.empty(len(ia), dtype=np.float64)
+    step = 20_000
+    for s in range(0, len(ia), step):
+        out[s : s + step] = np.asarray(a[ia[s : s + step]].multiply(b[ib[s : s + step]]).sum(axis=1)).ravel()
+    return out
+
+
+# --------------------------------------------------------------------------
+# Agglomeration
+
+
+_DATE_SAMPLE = 24
+
+
+def time_penalty(days_apart, params: Params):
+    """Cosine an article pair loses for being ``days_apart`` (0 when either is undated):
+    ``time_weight * log1p(days)``, and all of it (1) past ``horizon_days``."""
+    days_apart = np.nan_to_num(np.abs(days_apart), nan=0.0)
+    return np.where(days_apart > params.horizon_days, 1.0, params.time_weight * np.log1p(days_apart))
+
+
+def _mean_time_penalty(a: np.ndarray, b: np.ndarray, params: Params) -> float:
+    """Mean time penalty over the dated pairs of two groups (sorted day arrays), on at most
+    ``_DATE_SAMPLE`` quantiles of each: the time half of average link."""
+    if not len(a) or not len(b):
+        return 0.0
+    if len(a) == 1 and len(b) == 1:
+        gap = abs(float(a[0]) - float(b[0]))
+        return 1.0 if gap > params.horizon_days else params.time_weight * math.log1p(gap)
+    if len(a) > _DATE_SAMPLE:
+        a = a[np.linspace(0, len(a) - 1, _DATE_SAMPLE).astype(int)]
+    if len(b) > _DATE_SAMPLE:
+        b = b[np.linspace(0, len(b) - 1, _DATE_SAMPLE).astype(int)]
+    return float(time_penalty(a[:, None] - b[None, :], params).mean())
+
+
+class _Groups:
+    """Groups being agglomerated: summed vectors (sorted term ids, weights), sizes, sorted days
+    of their dated articles."""
+
+    def __init__(self, sums: sp.csr_matrix, sizes, dates: list[np.ndarray], fixed):
+        self.terms = [sums.indices[sums.indptr[i] : sums.indptr[i + 1]] for i in range(sums.shape[0])]
+        self.weights = [sums.data[sums.indptr[i] : sums.indptr[i + 1]] for i in range(sums.shape[0])]
+        self.sizes = np.asarray(sizes, dtype=np.float64).copy()
+        self.dates = list(dates)
+        self.fixed = np.asarray(fixed, dtype=bool).copy()
+        self.parent = np.arange(sums.shape[0])
+        self.version = np.zeros(sums.shape[0], dtype=np.int64)
+        self.merges = 0
+
+    def root(self, i: int) -> int:
+        path = []
+        while self.parent[i] != i:
+            path.append(i)
+            i = self.parent[i]
+        for p in path:
+            self.parent[p] = i
+        return i
+
+    def dot(self, a: int, b: int) -> float:
+        ta, tb = self.terms[a], self.terms[b]
+        if len(ta) > len(tb):
+            a, b, ta, tb = b, a, tb, ta
+        if not len(ta) or not len(tb):
+            return 0.0
+        pos = np.minimum(np.searchsorted(tb, ta), len(tb) - 1)
+        hit = tb[pos] == ta
+        return float(self.weights[a][hit] @ self.weights[b][pos[hit]])
+
+    def score(self, a: int, b: int, dot: float, params: Params) -> float:
+        penalty = _mean_time_penalty(self.dates[a], self.dates[b], params)
+        return dot / (self.sizes[a] * self.sizes[b]) - penalty
+
+    def merge(self, a: int, b: int) -> int:
+        """Merge the two roots; the fixed (existing) one, else the larger, survives."""
+        if (self.fixed[b], self.sizes[b]) > (self.fixed[a], self.sizes[a]):
+            a, b = b, a
+        terms = np.concatenate([self.terms[a], self.terms[b]])
+        weights = np.concatenate([self.weights[a], self.weights[b]]).astype(np.float64)
+        order = np.argsort(terms, kind="stable")  # two sorted runs: linear
+        terms, weights = terms[order], weights[order]
+        if len(terms):
+            starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
+            terms, weights = terms[starts], np.add.reduceat(weights, starts)
+        self.terms[a], self.weights[a] = terms, weights
+        self.terms[b] = self.weights[b] = None
+        self.sizes[a] += self.sizes[b]
+        self.dates[a] = np.sort(np.concatenate([self.dates[a], self.dates[b]]))
+        self.dates[b] = None
+        self.fixed[a] |= self.fixed[b]
+        self.parent[b] = a
+        self.merges += 1
+        self.version[a] = self.merges  # unique, so a queued score is never taken for another pair's
+        return a
+
+
+def _agglomerate(groups: _Groups, pairs: tuple[np.ndarray, np.ndarray], dots: np.ndarray,
+                 params: Params, bar=None) -> np.ndarray:
+    """Greedy average-link merging, best pair first, lazily re-scoring pairs whose groups have
+    grown since they were queued. Returns each group's final root."""
+    heap = []
+    for a, b, d in zip(pairs[0].tolist(), pairs[1].tolist(), dots.tolist()):
+        if not (groups.fixed[a] and groups.fixed[b]):
+            # pairs below the threshold stay queued: by the time they come up, their groups may
+            # have grown into a pair that passes
+            heap.append((-groups.score(a, b, d, params), a, b, 0, 0))
+    heapq.heapify(heap)
+    scored: dict[tuple[int, int], tuple[int, int]] = {}
+    while heap:
+        negative, a, b, va, vb = heapq.heappop(heap)
+        a, b = groups.root(a), groups.root(b)
+        if a == b or (groups.fixed[a] and groups.fixed[b]):
+            continue
+        if a > b:
+            a, b, va, vb = b, a, vb, va
+        current = (int(groups.version[a]), int(groups.version[b]))
+        if (va, vb) != current:
+            if scored.get((a, b)) == current:
+                continue  # already re-scored at these versions and queued
+            scored[(a, b)] = current
+            s = groups.score(a, b, groups.dot(a, b), params)
+            if s >= params.threshold:
+                heapq.heappush(heap, (-s, a, b, *current))
+            continue
+        if -negative < params.threshold:
+            continue
+        groups.merge(a, b)
+        if bar is not None:
+            bar.update(1)
+    return np.array([groups.root(i) for i in range(len(groups.parent))])
+
+
+# --------------------------------------------------------------------------
+# Pure core
+
+
+@dataclass
+class EventState:
+    """What --add needs of existing events: the vocabulary, and per event (row) its summed
+    vector truncated to ``state_terms`` terms, its size and its articles' dates."""
+
+    vocabulary: Vocabulary
+    sums: sp.csr_matrix
+    sizes: np.ndarray
+    dates: list[np.ndarray]  # sorted day numbers of each event's dated articles
+    params: Params
+
+
+@dataclass
+class Clustering:
+    """``event_of[i]`` is the event of article ``i``, a row of ``state`` (0..events-1);
+    ``labels`` has a readable label for each event the call created (all of them for
+    :func:`cluster`; for :func:`assign`, the new ones, numbered on from the old event count)."""
+
+    event_of: list[int]
+    labels: dict[int, str]
+    state: EventState
+    articles: list[Article]  # the input, in order, bodies cut short
+
+
+def _bar(progress: bool, total: int, desc: str):
+    return tqdm(total=total, desc=desc, disable=not progress, file=sys.stderr, leave=False)
+
+
+_LABEL_CHARS = 400  # of a body kept for labelling events whose articles have no title
+
+
+def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params, progress: bool):
+    """TF-IDF rows of the articles, read once, and light copies of them (body cut to what a
+    label needs), so a caller may stream articles without holding every body at once."""
+    light: list[Article] = []
+
+    def docs():
+        total = len(articles) if hasattr(articles, "__len__") else None
+        for a in tqdm(articles, total=total, desc="Event features", disable=not progress, file=sys.stderr,
+                      leave=False):
+            light.append(Article(a.id, a.title, (a.body or "")[:_LABEL_CHARS], a.published, a.outlet))
+            yield features(a.title, a.body, params)
+
+    x = vocabulary.weigh(vocabulary.count(docs()))
+    return x, light
+
+
+def _group_dates(labels, days, count: int) -> list[np.ndarray]:
+    """Sorted finite days of each group 0..count-1."""
+    labels = np.asarray(labels)
+    days = np.asarray(days, dtype=float)
+    dated = np.isfinite(days)
+    labels, days = labels[dated], days[dated]
+    order = np.lexsort((days, labels))
+    bounds = np.searchsorted(labels[order], np.arange(count + 1))
+    return [days[order[bounds[g] : bounds[g + 1]]] for g in range(count)]
+
+
+def _ends(dates: list[np.ndarray]):
+    """First and last day of each group (NaN when undated)."""
+    lo = np.array([d[0] if len(d) else np.nan for d in dates])
+    hi = np.array([d[-1] if len(d) else np.nan for d in dates])
+    return lo, hi
+
+
+def _member_sums(labels: np.ndarray, count: int, x: sp.csr_matrix) -> sp.csr_matrix:
+    member = sp.csr_matrix(
+        (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))), shape=(count, len(labels))
+    )
+    return sp.csr_matrix(member @ x)
+
+
+def _renumber(roots: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Dense labels for the groups, ordered by first date (undated last), then first article."""
+    _, inverse = np.unique(roots, return_inverse=True)
+    count = inverse.max() + 1 if len(inverse) else 0
+    first_day = np.full(count, np.inf)
+    np.minimum.at(first_day, inverse, np.where(np.isnan(days), np.inf, days))
+    first_pos = np.full(count, len(roots))
+    np.minimum.at(first_pos, inverse, np.arange(len(roots)))
+    rank = np.empty(count, dtype=np.int64)
+    rank[np.lexsort((first_pos, first_day))] = np.arange(count)
+    return rank[inverse]
+
+
+def _label(article: Article, chars: int = 120) -> str:
+    if article.title and article.title.strip():
+        return " ".join(article.title.split())
+    sentences = split_sentences(article.body or "")
+    if not sentences:
+        return article.id
+    first = sentences[0]
+    return first if len(first) <= chars else first[:chars].rsplit(" ", 1)[0] + "…"
+
+
+def _centrality(x: sp.csr_matrix, labels: np.ndarray, sums: sp.csr_matrix) -> np.ndarray:
+    """Mean cosine of each article to the other articles of its event (NaN when alone)."""
+    out = np.full(len(labels), np.nan)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(sums.shape[0] + 1))
+    for g in np.flatnonzero(np.diff(bounds) > 1):
+        members = order[bounds[g] : bounds[g + 1]]
+        rows = x[members]
+        dots = np.asarray((rows @ sums[g].T).todense()).ravel()
+        out[members] = (dots - np.asarray(rows.multiply(rows).sum(axis=1)).ravel()) / (len(members) - 1)
+    return out
+
+
+def _event_labels(articles: list[Article], centrality: np.ndarray, labels: np.ndarray,
+                  wanted: set[int]) -> dict[int, str]:
+    """Label of each wanted event: the headline of its most central article, preferring
+    articles that have a headline."""
+    titled = np.array([bool(a.title and a.title.strip()) for a in articles], dtype=float)
+    order = np.lexsort((-(np.nan_to_num(centrality) + 10 * titled), labels))
+    firsts = order[np.r_[True, np.diff(labels[order]) != 0]] if len(order) else order
+    return {int(labels[i]): _label(articles[i]) for i in firsts if int(labels[i]) in wanted}
+
+
+def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False) -> Clustering:
+    """Cluster ``articles`` from scratch; events are numbered by first date (undated last)."""
+    vocabulary = Vocabulary()
+    x, articles = _vectors(articles, vocabulary, params, progress)
+    days = np.array([day_number(a.published) for a in articles])
+    n = len(articles)
+    groups = _Groups(x, np.ones(n), _group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
+    pruned = _prune(x, (vocabulary.df >= 2) & (vocabulary.df <= params.max_df), params.candidate_terms)
+    with _bar(progress, n, "Event candidates") as bar:
+        qi, ri = _candidates(pruned, days, days, pruned, days, days, params, same=True, bar=bar)
+    if len(qi):
+        qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
+    with _bar(progress, n, "Event merges") as bar:
+        roots = _agglomerate(groups, (qi, ri), _row_dots(x, x, qi, ri), params, bar)
+    labels = _renumber(roots, days)
+    count = int(labels.max()) + 1 if n else 0
+    sums = _member_sums(labels, count, x)
+    centrality = _centrality(x, labels, sums)
+    state = EventState(vocabulary, _prune(sums, np.ones(x.shape[1], bool), params.state_terms),
+                       np.bincount(labels, minlength=count).astype(float), _group_dates(labels, days, count),
+                       params)
+    return Clustering(labels.tolist(), _event_labels(articles, centrality, labels, set(range(count))), state,
+                      articles)
+
+
+def assign(articles: Iterable[Article], state: EventState, progress: bool = False) -> Clustering:
+    """Assign new articles to the events of ``state`` or to new events (rows from the old event
+    count on), without clustering the old articles again: old events enter the agglomeration as
+    fixed groups that may take new articles but never merge with each other."""
+    params = state.params
+    vocabulary = Vocabulary(state.vocabulary.terms, state.vocabulary.df, state.vocabulary.documents)
+    x, articles = _vectors(articles, vocabulary, params, progress)
+    old = state.sums.shape[0]
+    n = len(articles)
+    sums = sp.csr_matrix(state.sums, shape=(old, x.shape[1]), dtype=np.float32)
+    days = np.array([day_number(a.published) for a in articles])
+    nodes = sp.vstack([sums, x], format="csr")
+    groups = _Groups(nodes, np.r_[state.sizes, np.ones(n)], state.dates + _group_dates(np.arange(n), days, n),
+                     np.r_[np.ones(old, bool), np.zeros(n, bool)])
+    keep = (vocabulary.df >= 2) & (vocabulary.df <= params.max_df)
+    pruned = _prune(x, keep, params.candidate_terms)
+    # events ranked by mean cosine over the new article's distinctive terms: all of each event's
+    # kept terms count, since a few thousand events cost little next to the articles
+    means = sp.csr_matrix(sp.diags(1 / np.maximum(state.sizes, 1)) @ sums, dtype=np.float32)
+    with _bar(progress, 2 * n, "Event candidates") as bar:
+        new_q, new_r = _candidates(pruned, days, days, pruned, days, days, params, same=True, bar=bar)
+        old_q, old_r = _candidates(pruned, days, days, means, *_ends(state.dates), params, same=False,
+                                   bar=bar)
+    qi = np.r_[new_q + old, old_q + old]
+    ri = np.r_[new_r + old, old_r]
+    if len(qi):
+        qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
+    with _bar(progress, n, "Event merges") as bar:
+        roots = _agglomerate(groups, (qi, ri), _row_dots(nodes, nodes, qi, ri), params, bar)
+    new_roots = roots[old:]
+    fresh = new_roots >= old
+    labels = new_roots.copy()
+    if fresh.any():
+        labels[fresh] = old + _renumber(new_roots[fresh], days[fresh])
+    count = int(labels.max(initial=old - 1)) + 1
+    dates = [np.sort(np.concatenate(pair)) for pair in
+             zip(state.dates + [np.zeros(0)] * (count - old), _group_dates(labels, days, count))]
+    previous = sums.copy()
+    previous.resize((count, x.shape[1]))
+    added = _member_sums(labels, count, x)
+    centrality = _centrality(x, labels, added)  # of the new articles, among themselves
+    sizes = np.bincount(labels, minlength=count).astype(float)
+    sizes[:old] += state.sizes
+    kept = _prune(added + previous, np.ones(x.shape[1], bool), params.state_terms)
+    new_state = EventState(vocabulary, kept, sizes, dates, params)
+    return Clustering(labels.tolist(), _event_labels(articles, centrality, labels, set(range(old, count))),
+                      new_state, articles)
+
+
+# --------------------------------------------------------------------------
+# Database adapter
+
+
+class _Rows:
+    """The articles to cluster, streamed from the table (37k bodies need not sit in memory)."""
+
+    def __init__(self, db, new_ids: list[str] | None = None):
+        self.db = db
+        self.where = ""
+        self.args = []
+        if new_ids is not None:
+            self.where = " where event_id is null or id in (select value from json_each(?))"
+            self.args = [json.dumps(list(new_ids))]
+
+    def __len__(self) -> int:
+        return self.db.execute("select count(*) from articles" + self.where, self.args).fetchone()[0]
+
+    def __iter__(self):
+        sql = "select id, title, body, published, outlet from articles" + self.where + " order by rowid"
+        return (Article(*row) for row in self.db.execute(sql, self.args))
+
+
+def _write_state(db, state: EventState, event_ids: list[int], rows: list[int] | None = None) -> None:
+    """Save the state of the given rows (all when None) and the vocabulary."""
+    rows = range(state.sums.shape[0]) if rows is None else rows
+    sums = state.sums
+    db[STATE_TABLE].upsert_all(
+        (
+            {
+                "event_id": event_ids[r],
+                "articles": int(state.sizes[r]),
+                "terms": sums.indices[sums.indptr[r] : sums.indptr[r + 1]].astype(np.int32).tobytes(),
+                "weights": sums.data[sums.indptr[r] : sums.indptr[r + 1]].astype(np.float32).tobytes(),
+            }
+            for r in rows
+        ),
+        pk="event_id",
+        columns={"event_id": int, "articles": int, "terms": bytes, "weights": bytes},
+    )
+    vocabulary = state.vocabulary
+    db[VOCAB_TABLE].upsert(
+        {
+            "id": 1,
+            "version": STATE_VERSION,
+            "params": json.dumps(asdict(state.params)),
+            "documents": vocabulary.documents,
+            "terms": json.dumps(vocabulary.terms, ensure_ascii=False),
+            "df": vocabulary.df.astype(np.int32).tobytes(),
+        },
+        pk="id",
+    )
+
+
+def _load_state(db) -> tuple[EventState, list[int]] | None:
+    """The stored state and the event id of each of its rows; None when it is missing or does
+    not match the events the articles table holds."""
+    if not (db[STATE_TABLE].exists() and db[VOCAB_TABLE].exists()):
+        return None
+    meta = db.execute(
+        f"select version, params, documents, terms, df from [{VOCAB_TABLE}] where id = 1").fetchone()
+    if meta is None or meta[0] != STATE_VERSION:
+        return None
+    stored = db.execute(
+        f"select event_id, articles, terms, weights from [{STATE_TABLE}] order by event_id"
+    ).fetchall()
+    counts = dict(db.execute(
+        "select event_id, count(*) from articles where event_id is not null group by event_id").fetchall())
+    if not stored or counts != {row[0]: row[1] for row in stored}:
+        return None
+    terms = json.loads(meta[3])
+    vocabulary = Vocabulary(terms, np.frombuffer(meta[4], dtype=np.int32).astype(np.int64), meta[2])
+    indices = [np.frombuffer(row[2], dtype=np.int32) for row in stored]
+    weights = [np.frombuffer(row[3], dtype=np.float32) for row in stored]
+    sums = sp.csr_matrix(
+        (np.concatenate(weights), np.concatenate(indices), np.r_[0, np.cumsum([len(i) for i in indices])]),
+        shape=(len(stored), len(terms)),
+    )
+    row_of = {row[0]: i for i, row in enumerate(stored)}
+    dated = db.execute("select event_id, published from articles where event_id is not null").fetchall()
+    dates = _group_dates([row_of[e] for e, _ in dated], [day_number(p) for _, p in dated], len(stored))
+    state = EventState(vocabulary, sums, np.array([row[1] for row in stored], dtype=float), dates,
+                       Params(**json.loads(meta[1])))
+    return state, [row[0] for row in stored]
+
+
+def _write_events(db, event_ids: list[int], labels: dict[int, str], replace: bool) -> None:
+    """(Re)write the events rows of ``event_ids`` from the articles; ``labels`` for new ones."""
+    if replace:
+        db["events"].drop(ignore=True)
+    if not db["events"].exists():
+        db["events"].create(
+            {"id": int, "label": str, "first_published": str, "last_published": str, "articles": int,
+             "outlets": int},
+            pk="id",
+        )
+    rows = db.execute(
+        "select event_id, min(nullif(trim(published), '')), max(nullif(trim(published), '')), count(*), "
+        "count(distinct nullif(trim(outlet), '')) from articles "
+        "where event_id in (select value from json_each(?)) group by event_id",
+        [json.dumps(event_ids)],
+    ).fetchall()
+    db["events"].upsert_all(
+        (
+            {"id": e, "first_published": first, "last_published": last, "articles": n, "outlets": outlets,
+             **({"label": labels[e]} if e in labels else {})}
+            for e, first, last, n, outlets in rows
+        ),
+        pk="id",
+    )
+
+
+def _assign_ids(db, pairs) -> None:
+    with db.conn:
+        db.conn.executemany("update articles set event_id = ? where id = ?", pairs)
+    db["articles"].create_index(["event_id"], if_not_exists=True)
+
+
+def update_events(db, new_ids: list[str] | None = None, progress: bool = False,
+                  params: Params | None = None) -> dict:
+    """Fill ``articles.event_id`` and the ``events`` table of a sqlite-utils Database.
+
+    With ``new_ids`` None every article is clustered again and events are numbered 1.. by first
+    date. With ``new_ids`` (the articles just added; any article without an event is placed too)
+    existing events keep their ids and members, new articles join them or form new events.
+    Without a usable stored state (an older database) --add falls back to a full clustering.
+    ``params`` applies to full clustering; --add uses those the events were built with."""
+    started = time.perf_counter()
+    loaded = _load_state(db) if new_ids is not None else None
+    if loaded is None:
+        params = params or Params()
+        result = cluster(_Rows(db), params, progress)
+        articles = result.articles
+        event_ids = list(range(1, len(result.state.sizes) + 1))
+        _assign_ids(db, [(e + 1, a.id) for a, e in zip(articles, result.event_of)])
+        db[STATE_TABLE].drop(ignore=True)
+        _write_state(db, result.state, event_ids)
+        _write_events(db, event_ids, {e + 1: text for e, text in result.labels.items()}, replace=True)
+        mode, changed = "full", event_ids
+    else:
+        state, event_ids = loaded
+        result = assign(_Rows(db, new_ids), state, progress)
+        articles = result.articles
+        old = len(event_ids)
+        first_new = max(event_ids) + 1
+        event_ids = event_ids + list(range(first_new, first_new + len(result.state.sizes) - old))
+        _assign_ids(db, [(event_ids[e], a.id) for a, e in zip(articles, result.event_of)])
+        rows = sorted(set(result.event_of))
+        _write_state(db, result.state, event_ids, rows)
+        changed = [event_ids[r] for r in rows]
+        _write_events(db, changed, {event_ids[r]: text for r, text in result.labels.items()}, replace=False)
+        mode = "incremental"
+    return {
+        "mode": mode,
+        "articles": len(articles),
+        "events": db["events"].count,
+        "events_changed": len(changed),
+        "seconds": round(time.perf_counter() - started, 2),
+    }

@@ -1,0 +1,208 @@
+"""Event clustering on small constructed cases, and the database adapter filling its tables."""
+
+import math
+
+import pytest
+import sqlite_utils
+
+from datasette_newsdigest import events
+from datasette_newsdigest.events import Article
+
+DAM = [
+    Article("dam-ap", "Dam bursts above Velika Rijeka, thousands flee",
+            "The Kostanj dam above Velika Rijeka burst early on Tuesday, sending a wall of water through "
+            "the valley. Mayor Ivana Horvat said 4,200 residents were evacuated and 17 people were missing. "
+            "Engineers had warned in March that the 1962 dam was leaking.",
+            "2024-04-09", "Associated Press"),
+    Article("dam-reuters", "Thousands evacuated after Kostanj dam collapse",
+            "Rescue teams searched flooded streets in Velika Rijeka on Tuesday after the Kostanj dam gave way. "
+            "Mayor Ivana Horvat put the number of evacuated residents at 4,200; 17 were still missing. "
+            "Inspectors had flagged leaks in the 1962 structure this spring.",
+            "2024-04-09T14:30:00", "Reuters"),
+    Article("dam-bbc", "Velika Rijeka flood: what we know about the dam failure",
+            "The Kostanj dam failed on Tuesday morning and flooded Velika Rijeka. Ivana Horvat, the town's "
+            "mayor, said 17 people were unaccounted for and 4,200 had left their homes. The dam, built in "
+            "1962, had been reported leaking.",
+            "2024-04-10", "BBC"),
+]
+KREMLIN = [
+    Article("kremlin-1", "Russia says it downed two drones aimed at the Kremlin",
+            "Russia said on Wednesday it shot down two Ukrainian drones over the Kremlin overnight and called "
+            "it an attempt on the life of President Vladimir Putin. Kremlin spokesman Dmitry Peskov said the "
+            "drones were disabled by electronic warfare above the Senate Palace. Kyiv denied any role.",
+            "2023-05-03", "Reuters"),
+    Article("kremlin-2", "Kremlin drone incident: Peskov blames Kyiv",
+            "Dmitry Peskov said two drones struck at the Kremlin's Senate Palace before dawn and accused Kyiv "
+            "of trying to kill Vladimir Putin. Ukrainian officials denied involvement in the Kremlin incident.",
+            "2023-05-04", "CNN"),
+]
+MOSCOW = [
+    Article("moscow-1", "Drones hit Moscow office towers, Sobyanin says",
+            "Drones struck two office towers in the Moscow City business district early on Sunday, Mayor Sergei "
+            "Sobyanin said, shattering windows on the 21st floor. Vnukovo airport briefly closed. Russia's "
+            "defence ministry blamed Ukraine and said a third drone was shot down over Odintsovo.",
+            "2023-07-30", "Associated Press"),
+    Article("moscow-2", "Vnukovo closes as drones strike Moscow City",
+            "Sergei Sobyanin said facades of two Moscow City towers were damaged when drones hit before dawn on "
+            "Sunday. Flights at Vnukovo were halted. The defence ministry said air defences downed a drone near "
+            "Odintsovo and accused Ukraine.",
+            "2023-07-30", "BBC"),
+]
+OTHER = [
+    Article("wheat", "Wheat prices slide on record harvest forecast",
+            "Chicago wheat futures fell 3% after the agriculture department raised its harvest forecast, "
+            "with traders pointing to rain in Kansas and Nebraska.", "2024-04-09", "Bloomberg"),
+    Article("museum", "Museum returns looted bronzes to Benin",
+            "The Horniman Museum handed six bronze plaques to Nigerian officials in a ceremony in London, "
+            "years after campaigners asked for their return.", "2024-04-09", "Guardian"),
+    Article("chess", "Teenager wins national chess title",
+            "A fifteen-year-old from Leeds won the national chess championship with a round to spare, "
+            "beating two grandmasters along the way.", None, "BBC"),
+]
+
+
+def groups(articles, result):
+    """The event of each article id."""
+    return {a.id: e for a, e in zip(articles, result.event_of)}
+
+
+def test_same_event_across_outlets_joins_and_others_stay_single():
+    articles = DAM + OTHER
+    got = groups(articles, events.cluster(articles))
+    assert got["dam-ap"] == got["dam-reuters"] == got["dam-bbc"]
+    assert len({got[a.id] for a in OTHER} | {got["dam-ap"]}) == 4  # each unrelated article alone
+
+
+def test_same_actors_on_another_day_with_other_facts_stay_apart():
+    articles = KREMLIN + MOSCOW + OTHER
+    got = groups(articles, events.cluster(articles))
+    assert got["kremlin-1"] == got["kremlin-2"]
+    assert got["moscow-1"] == got["moscow-2"]
+    assert got["kremlin-1"] != got["moscow-1"]
+
+
+def test_undated_articles_cluster_on_content():
+    undated = [Article(a.id, a.title, a.body, None, a.outlet) for a in DAM]
+    articles = undated + OTHER
+    got = groups(articles, events.cluster(articles))
+    assert got["dam-ap"] == got["dam-reuters"] == got["dam-bbc"]
+    mixed = [DAM[0], undated[1], DAM[2]] + OTHER
+    got = groups(mixed, events.cluster(mixed))
+    assert got["dam-ap"] == got["dam-reuters"] == got["dam-bbc"]
+
+
+def test_time_weighs_against_distant_articles():
+    params = events.Params()
+    near, far = events.time_penalty([1, 30], params)
+    assert 0 < near < far < 1
+    assert events.time_penalty([params.horizon_days + 1], params)[0] == 1
+    assert events.time_penalty([math.nan], params)[0] == 0  # undated: content alone decides
+
+
+def test_single_article_and_empty_inputs():
+    result = events.cluster([OTHER[0]])
+    assert result.event_of == [0] and result.labels == {0: OTHER[0].title}
+    assert events.cluster([]).event_of == []
+    blank = events.cluster([Article("x"), Article("y", "", "")])
+    assert sorted(blank.event_of) == [0, 1]
+
+
+def test_events_are_numbered_by_first_date_and_labelled_by_a_headline():
+    articles = MOSCOW + DAM + KREMLIN + OTHER
+    result = events.cluster(articles)
+    got = groups(articles, result)
+    assert got["kremlin-1"] < got["moscow-1"] < got["dam-ap"] < got["chess"]  # undated last
+    assert result.labels[got["dam-ap"]] in {a.title for a in DAM}
+    untitled = events.cluster([Article("u", None, "First sentence here. Second one.")])
+    assert untitled.labels == {0: "First sentence here."}
+
+
+def test_assign_joins_existing_events_or_makes_new_ones():
+    base = events.cluster(DAM[:2] + KREMLIN + OTHER)
+    old = len(base.state.sizes)
+    dam_event = base.event_of[0]
+    added = events.assign([DAM[2], MOSCOW[0], MOSCOW[1]], base.state)
+    assert added.event_of[0] == dam_event
+    assert added.event_of[1] == added.event_of[2] == old  # a new event, numbered on
+    assert set(added.labels) == {old}
+    assert added.state.sizes[dam_event] == 3 and len(added.state.sizes) == old + 1
+
+
+def test_name_terms_and_dates():
+    text = "Hun Sen's Cambodian People's Party won on Friday. Officials in Phnom Penh said so."
+    assert events.name_terms(text) == ["@hun sen", "@cambodian people", "@party", "@phnom penh"]
+    assert events.day_number("2024-04-09") == events.day_number("2024-04-09T23:59:00Z")
+    assert math.isnan(events.day_number(None)) and math.isnan(events.day_number("4/9/24"))
+
+
+# --------------------------------------------------------------------------
+# Database adapter
+
+
+def make_db(path, articles):
+    db = sqlite_utils.Database(path)
+    db["articles"].create({"id": str, "title": str, "body": str, "published": str, "outlet": str,
+                           "event_id": int}, pk="id")
+    insert(db, articles)
+    return db
+
+
+def insert(db, articles):
+    db["articles"].insert_all({"id": a.id, "title": a.title, "body": a.body, "published": a.published,
+                               "outlet": a.outlet} for a in articles)
+
+
+def event_of(db):
+    return dict(db.execute("select id, event_id from articles").fetchall())
+
+
+@pytest.fixture
+def db(tmp_path):
+    return make_db(tmp_path / "news.db", DAM + KREMLIN + OTHER)
+
+
+def test_update_events_fills_articles_and_events(db):
+    stats = events.update_events(db)
+    assert stats["mode"] == "full" and stats["articles"] == 8 and stats["events"] == 5
+    assigned = event_of(db)
+    assert None not in assigned.values()
+    dam = db["events"].get(assigned["dam-ap"])
+    assert dam["articles"] == 3 and dam["outlets"] == 3
+    assert dam["first_published"] == "2024-04-09" and dam["last_published"] == "2024-04-10"
+    assert dam["label"] in {a.title for a in DAM}
+    chess = db["events"].get(assigned["chess"])
+    assert chess["articles"] == 1 and chess["first_published"] is None
+    assert set(db["events"].columns_dict) == {"id", "label", "first_published", "last_published",
+                                             "articles", "outlets"}
+    assert any(ix.columns == ["event_id"] for ix in db["articles"].indexes)
+    events.update_events(db, progress=True)  # a full rebuild again replaces everything
+    assert db["events"].count == 5 and event_of(db) == assigned
+
+
+def test_update_events_incremental_keeps_ids(db):
+    events.update_events(db)
+    before = event_of(db)
+    insert(db, MOSCOW)
+    stats = events.update_events(db, [a.id for a in MOSCOW])
+    assert stats["mode"] == "incremental" and stats["articles"] == 2
+    after = event_of(db)
+    assert {k: after[k] for k in before} == before
+    assert after["moscow-1"] == after["moscow-2"] > max(before.values())
+    assert db["events"].get(after["moscow-1"])["articles"] == 2
+    late = Article("dam-late", "Kostanj dam: 17 still missing in Velika Rijeka",
+                   "Mayor Ivana Horvat said on Wednesday that 17 people remained missing after the Kostanj "
+                   "dam failure and that 4,200 evacuated residents could not yet return to Velika Rijeka.",
+                   "2024-04-10", "NPR")
+    insert(db, [late])
+    events.update_events(db, [late.id])
+    assert event_of(db)["dam-late"] == before["dam-ap"]
+    assert db["events"].get(before["dam-ap"])["articles"] == 4
+    assert db["events"].get(before["dam-ap"])["outlets"] == 4
+
+
+def test_update_events_add_without_state_falls_back_to_full(db):
+    events.update_events(db)
+    db[events.STATE_TABLE].drop()
+    insert(db, MOSCOW)
+    assert events.update_events(db, [a.id for a in MOSCOW])["mode"] == "full"
+    assert None not in event_of(db).values()
