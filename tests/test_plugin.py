@@ -35,3 +35,30 @@ async def test_serves_articles_with_metadata(news_db):
     assert len(response.json()) == 5
     html = (await datasette.client.get("/news/articles")).text
     assert metadata["databases"]["news"]["tables"]["articles"]["description"].split(":")[0] in html
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("query,params", [
+    ("articles_per_day", {"event_id": ""}),
+    ("outlets_per_event", {"event_id": "1"}),
+    ("event_digest", {"event_id": "1", "sentences": "3", "method": ""}),
+    ("sentences_per_article", {"event_id": ""}),
+])
+async def test_canned_queries_run_and_open_as_charts(news_db, query, params):
+    import yaml
+    from pathlib import Path
+
+    metadata = yaml.safe_load((Path(__file__).parent.parent / "metadata.yml").read_text())
+    canned = metadata["databases"]["news"]["queries"][query]
+    assert canned["fragment"].startswith("g.mark=")
+    datasette = Datasette([str(news_db)], metadata=metadata)
+    response = await datasette.client.get(f"/news/{query}.json", params={**params, "_shape": "array"})
+    assert response.status_code == 200, response.text
+    rows = response.json()
+    assert rows, query
+    columns = {part.split("=")[1] for part in canned["fragment"].split("&") if "_column=" in part}
+    assert columns <= set(rows[0])
+    if query == "event_digest":
+        assert len(rows) == 3 and all(r["sentence"] and r["article_id"] for r in rows)
+    index = (await datasette.client.get("/news")).text
+    assert canned["fragment"].replace("&", "&amp;") in index

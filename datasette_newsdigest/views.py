@@ -1,0 +1,364 @@
+"""The digest pages: ``/-/digest/<database>`` and ``/-/digest/<database>/<event_id>``.
+
+Thin adapters: they read rows with bound parameters, hand texts to
+digest.py, specs to charts.py, and render templates that extend
+``base.html``. Every page has a ``.json`` twin with the same data.
+Digests are computed off the event loop and cached per database file
+version, so paging back and forth costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from datasette import NotFound, Response
+from datasette.utils import tilde_encode
+
+from . import charts, digest
+
+PLUGIN = "datasette-newsdigest"
+
+
+class BadRequest(Exception):
+    """A query-string value the page cannot use; shown to the user with status 400."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Page defaults from ``plugins: datasette-newsdigest:`` (documented in the README)."""
+
+    list_sentences: int = 3
+    event_sentences: int = 8
+    method: str = "default"
+    page_size: int = 20
+    list_max_articles: int = 60
+    limits: digest.Limits = digest.Limits()
+
+    @classmethod
+    def from_config(cls, config: dict | None) -> Settings:
+        config = dict(config or {})
+        values = {}
+        for key in ("list_sentences", "event_sentences", "page_size", "list_max_articles"):
+            if key in config:
+                value = config[key]
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise digest.DigestError(f"{PLUGIN}: {key} must be a positive whole number")
+                values[key] = value
+        if "method" in config:
+            values["method"] = digest.Options(method=config["method"]).method
+        return cls(limits=digest.Limits.from_config(config), **values)
+
+
+class _DigestCache:
+    """A small LRU of computed digests keyed by database file version and options."""
+
+    def __init__(self, size: int = 512):
+        self._items: OrderedDict = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value):
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+CACHE = _DigestCache()
+
+
+def _settings(datasette, database: str) -> Settings:
+    return Settings.from_config(datasette.plugin_config(PLUGIN, database=database))
+
+
+async def _database(datasette, request):
+    name = request.url_vars["database"]
+    try:
+        db = datasette.get_database(name)
+    except KeyError:
+        raise NotFound(f"Database not found: {name}")
+    await datasette.ensure_permissions(request.actor, [("view-database", name), "view-instance"])
+    if not await db.table_exists("events") or not await db.table_exists("articles"):
+        raise NotFound(f"{name} has no events table; build it with `newsdigest build`")
+    return db
+
+
+def _version(db) -> tuple:
+    """Identifies the database contents, so cached digests expire after a rebuild or --add."""
+    if db.path and os.path.exists(db.path):
+        stat = os.stat(db.path)
+        return (db.path, stat.st_mtime_ns, stat.st_size)
+    return (db.name, id(db))
+
+
+def _int_arg(request, name: str, default: int | None, low: int = 1, high: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, not {raw!r}")
+    if value < low or (high is not None and value > high):
+        raise BadRequest(f"{name} must be between {low} and {high}" if high else f"{name} must be at least {low}")
+    return value
+
+
+def _event_links(datasette, database: str, event_id) -> dict:
+    base = f"/-/digest/{tilde_encode(database)}/{event_id}"
+    return {"url": datasette.urls.path(base), "json_url": datasette.urls.path(base + ".json")}
+
+
+async def _articles_of(db, event_id, limit: int | None = None) -> list[dict]:
+    sql = (
+        "select id, title, outlet, author, published, url, words, body from articles "
+        "where event_id = :event order by published is null, published, rowid"
+    )
+    params = {"event": event_id}
+    if limit:
+        sql += " limit :limit"
+        params["limit"] = limit
+    return [dict(row) for row in (await db.execute(sql, params)).rows]
+
+
+async def _digest_for(db, event_id, articles: list[dict], options: digest.Options,
+                      limits: digest.Limits, with_support: bool) -> list[dict]:
+    key = (_version(db), event_id, options, len(articles), with_support)
+    cached = CACHE.get(key)
+    if cached is not None:
+        return cached
+    documents = [digest.Document(a["id"], a["body"], a["published"]) for a in articles]
+
+    def compute():
+        picks = digest.digest(documents, sentences=options.sentences, words=options.words,
+                              method=options.method, order=options.order, limits=limits)
+        counts = digest.support(documents, picks) if with_support else [None] * len(picks)
+        return picks, counts
+
+    picks, counts = await asyncio.to_thread(compute)
+    by_id = {a["id"]: a for a in articles}
+    result = [
+        {
+            "article_id": pick.id,
+            "position": pick.position,
+            "sentence": pick.sentence,
+            "score": round(pick.score, 6),
+            "support": count,
+            "outlet": by_id[pick.id]["outlet"],
+            "published": by_id[pick.id]["published"],
+            "title": by_id[pick.id]["title"],
+        }
+        for pick, count in zip(picks, counts)
+    ]
+    CACHE.put(key, result)
+    return result
+
+
+def _decorate(datasette, database: str, sentences: list[dict]) -> list[dict]:
+    for s in sentences:
+        s["article_url"] = datasette.urls.row(database, "articles", tilde_encode(str(s["article_id"])))
+        s["outlet_url"] = _outlet_url(datasette, database, s["outlet"])
+    return sentences
+
+
+def _outlet_url(datasette, database: str, outlet: str | None) -> str | None:
+    if not outlet:
+        return None
+    return datasette.urls.table(database, "articles") + "?" + urlencode({"outlet": outlet})
+
+
+async def events_page(datasette, request):
+    as_json = request.url_vars.get("format") == "json"
+    db = await _database(datasette, request)
+    database = db.name
+    settings = _settings(datasette, database)
+    try:
+        page = _int_arg(request, "page", 1)
+        size = _int_arg(request, "_size", settings.page_size, high=200)
+    except BadRequest as e:
+        return await _render_error(datasette, request, database, str(e), as_json)
+    total = (await db.execute("select count(*) from events")).single_value()
+    pages = max(1, -(-total // size))
+    rows = await db.execute(
+        "select id, label, first_published, last_published, articles, outlets from events "
+        "order by articles desc, last_published is null, last_published desc, id "
+        "limit :limit offset :offset",
+        {"limit": size, "offset": (page - 1) * size},
+    )
+    options = digest.Options(sentences=settings.list_sentences, method=settings.method)
+    events = []
+    for row in rows.rows:
+        event = dict(row)
+        articles = await _articles_of(db, event["id"], settings.list_max_articles)
+        outlets = await db.execute(
+            "select outlet, count(*) as n from articles where event_id = :event and outlet is not null "
+            "group by outlet order by n desc, outlet limit 8",
+            {"event": event["id"]},
+        )
+        event["outlet_names"] = [r["outlet"] for r in outlets.rows]
+        try:
+            sentences = await _digest_for(db, event["id"], articles, options, settings.limits, False)
+        except digest.DigestError as e:
+            sentences, event["digest_error"] = [], str(e)
+        event["digest"] = _decorate(datasette, database, sentences)
+        event.update(_event_links(datasette, database, event["id"]))
+        events.append(event)
+
+    def page_url(n):
+        if n < 1 or n > pages:
+            return None
+        args = {"page": n} if size == settings.page_size else {"page": n, "_size": size}
+        path = f"/-/digest/{tilde_encode(database)}" + (".json" if as_json else "")
+        return datasette.urls.path(path) + "?" + urlencode(args)
+
+    data = {
+        "database": database,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "page_size": size,
+        "next_url": page_url(page + 1),
+        "previous_url": page_url(page - 1),
+        "events": events,
+    }
+    if as_json:
+        return Response.json(data)
+    return Response.html(
+        await datasette.render_template(
+            "newsdigest_events.html",
+            {**data, **_assets(datasette), "json_url": datasette.urls.path(
+                f"/-/digest/{tilde_encode(database)}.json") + (f"?{request.query_string}" if request.query_string else "")},
+            request=request,
+        )
+    )
+
+
+def _options_from(request, settings: Settings) -> tuple[digest.Options, dict]:
+    """Options from the form's query string; the form echoes back what was asked."""
+    form = {
+        "sentences": request.args.get("sentences", ""),
+        "words": request.args.get("words", ""),
+        "method": request.args.get("method", "") or settings.method,
+    }
+    try:
+        sentences = _int_arg(request, "sentences", None, high=digest.MAX_BUDGET["sentences"])
+        words = _int_arg(request, "words", None, high=digest.MAX_BUDGET["words"])
+    except BadRequest as e:
+        raise digest.OptionsError(str(e))
+    if sentences is None and words is None:
+        sentences = settings.event_sentences
+    return digest.Options(sentences=sentences, words=words, method=form["method"]), form
+
+
+async def event_page(datasette, request):
+    as_json = request.url_vars.get("format") == "json"
+    db = await _database(datasette, request)
+    database = db.name
+    settings = _settings(datasette, database)
+    event_id = request.url_vars["event_id"]
+    row = (await db.execute(
+        "select id, label, first_published, last_published, articles, outlets from events where id = :id",
+        {"id": event_id},
+    )).first()
+    if row is None:
+        raise NotFound(f"Event not found: {event_id}")
+    event = dict(row)
+    articles = await _articles_of(db, event["id"])
+    error = None
+    try:
+        options, form = _options_from(request, settings)
+        sentences = await _digest_for(db, event["id"], articles, options, settings.limits, True)
+    except digest.DigestError as e:
+        error, sentences = str(e), []
+        form = {k: request.args.get(k, "") for k in ("sentences", "words", "method")}
+        options = None
+    sentences = _decorate(datasette, database, sentences)
+    for rank, s in enumerate(sentences, 1):
+        s["rank"] = rank
+
+    timeline_rows = (await db.execute(
+        "select substr(published, 1, 10) as day, outlet, count(*) as articles from articles "
+        "where event_id = :event and published is not null group by day, outlet order by day",
+        {"event": event["id"]},
+    )).rows
+    coverage_rows = (await db.execute(
+        "select outlet, count(*) as articles from articles where event_id = :event "
+        "group by outlet order by articles desc, outlet",
+        {"event": event["id"]},
+    )).rows
+    specs = {
+        "timeline": charts.timeline([dict(r) for r in timeline_rows]),
+        "coverage": charts.coverage([dict(r) for r in coverage_rows]),
+        "support": charts.support(
+            [{k: s[k] for k in ("rank", "sentence", "outlet", "support")} for s in sentences], len(articles)
+        ),
+    }
+    listing = []
+    for a in articles:
+        item = {k: a[k] for k in ("id", "title", "outlet", "author", "published", "url", "words")}
+        item["row_url"] = datasette.urls.row(database, "articles", tilde_encode(str(a["id"])))
+        item["outlet_url"] = _outlet_url(datasette, database, a["outlet"])
+        item["link"] = a["url"] if (a["url"] or "").lower().startswith(("http://", "https://")) else None
+        listing.append(item)
+    data = {
+        "database": database,
+        "event": {**event, **_event_links(datasette, database, event["id"])},
+        "options": {"sentences": options.sentences, "words": options.words, "method": options.method}
+        if options else None,
+        "error": error,
+        "digest": sentences,
+        "articles": listing,
+        "undated_articles": sum(1 for a in articles if not a["published"]),
+        "charts": specs,
+    }
+    if as_json:
+        return Response.json(data, status=400 if error else 200)
+    query = f"?{request.query_string}" if request.query_string else ""
+    return Response.html(
+        await datasette.render_template(
+            "newsdigest_event.html",
+            {**data, **_assets(datasette), "form": form, "methods": digest.METHODS,
+             "default_sentences": settings.event_sentences,
+             "list_url": datasette.urls.path(f"/-/digest/{tilde_encode(database)}"),
+             "json_url": data["event"]["json_url"] + query},
+            request=request,
+        ),
+        status=400 if error else 200,
+    )
+
+
+async def _render_error(datasette, request, database: str, message: str, as_json: bool):
+    if as_json:
+        return Response.json({"ok": False, "error": message}, status=400)
+    return Response.html(
+        await datasette.render_template(
+            "newsdigest_error.html", {"database": database, "error": message}, request=request
+        ),
+        status=400,
+    )
+
+
+def _assets(datasette) -> dict:
+    static = lambda name: datasette.urls.static_plugins(PLUGIN, name)  # noqa: E731
+    return {
+        "css_url": static("newsdigest.css"),
+        "script_urls": [static(f"vendor/{n}") for n in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")]
+        + [static("newsdigest.js")],
+    }

@@ -1,0 +1,179 @@
+"""The digest pages through Datasette's test client: routes, JSON, escaping, menus."""
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from datasette.app import Datasette
+
+from datasette_newsdigest.cli import cli
+
+EVIL = "<script>alert('x')</script>"
+
+
+def _article(i, event_words, day, outlet):
+    return {
+        "id": f"a{i}",
+        "title": f"Dam bursts above {event_words} {EVIL}" if i == 0 else f"Dam bursts above {event_words}",
+        "outlet": outlet,
+        "published": day,
+        "url": "javascript:alert(1)" if i == 0 else f"https://example.com/{i}",
+        "body": (
+            f"The Tarnow dam above {event_words} burst on Tuesday night, flooding the valley below. "
+            f"Officials in {event_words} said 1,200 people were moved to the school in Lesko. "
+            f"Engineer Marta Kowal said cracks had been reported to the council in March. {EVIL} "
+            f"Rescue crews from three towns worked through the night, report {i}."
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def news_db(tmp_path_factory, seeds_dir):
+    folder = tmp_path_factory.mktemp("input")
+    articles = [_article(i, "Sanok", f"2023-05-0{1 + i % 2}", ["Daily", "Wire", "Post"][i % 3]) for i in range(4)]
+    (folder / "dam.jsonl").write_text("\n".join(json.dumps(a) for a in articles) + "\n")
+    for path in seeds_dir.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    db = tmp_path_factory.mktemp("db") / "news.db"
+    result = CliRunner().invoke(cli, ["build", str(db), str(folder)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture
+def datasette(news_db):
+    return Datasette([str(news_db)])
+
+
+async def _event_of(datasette, article_id):
+    response = await datasette.client.get(
+        f"/news.json?sql=select+event_id+from+articles+where+id%3D%3Aid&id={article_id}&_shape=array"
+    )
+    return response.json()[0]["event_id"]
+
+
+@pytest.mark.asyncio
+async def test_events_page_lists_every_event_largest_first(datasette):
+    data = (await datasette.client.get("/-/digest/news.json")).json()
+    count = (await datasette.client.get("/news.json?sql=select+count(*)+as+n+from+events&_shape=array")).json()[0]["n"]
+    assert data["total"] == count and len(data["events"]) == min(count, data["page_size"])
+    sizes = [e["articles"] for e in data["events"]]
+    assert sizes == sorted(sizes, reverse=True)
+    for event in data["events"]:
+        assert event["url"] == f"/-/digest/news/{event['id']}"
+        assert 1 <= len(event["digest"]) <= 3
+    html = (await datasette.client.get("/-/digest/news")).text
+    assert 'href="/-/digest/news/' in html
+
+
+@pytest.mark.asyncio
+async def test_events_page_paginates(datasette):
+    first = (await datasette.client.get("/-/digest/news.json?_size=1")).json()
+    assert first["pages"] == first["total"] and first["previous_url"] is None
+    assert first["next_url"] == "/-/digest/news.json?page=2&_size=1"
+    second = (await datasette.client.get(first["next_url"])).json()
+    assert second["page"] == 2 and second["events"][0]["id"] != first["events"][0]["id"]
+    assert second["previous_url"] == "/-/digest/news.json?page=1&_size=1"
+    assert (await datasette.client.get("/-/digest/news?page=0")).status_code == 400
+    assert (await datasette.client.get("/-/digest/news?page=abc")).status_code == 400
+
+
+@pytest.mark.asyncio
+async def test_event_page_digest_is_attributed(datasette):
+    event_id = await _event_of(datasette, "a1")
+    data = (await datasette.client.get(f"/-/digest/news/{event_id}.json")).json()
+    ids = {a["id"] for a in data["articles"]}
+    assert {"a0", "a1", "a2", "a3"} <= ids
+    assert data["digest"]
+    for s in data["digest"]:
+        row = (await datasette.client.get(
+            f"/news.json?sql=select+text+from+sentences+where+article_id%3D%3Aa+and+position%3D%3Ap"
+            f"&a={s['article_id']}&p={s['position']}&_shape=array")).json()
+        assert s["sentence"] in row[0]["text"]  # the link points at the sentence's own row
+        assert s["article_url"] == f"/news/articles/{s['article_id']}"
+        assert 1 <= s["support"] <= len(ids)
+    assert set(data["charts"]) == {"timeline", "coverage", "support"}
+    coverage = {v["outlet"]: v["articles"] for v in data["charts"]["coverage"]["data"]["values"]}
+    assert coverage == {"Daily": 2, "Wire": 1, "Post": 1}
+
+
+@pytest.mark.asyncio
+async def test_event_page_html_has_charts_and_links(datasette):
+    event_id = await _event_of(datasette, "a1")
+    response = await datasette.client.get(f"/-/digest/news/{event_id}")
+    assert response.status_code == 200
+    html = response.text
+    for name in ("timeline", "coverage", "support"):
+        assert f'data-newsdigest-spec="spec-{name}"' in html
+    assert "/-/static-plugins/datasette-newsdigest/vendor/vega-embed.min.js" in html
+    assert 'href="/news/articles/a' in html
+    assert "cdn" not in html.lower()
+
+
+@pytest.mark.asyncio
+async def test_everything_from_articles_is_escaped(datasette):
+    event_id = await _event_of(datasette, "a0")
+    for url in (f"/-/digest/news/{event_id}?sentences=20", "/-/digest/news?_size=200"):
+        html = (await datasette.client.get(url)).text
+        assert EVIL not in html
+        assert "javascript:alert" not in html
+    html = (await datasette.client.get(f"/-/digest/news/{event_id}?sentences=20")).text
+    assert "&lt;script&gt;" in html
+    # Specs inside <script type="application/json"> cannot close the tag either.
+    for block in re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', html, re.S):
+        assert "<" not in block
+
+
+@pytest.mark.asyncio
+async def test_event_page_options(datasette):
+    event_id = await _event_of(datasette, "a1")
+    data = (await datasette.client.get(f"/-/digest/news/{event_id}.json?sentences=2&method=luhn")).json()
+    assert len(data["digest"]) == 2 and data["options"]["method"] == "luhn"
+    data = (await datasette.client.get(f"/-/digest/news/{event_id}.json?words=30")).json()
+    assert sum(len(s["sentence"].split()) for s in data["digest"]) >= 30 or len(data["digest"]) == 4 * 4
+    bad = await datasette.client.get(f"/-/digest/news/{event_id}.json?method=nope")
+    assert bad.status_code == 400 and "unknown method" in bad.json()["error"]
+    bad = await datasette.client.get(f"/-/digest/news/{event_id}?sentences=2&words=10")
+    assert bad.status_code == 400 and "not both" in bad.text
+
+
+@pytest.mark.asyncio
+async def test_not_found(datasette):
+    assert (await datasette.client.get("/-/digest/nope")).status_code == 404
+    assert (await datasette.client.get("/-/digest/nope.json")).status_code == 404
+    assert (await datasette.client.get("/-/digest/news/999999")).status_code == 404
+    assert (await datasette.client.get("/-/digest/news/999999.json")).status_code == 404
+    memory = Datasette(memory=True)
+    assert (await memory.client.get("/-/digest/_memory")).status_code == 404
+
+
+@pytest.mark.asyncio
+async def test_menu_and_database_action(datasette):
+    html = (await datasette.client.get("/")).text
+    assert 'href="/-/digest/news"' in html
+    html = (await datasette.client.get("/news")).text
+    assert 'href="/-/digest/news"' in html
+
+
+@pytest.mark.asyncio
+async def test_base_url(news_db):
+    datasette = Datasette([str(news_db)], settings={"base_url": "/prefix/"})
+    # datasette.client adds the base_url prefix to the paths it is given
+    data = (await datasette.client.get("/-/digest/news.json")).json()
+    event = data["events"][0]
+    assert event["url"].startswith("/prefix/-/digest/news/")
+    html = (await datasette.client.get(event["url"].removeprefix("/prefix"))).text
+    assert 'href="/prefix/news/articles/' in html
+    assert "/prefix/-/static-plugins/datasette-newsdigest/newsdigest.js" in html
+
+
+@pytest.mark.asyncio
+async def test_plugin_configuration_sets_defaults(news_db):
+    metadata = {"plugins": {"datasette-newsdigest": {"list_sentences": 1, "event_sentences": 2, "page_size": 2}}}
+    datasette = Datasette([str(news_db)], metadata=metadata)
+    data = (await datasette.client.get("/-/digest/news.json")).json()
+    assert len(data["events"]) <= 2 and all(len(e["digest"]) <= 1 for e in data["events"])
+    event = data["events"][0]
+    detail = (await datasette.client.get(event["json_url"])).json()
+    assert len(detail["digest"]) == min(2, len(detail["digest"])) and detail["options"]["sentences"] == 2
