@@ -172,10 +172,16 @@ async def _digest_for(db, event_id, articles: list[dict], options: digest.Option
 
 
 def _decorate(datasette, database: str, sentences: list[dict]) -> list[dict]:
-    for s in sentences:
-        s["article_url"] = datasette.urls.row(database, "articles", tilde_encode(str(s["article_id"])))
-        s["outlet_url"] = _outlet_url(datasette, database, s["outlet"])
-    return sentences
+    """Copies of the (cached, shared) digest rows with their links and rank added."""
+    return [
+        {
+            **s,
+            "rank": rank,
+            "article_url": datasette.urls.row(database, "articles", tilde_encode(str(s["article_id"]))),
+            "outlet_url": _outlet_url(datasette, database, s["outlet"]),
+        }
+        for rank, s in enumerate(sentences, 1)
+    ]
 
 
 def _outlet_url(datasette, database: str, outlet: str | None) -> str | None:
@@ -290,8 +296,6 @@ async def event_page(datasette, request):
         form = {k: request.args.get(k, "") for k in ("sentences", "words", "method")}
         options = None
     sentences = _decorate(datasette, database, sentences)
-    for rank, s in enumerate(sentences, 1):
-        s["rank"] = rank
 
     timeline_rows = (await db.execute(
         "select substr(published, 1, 10) as day, outlet, count(*) as articles from articles "

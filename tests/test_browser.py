@@ -4,7 +4,7 @@ Checks that every chart on the page is drawn (an SVG with marks inside each
 chart container) and that the browser console shows no errors. Needs
 Debian's ``chromium`` and the ``playwright`` package (``.ci/run`` installs
 both); outside CI the test is skipped when they are missing. Set
-``SAVE_SCREENSHOT=docs/event-page.png`` to keep a screenshot.
+``SAVE_SCREENSHOTS=docs`` to keep the screenshots the README shows.
 """
 
 import json
@@ -44,6 +44,30 @@ if missing and os.environ.get("CI"):
 pytestmark = pytest.mark.skipif(bool(missing), reason=missing or "")
 
 
+def _screenshot(page, name: str) -> None:
+    folder = os.environ.get("SAVE_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _watch(page) -> list[str]:
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+    return errors
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -77,34 +101,48 @@ def server(tmp_path_factory, seeds_dir):
         process.wait(timeout=10)
 
 
-def test_event_page_draws_charts_without_console_errors(server):
-    from playwright.sync_api import sync_playwright
-
+def test_event_page_draws_charts_without_console_errors(server, browser):
     events = json.load(urllib.request.urlopen(server + "/-/digest/news.json"))["events"]
     largest = events[0]
-    errors = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
-        page.goto(server + largest["url"], wait_until="networkidle")
-        page.wait_for_selector(".newsdigest-chart[data-rendered]", timeout=15000)
-        page.wait_for_function(
-            "[...document.querySelectorAll('.newsdigest-chart')].every(c => c.dataset.rendered)", timeout=15000
-        )
-        charts = page.eval_on_selector_all(
-            ".newsdigest-chart",
-            "els => els.map(el => ({id: el.id, marks: el.querySelectorAll('svg g.role-mark > path, svg g.role-mark > text').length}))",
-        )
-        assert [c["id"] for c in charts] == ["chart-timeline", "chart-coverage", "chart-support"]
-        for chart in charts:
-            assert chart["marks"] > 0, chart
-        assert page.locator(".newsdigest-digest li a").count() > 0
-        if os.environ.get("SAVE_SCREENSHOT"):
-            page.screenshot(path=os.environ["SAVE_SCREENSHOT"], full_page=True)
-        page.goto(server + "/-/digest/news", wait_until="networkidle")
-        assert page.locator(".newsdigest-events > li").count() == len(events)
-        browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors = _watch(page)
+    page.goto(server + largest["url"], wait_until="networkidle")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.newsdigest-chart')].every(c => c.dataset.rendered)", timeout=15000
+    )
+    charts = page.eval_on_selector_all(
+        ".newsdigest-chart",
+        "els => els.map(el => ({id: el.id, marks: el.querySelectorAll('svg g.role-mark > path, svg g.role-mark > text').length}))",
+    )
+    assert [c["id"] for c in charts] == ["chart-timeline", "chart-coverage", "chart-support"]
+    for chart in charts:
+        assert chart["marks"] > 0, chart
+    assert page.locator(".newsdigest-digest li a").count() > 0
+    _screenshot(page, "event-page.png")
+    page.goto(server + "/-/digest/news", wait_until="networkidle")
+    assert page.locator(".newsdigest-events > li").count() == len(events)
+    page.close()
+    assert errors == []
+
+
+def test_canned_query_opens_as_a_datasette_vega_chart(server, browser):
+    import yaml
+
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
+    fragment = metadata["databases"]["news"]["queries"]["outlets_per_event"]["fragment"]
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    errors = _watch(page)
+    page.goto(f"{server}/news/outlets_per_event?event_id=#{fragment}", wait_until="networkidle")
+    page.wait_for_selector("canvas", timeout=15000)
+    painted = page.wait_for_function(
+        """() => [...document.querySelectorAll('canvas')].some(c => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 0; i < d.length; i += 4) { if (d[i + 3] && (d[i] < 200 || d[i + 2] < 200)) return true; }
+            return false;
+        })""",
+        timeout=15000,
+    )
+    assert painted
+    _screenshot(page, "vega-query.png")
+    page.close()
     assert errors == []
