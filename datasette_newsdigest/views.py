@@ -36,14 +36,16 @@ class Settings:
     event_sentences: int = 8
     method: str = "default"
     page_size: int = 20
-    list_max_articles: int = 60
+    list_max_articles: int = 40
+    list_lead_paragraphs: int = 3
     limits: digest.Limits = digest.Limits()
 
     @classmethod
     def from_config(cls, config: dict | None) -> Settings:
         config = dict(config or {})
         values = {}
-        for key in ("list_sentences", "event_sentences", "page_size", "list_max_articles"):
+        for key in ("list_sentences", "event_sentences", "page_size", "list_max_articles",
+                    "list_lead_paragraphs"):
             if key in config:
                 value = config[key]
                 if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -138,13 +140,21 @@ async def _articles_of(db, event_id, limit: int | None = None) -> list[dict]:
     return [dict(row) for row in (await db.execute(sql, params)).rows]
 
 
+def _lead(body: str | None, paragraphs: int | None) -> str | None:
+    """The first paragraphs of a body. Sentences never span paragraphs, so the
+    positions the digest reports still match the sentences table."""
+    if not body or paragraphs is None:
+        return body
+    return "\n\n".join(body.split("\n\n", paragraphs)[:paragraphs])
+
+
 async def _digest_for(db, event_id, articles: list[dict], options: digest.Options,
-                      limits: digest.Limits, with_support: bool) -> list[dict]:
-    key = (_version(db), event_id, options, len(articles), with_support)
+                      limits: digest.Limits, with_support: bool, lead: int | None = None) -> list[dict]:
+    key = (_version(db), event_id, options, len(articles), with_support, lead)
     cached = CACHE.get(key)
     if cached is not None:
         return cached
-    documents = [digest.Document(a["id"], a["body"], a["published"]) for a in articles]
+    documents = [digest.Document(a["id"], _lead(a["body"], lead), a["published"]) for a in articles]
 
     def compute():
         picks = digest.digest(documents, sentences=options.sentences, words=options.words,
@@ -220,7 +230,8 @@ async def events_page(datasette, request):
         )
         event["outlet_names"] = [r["outlet"] for r in outlets.rows]
         try:
-            sentences = await _digest_for(db, event["id"], articles, options, settings.limits, False)
+            sentences = await _digest_for(db, event["id"], articles, options, settings.limits, False,
+                                          lead=settings.list_lead_paragraphs)
         except digest.DigestError as e:
             sentences, event["digest_error"] = [], str(e)
         event["digest"] = _decorate(datasette, database, sentences)

@@ -46,6 +46,13 @@ def datasette(news_db):
     return Datasette([str(news_db)])
 
 
+async def _sentence(datasette, article_id, position):
+    rows = (await datasette.client.get(
+        "/news.json?sql=select+text+from+sentences+where+article_id%3D%3Aa+and+position%3D%3Ap"
+        f"&a={article_id}&p={position}&_shape=array")).json()
+    return rows[0]["text"]
+
+
 async def _event_of(datasette, article_id):
     response = await datasette.client.get(
         f"/news.json?sql=select+event_id+from+articles+where+id%3D%3Aid&id={article_id}&_shape=array"
@@ -63,6 +70,8 @@ async def test_events_page_lists_every_event_largest_first(datasette):
     for event in data["events"]:
         assert event["url"] == f"/-/digest/news/{event['id']}"
         assert 1 <= len(event["digest"]) <= 3
+        for s in event["digest"]:  # digests of article leads keep the articles' positions
+            assert s["sentence"] in await _sentence(datasette, s["article_id"], s["position"])
     html = (await datasette.client.get("/-/digest/news")).text
     assert 'href="/-/digest/news/' in html
 
@@ -87,10 +96,7 @@ async def test_event_page_digest_is_attributed(datasette):
     assert {"a0", "a1", "a2", "a3"} <= ids
     assert data["digest"]
     for s in data["digest"]:
-        row = (await datasette.client.get(
-            f"/news.json?sql=select+text+from+sentences+where+article_id%3D%3Aa+and+position%3D%3Ap"
-            f"&a={s['article_id']}&p={s['position']}&_shape=array")).json()
-        assert s["sentence"] in row[0]["text"]  # the link points at the sentence's own row
+        assert s["sentence"] in await _sentence(datasette, s["article_id"], s["position"])
         assert s["article_url"] == f"/news/articles/{s['article_id']}"
         assert 1 <= s["support"] <= len(ids)
     assert set(data["charts"]) == {"timeline", "coverage", "support"}
@@ -177,3 +183,17 @@ async def test_plugin_configuration_sets_defaults(news_db):
     event = data["events"][0]
     detail = (await datasette.client.get(event["json_url"])).json()
     assert len(detail["digest"]) == min(2, len(detail["digest"])) and detail["options"]["sentences"] == 2
+
+
+def test_lead_paragraphs_keep_sentence_positions(seeds_dir):
+    from datasette_newsdigest.ingest import clean_page
+    from datasette_newsdigest.text import split_sentences
+    from datasette_newsdigest.views import _lead
+
+    body = "A heading without a stop\n\n" + clean_page((seeds_dir / next(
+        p.name for p in seeds_dir.iterdir() if p.name.startswith("001"))).read_text())["body"]
+    full = split_sentences(body)
+    for n in (1, 2, 3, 50):
+        lead = split_sentences(_lead(body, n))
+        assert lead == full[: len(lead)] and lead
+    assert len(split_sentences(_lead(body, 3))) < len(full)
