@@ -204,7 +204,8 @@ def build(database: Path, paths, add, skip_errors, progress, **fields):
     for problem in stats.problems:
         click.echo(f"skipped {problem}", err=True)
     click.echo(
-        f"{stats.summary(time.perf_counter() - started)}; {clustered['events']} events "
+        f"{stats.summary(time.perf_counter() - started)}; {clustered['events']} "
+        f"event{'s' * (clustered['events'] != 1)} "
         f"({clustered['mode']} clustering, {clustered['seconds']:.1f}s)",
         err=True,
     )

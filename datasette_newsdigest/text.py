@@ -33,7 +33,7 @@ u.s u.k u.n e.u d.c a.m p.m
 """.split()
 
 _WORD_RE = re.compile(r"[^\W_](?:[^\W_]|['’\-.](?=[^\W_]))*", re.UNICODE)
-_POSSESSIVE_RE = re.compile(r"['’]s$")
+_POSSESSIVE_RE = re.compile(r"'s$")
 _INITIALS_END = re.compile(r"(?:^|\s)(?:[A-Z]\.){1,3}$")
 _PARAGRAPH_RE = re.compile(r"\n\s*\n")
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -81,8 +81,9 @@ def split_sentences(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """Word tokens: letters and digits, keeping inner apostrophes, hyphens and
-    dots (``don't``, ``al-Sudani``, ``U.S``, ``2.6``)."""
-    return _WORD_RE.findall(text or "")
+    dots (``don't``, ``al-Sudani``, ``U.S``, ``2.6``). Typographic apostrophes
+    become plain ones, so ``don’t`` meets the stop-word list as ``don't``."""
+    return _WORD_RE.findall((text or "").replace("’", "'"))
 
 
 def count_words(text: str) -> int:

@@ -86,6 +86,10 @@ def test_add_appends_and_skips_known_ids(tmp_path):
     assert rows(db, "select id from articles order by id") == [("a1",), ("a2",)]
     hits = rows(db, "select rowid from articles_fts where articles_fts match ?", ("Second",))
     assert len(hits) == 1  # FTS triggers keep search current after --add
+    # every article has an event, and the events table counts them all
+    assert rows(db, "select count(*) from articles where event_id is null") == [(0,)]
+    assert rows(db, "select sum(articles) from events") == [(2,)]
+    assert "incremental clustering" in result.output
 
 
 def test_add_needs_existing_database(tmp_path):

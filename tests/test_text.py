@@ -30,6 +30,9 @@ def test_words_and_terms():
         "Don't", "go", "al-Sudani", "said", "of", "the", "U.S", "2.6", "billion"]
     assert content_terms("The U.S. troops attacked Kyiv’s army 5 times") == [
         "u.s", "troop", "attack", "kyiv", "armi", "time"]
+    # typographic apostrophes do not smuggle stop words in
+    assert content_terms("We don’t know what they’re doing") == content_terms("We don't know what they're doing")
+    assert content_terms("We don’t mend bridges, they’re saying") == ["mend", "bridg"]
 
 
 def test_sumy_uses_our_tokenizer_offline():
