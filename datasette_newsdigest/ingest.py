@@ -22,6 +22,7 @@ import json
 import os
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -452,14 +453,15 @@ class _Progress(io.RawIOBase):
         return n
 
 
-def _open_bytes(path: Path, progress: Callable[[int], None] | None) -> IO[bytes]:
-    handle = io.BufferedReader(_Progress(open(path, "rb"), progress), 1 << 20)
-    if path.suffix.lower() == ".gz":
-        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
-    return handle
+@contextmanager
+def _open_bytes(path: Path, progress: Callable[[int], None] | None) -> Iterator[IO[bytes]]:
+    """The file's bytes, gunzipped when its name ends in .gz; closes the file itself too."""
+    with open(path, "rb") as raw:
+        handle = io.BufferedReader(_Progress(raw, progress), 1 << 20)
+        yield gzip.GzipFile(fileobj=handle) if path.suffix.lower() == ".gz" else handle
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _decode(data: bytes) -> str:
     if not data.strip():
         raise InputError("empty file")
     head = data[:8192]
@@ -490,7 +492,7 @@ def read_file(path: Path, kind: str | None, *, mapping: dict[str, str] | None = 
                 yield from _read_csv(handle, source, mapping)
                 return
             data = handle.read()
-        content = _decode(data, path)
+        content = _decode(data)
         if kind == "txt":
             page = clean_page(content)
             if not page["body"]:
@@ -546,7 +548,7 @@ def _read_json(content: str, source: str, mapping) -> Iterator[dict | Problem]:
 
 def _read_csv(handle: IO[bytes], source: str, mapping) -> Iterator[dict | Problem]:
     data = handle.read()
-    content = _decode(data, Path(source))
+    content = _decode(data)
     csv.field_size_limit(sys.maxsize)
     reader = csv.DictReader(io.StringIO(content, newline=""))
     if not reader.fieldnames or len(reader.fieldnames) < 2:
