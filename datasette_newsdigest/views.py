@@ -140,6 +140,16 @@ async def _articles_of(db, event_id, limit: int | None = None) -> list[dict]:
     return [dict(row) for row in (await db.execute(sql, params)).rows]
 
 
+async def _outlet_counts(db, event_id) -> list[dict]:
+    """Articles per outlet for one event, most first; NULL outlet is one row of its own."""
+    rows = await db.execute(
+        "select outlet, count(*) as articles from articles where event_id = :event "
+        "group by outlet order by articles desc, outlet",
+        {"event": event_id},
+    )
+    return [dict(r) for r in rows.rows]
+
+
 def _lead(body: str | None, paragraphs: int | None) -> str | None:
     """The first paragraphs of a body. Sentences never span paragraphs, so the
     positions the digest reports still match the sentences table."""
@@ -223,12 +233,8 @@ async def events_page(datasette, request):
     for row in rows.rows:
         event = dict(row)
         articles = await _articles_of(db, event["id"], settings.list_max_articles)
-        outlets = await db.execute(
-            "select outlet, count(*) as n from articles where event_id = :event and outlet is not null "
-            "group by outlet order by n desc, outlet limit 8",
-            {"event": event["id"]},
-        )
-        event["outlet_names"] = [r["outlet"] for r in outlets.rows]
+        outlets = await _outlet_counts(db, event["id"])
+        event["outlet_names"] = [r["outlet"] for r in outlets if r["outlet"]][:8]
         try:
             sentences = await _digest_for(db, event["id"], articles, options, settings.limits, False,
                                           lead=settings.list_lead_paragraphs)
@@ -313,14 +319,9 @@ async def event_page(datasette, request):
         "where event_id = :event and published is not null group by day, outlet order by day",
         {"event": event["id"]},
     )).rows
-    coverage_rows = (await db.execute(
-        "select outlet, count(*) as articles from articles where event_id = :event "
-        "group by outlet order by articles desc, outlet",
-        {"event": event["id"]},
-    )).rows
     specs = {
         "timeline": charts.timeline([dict(r) for r in timeline_rows]),
-        "coverage": charts.coverage([dict(r) for r in coverage_rows]),
+        "coverage": charts.coverage(await _outlet_counts(db, event["id"])),
         "support": charts.support(
             [{k: s[k] for k in ("rank", "sentence", "outlet", "support")} for s in sentences], len(articles)
         ),
