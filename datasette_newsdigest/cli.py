@@ -60,6 +60,9 @@ class BuildStats:
 
 
 def _reason_kind(reason: str) -> str:
+    """The kind of a skip reason, without the details that differ per input."""
+    if reason.startswith("duplicate id"):
+        return "duplicate id"
     return reason.split(":")[0].split(" (")[0]
 
 

@@ -26,7 +26,6 @@ users are ``DigestError`` (``OptionsError``, ``InputTooLarge``).
 from __future__ import annotations
 
 import json
-import math
 import re
 import warnings
 from collections import Counter
@@ -106,8 +105,7 @@ class Options:
             if (
                 isinstance(value, bool)
                 or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-                or value != int(value)
+                or (isinstance(value, float) and not value.is_integer())  # also inf and NaN
             ):
                 raise OptionsError(f'"{key}" must be a whole number, not {_show(value)}')
             if not 1 <= value <= MAX_BUDGET[key]:
@@ -141,9 +139,10 @@ def parse_options(value: str | Mapping | None) -> Options:
     if isinstance(value, (str, bytes)):
         try:
             value = json.loads(value)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             raise OptionsError(
-                f'options must be a JSON object like {{"words": 100}}; could not parse it: {e}'
+                f'options must be a JSON object like {{"words": 100}}; could not parse it: '
+                f'{e if isinstance(e, ValueError) else "nested too deeply"}'
             ) from None
     if not isinstance(value, Mapping):
         raise OptionsError(
@@ -198,6 +197,15 @@ def _positive(config: Mapping, key: str, default, prefix=""):
     return value
 
 
+def check_size(chars: int, limits: Limits, what: str = "this digest") -> None:
+    """InputTooLarge when a call would read more text than ``max_chars`` allows."""
+    if chars > limits.max_chars:
+        raise InputTooLarge(
+            f"{chars:,} characters of text is more than {what} allows ({limits.max_chars:,}; "
+            f"datasette-newsdigest max_chars)"
+        )
+
+
 def sentences(text_: str | None) -> list[str]:
     """The sentences of one text, as stored in the sentences table (positions are indexes)."""
     return text.split_sentences(text_ or "")
@@ -220,12 +228,7 @@ def digest(
     limits = limits or Limits()
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
     docs = [d for d in docs if d.text]
-    size = sum(len(d.text) for d in docs)
-    if size > limits.max_chars:
-        raise InputTooLarge(
-            f"{size:,} characters of text is more than this digest allows ({limits.max_chars:,}; "
-            f"datasette-newsdigest max_chars)"
-        )
+    check_size(sum(len(d.text) for d in docs), limits)
     pool = _Pool(docs, limits.max_sentences[options.method])
     if not pool.sentences:
         return []
@@ -350,8 +353,8 @@ class _Pool:
         self.owner = (np.cumsum(keep) - 1)[owner[kept_tokens]]
 
     def reading_key(self, i: int):
-        published = self.docs[self.doc[i]].published
-        return (published is None, str(published or ""), self.doc[i], self.position[i])
+        published = str(self.docs[self.doc[i]].published or "").strip()  # "" is undated too
+        return (not published, published, self.doc[i], self.position[i])
 
 
 def _encode(tokens: list[list[str]]):

@@ -49,20 +49,12 @@ def _error(error: digest.DigestError, as_json: bool) -> str:
     return json.dumps({"error": str(error)}) if as_json else ERROR_PREFIX + str(error)
 
 
-def _check_size(value: str, limits: digest.Limits) -> None:
-    if len(value) > limits.max_chars:
-        raise digest.InputTooLarge(
-            f"{len(value):,} characters of text is more than this function allows "
-            f"({limits.max_chars:,}; datasette-newsdigest max_chars)"
-        )
-
-
 def _sentences(limits, value):
     value = _text(value)
     if value is None:
         return None
     try:
-        _check_size(value, limits)
+        digest.check_size(len(value), limits, "this function")
     except digest.DigestError as e:
         return _error(e, True)
     return json.dumps(digest.sentences(value), ensure_ascii=False)
@@ -74,7 +66,6 @@ def _summarize(limits, value, options=None):
         parsed = digest.parse_options(_text(options))
         if value is None:
             return None
-        _check_size(value, limits)
         picked = digest.summarize(value, limits=limits, **vars(parsed))
     except digest.DigestError as e:
         return _error(e, False)
@@ -109,11 +100,7 @@ class _Digest:
             if value is None:
                 return
             self.chars += len(value)
-            if self.chars > self.limits.max_chars:
-                raise digest.InputTooLarge(
-                    f"the texts of this group pass {self.limits.max_chars:,} characters, more than "
-                    f"one digest allows (datasette-newsdigest max_chars)"
-                )
+            digest.check_size(self.chars, self.limits, "one group's digest")
             self.documents.append(digest.Document(_json_id(row_id), value))
         except digest.DigestError as e:
             self.error = e

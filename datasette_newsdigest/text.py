@@ -110,7 +110,7 @@ def stem(word: str) -> str:
 
 def content_terms(text: str) -> list[str]:
     """Stemmed, lower-cased words that are not stop words or pure numbers:
-    the unit both events and digest compare texts by."""
+    the unit events compare articles by (digest.py encodes words in bulk itself)."""
     stops = stop_words()
     out = []
     for w in words(text):

@@ -103,3 +103,13 @@ def test_column_mapping_options(tmp_path):
     db = tmp_path / "news.db"
     assert build(db, path, "--id", "key", "--title", "headline", "--body", "content").exit_code == 0
     assert rows(db, "select id, title, body from articles") == [("k1", "H", "Some text here. More text.")]
+
+
+def test_summary_groups_duplicate_ids(tmp_path):
+    path = tmp_path / "a.jsonl"
+    lines = [json.dumps({**ARTICLE, "id": f"a{i}", "title": f"T{i}"}) for i in range(3)]
+    path.write_text("\n".join(lines) + "\n")
+    db = tmp_path / "news.db"
+    assert build(db, path).exit_code == 0
+    result = build(db, path, "--add")
+    assert "3 skipped (3 duplicate id)" in result.output

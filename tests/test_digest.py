@@ -230,3 +230,18 @@ def test_limits_from_config():
     for bad in ({"max_chars": 0}, {"max_sentences": "many"}, {"max_sumy_sentences": {"bert": 3}}):
         with pytest.raises(digest.DigestError, match="max_"):
             Limits.from_config(bad)
+
+
+@pytest.mark.parametrize("options", ['{"sentences": ' + "9" * 400 + "}", "[" * 100_000, '{"words": 1e999}'])
+def test_pathological_options_are_clear_errors(options):
+    with pytest.raises(digest.OptionsError):
+        digest.parse_options(options)
+
+
+def test_empty_published_counts_as_undated():
+    docs = [
+        digest.Document("blank", "A dam burst in the hills above the town on Tuesday night.", "  "),
+        digest.Document("dated", "Officials said the dam above the town had cracked in March.", "2023-05-01"),
+    ]
+    picks = digest.digest(docs, sentences=2)
+    assert [p.id for p in picks] == ["dated", "blank"]
