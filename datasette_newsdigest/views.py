@@ -128,9 +128,11 @@ def _event_links(datasette, database: str, event_id) -> dict:
     return {"url": datasette.urls.path(base), "json_url": datasette.urls.path(base + ".json")}
 
 
-async def _articles_of(db, event_id, limit: int | None = None) -> list[dict]:
+async def _articles_of(db, event_id, limit: int | None = None, bodies: bool = False) -> list[dict]:
+    """The event's articles, earliest first (undated last)."""
+    columns = "id, title, outlet, author, published, url, words" + (", body" if bodies else "")
     sql = (
-        "select id, title, outlet, author, published, url, words, body from articles "
+        f"select {columns} from articles "
         "where event_id = :event order by published is null, published, rowid"
     )
     params = {"event": event_id}
@@ -158,13 +160,32 @@ def _lead(body: str | None, paragraphs: int | None) -> str | None:
     return "\n\n".join(body.split("\n\n", paragraphs)[:paragraphs])
 
 
-async def _digest_for(db, event_id, articles: list[dict], options: digest.Options,
-                      limits: digest.Limits, with_support: bool, lead: int | None = None) -> list[dict]:
-    key = (_version(db), event_id, options, len(articles), with_support, lead)
+def _within(articles: list[dict], max_chars: int) -> list[dict]:
+    """The earliest articles whose bodies fit in ``max_chars`` together, so a very
+    large event gets a digest of its first reports rather than an error."""
+    kept, total = [], 0
+    for article in articles:
+        total += len(article["body"] or "")
+        if total > max_chars and kept:
+            break
+        kept.append(article)
+    return kept
+
+
+async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limits, *,
+                      with_support: bool, limit: int | None = None, lead: int | None = None) -> dict:
+    """The digest rows of one event and how many articles it read; bodies are
+    fetched only when the digest is not cached."""
+    caps = (limits.max_chars, tuple(sorted(limits.max_sentences.items())))
+    key = (_version(db), event_id, options, caps, with_support, limit, lead)
     cached = CACHE.get(key)
     if cached is not None:
         return cached
-    documents = [digest.Document(a["id"], _lead(a["body"], lead), a["published"]) for a in articles]
+    articles = await _articles_of(db, event_id, limit, bodies=True)
+    for article in articles:
+        article["body"] = _lead(article["body"], lead)
+    articles = _within(articles, limits.max_chars)
+    documents = [digest.Document(a["id"], a["body"], a["published"]) for a in articles]
 
     def compute():
         picks = digest.digest(documents, sentences=options.sentences, words=options.words,
@@ -174,19 +195,22 @@ async def _digest_for(db, event_id, articles: list[dict], options: digest.Option
 
     picks, counts = await asyncio.to_thread(compute)
     by_id = {a["id"]: a for a in articles}
-    result = [
-        {
-            "article_id": pick.id,
-            "position": pick.position,
-            "sentence": pick.sentence,
-            "score": round(pick.score, 6),
-            "support": count,
-            "outlet": by_id[pick.id]["outlet"],
-            "published": by_id[pick.id]["published"],
-            "title": by_id[pick.id]["title"],
-        }
-        for pick, count in zip(picks, counts)
-    ]
+    result = {
+        "articles_read": len(articles),
+        "sentences": [
+            {
+                "article_id": pick.id,
+                "position": pick.position,
+                "sentence": pick.sentence,
+                "score": round(pick.score, 6),
+                "support": count,
+                "outlet": by_id[pick.id]["outlet"],
+                "published": by_id[pick.id]["published"],
+                "title": by_id[pick.id]["title"],
+            }
+            for pick, count in zip(picks, counts)
+        ],
+    }
     CACHE.put(key, result)
     return result
 
@@ -232,12 +256,12 @@ async def events_page(datasette, request):
     events = []
     for row in rows.rows:
         event = dict(row)
-        articles = await _articles_of(db, event["id"], settings.list_max_articles)
         outlets = await _outlet_counts(db, event["id"])
         event["outlet_names"] = [r["outlet"] for r in outlets if r["outlet"]][:8]
         try:
-            sentences = await _digest_for(db, event["id"], articles, options, settings.limits, False,
-                                          lead=settings.list_lead_paragraphs)
+            computed = await _digest_for(db, event["id"], options, settings.limits, with_support=False,
+                                         limit=settings.list_max_articles, lead=settings.list_lead_paragraphs)
+            sentences = computed["sentences"]
         except digest.DigestError as e:
             sentences, event["digest_error"] = [], str(e)
         event["digest"] = _decorate(datasette, database, sentences)
@@ -304,10 +328,11 @@ async def event_page(datasette, request):
         raise NotFound(f"Event not found: {event_id}")
     event = dict(row)
     articles = await _articles_of(db, event["id"])
-    error = None
+    error, articles_read = None, 0
     try:
         options, form = _options_from(request, settings)
-        sentences = await _digest_for(db, event["id"], articles, options, settings.limits, True)
+        computed = await _digest_for(db, event["id"], options, settings.limits, with_support=True)
+        sentences, articles_read = computed["sentences"], computed["articles_read"]
     except digest.DigestError as e:
         error, sentences = str(e), []
         form = {k: request.args.get(k, "") for k in ("sentences", "words", "method")}
@@ -339,6 +364,7 @@ async def event_page(datasette, request):
         "options": {"sentences": options.sentences, "words": options.words, "method": options.method}
         if options else None,
         "error": error,
+        "digest_articles": articles_read,
         "digest": sentences,
         "articles": listing,
         "undated_articles": sum(1 for a in articles if not a["published"]),

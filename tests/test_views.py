@@ -197,3 +197,17 @@ def test_lead_paragraphs_keep_sentence_positions(seeds_dir):
         lead = split_sentences(_lead(body, n))
         assert lead == full[: len(lead)] and lead
     assert len(split_sentences(_lead(body, 3))) < len(full)
+
+
+@pytest.mark.asyncio
+async def test_event_larger_than_max_chars_gets_a_digest_of_its_first_articles(news_db):
+    datasette = Datasette([str(news_db)], metadata={"plugins": {"datasette-newsdigest": {"max_chars": 700}}})
+    event_id = await _event_of(datasette, "a1")
+    response = await datasette.client.get(f"/-/digest/news/{event_id}.json")
+    assert response.status_code == 200
+    data = response.json()
+    assert 1 <= data["digest_articles"] < len(data["articles"])
+    read = {a["id"] for a in data["articles"][: data["digest_articles"]]}
+    assert data["digest"] and {s["article_id"] for s in data["digest"]} <= read
+    html = (await datasette.client.get(f"/-/digest/news/{event_id}")).text
+    assert "max_chars" in html
