@@ -224,24 +224,39 @@ def digest(
     input order, then position) or, with ``order="score"``, best first.
 
     Raises OptionsError for a bad request and InputTooLarge beyond ``limits.max_chars``."""
-    options = Options(sentences, words, method, order)
-    limits = limits or Limits()
+    return _digest(documents, Options(sentences, words, method, order), limits or Limits())[0]
+
+
+def digest_with_support(
+    documents: Iterable[Document | tuple], *, threshold: float = 0.5, limits: Limits | None = None,
+    **options,
+) -> tuple[list[Selected], list[int]]:
+    """``digest`` and ``support`` together, splitting and tokenizing the articles once (lines
+    the digest drops as boilerplate are then not counted as support)."""
+    picks, pool = _digest(documents, Options(**options), limits or Limits())
+    if pool is None:
+        return picks, []
+    return picks, _support_counts(pool.all_tokens, pool.all_doc, picks, threshold)
+
+
+def _digest(documents, options: Options, limits: Limits) -> tuple[list[Selected], _Pool | None]:
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
     docs = [d for d in docs if d.text]
     check_size(sum(len(d.text) for d in docs), limits)
     pool = _Pool(docs, limits.max_sentences[options.method])
     if not pool.sentences:
-        return []
+        return [], None
     if options.method == "default":
         picks = _concept_digest(pool, options.budget)
     else:
         picks = _select_by_rating(pool, _sumy_ratings(options.method, pool), options.budget)
     if options.order == "chronological":
         picks.sort(key=lambda pick: pool.reading_key(pick[0]))
-    return [
+    selected = [
         Selected(docs[pool.doc[i]].id, pool.position[i], pool.sentences[i], float(score))
         for i, score in picks
     ]
+    return selected, pool
 
 
 def summarize(text_: str | None, **kwargs) -> list[Selected]:
@@ -261,8 +276,14 @@ def support(
         for sentence in text.split_sentences(document.text or ""):
             rows.append(text.words(sentence))
             owners.append(i)
-    picks = list(picks)
-    rows += [text.words(pick.sentence) for pick in picks]
+    return _support_counts(rows, owners, list(picks), threshold)
+
+
+def _support_counts(rows: list[list[str]], owners: list[int], picks: list[Selected],
+                    threshold: float) -> list[int]:
+    """For each pick, the number of distinct owners of the rows (tokenized sentences) whose
+    content-stem cosine with it reaches ``threshold``; at least 1."""
+    rows = rows + [text.words(pick.sentence) for pick in picks]
     stems, content, _, owner = _encode(rows)
     vectors = sparse.csr_matrix(
         (np.ones(int(content.sum())), (owner[content], stems[content])),
@@ -334,6 +355,7 @@ class _Pool:
                 position.append(p)
                 sentences.append(sentence)
                 tokens.append(text.words(sentence))
+        self.all_tokens, self.all_doc = tokens, doc  # before dedupe and cap: for support counts
         stems, content, alpha, owner = _encode(tokens)
         n = len(sentences)
         keep = np.bincount(owner, weights=alpha, minlength=n) >= MIN_WORDS

@@ -188,10 +188,10 @@ async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limi
     documents = [digest.Document(a["id"], a["body"], a["published"]) for a in articles]
 
     def compute():
-        picks = digest.digest(documents, sentences=options.sentences, words=options.words,
-                              method=options.method, order=options.order, limits=limits)
-        counts = digest.support(documents, picks) if with_support else [None] * len(picks)
-        return picks, counts
+        if with_support:
+            return digest.digest_with_support(documents, limits=limits, **vars(options))
+        picks = digest.digest(documents, limits=limits, **vars(options))
+        return picks, [None] * len(picks)
 
     picks, counts = await asyncio.to_thread(compute)
     by_id = {a["id"]: a for a in articles}

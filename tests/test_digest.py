@@ -245,3 +245,10 @@ def test_empty_published_counts_as_undated():
     ]
     picks = digest.digest(docs, sentences=2)
     assert [p.id for p in picks] == ["dated", "blank"]
+
+
+def test_digest_with_support_agrees_with_separate_calls():
+    picks, counts = digest.digest_with_support(EVENT, sentences=4)
+    assert picks == digest.digest(EVENT, sentences=4)
+    assert counts == digest.support(EVENT, picks)
+    assert digest.digest_with_support([], sentences=2) == ([], [])
