@@ -287,10 +287,10 @@ def _support_counts(rows: list[list[str]], owners: list[int], picks: list[Select
     stems, content, _, owner = _encode(rows)
     vectors = sparse.csr_matrix(
         (np.ones(int(content.sum())), (owner[content], stems[content])),
-        shape=(len(rows), int(stems.max()) + 1 if len(stems) else 1),
+        shape=(len(rows), _stem_count(stems)),
     )
     vectors.data[:] = 1
-    vectors = sparse.diags(1 / np.sqrt(np.maximum(vectors.sum(axis=1).A1, 1))) @ vectors
+    vectors = _unit_rows(vectors)
     n = len(owners)
     similar = (vectors[n:] @ vectors[:n].T).tocsr()
     owners = np.array(owners, dtype=np.int64)
@@ -394,12 +394,22 @@ def _encode(tokens: list[list[str]]):
     return (stem_of[flat], content_of[flat], alpha_of[flat].astype(float), owner)
 
 
+def _stem_count(stems: np.ndarray) -> int:
+    """Columns needed for stem ids (at least one, so empty input still has a shape)."""
+    return int(stems.max()) + 1 if len(stems) else 1
+
+
+def _unit_rows(incidence: sparse.csr_matrix) -> sparse.csr_matrix:
+    """A 0/1 sentence x term matrix with rows scaled to unit length, for cosines."""
+    return sparse.diags(1 / np.sqrt(np.maximum(incidence.sum(axis=1).A1, 1))) @ incidence
+
+
 def _first_occurrences(stems, content, owner, tokens) -> np.ndarray:
     """Mask of sentences not seen before. Sentences with the same set of content stems are one
     sentence, whatever the case, punctuation, word order or stop words, so wire copy edited for
     house style counts once; sentences with fewer than three content words must match exactly."""
     n = len(tokens)
-    v = int(stems.max()) + 1 if len(stems) else 1
+    v = _stem_count(stems)
     pairs = np.unique(owner[content] * v + stems[content])
     sentence, stem = pairs // v, pairs % v
     bits = np.random.default_rng(0).integers(0, 2**62, size=v, dtype=np.int64)[stem]
@@ -540,7 +550,7 @@ def _concepts(pool: _Pool):
     """Sparse sentence x concept incidence, and which concepts are bigrams. Concepts are the
     content stems and the stem bigrams that are not two stop words."""
     stems, content, owner = pool.stems, pool.content, pool.owner
-    v = int(stems.max()) + 1 if len(stems) else 1
+    v = _stem_count(stems)
     adjacent = (owner[1:] == owner[:-1]) & (content[1:] | content[:-1])
     keys = np.concatenate([stems[content], v + stems[:-1][adjacent] * v + stems[1:][adjacent]])
     rows = np.concatenate([owner[content], owner[1:][adjacent]])
@@ -585,7 +595,7 @@ def _concept_digest(pool: _Pool, budget, tuning: _Tuning = TUNING) -> list[tuple
         & (lengths <= tuning.max_words)
         & np.array([not (_QUOTE_RE.search(s) or _DANGLING_RE.match(s)) for s in pool.sentences])
     )
-    normalized = sparse.diags(1 / np.sqrt(np.maximum(incidence.sum(axis=1).A1, 1))) @ incidence
+    normalized = _unit_rows(incidence)
     kind, n = budget
     picked: list[tuple[int, float]] = []
     used = 0
