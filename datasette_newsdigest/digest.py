@@ -174,8 +174,8 @@ class Limits:
         or an object by method name)."""
         config = dict(config or {})
         caps = dict(DEFAULT_MAX_SENTENCES)
-        max_chars = _positive(config, "max_chars", DEFAULT_MAX_CHARS)
-        caps["default"] = _positive(config, "max_sentences", caps["default"])
+        max_chars = positive_setting(config, "max_chars", DEFAULT_MAX_CHARS)
+        caps["default"] = positive_setting(config, "max_sentences", caps["default"])
         sumy = config.get("max_sumy_sentences")
         if isinstance(sumy, Mapping):
             for method in sumy:
@@ -183,14 +183,15 @@ class Limits:
                     raise DigestError(
                         f"datasette-newsdigest: max_sumy_sentences: unknown method {_show(method)}"
                     )
-                caps[method] = _positive(sumy, method, None, "max_sumy_sentences.")
+                caps[method] = positive_setting(sumy, method, None, "max_sumy_sentences.")
         elif sumy is not None:
-            n = _positive(config, "max_sumy_sentences", None)
+            n = positive_setting(config, "max_sumy_sentences", None)
             caps.update((m, n) for m in METHODS if m != "default")
         return cls(max_chars, caps)
 
 
-def _positive(config: Mapping, key: str, default, prefix=""):
+def positive_setting(config: Mapping, key: str, default, prefix=""):
+    """A plugin setting that must be a positive whole number; DigestError names the key."""
     value = config.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise DigestError(f"datasette-newsdigest: {prefix}{key} must be a positive whole number")

@@ -47,10 +47,7 @@ class Settings:
         for key in ("list_sentences", "event_sentences", "page_size", "list_max_articles",
                     "list_lead_paragraphs"):
             if key in config:
-                value = config[key]
-                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                    raise digest.DigestError(f"{PLUGIN}: {key} must be a positive whole number")
-                values[key] = value
+                values[key] = digest.positive_setting(config, key, None)
         if "method" in config:
             values["method"] = digest.Options(method=config["method"]).method
         return cls(limits=digest.Limits.from_config(config), **values)

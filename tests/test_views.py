@@ -211,3 +211,13 @@ async def test_event_larger_than_max_chars_gets_a_digest_of_its_first_articles(n
     assert data["digest"] and {s["article_id"] for s in data["digest"]} <= read
     html = (await datasette.client.get(f"/-/digest/news/{event_id}")).text
     assert "max_chars" in html
+
+
+@pytest.mark.parametrize("config", [{"page_size": 0}, {"list_sentences": "3"}, {"event_sentences": True},
+                                    {"method": "nope"}])
+def test_bad_page_settings_name_the_key(config):
+    from datasette_newsdigest.digest import DigestError
+    from datasette_newsdigest.views import Settings
+
+    with pytest.raises(DigestError, match=next(iter(config)) if "method" not in config else "unknown method"):
+        Settings.from_config(config)
