@@ -4,6 +4,7 @@ Run by hand from the repository root with the virtualenv active::
 
     python bench/events.py                  # B-cubed / NMI on DUC 2004, WikiRef220, GoogleNews
     python bench/events.py --incremental    # cluster 80%, --add 20%, compare with a full build
+    python bench/events.py --small          # small databases: DUC events alone, in twos, in fives
     python bench/events.py --scale          # AllSides 10k vs 37k: time and peak memory
     python bench/events.py --set threshold=0.08 --set neighbours=10   # try other parameters
 
@@ -181,6 +182,28 @@ def incremental(args, params):
                   f"{mean[1]:.3f} | {mean[2]:.3f} | {mean[3]:.3f} | {mean[4]:.2f} |", flush=True)
 
 
+def small(args, params):
+    """A user's database is often a handful of stories: cluster DUC events alone and in random
+    groups, and score each group against its gold labels."""
+    by_event: dict[str, list] = {}
+    for r in _unique(duc2004()):
+        by_event.setdefault(r["gold"], []).append(r)
+    names = sorted(by_event)
+    rng = random.Random(0)
+    print("| DUC events per database | databases | mean B³ P | mean B³ R | mean B³ F1 | events per gold event |")
+    print("|---|---|---|---|---|---|")
+    for k in (1, 2, 5):
+        rows = []
+        for _ in range(args.groups):
+            records = [r for name in rng.sample(names, k) for r in by_event[name]]
+            assigned, _ = run_full(records, params)
+            pred = [assigned[r["id"]] for r in records]
+            rows.append((*bcubed(pred, [r["gold"] for r in records]), len(set(pred)) / k))
+        mean = [sum(col) / len(col) for col in zip(*rows)]
+        print(f"| {k} | {len(rows)} | {mean[0]:.3f} | {mean[1]:.3f} | {mean[2]:.3f} | {mean[3]:.2f} |",
+              flush=True)
+
+
 # --------------------------------------------------------------------------
 # Scale: AllSides, each size in its own process so peak memory is its own
 
@@ -277,6 +300,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incremental", action="store_true")
     parser.add_argument("--scale", action="store_true")
+    parser.add_argument("--small", action="store_true")
+    parser.add_argument("--groups", type=int, default=50, help="random databases per group size (--small)")
     parser.add_argument("--sets", nargs="+", choices=list(SETS),
                         default=["duc2004", "wikiref220", "googlenews-TS"])
     parser.add_argument("--seeds", type=int, default=5, help="random 80/20 splits to average (--incremental)")
@@ -293,6 +318,8 @@ def main():
         scale(args, params)
     elif args.incremental:
         incremental(args, params)
+    elif args.small:
+        small(args, params)
     else:
         quality(args, params)
 

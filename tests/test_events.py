@@ -81,6 +81,43 @@ def test_same_actors_on_another_day_with_other_facts_stay_apart():
     assert got["kremlin-1"] != got["moscow-1"]
 
 
+FIRE = [  # one story, each outlet with its own angle: a small database of a single event
+    Article("fire-local", "Wildfire forces evacuation of Cedar Falls",
+            "A wildfire driven by dry winds jumped the ridge above Cedar Falls on Friday and forced the "
+            "evacuation of about 3,000 residents. Fire chief Marta Lindqvist said crews were protecting the "
+            "school and the water plant. Shelters opened at the county fairground, where volunteers handed "
+            "out blankets, and the Red Cross set up cots in the gymnasium of Northside High. Ranchers moved "
+            "horses and cattle to the rodeo arena on the edge of town.",
+            "2024-08-16", "Cedar Falls Gazette"),
+    Article("fire-wire", "Cedar Falls wildfire grows to 9,000 acres",
+            "The Cedar Falls wildfire grew to 9,000 acres overnight, officials said on Saturday. Governor "
+            "Dana Whitfield declared an emergency and asked for federal help. Two firefighters were treated "
+            "for heat exhaustion, and power lines along Route 9 were cut. Air tankers from three neighbouring"
+            " states dropped retardant until smoke grounded them in the afternoon. Meteorologists expect "
+            "gusts of 50 mph through Sunday and no rain before September.",
+            "2024-08-17", "Associated Press"),
+    Article("fire-cause", "Investigators look at power line as cause of Cedar Falls fire",
+            "Investigators are examining a downed power line as the possible cause of the Cedar Falls "
+            "wildfire, the utility said. Lawyers for evacuated residents said they would seek damages. The "
+            "utility's shares fell 6% in early trading, and analysts at Morgan Stanley warned that liability "
+            "claims could exceed its insurance cover. The state regulator ordered an audit of vegetation "
+            "clearing along transmission corridors.",
+            "2024-08-18", "Reuters"),
+    Article("fire-return", "Cedar Falls residents return to ash and a standing school",
+            "Residents of Cedar Falls began returning home on Monday after the wildfire was contained. Dozens"
+            " of houses on the ridge burned, but the school survived. Marta Lindqvist thanked volunteers who "
+            "cleared brush. Insurers set up claim tents outside the library, and the mayor promised a public "
+            "inquiry into the warning sirens that failed on the first night. A benefit concert at the brewery"
+            " raised money for families who lost everything.",
+            "2024-08-19", "Guardian"),
+]
+
+
+def test_a_small_database_of_one_event_stays_one_event():
+    got = groups(FIRE, events.cluster(FIRE))
+    assert len(set(got.values())) == 1
+
+
 def test_undated_articles_cluster_on_content():
     undated = [Article(a.id, a.title, a.body, None, a.outlet) for a in DAM]
     articles = undated + OTHER
