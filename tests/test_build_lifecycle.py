@@ -375,3 +375,83 @@ def test_running_server_sees_rebuild_and_add(served, tmp_path):
     assert _get(count) == [{"n": 27}]
     open_files = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
     assert not [f for f in open_files if f.endswith("(deleted)")]
+
+
+# build.sh
+
+FAKE = """#!/bin/sh
+echo "{name} $*" >> {log}
+case "$1 $2" in "-m pip"|"-m pytest") exit 0;; esac
+{rest}
+"""
+
+
+@pytest.fixture
+def clone(tmp_path, seeds_dir):
+    """build.sh in a copy of the repository's top level, with a virtualenv whose pip,
+    pytest and datasette only log how they were called (the real ones are tested by
+    .ci/run), and the real python and newsdigest."""
+    folder = tmp_path / "clone"
+    folder.mkdir()
+    for name in ("build.sh", "pyproject.toml", "metadata.yml"):
+        shutil.copy(ROOT / name, folder / name)
+    shutil.copytree(seeds_dir, folder / "seeds")
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    log = tmp_path / "calls.log"
+    for name, rest in (("python", f'exec "{sys.executable}" "$@"'), ("datasette", "exit 0")):
+        script = venv / "bin" / name
+        script.write_text(FAKE.format(name=name, log=log, rest=rest))
+        script.chmod(0o755)
+    env = {**ENV, "VIRTUAL_ENV": str(venv),
+           "PATH": os.pathsep.join([str(venv / "bin"), str(Path(sys.executable).parent), os.environ["PATH"]])}
+
+    def run(*args, stamps=(".venv-installed",)):
+        for stamp in stamps:
+            (venv / stamp).touch()
+        done = subprocess.run(["bash", str(folder / "build.sh"), *args], env=env, capture_output=True,
+                              text=True, timeout=300)
+        calls = log.read_text().splitlines() if log.exists() else []
+        log.unlink(missing_ok=True)
+        return done, [c for c in calls if not c.startswith("python -c")]
+
+    return folder, run
+
+
+def test_build_sh_installs_the_test_extras_after_a_plain_install(clone):
+    folder, run = clone
+    done, calls = run("test", "-q")
+    assert done.returncode == 0, done.stderr
+    assert calls == ["python -m pip install --quiet --disable-pip-version-check -e .[test]",
+                     "python -m pytest -q"]
+    done, calls = run("test", "-q", stamps=())
+    assert calls == ["python -m pytest -q"]  # installed once, not every time
+
+
+def test_build_sh_never_replaces_a_database_it_did_not_build_from_seeds(clone, tmp_path):
+    folder, run = clone
+    news = folder / "news.db"
+    assert build(news, write_articles(tmp_path / "mine.jsonl", 0, 30)).exit_code == 0
+    before = news.read_bytes()
+    done, calls = run()
+    assert done.returncode == 0, done.stderr
+    assert "news.db holds data not built from seeds/ by ./build.sh; leaving it alone" in done.stderr
+    assert "building the seeds into seeds-db/news.db instead" in done.stderr
+    assert news.read_bytes() == before
+    assert len(ids(folder / "seeds-db" / "news.db")) == 5
+    done, calls = run("serve")
+    assert done.returncode == 0, done.stderr
+    assert news.read_bytes() == before
+    assert calls == ["datasette serve seeds-db/news.db -m metadata.yml -h 127.0.0.1 -p 8001"]
+
+
+def test_build_sh_rebuilds_its_own_build_of_the_seeds(clone, tmp_path):
+    folder, run = clone
+    news = folder / "news.db"
+    for _ in range(2):
+        done, calls = run()
+        assert done.returncode == 0, done.stderr
+        assert len(ids(news)) == 5 and not (folder / "seeds-db").exists()
+    assert build(news, write_articles(tmp_path / "more.jsonl", 0, 2), "--add").exit_code == 0
+    done, calls = run()
+    assert "leaving it alone" in done.stderr and len(ids(news)) == 7
