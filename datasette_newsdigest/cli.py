@@ -292,13 +292,11 @@ def _remove_stale_temporaries(target: Path) -> None:
                    f"left by an interrupted build of {target}", err=True)
 
 
-def _temporary_copy(target: Path, add: bool) -> Path:
-    tmp = target.with_name(f"{_temporary_name(target)}{os.getpid()}")
+def _temporary_copy(target: Path, tmp: Path, add: bool) -> None:
     tmp.unlink(missing_ok=True)
     if add:
         with closing(sqlite3.connect(target)) as source, closing(sqlite3.connect(tmp)) as dest:
             source.backup(dest)
-    return tmp
 
 
 def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
@@ -414,8 +412,9 @@ def build(database: Path, paths, add, skip_errors, progress, **fields):
 def _build_into(database: Path, paths, add: bool, previous, mapping, progress):
     """Build in a temporary file next to ``database`` and put it in place; the
     temporary file and its journal are gone afterwards, whatever happens."""
-    tmp = _temporary_copy(database, add)
+    tmp = database.with_name(f"{_temporary_name(database)}{os.getpid()}")
     try:
+        _temporary_copy(database, tmp, add)
         db = sqlite_utils.Database(tmp)
         try:
             db.execute("pragma synchronous = off")

@@ -172,12 +172,13 @@ def _file_size_limit(limit: int):
     return limit_writes
 
 
-def test_full_disk_add_leaves_database_and_no_temporary_files(tmp_path):
+@pytest.mark.parametrize("room", [-100_000, 200_000], ids=["while copying", "while adding"])
+def test_full_disk_add_leaves_database_and_no_temporary_files(tmp_path, room):
     db = tmp_path / "news.db"
     assert build(db, write_articles(tmp_path / "base.jsonl", 0, 50)).exit_code == 0
     before = db.read_bytes()
     more = write_articles(tmp_path / "more.jsonl", 1000, 1000)
-    process = build_process(db, more, "--add", preexec_fn=_file_size_limit(len(before) + 200_000))
+    process = build_process(db, more, "--add", preexec_fn=_file_size_limit(len(before) + room))
     out, err = process.communicate(timeout=120)
     assert process.returncode == 1, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
