@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -265,7 +265,8 @@ def _build_lock(target: Path):
             try:
                 yield
             finally:
-                os.unlink(path)
+                with suppress(OSError):  # a lock file left behind is harmless, just untidy
+                    os.unlink(path)
             return
         finally:
             os.close(fd)
@@ -388,11 +389,11 @@ def build(database: Path, paths, add, skip_errors, progress, **fields):
     if progress is None:
         progress = sys.stderr.isatty()
     mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
-    if not database.parent.is_dir():
-        raise BuildFailed(database, f"folder {database.parent} does not exist")
-    if database.is_dir():
-        raise BuildFailed(database, f"{database} is a folder, not a database file")
     try:
+        if not database.parent.is_dir():
+            raise BuildFailed(database, f"folder {database.parent} does not exist")
+        if database.is_dir():
+            raise BuildFailed(database, f"{database} is a folder, not a database file")
         with _build_lock(database):
             _remove_stale_temporaries(database)
             previous = _check_target(database, add)
@@ -430,7 +431,7 @@ def _build_into(database: Path, paths, add: bool, previous, mapping, progress):
             db.close()
         _put_in_place(tmp, database, progress)
     finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+        for leftover in [tmp] + [tmp.with_name(tmp.name + end) for end in ("-journal", "-wal", "-shm")]:
             leftover.unlink(missing_ok=True)
     return stats, clustered
 
