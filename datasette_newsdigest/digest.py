@@ -56,7 +56,18 @@ DEFAULT_MAX_SENTENCES = {
     "default": 10_000, "lexrank": 300, "lsa": 400, "textrank": 400, "luhn": 1_000,
     "edmundson": 1_000, "kl": 100, "sumbasic": 400, "reduction": 300, "random": 10_000,
 }
-DEFAULT_MAX_CHARS = 3_000_000
+# Words each method may read per call: the sentence caps alone let 300 sentences of 300 distinct
+# words cost minutes (sumy's Reduction compares every word pair of every sentence pair; LSA builds
+# a dense vocabulary x sentences matrix), and stemming a huge vocabulary costs our default method
+# too. Measured with bench/hostile.py so that the worst text under max_chars takes about a second.
+DEFAULT_MAX_WORDS = {
+    "default": 250_000, "lexrank": 8_000, "lsa": 4_000, "textrank": 10_000, "luhn": 12_000,
+    "edmundson": 8_000, "kl": 3_000, "sumbasic": 12_000, "reduction": 6_000, "random": 250_000,
+}
+# Distinct words per call (any method): news repeats its words, a hostile text need not, and
+# every distinct word is stemmed once per process.
+DEFAULT_MAX_VOCABULARY = 20_000
+DEFAULT_MAX_CHARS = 1_000_000
 
 
 class DigestError(ValueError):
@@ -162,32 +173,52 @@ def _show(value) -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """Work caps per call: Python SQL functions cannot be interrupted by Datasette's time limit."""
+    """Work caps per call: Python SQL functions cannot be interrupted by Datasette's time limit.
+
+    Hashable (caps by method are sorted tuples of pairs; a mapping given here is converted), so
+    one instance can key caches and be shared by every connection and page."""
 
     max_chars: int = DEFAULT_MAX_CHARS
-    max_sentences: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_SENTENCES))
+    max_sentences: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_SENTENCES.items()))
+    max_words: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_WORDS.items()))
+    max_vocabulary: int = DEFAULT_MAX_VOCABULARY
+
+    def __post_init__(self):
+        for name, defaults in (("max_sentences", DEFAULT_MAX_SENTENCES),
+                               ("max_words", DEFAULT_MAX_WORDS)):
+            caps = {**defaults, **dict(getattr(self, name))}
+            object.__setattr__(self, name, tuple(sorted(caps.items())))
+
+    def caps(self, method: str) -> tuple[int, int]:
+        """(sentences, words) the method may read in one call."""
+        return dict(self.max_sentences)[method], dict(self.max_words)[method]
 
     @classmethod
     def from_config(cls, config: Mapping | None) -> Limits:
         """Limits from ``plugins: datasette-newsdigest:``: ``max_chars``, ``max_sentences``
-        (caps the default method) and ``max_sumy_sentences`` (a number for every sumy method,
-        or an object by method name)."""
+        (caps the default method), ``max_sumy_sentences`` and ``max_words`` (each a number for
+        every method it covers, or an object by method name) and ``max_vocabulary``."""
         config = dict(config or {})
-        caps = dict(DEFAULT_MAX_SENTENCES)
         max_chars = positive_setting(config, "max_chars", DEFAULT_MAX_CHARS)
-        caps["default"] = positive_setting(config, "max_sentences", caps["default"])
-        sumy = config.get("max_sumy_sentences")
-        if isinstance(sumy, Mapping):
-            for method in sumy:
-                if method not in METHODS or method == "default":
-                    raise DigestError(
-                        f"datasette-newsdigest: max_sumy_sentences: unknown method {_show(method)}"
-                    )
-                caps[method] = positive_setting(sumy, method, None, "max_sumy_sentences.")
-        elif sumy is not None:
-            n = positive_setting(config, "max_sumy_sentences", None)
-            caps.update((m, n) for m in METHODS if m != "default")
-        return cls(max_chars, caps)
+        sentences = {"default": positive_setting(config, "max_sentences", DEFAULT_MAX_SENTENCES["default"])}
+        sentences.update(_by_method(config, "max_sumy_sentences", [m for m in METHODS if m != "default"]))
+        return cls(max_chars, tuple(sentences.items()), tuple(_by_method(config, "max_words", METHODS).items()),
+                   positive_setting(config, "max_vocabulary", DEFAULT_MAX_VOCABULARY))
+
+
+def _by_method(config: Mapping, key: str, methods) -> dict[str, int]:
+    """A cap given as one number for all ``methods`` or as an object by method name."""
+    value = config.get(key)
+    if isinstance(value, Mapping):
+        for method in value:
+            if method not in methods:
+                raise DigestError(f"datasette-newsdigest: {key}: unknown method {_show(method)}; "
+                                  f"expected one of: {', '.join(methods)}")
+        return {method: positive_setting(value, method, None, f"{key}.") for method in value}
+    if value is None:
+        return {}
+    n = positive_setting(config, key, None)
+    return dict.fromkeys(methods, n)
 
 
 def positive_setting(config: Mapping, key: str, default, prefix=""):
@@ -244,7 +275,7 @@ def _digest(documents, options: Options, limits: Limits) -> tuple[list[Selected]
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
     docs = [d for d in docs if d.text]
     check_size(sum(len(d.text) for d in docs), limits)
-    pool = _Pool(docs, limits.max_sentences[options.method])
+    pool = _Pool(docs, *limits.caps(options.method), limits.max_vocabulary)
     if not pool.sentences:
         return [], None
     if options.method == "default":
@@ -344,7 +375,7 @@ class _Pool:
     """The sentences every method chooses from, in document then position order, with their
     words encoded once as arrays (stem ids, content-word flags) for the vectorized steps."""
 
-    def __init__(self, docs: list[Document], cap: int):
+    def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int):
         self.docs = docs
         doc, position, sentences, tokens = [], [], [], []
         for d, document in enumerate(docs):
@@ -356,6 +387,11 @@ class _Pool:
                 position.append(p)
                 sentences.append(sentence)
                 tokens.append(text.words(sentence))
+        within = _within_caps(tokens, doc, position, max_words, max_vocabulary)
+        if len(within) < len(tokens):
+            doc, position, sentences, tokens = (
+                [column[i] for i in within] for column in (doc, position, sentences, tokens)
+            )
         self.all_tokens, self.all_doc = tokens, doc  # before dedupe and cap: for support counts
         stems, content, alpha, owner = _encode(tokens)
         n = len(sentences)
@@ -378,6 +414,30 @@ class _Pool:
     def reading_key(self, i: int):
         published = str(self.docs[self.doc[i]].published or "").strip()  # "" is undated too
         return (not published, published, self.doc[i], self.position[i])
+
+
+def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], max_words: int,
+                 max_vocabulary: int) -> list[int]:
+    """Indexes (in input order) of the sentences a method reads under its word and vocabulary
+    caps, taken lead first (every article's first sentence, then every second one...); a
+    sentence that does not fit in what is left is skipped. Applied before any word is stemmed,
+    so the caps bound all the work: time grows with words read and, for stemming, with distinct
+    words (a text of distinct words is the worst case)."""
+    total = sum(map(len, tokens))
+    if total <= max_words and len(set(chain.from_iterable(tokens))) <= max_vocabulary:
+        return list(range(len(tokens)))
+    kept, total, seen = [], 0, set()
+    for i in np.lexsort((doc, position)):
+        words = tokens[i]
+        if total + len(words) > max_words:
+            continue
+        new = set(words).difference(seen)
+        if len(seen) + len(new) > max_vocabulary:
+            continue
+        kept.append(int(i))
+        total += len(words)
+        seen |= new
+    return sorted(kept)
 
 
 def _encode(tokens: list[list[str]]):
