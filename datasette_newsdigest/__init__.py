@@ -1,7 +1,6 @@
 """Datasette hooks only; the work is done in the modules they call."""
 
 from datasette import hookimpl
-from datasette.utils import StartupError
 
 
 @hookimpl
@@ -11,7 +10,7 @@ def startup(datasette):
     try:
         settings.configure(datasette)
     except settings.ConfigError as e:
-        raise StartupError(str(e)) from None
+        raise settings.StartupConfigError(str(e)) from None
 
 
 @hookimpl

@@ -12,6 +12,9 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, fields
 
+import click
+from datasette.utils import StartupError
+
 from . import digest
 
 PLUGIN = "datasette-newsdigest"
@@ -20,6 +23,11 @@ LIMIT_KEYS = ("max_chars", "max_sentences", "max_sumy_sentences", "max_words", "
 
 class ConfigError(digest.DigestError):
     """A plugin setting Datasette cannot start with; the message names the key."""
+
+
+class StartupConfigError(StartupError, click.ClickException):
+    """Raised from the startup hook: a StartupError to Datasette, and to ``datasette serve``
+    (which runs the hook outside its own StartupError handler) one line and exit status 1."""
 
 
 @dataclass(frozen=True)
