@@ -657,11 +657,13 @@ def _concept_digest(pool: _Pool, budget, tuning: _Tuning = TUNING) -> list[tuple
         & np.array([not (_QUOTE_RE.search(s) or _DANGLING_RE.match(s)) for s in pool.sentences])
     )
     normalized = _unit_rows(incidence)
+    by_concept = incidence.tocsc()
+    per_word = np.power(lengths, tuning.length_power)
+    value = (incidence @ uncovered) / per_word
     kind, n = budget
     picked: list[tuple[int, float]] = []
     used = 0
     while used < n and allowed.any():
-        value = (incidence @ uncovered) / np.power(lengths, tuning.length_power)
         candidates = allowed & preferred if (allowed & preferred).any() else allowed
         if kind == "words":
             fits = candidates & (lengths <= n - used)
@@ -670,7 +672,14 @@ def _concept_digest(pool: _Pool, budget, tuning: _Tuning = TUNING) -> list[tuple
         best = int(np.argmax(np.where(candidates, value, -np.inf)))
         picked.append((best, float(value[best])))
         used += 1 if kind == "sentences" else lengths[best]
-        uncovered[incidence[best].indices] = 0
-        allowed &= (normalized @ normalized[best].T).toarray().ravel() <= tuning.max_similarity
+        concepts = incidence[best].indices
+        uncovered[concepts] = 0
+        # Only sentences sharing a concept with the pick change value or similarity; the rest
+        # keep theirs (the same numbers a full recomputation gives), so each pick costs what
+        # those sentences hold, not the whole pool.
+        touched = np.unique(by_concept[:, concepts].indices)
+        value[touched] = (incidence[touched] @ uncovered) / per_word[touched]
+        similar = (normalized[touched] @ normalized[best].T).toarray().ravel()
+        allowed[touched] &= similar <= tuning.max_similarity
         allowed[best] = False
     return picked
