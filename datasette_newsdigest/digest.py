@@ -15,7 +15,8 @@ concept weight per word under the budget, so what is already said earns nothing 
 control). It is sparse matrix arithmetic and handles thousands of sentences in well under a second.
 
 sumy's methods are quadratic (LexRank, TextRank, Reduction) or worse (KL, LSA's dense SVD) in pure
-Python, so each has a sentence cap; larger inputs keep the leading sentences of every article.
+Python, in words as well as sentences, so each method has a sentence cap and a word cap, and every
+call a cap on distinct words; larger inputs keep the leading sentences of every article.
 
 API: ``digest(documents, sentences=|words=, method=, order=, limits=) -> [Selected]``,
 ``summarize(text, ...)``, ``sentences(text)``, ``support(documents, picks)``,
