@@ -99,13 +99,14 @@ async def ensure_can_view(datasette, actor, database: str) -> None:
 
 
 async def can_view(datasette, actor, database: str) -> bool:
-    """For menus: whether the digest pages of ``database`` exist and would answer this actor."""
+    """For menus: whether the digest pages of ``database`` exist and would answer this actor
+    (no link when the database is too busy to tell: menus are on every page Datasette serves)."""
     db = datasette.databases.get(database)
-    if db is None or not await has_digest(db):
-        return False
     try:
+        if db is None or not await has_digest(db):
+            return False
         await ensure_can_view(datasette, actor, database)
-    except Forbidden:
+    except (Forbidden, QueryInterrupted):
         return False
     return True
 
