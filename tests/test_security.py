@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from datasette.app import Datasette
 from datasette.database import Database, QueryInterrupted
 from datasette.utils import StartupError
 
 from datasette_newsdigest import digest, sql
-from datasette_newsdigest.cli import cli
+
+from test_views import build_news_db
 
 ADMIN = {"id": "admin"}
 DATASETTE = Path(sys.executable).with_name("datasette")
@@ -43,14 +43,7 @@ def _article(i):
 
 @pytest.fixture(scope="module")
 def news_db(tmp_path_factory, seeds_dir):
-    folder = tmp_path_factory.mktemp("input")
-    (folder / "dam.jsonl").write_text("\n".join(json.dumps(_article(i)) for i in range(3)) + "\n")
-    for path in seeds_dir.iterdir():
-        (folder / path.name).write_bytes(path.read_bytes())
-    db = tmp_path_factory.mktemp("db") / "news.db"
-    result = CliRunner().invoke(cli, ["build", str(db), str(folder)])
-    assert result.exit_code == 0, result.output
-    return db
+    return build_news_db(tmp_path_factory, seeds_dir, [_article(i) for i in range(3)])
 
 
 def _cookies(datasette, actor):
