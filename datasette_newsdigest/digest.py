@@ -62,12 +62,15 @@ DEFAULT_MAX_SENTENCES = {
 # a dense vocabulary x sentences matrix), and stemming a huge vocabulary costs our default method
 # too. Measured with bench/hostile.py so that the worst text under max_chars takes about a second.
 DEFAULT_MAX_WORDS = {
-    "default": 250_000, "lexrank": 8_000, "lsa": 4_000, "textrank": 10_000, "luhn": 12_000,
-    "edmundson": 8_000, "kl": 3_000, "sumbasic": 12_000, "reduction": 6_000, "random": 250_000,
+    "default": 250_000, "lexrank": 8_000, "lsa": 4_000, "textrank": 6_000, "luhn": 12_000,
+    "edmundson": 8_000, "kl": 3_000, "sumbasic": 12_000, "reduction": 4_000, "random": 250_000,
 }
-# Distinct words per call (any method): news repeats its words, a hostile text need not, and
-# every distinct word is stemmed once per process.
-DEFAULT_MAX_VOCABULARY = 20_000
+# Distinct words per call: news repeats its words, a hostile text need not. Every distinct word is
+# stemmed once per process, and sumy's LexRank counts the sentences holding each distinct word by
+# scanning every sentence's word list.
+DEFAULT_MAX_VOCABULARY = {
+    **dict.fromkeys(METHODS, 20_000), "lexrank": 3_000,
+}
 DEFAULT_MAX_CHARS = 1_000_000
 
 
@@ -182,29 +185,31 @@ class Limits:
     max_chars: int = DEFAULT_MAX_CHARS
     max_sentences: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_SENTENCES.items()))
     max_words: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_WORDS.items()))
-    max_vocabulary: int = DEFAULT_MAX_VOCABULARY
+    max_vocabulary: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_VOCABULARY.items()))
 
     def __post_init__(self):
         for name, defaults in (("max_sentences", DEFAULT_MAX_SENTENCES),
-                               ("max_words", DEFAULT_MAX_WORDS)):
+                               ("max_words", DEFAULT_MAX_WORDS),
+                               ("max_vocabulary", DEFAULT_MAX_VOCABULARY)):
             caps = {**defaults, **dict(getattr(self, name))}
             object.__setattr__(self, name, tuple(sorted(caps.items())))
 
-    def caps(self, method: str) -> tuple[int, int]:
-        """(sentences, words) the method may read in one call."""
-        return dict(self.max_sentences)[method], dict(self.max_words)[method]
+    def caps(self, method: str) -> tuple[int, int, int]:
+        """(sentences, words, distinct words) the method may read in one call."""
+        return tuple(dict(caps)[method] for caps in (self.max_sentences, self.max_words, self.max_vocabulary))
 
     @classmethod
     def from_config(cls, config: Mapping | None) -> Limits:
         """Limits from ``plugins: datasette-newsdigest:``: ``max_chars``, ``max_sentences``
-        (caps the default method), ``max_sumy_sentences`` and ``max_words`` (each a number for
-        every method it covers, or an object by method name) and ``max_vocabulary``."""
+        (caps the default method), ``max_sumy_sentences``, ``max_words`` and ``max_vocabulary``
+        (each a number for every method it covers, or an object by method name)."""
         config = dict(config or {})
         max_chars = positive_setting(config, "max_chars", DEFAULT_MAX_CHARS)
         sentences = {"default": positive_setting(config, "max_sentences", DEFAULT_MAX_SENTENCES["default"])}
         sentences.update(_by_method(config, "max_sumy_sentences", [m for m in METHODS if m != "default"]))
-        return cls(max_chars, tuple(sentences.items()), tuple(_by_method(config, "max_words", METHODS).items()),
-                   positive_setting(config, "max_vocabulary", DEFAULT_MAX_VOCABULARY))
+        words, vocabulary = (tuple(_by_method(config, key, METHODS).items())
+                             for key in ("max_words", "max_vocabulary"))
+        return cls(max_chars, tuple(sentences.items()), words, vocabulary)
 
 
 def _by_method(config: Mapping, key: str, methods) -> dict[str, int]:
@@ -276,7 +281,7 @@ def _digest(documents, options: Options, limits: Limits) -> tuple[list[Selected]
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
     docs = [d for d in docs if d.text]
     check_size(sum(len(d.text) for d in docs), limits)
-    pool = _Pool(docs, *limits.caps(options.method), limits.max_vocabulary)
+    pool = _Pool(docs, *limits.caps(options.method))
     if not pool.sentences:
         return [], None
     if options.method == "default":

@@ -209,9 +209,9 @@ HOSTILE = _distinct_text(300, 300)  # 300 sentences x 300 distinct words, under 
 @pytest.mark.parametrize("method", [m for m in digest.METHODS if m != "default"])
 def test_every_sumy_method_reads_at_most_its_word_cap(recorded, method):
     digest.summarize(HOSTILE, method=method)
-    (_, n, words, _), = recorded
+    (_, n, words, distinct), = recorded
     assert 0 < words <= digest.DEFAULT_MAX_WORDS[method]
-    assert words <= digest.DEFAULT_MAX_VOCABULARY
+    assert distinct <= digest.DEFAULT_MAX_VOCABULARY[method]
     assert n <= digest.DEFAULT_MAX_SENTENCES[method]
 
 
@@ -222,8 +222,8 @@ def test_default_method_reads_at_most_max_vocabulary_distinct_words(recorded, mo
         len({w for t in tokens for w in t})) or encode(tokens))
     digest.summarize(HOSTILE)
     (_, _, _, distinct), = recorded
-    assert 0 < distinct <= digest.DEFAULT_MAX_VOCABULARY
-    assert max(stemmed) <= digest.DEFAULT_MAX_VOCABULARY  # nothing beyond the cap is even stemmed
+    assert 0 < distinct <= digest.DEFAULT_MAX_VOCABULARY["default"]
+    assert max(stemmed) <= digest.DEFAULT_MAX_VOCABULARY["default"]  # nothing beyond is even stemmed
 
 
 def test_word_cap_keeps_leads_and_skips_what_does_not_fit(recorded):
