@@ -10,7 +10,7 @@ caps) and the pages (their defaults and caps), and never re-read per request.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import click
 from datasette.utils import StartupError
@@ -40,7 +40,7 @@ class Settings:
     page_size: int = 20
     list_max_articles: int = 40
     list_lead_paragraphs: int = 3
-    limits: digest.Limits = digest.Limits()
+    limits: digest.Limits = field(default_factory=digest.Limits)
 
     @classmethod
     def from_config(cls, config: dict | None) -> Settings:

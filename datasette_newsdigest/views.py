@@ -13,7 +13,6 @@ import asyncio
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from datasette import Forbidden, Response
