@@ -159,14 +159,23 @@ def _event_links(datasette, database: str, event_id) -> dict:
             "json_url": digest_url(datasette, database, event_id, as_json=True)}
 
 
-async def _articles_of(db, event_id, limit: int | None = None, bodies: bool = False) -> list[dict]:
-    """The event's articles, earliest first (undated last)."""
+async def _articles_of(db, event_id, limit: int | None = None, bodies: bool = False,
+                      max_chars: int | None = None) -> list[dict]:
+    """The event's articles, earliest first (undated last). With ``max_chars``, only the earliest
+    whose bodies fit in it together (at least one) leave the database, so a huge event does not
+    ship every body to the page only for most to be dropped (see ``_within``)."""
+    order = "published is null, published, rowid"
     columns = "id, title, outlet, author, published, url, words" + (", body" if bodies else "")
-    sql = (
-        f"select {columns} from articles "
-        "where event_id = :event order by published is null, published, rowid"
-    )
+    sql = f"select {columns} from articles where event_id = :event order by {order}"
     params = {"event": event_id}
+    if max_chars:
+        sql = (
+            f"select {columns} from (select {columns}, row_number() over w as n, "
+            f"sum(coalesce(length(body), 0)) over w as running from articles "
+            f"where event_id = :event window w as (order by {order})) "
+            "where n = 1 or running <= :max_chars order by n"
+        )
+        params["max_chars"] = max_chars
     if limit:
         sql += " limit :limit"
         params["limit"] = limit
@@ -211,7 +220,8 @@ async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limi
     cached = CACHE.get(key)
     if cached is not None:
         return cached
-    articles = await _articles_of(db, event_id, limit, bodies=True)
+    articles = await _articles_of(db, event_id, limit, bodies=True,
+                                  max_chars=None if lead else limits.max_chars)
     for article in articles:
         article["body"] = _lead(article["body"], lead)
     articles = _within(articles, limits.max_chars)
