@@ -164,7 +164,7 @@ def _synthetic_articles(n_articles, sentences_each, seed=0):
 
 def test_huge_input_default_method_is_capped_to_leads():
     docs = _synthetic_articles(60, 50)  # 3,000 sentences
-    limits = Limits(max_sentences={**digest.DEFAULT_MAX_SENTENCES, "default": 120})
+    limits = Limits(max_chars=10**7, max_sentences={**digest.DEFAULT_MAX_SENTENCES, "default": 120})
     picked = digest.digest(docs, sentences=5, limits=limits)
     assert len(picked) == 5
     assert all(s.position < 2 for s in picked)  # 120 sentences = the first two of 60 articles

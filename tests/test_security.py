@@ -172,11 +172,20 @@ def test_real_server_denies_a_restricted_page(news_db, tmp_path):
 
 # --- Work caps ---------------------------------------------------------------------------------
 
+def _word(n):
+    """The n-th word of three or more letters (aaa, aab, ...)."""
+    s, n = "", n + 26 + 26**2 + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        s += "abcdefghijklmnopqrstuvwxyz"[r]
+    return s
+
+
 def _distinct_text(sentences, words, start=0):
     """Sentences of words that never repeat: the worst case for every method."""
     out, k = [], start
     for _ in range(sentences):
-        out.append("W" + " ".join(f"w{j:07d}x" for j in range(k, k + words)) + ".")
+        out.append("W" + " ".join(_word(j) for j in range(k, k + words)) + ".")
         k += words
     return " ".join(out)
 
@@ -203,6 +212,7 @@ def recorded(monkeypatch):
 
 
 HOSTILE = _distinct_text(300, 300)  # 300 sentences x 300 distinct words, under max_chars
+assert len(HOSTILE) < digest.DEFAULT_MAX_CHARS
 
 
 @pytest.mark.parametrize("method", [m for m in digest.METHODS if m != "default"])
