@@ -4,7 +4,9 @@ Thin adapters: they read rows with bound parameters, hand texts to
 digest.py, specs to charts.py, and render templates that extend
 ``base.html``. Every page has a ``.json`` twin with the same data.
 Digests are computed off the event loop and cached per database file
-version, so paging back and forth costs nothing.
+version, so paging back and forth costs nothing. Each page checks the
+permissions Datasette's table page would for every table it reads, and
+answers every failure (400, 403, 404, 503) in one shape.
 """
 
 from __future__ import annotations
