@@ -1,16 +1,23 @@
 """Datasette hooks only; the work is done in the modules they call."""
 
 from datasette import hookimpl
-from datasette.utils import tilde_encode
 
-from .views import PLUGIN
+
+@hookimpl
+def startup(datasette):
+    from . import settings
+
+    try:
+        settings.configure(datasette)
+    except settings.ConfigError as e:
+        raise settings.StartupConfigError(str(e)) from None
 
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
-    from . import sql
+    from . import settings, sql
 
-    sql.register(conn, datasette.plugin_config(PLUGIN, database=database) or {})
+    sql.register(conn, settings.for_database(datasette, database).limits)
 
 
 @hookimpl
@@ -23,34 +30,28 @@ def register_routes():
     ]
 
 
-async def _has_events(datasette, name: str) -> bool:
-    db = datasette.databases.get(name)
-    return db is not None and name != "_internal" and await db.table_exists("events")
-
-
 def _digest_link(datasette, name: str) -> dict:
-    return {"href": datasette.urls.path(f"/-/digest/{tilde_encode(name)}"), "label": f"News digest: {name}"}
+    from .views import digest_url
+
+    return {"href": digest_url(datasette, name), "label": f"News digest: {name}"}
 
 
 @hookimpl
 def menu_links(datasette, actor):
+    from .views import can_view
+
     async def inner():
-        links = []
-        for name in list(datasette.databases):
-            if await _has_events(datasette, name) and await datasette.permission_allowed(
-                actor, "view-database", name, default=True
-            ):
-                links.append(_digest_link(datasette, name))
-        return links
+        return [_digest_link(datasette, name) for name in list(datasette.databases)
+                if await can_view(datasette, actor, name)]
 
     return inner
 
 
 @hookimpl
 def database_actions(datasette, actor, database):
+    from .views import can_view
+
     async def inner():
-        if await _has_events(datasette, database):
-            return [_digest_link(datasette, database)]
-        return []
+        return [_digest_link(datasette, database)] if await can_view(datasette, actor, database) else []
 
     return inner

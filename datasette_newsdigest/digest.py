@@ -15,7 +15,8 @@ concept weight per word under the budget, so what is already said earns nothing 
 control). It is sparse matrix arithmetic and handles thousands of sentences in well under a second.
 
 sumy's methods are quadratic (LexRank, TextRank, Reduction) or worse (KL, LSA's dense SVD) in pure
-Python, so each has a sentence cap; larger inputs keep the leading sentences of every article.
+Python, in words as well as sentences, so each method has a sentence cap and a word cap, and every
+call a cap on distinct words; larger inputs keep the leading sentences of every article.
 
 API: ``digest(documents, sentences=|words=, method=, order=, limits=) -> [Selected]``,
 ``summarize(text, ...)``, ``sentences(text)``, ``support(documents, picks)``,
@@ -30,7 +31,7 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import chain, groupby
 from operator import itemgetter
@@ -56,7 +57,23 @@ DEFAULT_MAX_SENTENCES = {
     "default": 10_000, "lexrank": 300, "lsa": 400, "textrank": 400, "luhn": 1_000,
     "edmundson": 1_000, "kl": 100, "sumbasic": 400, "reduction": 300, "random": 10_000,
 }
-DEFAULT_MAX_CHARS = 3_000_000
+# Words each method may read per call: the sentence caps alone let 300 sentences of 300 distinct
+# words cost minutes (sumy's Reduction compares every word pair of every sentence pair; LSA builds
+# a dense vocabulary x sentences matrix), and stemming a huge vocabulary costs our default method
+# too. Measured with bench/hostile.py so that the worst text under max_chars takes about a second.
+DEFAULT_MAX_WORDS = {
+    "default": 250_000, "lexrank": 8_000, "lsa": 4_000, "textrank": 6_000, "luhn": 12_000,
+    "edmundson": 8_000, "kl": 3_000, "sumbasic": 12_000, "reduction": 4_000, "random": 250_000,
+}
+# Distinct words per call: news repeats its words, a hostile text need not. Every distinct word is
+# stemmed once per process, and sumy's LexRank counts the sentences holding each distinct word by
+# scanning every sentence's word list.
+DEFAULT_MAX_VOCABULARY = {
+    **dict.fromkeys(METHODS, 20_000), "lexrank": 3_000,
+}
+# Splitting into sentences (nupunkt) reads every character before any cap can apply: about 1.2 s
+# per million characters of news and 3 s for a million characters of three-word sentences here.
+DEFAULT_MAX_CHARS = 500_000
 
 
 class DigestError(ValueError):
@@ -162,32 +179,54 @@ def _show(value) -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """Work caps per call: Python SQL functions cannot be interrupted by Datasette's time limit."""
+    """Work caps per call: Python SQL functions cannot be interrupted by Datasette's time limit.
+
+    Hashable (caps by method are sorted tuples of pairs; a mapping given here is converted), so
+    one instance can key caches and be shared by every connection and page."""
 
     max_chars: int = DEFAULT_MAX_CHARS
-    max_sentences: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_SENTENCES))
+    max_sentences: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_SENTENCES.items()))
+    max_words: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_WORDS.items()))
+    max_vocabulary: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_VOCABULARY.items()))
+
+    def __post_init__(self):
+        for name, defaults in (("max_sentences", DEFAULT_MAX_SENTENCES),
+                               ("max_words", DEFAULT_MAX_WORDS),
+                               ("max_vocabulary", DEFAULT_MAX_VOCABULARY)):
+            caps = {**defaults, **dict(getattr(self, name))}
+            object.__setattr__(self, name, tuple(sorted(caps.items())))
+
+    def caps(self, method: str) -> tuple[int, int, int]:
+        """(sentences, words, distinct words) the method may read in one call."""
+        return tuple(dict(caps)[method] for caps in (self.max_sentences, self.max_words, self.max_vocabulary))
 
     @classmethod
     def from_config(cls, config: Mapping | None) -> Limits:
         """Limits from ``plugins: datasette-newsdigest:``: ``max_chars``, ``max_sentences``
-        (caps the default method) and ``max_sumy_sentences`` (a number for every sumy method,
-        or an object by method name)."""
+        (caps the default method), ``max_sumy_sentences``, ``max_words`` and ``max_vocabulary``
+        (each a number for every method it covers, or an object by method name)."""
         config = dict(config or {})
-        caps = dict(DEFAULT_MAX_SENTENCES)
         max_chars = positive_setting(config, "max_chars", DEFAULT_MAX_CHARS)
-        caps["default"] = positive_setting(config, "max_sentences", caps["default"])
-        sumy = config.get("max_sumy_sentences")
-        if isinstance(sumy, Mapping):
-            for method in sumy:
-                if method not in METHODS or method == "default":
-                    raise DigestError(
-                        f"datasette-newsdigest: max_sumy_sentences: unknown method {_show(method)}"
-                    )
-                caps[method] = positive_setting(sumy, method, None, "max_sumy_sentences.")
-        elif sumy is not None:
-            n = positive_setting(config, "max_sumy_sentences", None)
-            caps.update((m, n) for m in METHODS if m != "default")
-        return cls(max_chars, caps)
+        sentences = {"default": positive_setting(config, "max_sentences", DEFAULT_MAX_SENTENCES["default"])}
+        sentences.update(_by_method(config, "max_sumy_sentences", [m for m in METHODS if m != "default"]))
+        words, vocabulary = (tuple(_by_method(config, key, METHODS).items())
+                             for key in ("max_words", "max_vocabulary"))
+        return cls(max_chars, tuple(sentences.items()), words, vocabulary)
+
+
+def _by_method(config: Mapping, key: str, methods) -> dict[str, int]:
+    """A cap given as one number for all ``methods`` or as an object by method name."""
+    value = config.get(key)
+    if isinstance(value, Mapping):
+        for method in value:
+            if method not in methods:
+                raise DigestError(f"datasette-newsdigest: {key}: unknown method {_show(method)}; "
+                                  f"expected one of: {', '.join(methods)}")
+        return {method: positive_setting(value, method, None, f"{key}.") for method in value}
+    if value is None:
+        return {}
+    n = positive_setting(config, key, None)
+    return dict.fromkeys(methods, n)
 
 
 def positive_setting(config: Mapping, key: str, default, prefix=""):
@@ -244,7 +283,7 @@ def _digest(documents, options: Options, limits: Limits) -> tuple[list[Selected]
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
     docs = [d for d in docs if d.text]
     check_size(sum(len(d.text) for d in docs), limits)
-    pool = _Pool(docs, limits.max_sentences[options.method])
+    pool = _Pool(docs, *limits.caps(options.method))
     if not pool.sentences:
         return [], None
     if options.method == "default":
@@ -344,7 +383,7 @@ class _Pool:
     """The sentences every method chooses from, in document then position order, with their
     words encoded once as arrays (stem ids, content-word flags) for the vectorized steps."""
 
-    def __init__(self, docs: list[Document], cap: int):
+    def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int):
         self.docs = docs
         doc, position, sentences, tokens = [], [], [], []
         for d, document in enumerate(docs):
@@ -356,6 +395,11 @@ class _Pool:
                 position.append(p)
                 sentences.append(sentence)
                 tokens.append(text.words(sentence))
+        within = _within_caps(tokens, doc, position, max_words, max_vocabulary)
+        if len(within) < len(tokens):
+            doc, position, sentences, tokens = (
+                [column[i] for i in within] for column in (doc, position, sentences, tokens)
+            )
         self.all_tokens, self.all_doc = tokens, doc  # before dedupe and cap: for support counts
         stems, content, alpha, owner = _encode(tokens)
         n = len(sentences)
@@ -378,6 +422,30 @@ class _Pool:
     def reading_key(self, i: int):
         published = str(self.docs[self.doc[i]].published or "").strip()  # "" is undated too
         return (not published, published, self.doc[i], self.position[i])
+
+
+def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], max_words: int,
+                 max_vocabulary: int) -> list[int]:
+    """Indexes (in input order) of the sentences a method reads under its word and vocabulary
+    caps, taken lead first (every article's first sentence, then every second one...); a
+    sentence that does not fit in what is left is skipped. Applied before any word is stemmed,
+    so the caps bound all the work: time grows with words read and, for stemming, with distinct
+    words (a text of distinct words is the worst case)."""
+    total = sum(map(len, tokens))
+    if total <= max_words and len(set(chain.from_iterable(tokens))) <= max_vocabulary:
+        return list(range(len(tokens)))
+    kept, total, seen = [], 0, set()
+    for i in np.lexsort((doc, position)):
+        words = tokens[i]
+        if total + len(words) > max_words:
+            continue
+        new = set(words).difference(seen)
+        if len(seen) + len(new) > max_vocabulary:
+            continue
+        kept.append(int(i))
+        total += len(words)
+        seen |= new
+    return sorted(kept)
 
 
 def _encode(tokens: list[list[str]]):
@@ -597,11 +665,13 @@ def _concept_digest(pool: _Pool, budget, tuning: _Tuning = TUNING) -> list[tuple
         & np.array([not (_QUOTE_RE.search(s) or _DANGLING_RE.match(s)) for s in pool.sentences])
     )
     normalized = _unit_rows(incidence)
+    by_concept = incidence.tocsc()
+    per_word = np.power(lengths, tuning.length_power)
+    value = (incidence @ uncovered) / per_word
     kind, n = budget
     picked: list[tuple[int, float]] = []
     used = 0
     while used < n and allowed.any():
-        value = (incidence @ uncovered) / np.power(lengths, tuning.length_power)
         candidates = allowed & preferred if (allowed & preferred).any() else allowed
         if kind == "words":
             fits = candidates & (lengths <= n - used)
@@ -610,7 +680,14 @@ def _concept_digest(pool: _Pool, budget, tuning: _Tuning = TUNING) -> list[tuple
         best = int(np.argmax(np.where(candidates, value, -np.inf)))
         picked.append((best, float(value[best])))
         used += 1 if kind == "sentences" else lengths[best]
-        uncovered[incidence[best].indices] = 0
-        allowed &= (normalized @ normalized[best].T).toarray().ravel() <= tuning.max_similarity
+        concepts = incidence[best].indices
+        uncovered[concepts] = 0
+        # Only sentences sharing a concept with the pick change value or similarity; the rest
+        # keep theirs (the same numbers a full recomputation gives), so each pick costs what
+        # those sentences hold, not the whole pool.
+        touched = np.unique(by_concept[:, concepts].indices)
+        value[touched] = (incidence[touched] @ uncovered) / per_word[touched]
+        similar = (normalized[touched] @ normalized[best].T).toarray().ravel()
+        allowed[touched] &= similar <= tuning.max_similarity
         allowed[best] = False
     return picked

@@ -17,12 +17,14 @@ from . import digest
 ERROR_PREFIX = "newsdigest error: "
 
 
-def register(conn, config=None):
+def register(conn, limits: digest.Limits | dict | None = None):
     """Register the newsdigest SQL functions on a sqlite3 connection.
 
-    ``config`` is the plugin configuration (``max_chars``, ``max_sentences``,
-    ``max_sumy_sentences``); a bad value raises DigestError here, at connection time."""
-    limits = digest.Limits.from_config(config)
+    ``limits`` are the work caps: the Limits Datasette's startup hook built from the plugin
+    configuration, or such a configuration (``max_chars``, ``max_words``...), which is then
+    validated here (DigestError names a bad key)."""
+    if not isinstance(limits, digest.Limits):
+        limits = digest.Limits.from_config(limits)
     conn.create_function(
         "newsdigest_sentences", 1, partial(_sentences, limits), deterministic=True
     )

@@ -4,7 +4,9 @@ Thin adapters: they read rows with bound parameters, hand texts to
 digest.py, specs to charts.py, and render templates that extend
 ``base.html``. Every page has a ``.json`` twin with the same data.
 Digests are computed off the event loop and cached per database file
-version, so paging back and forth costs nothing.
+version, so paging back and forth costs nothing. Each page checks the
+permissions Datasette's table page would for every table it reads, and
+answers every failure (400, 403, 404, 503) in one shape.
 """
 
 from __future__ import annotations
@@ -13,44 +15,39 @@ import asyncio
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from datasette import NotFound, Response
-from datasette.utils import tilde_encode
+from datasette import Forbidden, Response
+from datasette.database import QueryInterrupted
+from datasette.utils import tilde_decode, tilde_encode
 
 from . import charts, digest
+from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
+from .settings import for_database as settings_for
 
-PLUGIN = "datasette-newsdigest"
+# The tables a page reads: each needs view-table, as Datasette's own table view checks it.
+TABLES = ("events", "articles")
+# Query-string options that make the server compute a digest of the asker's choosing, as the SQL
+# functions would: they need execute-sql (the pages' own defaults do not).
+CHOICE_ARGS = ("sentences", "words", "method")
 
 
-class BadRequest(Exception):
-    """A query-string value the page cannot use; shown to the user with status 400."""
+class PageError(Exception):
+    """A request a page cannot answer: the status and a message for the person who asked."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Page defaults from ``plugins: datasette-newsdigest:`` (documented in the README)."""
+class BadRequest(PageError):
+    """A query-string value the page cannot use."""
 
-    list_sentences: int = 3
-    event_sentences: int = 8
-    method: str = "default"
-    page_size: int = 20
-    list_max_articles: int = 40
-    list_lead_paragraphs: int = 3
-    limits: digest.Limits = digest.Limits()
+    def __init__(self, message: str):
+        super().__init__(400, message)
 
-    @classmethod
-    def from_config(cls, config: dict | None) -> Settings:
-        config = dict(config or {})
-        values = {}
-        for key in ("list_sentences", "event_sentences", "page_size", "list_max_articles",
-                    "list_lead_paragraphs"):
-            if key in config:
-                values[key] = digest.positive_setting(config, key, None)
-        if "method" in config:
-            values["method"] = digest.Options(method=config["method"]).method
-        return cls(limits=digest.Limits.from_config(config), **values)
+
+ERROR_TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 503: "Busy"}
 
 
 class _DigestCache:
@@ -83,19 +80,55 @@ class _DigestCache:
 CACHE = _DigestCache()
 
 
-def _settings(datasette, database: str) -> Settings:
-    return Settings.from_config(datasette.plugin_config(PLUGIN, database=database))
+async def has_digest(db) -> bool:
+    """Whether a database holds the tables the pages read (built by ``newsdigest build``)."""
+    if db.name == "_internal":
+        return False
+    for table in TABLES:
+        if not await db.table_exists(table):
+            return False
+    return True
+
+
+async def ensure_can_view(datasette, actor, database: str) -> None:
+    """Forbidden unless the actor may view every table the pages read, decided for each table as
+    Datasette's table view decides it (table, then database, then instance)."""
+    for table in TABLES:
+        await datasette.ensure_permissions(
+            actor, [("view-table", (database, table)), ("view-database", database), "view-instance"]
+        )
+
+
+async def can_view(datasette, actor, database: str) -> bool:
+    """For menus: whether the digest pages of ``database`` exist and would answer this actor
+    (no link when the database is too busy to tell: menus are on every page Datasette serves)."""
+    db = datasette.databases.get(database)
+    try:
+        if db is None or not await has_digest(db):
+            return False
+        await ensure_can_view(datasette, actor, database)
+    except (Forbidden, QueryInterrupted):
+        return False
+    return True
+
+
+def digest_url(datasette, database: str, event_id=None, as_json: bool = False) -> str:
+    """The address of a digest page, by the database's route, tilde-encoded as Datasette does."""
+    path = "/-/digest/" + tilde_encode(datasette.get_database(database).route)
+    if event_id is not None:
+        path += "/" + tilde_encode(str(event_id))
+    return datasette.urls.path(path + (".json" if as_json else ""))
 
 
 async def _database(datasette, request):
-    name = request.url_vars["database"]
+    route = tilde_decode(request.url_vars["database"])
     try:
-        db = datasette.get_database(name)
+        db = datasette.get_database(route=route)
     except KeyError:
-        raise NotFound(f"Database not found: {name}")
-    await datasette.ensure_permissions(request.actor, [("view-database", name), "view-instance"])
-    if not await db.table_exists("events") or not await db.table_exists("articles"):
-        raise NotFound(f"{name} has no events table; build it with `newsdigest build`")
+        raise PageError(404, f"Database not found: {route}")
+    await ensure_can_view(datasette, request.actor, db.name)
+    if not await has_digest(db):
+        raise PageError(404, f"{db.name} has no events table; build it with `newsdigest build`")
     return db
 
 
@@ -107,32 +140,44 @@ def _version(db) -> tuple:
     return (db.name, id(db))
 
 
-def _int_arg(request, name: str, default: int | None, low: int = 1, high: int | None = None) -> int | None:
+def _int_arg(request, name: str, default: int | None, high: int, low: int = 1) -> int | None:
+    """A whole-number argument within [low, high]: every number a page binds into SQL is bounded,
+    so none can overflow SQLite's 64-bit integers."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a whole number, not {raw!r}")
-    if value < low or (high is not None and value > high):
-        raise BadRequest(f"{name} must be between {low} and {high}" if high else f"{name} must be at least {low}")
+        shown = raw if len(raw) <= 30 else raw[:30] + "..."
+        raise BadRequest(f"{name} must be a whole number, not {shown!r}")
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high:,}")
     return value
 
 
 def _event_links(datasette, database: str, event_id) -> dict:
-    base = f"/-/digest/{tilde_encode(database)}/{event_id}"
-    return {"url": datasette.urls.path(base), "json_url": datasette.urls.path(base + ".json")}
+    return {"url": digest_url(datasette, database, event_id),
+            "json_url": digest_url(datasette, database, event_id, as_json=True)}
 
 
-async def _articles_of(db, event_id, limit: int | None = None, bodies: bool = False) -> list[dict]:
-    """The event's articles, earliest first (undated last)."""
+async def _articles_of(db, event_id, limit: int | None = None, bodies: bool = False,
+                      max_chars: int | None = None) -> list[dict]:
+    """The event's articles, earliest first (undated last). With ``max_chars``, only the earliest
+    whose bodies fit in it together (at least one) leave the database, so a huge event does not
+    ship every body to the page only for most to be dropped (see ``_within``)."""
+    order = "published is null, published, rowid"
     columns = "id, title, outlet, author, published, url, words" + (", body" if bodies else "")
-    sql = (
-        f"select {columns} from articles "
-        "where event_id = :event order by published is null, published, rowid"
-    )
+    sql = f"select {columns} from articles where event_id = :event order by {order}"
     params = {"event": event_id}
+    if max_chars:
+        sql = (
+            f"select {columns} from (select {columns}, row_number() over w as n, "
+            f"sum(coalesce(length(body), 0)) over w as running from articles "
+            f"where event_id = :event window w as (order by {order})) "
+            "where n = 1 or running <= :max_chars order by n"
+        )
+        params["max_chars"] = max_chars
     if limit:
         sql += " limit :limit"
         params["limit"] = limit
@@ -173,12 +218,12 @@ async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limi
                       with_support: bool, limit: int | None = None, lead: int | None = None) -> dict:
     """The digest rows of one event and how many articles it read; bodies are
     fetched only when the digest is not cached."""
-    caps = (limits.max_chars, tuple(sorted(limits.max_sentences.items())))
-    key = (_version(db), event_id, options, caps, with_support, limit, lead)
+    key = (_version(db), event_id, options, limits, with_support, limit, lead)
     cached = CACHE.get(key)
     if cached is not None:
         return cached
-    articles = await _articles_of(db, event_id, limit, bodies=True)
+    articles = await _articles_of(db, event_id, limit, bodies=True,
+                                  max_chars=None if lead else limits.max_chars)
     for article in articles:
         article["body"] = _lead(article["body"], lead)
     articles = _within(articles, limits.max_chars)
@@ -231,18 +276,39 @@ def _outlet_url(datasette, database: str, outlet: str | None) -> str | None:
     return datasette.urls.table(database, "articles") + "?" + urlencode({"outlet": outlet})
 
 
-async def events_page(datasette, request):
-    as_json = request.url_vars.get("format") == "json"
+def _page(handler):
+    """A route view that answers every failure of ``handler`` in one shape: an HTML page, or
+    ``{"ok": false, "error", "status", "title"}`` (Datasette's own JSON error shape)."""
+
+    async def view(datasette, request):
+        as_json = request.url_vars.get("format") == "json"
+        try:
+            return await handler(datasette, request, as_json)
+        except PageError as e:
+            status, message = e.status, e.message
+        except Forbidden as e:
+            status, message = 403, f"You do not have permission to see this digest ({e})"
+        except QueryInterrupted:
+            status, message = 503, (
+                "The database took too long to answer (this site's sql_time_limit_ms); "
+                "try again in a moment"
+            )
+        return await _error_response(datasette, request, status, message, as_json)
+
+    view.__name__ = handler.__name__.lstrip("_")
+    view.__doc__ = handler.__doc__
+    return view
+
+
+async def _events_page(datasette, request, as_json: bool):
+    """Every event, largest and newest first, with a short digest each."""
     db = await _database(datasette, request)
     database = db.name
-    settings = _settings(datasette, database)
-    try:
-        page = _int_arg(request, "page", 1)
-        size = _int_arg(request, "_size", settings.page_size, high=200)
-    except BadRequest as e:
-        return await _render_error(datasette, request, database, str(e), as_json)
+    settings = settings_for(datasette, database)
+    size = _int_arg(request, "_size", settings.page_size, high=MAX_PAGE_SIZE)
     total = (await db.execute("select count(*) from events")).single_value()
     pages = max(1, -(-total // size))
+    page = _int_arg(request, "page", 1, high=pages)
     rows = await db.execute(
         "select id, label, first_published, last_published, articles, outlets from events "
         "order by articles desc, last_published is null, last_published desc, id "
@@ -269,8 +335,7 @@ async def events_page(datasette, request):
         if n < 1 or n > pages:
             return None
         args = {"page": n} if size == settings.page_size else {"page": n, "_size": size}
-        path = f"/-/digest/{tilde_encode(database)}" + (".json" if as_json else "")
-        return datasette.urls.path(path) + "?" + urlencode(args)
+        return digest_url(datasette, database, as_json=as_json) + "?" + urlencode(args)
 
     data = {
         "database": database,
@@ -287,11 +352,14 @@ async def events_page(datasette, request):
     return Response.html(
         await datasette.render_template(
             "newsdigest_events.html",
-            {**data, **_assets(datasette), "json_url": datasette.urls.path(
-                f"/-/digest/{tilde_encode(database)}.json") + (f"?{request.query_string}" if request.query_string else "")},
+            {**data, **_assets(datasette), "json_url": digest_url(datasette, database, as_json=True)
+             + (f"?{request.query_string}" if request.query_string else "")},
             request=request,
         )
     )
+
+
+events_page = _page(_events_page)
 
 
 def _options_from(request, settings: Settings) -> tuple[digest.Options, dict]:
@@ -311,19 +379,24 @@ def _options_from(request, settings: Settings) -> tuple[digest.Options, dict]:
     return digest.Options(sentences=sentences, words=words, method=form["method"]), form
 
 
-async def event_page(datasette, request):
-    as_json = request.url_vars.get("format") == "json"
+async def _event_page(datasette, request, as_json: bool):
+    """One event: its digest with support counts, its articles and three charts."""
     db = await _database(datasette, request)
     database = db.name
-    settings = _settings(datasette, database)
-    event_id = request.url_vars["event_id"]
+    settings = settings_for(datasette, database)
+    event_id = tilde_decode(request.url_vars["event_id"])
     row = (await db.execute(
         "select id, label, first_published, last_published, articles, outlets from events where id = :id",
         {"id": event_id},
     )).first()
     if row is None:
-        raise NotFound(f"Event not found: {event_id}")
+        raise PageError(404, f"Event not found: {event_id}")
     event = dict(row)
+    can_choose = await datasette.permission_allowed(request.actor, "execute-sql", database, default=True)
+    if not can_choose and any(request.args.get(k) for k in CHOICE_ARGS):
+        raise PageError(403, "Choosing a digest's length or method runs the digest SQL functions, "
+                             "which this site does not allow you (execute-sql); the page without "
+                             "them shows the default digest")
     articles = await _articles_of(db, event["id"])
     error, articles_read = None, 0
     try:
@@ -331,6 +404,8 @@ async def event_page(datasette, request):
         computed = await _digest_for(db, event["id"], options, settings.limits, with_support=True)
         sentences, articles_read = computed["sentences"], computed["articles_read"]
     except digest.DigestError as e:
+        if as_json:
+            raise PageError(400, str(e))
         error, sentences = str(e), []
         form = {k: request.args.get(k, "") for k in ("sentences", "words", "method")}
         options = None
@@ -368,14 +443,14 @@ async def event_page(datasette, request):
         "charts": specs,
     }
     if as_json:
-        return Response.json(data, status=400 if error else 200)
+        return Response.json(data)
     query = f"?{request.query_string}" if request.query_string else ""
     return Response.html(
         await datasette.render_template(
             "newsdigest_event.html",
             {**data, **_assets(datasette), "form": form, "methods": digest.METHODS,
-             "default_sentences": settings.event_sentences,
-             "list_url": datasette.urls.path(f"/-/digest/{tilde_encode(database)}"),
+             "can_choose": can_choose, "default_sentences": settings.event_sentences,
+             "list_url": digest_url(datasette, database),
              "json_url": data["event"]["json_url"] + query},
             request=request,
         ),
@@ -383,14 +458,19 @@ async def event_page(datasette, request):
     )
 
 
-async def _render_error(datasette, request, database: str, message: str, as_json: bool):
+event_page = _page(_event_page)
+
+
+async def _error_response(datasette, request, status: int, message: str, as_json: bool):
+    title = ERROR_TITLES[status]
     if as_json:
-        return Response.json({"ok": False, "error": message}, status=400)
+        return Response.json({"ok": False, "error": message, "status": status, "title": title},
+                             status=status)
     return Response.html(
         await datasette.render_template(
-            "newsdigest_error.html", {"database": database, "error": message}, request=request
+            "newsdigest_error.html", {"title": title, "error": message}, request=request
         ),
-        status=400,
+        status=status,
     )
 
 

@@ -164,7 +164,7 @@ def _synthetic_articles(n_articles, sentences_each, seed=0):
 
 def test_huge_input_default_method_is_capped_to_leads():
     docs = _synthetic_articles(60, 50)  # 3,000 sentences
-    limits = Limits(max_sentences={**digest.DEFAULT_MAX_SENTENCES, "default": 120})
+    limits = Limits(max_chars=10**7, max_sentences={**digest.DEFAULT_MAX_SENTENCES, "default": 120})
     picked = digest.digest(docs, sentences=5, limits=limits)
     assert len(picked) == 5
     assert all(s.position < 2 for s in picked)  # 120 sentences = the first two of 60 articles
@@ -221,10 +221,11 @@ def test_limits_from_config():
         {"max_chars": 5000, "max_sentences": 100, "max_sumy_sentences": {"kl": 10}, "other": 1}
     )
     assert limits.max_chars == 5000
-    assert limits.max_sentences["default"] == 100
-    assert limits.max_sentences["kl"] == 10
-    assert limits.max_sentences["lexrank"] == digest.DEFAULT_MAX_SENTENCES["lexrank"]
-    assert set(Limits.from_config({"max_sumy_sentences": 7}).max_sentences.values()) == {
+    caps = dict(limits.max_sentences)
+    assert caps["default"] == 100
+    assert caps["kl"] == 10
+    assert caps["lexrank"] == digest.DEFAULT_MAX_SENTENCES["lexrank"]
+    assert set(dict(Limits.from_config({"max_sumy_sentences": 7}).max_sentences).values()) == {
         7, digest.DEFAULT_MAX_SENTENCES["default"]
     }
     for bad in ({"max_chars": 0}, {"max_sentences": "many"}, {"max_sumy_sentences": {"bert": 3}}):

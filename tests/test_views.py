@@ -28,10 +28,9 @@ def _article(i, event_words, day, outlet):
     }
 
 
-@pytest.fixture(scope="module")
-def news_db(tmp_path_factory, seeds_dir):
+def build_news_db(tmp_path_factory, seeds_dir, articles):
+    """A database built by `newsdigest build` from the seeds and these article records."""
     folder = tmp_path_factory.mktemp("input")
-    articles = [_article(i, "Sanok", f"2023-05-0{1 + i % 2}", ["Daily", "Wire", "Post"][i % 3]) for i in range(4)]
     (folder / "dam.jsonl").write_text("\n".join(json.dumps(a) for a in articles) + "\n")
     for path in seeds_dir.iterdir():
         (folder / path.name).write_bytes(path.read_bytes())
@@ -39,6 +38,12 @@ def news_db(tmp_path_factory, seeds_dir):
     result = CliRunner().invoke(cli, ["build", str(db), str(folder)])
     assert result.exit_code == 0, result.output
     return db
+
+
+@pytest.fixture(scope="module")
+def news_db(tmp_path_factory, seeds_dir):
+    articles = [_article(i, "Sanok", f"2023-05-0{1 + i % 2}", ["Daily", "Wire", "Post"][i % 3]) for i in range(4)]
+    return build_news_db(tmp_path_factory, seeds_dir, articles)
 
 
 @pytest.fixture
