@@ -9,6 +9,7 @@ database.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import sys
@@ -112,12 +113,11 @@ def load(db: sqlite_utils.Database, paths, *, mapping=None, progress: bool = Fal
     sentences: list[dict] = []
 
     def flush():
-        by_columns: dict[tuple, list[tuple]] = {}
-        for row in articles:
-            by_columns.setdefault(tuple(row), []).append(tuple(row.values()))
-        for names, values in by_columns.items():
+        # Runs of rows with the same columns, in input order (rowids follow the input).
+        for names, run in itertools.groupby(articles, key=tuple):
             quoted = ", ".join(_quote(name) for name in names)
-            db.conn.executemany(f"insert into articles ({quoted}) values ({', '.join('?' * len(names))})", values)
+            db.conn.executemany(f"insert into articles ({quoted}) values ({', '.join('?' * len(names))})",
+                                (tuple(row.values()) for row in run))
         db["sentences"].insert_all(sentences, batch_size=5000)
         articles.clear()
         sentences.clear()

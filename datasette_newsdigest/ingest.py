@@ -844,11 +844,11 @@ def _lines_of(handle: IO[bytes], source: str, cap: int) -> Iterator[tuple[int, s
                 yield Problem(source, f"line longer than the cap of {_mb(cap)} (max_line_bytes); skipped", number)
                 continue
         except EOFError:
-            yield Problem(source, "gzip stream ends early: the file is truncated here", number)
+            yield Problem(source, "gzip stream ends early: the file is truncated here", number + 1)
             return
         except UnicodeDecodeError as e:
             yield Problem(source, f"not valid {encoding.upper()} despite its byte-order mark: {e.reason}; "
-                          "the rest of the file is not read", number)
+                          "the rest of the file is not read", number + 1)
             return
         if encoding:
             yield number, line, False
