@@ -114,10 +114,11 @@ def load(db: sqlite_utils.Database, paths, *, mapping=None, progress: bool = Fal
 
     def flush():
         # Runs of rows with the same columns, in input order (rowids follow the input).
-        for names, run in itertools.groupby(articles, key=tuple):
-            quoted = ", ".join(_quote(name) for name in names)
-            db.conn.executemany(f"insert into articles ({quoted}) values ({', '.join('?' * len(names))})",
-                                (tuple(row.values()) for row in run))
+        with db.conn:
+            for names, run in itertools.groupby(articles, key=tuple):
+                quoted = ", ".join(_quote(name) for name in names)
+                db.conn.executemany(f"insert into articles ({quoted}) values ({', '.join('?' * len(names))})",
+                                    (tuple(row.values()) for row in run))
         db["sentences"].insert_all(sentences, batch_size=5000)
         articles.clear()
         sentences.clear()
