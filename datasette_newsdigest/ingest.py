@@ -23,6 +23,7 @@ import os
 import re
 import stat
 import sys
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -709,7 +710,7 @@ def _read_all(handle: IO[bytes], cap: int) -> tuple[bytearray, bool]:
             data += chunk
             if len(data) > cap:
                 raise InputError(f"larger than the cap of {_mb(cap)} per input (max_input_bytes); not read")
-    except EOFError:
+    except (EOFError, zlib.error):
         return data, True
     return data, False
 
@@ -821,7 +822,7 @@ def read_file(path: Path, kind: str | None, *, mapping: dict[str, str] | None = 
         yield Problem(source, str(e), e.line)
     except FileNotFoundError:
         yield Problem(source, "no such file or folder")
-    except (OSError, EOFError, ValueError) as e:
+    except (OSError, EOFError, ValueError, zlib.error) as e:
         yield Problem(source, f"cannot read: {_why_not(e)}")
 
 
@@ -843,8 +844,10 @@ def _lines_of(handle: IO[bytes], source: str, cap: int) -> Iterator[tuple[int, s
                     pass
                 yield Problem(source, f"line longer than the cap of {_mb(cap)} (max_line_bytes); skipped", number)
                 continue
-        except EOFError:
-            yield Problem(source, "gzip stream ends early: the file is truncated here", number + 1)
+        except (EOFError, zlib.error, OSError) as e:
+            reason = "gzip stream ends early: the file is truncated here" if isinstance(e, EOFError) else (
+                f"cannot read on from here: {_why_not(e)}")
+            yield Problem(source, reason, number + 1)
             return
         except UnicodeDecodeError as e:
             yield Problem(source, f"not valid {encoding.upper()} despite its byte-order mark: {e.reason}; "
@@ -859,6 +862,8 @@ def _lines_of(handle: IO[bytes], source: str, cap: int) -> Iterator[tuple[int, s
 
 def _read_jsonl(handle: IO[bytes], source: str, mapping, cap: int = MAX_LINE_BYTES) -> Iterator[Record | Problem]:
     seen_any = False
+    repeated: list[str] = []
+    decoder = _decoder(repeated)
     for item in _lines_of(handle, source, cap):
         if isinstance(item, Problem):
             seen_any = True
@@ -871,20 +876,51 @@ def _read_jsonl(handle: IO[bytes], source: str, mapping, cap: int = MAX_LINE_BYT
         if other:
             yield Problem(source, "not UTF-8, read as cp1252", number, skipped=False)
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as e:
-            yield Problem(source, f"malformed JSON: {e}", number)
-            continue
+            value = decoder.decode(text)
         except RecursionError:
             yield Problem(source, _TOO_DEEP, number)
             continue
+        except ValueError as e:  # JSONDecodeError, or a number Python cannot hold
+            yield Problem(source, f"malformed JSON: {e}", number)
+            continue
+        yield from _repeated_note(repeated, source, number)
         yield _structured(value, source, text.strip(), mapping, number)
     if not seen_any:
         yield Problem(source, "empty file")
 
 
 _TOO_DEEP = "JSON nested deeper than the parser allows"
-_DECODER = json.JSONDecoder()
+
+
+def _decoder(repeated: list[str]) -> json.JSONDecoder:
+    """A JSON decoder that loses nothing silently: a key repeated in one
+    object is kept as ``key_2`` (and listed in ``repeated``), and an integer
+    too long for Python's int() is kept as its text."""
+
+    def pairs(items):
+        out = {}
+        for key, value in items:
+            name, n = key, 1
+            while name in out:
+                n += 1
+                name = f"{key}_{n}"
+            if name != key:
+                repeated.append(f"{key!r} as {name!r}")
+            out[name] = value
+        return out
+
+    return json.JSONDecoder(object_pairs_hook=pairs, parse_int=_parse_int)
+
+
+def _parse_int(text: str):
+    return int(text) if len(text) <= 4000 else text
+
+
+def _repeated_note(repeated: list[str], source: str, line: int | None) -> Iterator[Problem]:
+    if repeated:
+        yield Problem(source, f"field names repeated in one record, kept as distinct fields: {', '.join(repeated)}",
+                      line, skipped=False)
+        repeated.clear()
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 _JSON_PLAIN = re.compile(r'[^"\[\]{}]+')
 _JSON_PLAIN_TOP = re.compile(r'[^"\[\]{},]+')
@@ -900,8 +936,9 @@ def _read_json(content: str, source: str, mapping) -> Iterator[Record | Problem]
     if content.startswith("[", start):
         yield from _json_array(content, start + 1, source, mapping)
         return
+    repeated: list[str] = []
     try:
-        value = json.loads(content)
+        value = _decoder(repeated).decode(content)
     except RecursionError:
         raise InputError(_TOO_DEEP) from None
     except json.JSONDecodeError as e:
@@ -922,6 +959,7 @@ def _read_json(content: str, source: str, mapping) -> Iterator[Record | Problem]
     items = value if isinstance(value, list) else [value]
     if not items:
         raise InputError("empty JSON array")
+    yield from _repeated_note(repeated, source, None)
     for number, item in enumerate(items, 1):
         try:
             raw = json.dumps(item, ensure_ascii=False)
@@ -934,6 +972,8 @@ def _read_json(content: str, source: str, mapping) -> Iterator[Record | Problem]
 def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Record | Problem]:
     """The items of the JSON array whose ``[`` ends before ``pos``, each with its line."""
     lines = _LineCounter(content)
+    repeated: list[str] = []
+    decoder = _decoder(repeated)
     count = 0
     pos = _JSON_SPACE.match(content, pos).end()
     if content.startswith("]", pos):
@@ -941,17 +981,18 @@ def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Record
     while True:
         start = pos
         try:
-            value, pos = _DECODER.raw_decode(content, pos)
-        except (json.JSONDecodeError, RecursionError) as e:
+            value, pos = decoder.raw_decode(content, pos)
+        except (ValueError, RecursionError) as e:
             end = _skip_json_value(content, start)
             if end is None:
                 yield Problem(source, f"JSON cut off here, inside record {count + 1}; "
                               f"the {count} record{'s' * (count != 1)} before it were read", lines.at(start))
                 return
-            reason = _TOO_DEEP if isinstance(e, RecursionError) else f"malformed JSON: {e.msg}"
+            reason = _TOO_DEEP if isinstance(e, RecursionError) else f"malformed JSON: {getattr(e, 'msg', e)}"
             yield Problem(source, reason, lines.at(start))
             pos = end
         else:
+            yield from _repeated_note(repeated, source, lines.at(start))
             yield _structured(value, source, content[start:pos], mapping, lines.at(start))
         count += 1
         pos = _JSON_SPACE.match(content, pos).end()
@@ -1106,8 +1147,8 @@ def _read_html(content: str, source: str) -> Record:
             include_tables=False,
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
-    except (ValueError, RecursionError, AttributeError, TypeError) as e:
-        raise InputError(f"cannot parse HTML: {e}") from e
+    except Exception as e:  # the extractor's failure on one hostile page costs that page only
+        raise InputError(f"cannot parse HTML: {type(e).__name__}: {e}") from e
     if document is None:
         raise InputError("no article text found in HTML")
     found = document.as_dict() if hasattr(document, "as_dict") else dict(document)

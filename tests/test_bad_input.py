@@ -415,3 +415,50 @@ def test_hostile_page_reads_without_the_backtracking_regex(monkeypatch):
     result = ingest.clean_page(page)
     assert "bridge would close" in result["body"]
     assert sum(calls) <= 2 * len(page)
+
+
+def test_repeated_keys_and_huge_integers_lose_nothing(tmp_path):
+    path = tmp_path / "a.jsonl"
+    digits = "9" * 5000  # beyond what Python's int() takes from text
+    path.write_text('{"id": "a", "body": "Text here.", "tag": 1, "tag": 2, "n": %s}\n' % digits
+                    + json.dumps({"id": "b", "body": "More text."}) + "\n")
+    db, stats = _load(tmp_path, path)
+    (row,) = db.query("select tag, tag_2, n from articles where id = 'a'")
+    assert row == {"tag": 1, "tag_2": 2, "n": digits}
+    assert [p.line for p in stats.notes] == [1] and not stats.problems and stats.articles == 2
+
+
+def test_column_names_sqlite_cannot_hold_as_given(tmp_path):
+    path = tmp_path / "a.jsonl"
+    record = {"id": "a", "body": "Text here.", 'we"ird': 1, "br]ack[et": 2, "": 3, "nu\u0000l": 4, "sp ace": 5}
+    path.write_text(json.dumps(record) + "\n")
+    db, stats = _load(tmp_path, path)
+    cli.finish_database(db)
+    (row,) = db.query("select * from articles")
+    assert (row['we"ird'], row["br]ack[et"], row["input_"], row["input_nul"], row["sp ace"]) == (1, 2, 3, 4, 5)
+    assert len(stats.notes) == 2
+
+
+def test_corrupt_gzip_stream_is_reported_at_its_line(tmp_path):
+    import gzip
+
+    lines = "".join(json.dumps({"id": f"a{i}", "body": f"Story {i} text."}) + "\n" for i in range(2000))
+    packed = bytearray(gzip.compress(lines.encode()))
+    packed[len(packed) // 2:len(packed) // 2 + 40] = bytes(40)
+    path = tmp_path / "bad.jsonl.gz"
+    path.write_bytes(bytes(packed))
+    items = _read(path)
+    assert isinstance(items[-1], Problem) and items[-1].line is not None
+    assert [r["id"] for r in items[:10]] == [f"a{i}" for i in range(10)]
+
+
+def test_html_the_extractor_fails_on_costs_that_page(tmp_path, monkeypatch):
+    import trafilatura
+
+    def fail(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", fail)
+    path = tmp_path / "a.html"
+    path.write_text("<html><body><p>Text.</p></body></html>")
+    assert _read(path) == [Problem(str(path), "cannot parse HTML: KeyError: 'boom'")]
