@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -66,7 +67,7 @@ def _reason_kind(reason: str) -> str:
     """The kind of a skip reason, without the details that differ per input."""
     if reason.startswith("duplicate id"):
         return "duplicate id"
-    return reason.split(":")[0].split(" (")[0]
+    return re.split(r":|\s\(|,\s|;\s", reason)[0]
 
 
 def create_tables(db: sqlite_utils.Database) -> None:

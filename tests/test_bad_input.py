@@ -462,3 +462,10 @@ def test_html_the_extractor_fails_on_costs_that_page(tmp_path, monkeypatch):
     path = tmp_path / "a.html"
     path.write_text("<html><body><p>Text.</p></body></html>")
     assert _read(path) == [Problem(str(path), "cannot parse HTML: KeyError: 'boom'")]
+
+
+def test_summary_groups_reasons_without_their_details():
+    stats = cli.BuildStats(problems=[Problem("a", "no text in field 'body', only the value '1'", 1),
+                                     Problem("a", "no text in field 'body', only the value '2'", 2)],
+                           notes=[Problem("a", "kept", 3, skipped=False)])
+    assert "2 skipped (2 no text in field 'body'), 1 note in" in stats.summary(0.1)
