@@ -412,7 +412,7 @@ SQLITE_INT = (-(2**63), 2**63 - 1)
 
 def _check_unicode(name: str, value) -> None:
     """SQLite stores UTF-8, which cannot hold a lone surrogate (``"\\ud800"`` in JSON)."""
-    if isinstance(value, str):
+    if isinstance(value, str) and not value.isascii():  # isascii() is O(1) in CPython
         found = _SURROGATE.search(value)
         if found:
             raise RecordError(f"field {name!r} is not valid Unicode (a lone surrogate U+{ord(found.group()):04X})")
@@ -445,7 +445,7 @@ def _body_text(value, name: str) -> str:
     stripped = body.strip()
     if not stripped:
         raise RecordError(f"no text in field {name!r}")
-    if stripped.lower() in _LITERALS or not any(c.isalpha() for c in stripped):
+    if (len(stripped) <= 9 and stripped.lower() in _LITERALS) or not any(c.isalpha() for c in stripped):
         raise RecordError(f"no text in field {name!r}, only the value {stripped[:40]!r}")
     return body
 
@@ -1079,8 +1079,6 @@ def _csv_rows(lines: list[str], width: int, first: int) -> Iterator[tuple[int, l
             if error and first + reader.line_num > start:
                 first = start  # index of the line after this row's first line
                 break
-        else:
-            return
 
 
 def _read_csv(content: str, source: str, mapping) -> Iterator[Record | Problem]:
