@@ -412,14 +412,21 @@ SQLITE_INT = (-(2**63), 2**63 - 1)
 
 def _check_unicode(name: str, value) -> None:
     """SQLite stores UTF-8, which cannot hold a lone surrogate (``"\\ud800"`` in JSON)."""
-    if isinstance(value, str) and not value.isascii():  # isascii() is O(1) in CPython
+    if isinstance(value, str) and _has_surrogate(value):
         found = _SURROGATE.search(value)
-        if found:
-            raise RecordError(f"field {name!r} is not valid Unicode (a lone surrogate U+{ord(found.group()):04X})")
+        raise RecordError(f"field {name!r} is not valid Unicode (a lone surrogate U+{ord(found.group()):04X})")
+
+
+def _has_surrogate(value: str) -> bool:
+    return not value.isascii() and bool(_SURROGATE.search(value))  # isascii() is O(1) in CPython
 
 
 def _sqlite_value(name: str, value, notes: list[str]):
     """An extra field's value as SQLite can store it without loss."""
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+    if isinstance(text, str) and _has_surrogate(text):
+        notes.append(f"field {name!r}: not valid Unicode (a lone surrogate), kept as JSON text with \\u escapes")
+        return json.dumps(value)
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
@@ -432,7 +439,7 @@ def _sqlite_value(name: str, value, notes: list[str]):
             notes.append(f"field {name!r}: NaN kept as the text 'NaN' (SQLite would store NULL)")
             return "NaN"
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return text if isinstance(value, (dict, list)) else json.dumps(value, ensure_ascii=False)
 
 
 def _body_text(value, name: str) -> str:
@@ -478,12 +485,14 @@ def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] 
     for key, value in fields.items():
         if key not in used:
             column = key
+            if _has_surrogate(column):
+                column = json.dumps(key)[1:-1]
+                record.notes.append(f"field name {column!r} is not valid Unicode, kept with \\u escapes")
             while column in FIELDS or column in COMPUTED or column in record:
                 column = f"input_{column}"
             record[column] = _sqlite_value(key, value, record.notes)
             record.extras.append(column)
     for key, value in record.items():
-        _check_unicode(key, key)
         _check_unicode(key, value)
     return finish(record)
 
@@ -617,10 +626,10 @@ def input_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str 
         try:
             is_dir = stat.S_ISDIR(os.stat(path).st_mode)
         except FileNotFoundError:
-            yield Problem(str(path), "no such file or folder")
+            yield Problem(path_text(path), "no such file or folder")
             continue
         except (OSError, ValueError) as e:
-            yield Problem(str(path), f"cannot read: {_why_not(e)}")
+            yield Problem(path_text(path), f"cannot read: {_why_not(e)}")
             continue
         if is_dir:
             yield from _walk(path)
@@ -635,9 +644,14 @@ def _walk(top: Path) -> Iterator[tuple[Path, str] | Problem]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(Path(root, name) for name in names if not name.startswith(".") and file_kind(Path(name)))
     for error in errors:
-        yield Problem(str(error.filename or top), f"cannot list folder: {_why_not(error)}")
+        yield Problem(path_text(error.filename or top), f"cannot list folder: {_why_not(error)}")
     for child in sorted(found):
         yield child, file_kind(child)
+
+
+def path_text(path) -> str:
+    """A path as text SQLite can store: bytes of a name that are not UTF-8 as ``\\xe9``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _why_not(error: Exception) -> str:
@@ -786,7 +800,7 @@ def read_file(path: Path, kind: str | None, *, mapping: dict[str, str] | None = 
     ``max_line_bytes`` per line, so a gzip bomb or a huge file costs a
     message, not the memory of the machine.
     """
-    source = str(path)
+    source = path_text(path)
     try:
         with _open_bytes(path, progress) as handle:
             if kind is None:

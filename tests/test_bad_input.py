@@ -469,3 +469,24 @@ def test_summary_groups_reasons_without_their_details():
                                      Problem("a", "no text in field 'body', only the value '2'", 2)],
                            notes=[Problem("a", "kept", 3, skipped=False)])
     assert "2 skipped (2 no text in field 'body'), 1 note in" in stats.summary(0.1)
+
+
+def test_lone_surrogates_in_extra_fields_are_kept_escaped(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": "a", "body": "Text here.", "x": "bad \\ud800", "m": {"k": "\\udc00"}, "\\ud801": 1}\n')
+    db, stats = _load(tmp_path, path)
+    (row,) = db.query("select * from articles")
+    assert (row["x"], row["m"], row["\\ud801"]) == ('"bad \\ud800"', '{"k": "\\udc00"}', 1)
+    assert len(stats.notes) == 3 and not stats.problems
+
+
+def test_file_names_that_are_not_utf8(tmp_path):
+    folder = os.fsencode(tmp_path / "in")
+    os.mkdir(folder)
+    with open(folder + b"/caf\xe9.txt", "w") as f:
+        f.write("Officials said on Monday that the bridge would close for repairs, the mayor said.\n")
+    with open(folder + b"/caf\xe9.jsonl", "w") as f:
+        f.write(json.dumps({"id": "a", "body": "Text here."}) + "\n")
+    db, stats = _load(tmp_path, tmp_path / "in")
+    assert not stats.problems and stats.articles == 2
+    assert {Path(r[0]).name for r in db.execute("select source from articles")} == {"caf\\xe9.txt", "caf\\xe9.jsonl"}
