@@ -21,7 +21,7 @@ BODIES = [
     "Café owners in São Paulo said the “new rules” were hard to follow — for everyone.\n\n"
     "東京 and Zürich reported the same, according to a survey published on Monday.",
     "Firefighters brought the blaze under control after six hours.\n\nNo one was hurt, police said.",
-    "Shares rose 2.6% in early trading. Analysts had expected a smaller gain!\n\nMarkets closed higher.",
+    "Shares rose 2.6% 📈 in early trading. Analysts had expected a smaller gain!\n\nMarkets closed higher.",
 ]
 
 
@@ -45,6 +45,8 @@ class Corpus:
 
 def _stored(value):
     """An extra field's value as it reads back from SQLite."""
+    if _lone_surrogate(json.dumps(value, ensure_ascii=False)):  # kept as escaped JSON
+        return json.dumps(value)
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
@@ -56,6 +58,10 @@ def _stored(value):
     return value
 
 
+def _lone_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
 class _Lines:
     """A JSON Lines file being written, counting lines as the readers do."""
 
@@ -63,7 +69,8 @@ class _Lines:
         self.name, self.corpus, self.lines = name, corpus, []
 
     def good(self, record: dict, columns: dict | None = None, noted: bool = False) -> None:
-        self.lines.append(json.dumps(record, ensure_ascii=False))
+        text = json.dumps(record, ensure_ascii=False)
+        self.lines.append(json.dumps(record) if _lone_surrogate(text) else text)
         expected = {"id": record.get("id"), "title": record.get("title"), "body": record["body"]}
         for key, value in record.items():
             if key not in ("id", "title", "body"):
@@ -118,6 +125,11 @@ def write_corpus(folder: Path, *, bomb_bytes: int = 0) -> Corpus:
     jl.bad("[1, 2]")
     jl.bad(json.dumps({"id": "g0", "title": "Duplicate of the first", "body": BODIES[0]}))
     jl.good(article(score=float("inf")))
+    jl.good(article(odd="lone \udc80 surrogate", nested={"k": "\ud800"}), noted=True)
+    repeated = article()
+    jl.raw(json.dumps(repeated, ensure_ascii=False)[:-1] + ', "tag": 1, "tag": 2}')
+    corpus.good.append(Good(jl.name, {**_expect(repeated), "tag": 1, "tag_2": 2}))
+    corpus.noted.append((jl.name, len(jl.lines)))
     jl.raw("")
     jl.good(article())
     (folder / jl.name).write_text("\n".join(jl.lines) + "\n", encoding="utf-8")
@@ -180,7 +192,9 @@ def write_corpus(folder: Path, *, bomb_bytes: int = 0) -> Corpus:
     (folder / "body-only.csv").write_text("body\n" + _csv_quote(BODIES[3]) + "\n")
     corpus.good.append(Good("body-only.csv", {"id": None, "title": None, "body": BODIES[3]}))
 
-    # Pages.
+    # Pages, one with a file name that is not UTF-8.
+    (folder / os.fsdecode(b"caf\xe9.txt")).write_text(f"Cafe owners protest new rules\n\n{BODIES[1]}\n")
+    corpus.good.append(Good("caf\\xe9.txt", {"id": None, "title": "Cafe owners protest new rules", "body": BODIES[1]}))
     _page(folder, corpus, "page.txt", "Storm knocks out power across the coast", BODIES[2])
     html_body = BODIES[0]
     paragraphs = "".join(f"<p>{p}</p>" for p in html_body.split("\n\n"))
