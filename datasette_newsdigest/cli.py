@@ -52,12 +52,15 @@ class BuildStats:
     new_ids: list[str] = field(default_factory=list)
 
     def summary(self, seconds: float) -> str:
+        """One ``note FILE[:LINE]: ...`` line per value kept in another form,
+        then the one-line summary of the run."""
+        notes = "".join(f"note {n}\n" for n in self.notes)
         reasons = Counter(_reason_kind(p.reason) for p in self.problems)
         skipped = f"{len(self.problems)} skipped"
         if reasons:
             skipped += " (" + ", ".join(f"{n} {r}" for r, n in reasons.most_common()) + ")"
         noted = f", {len(self.notes)} note{'s' * (len(self.notes) != 1)}" if self.notes else ""
-        return (
+        return notes + (
             f"Read {self.files} file{'s' * (self.files != 1)}: {self.articles} articles, "
             f"{self.sentences} sentences, {skipped}{noted} in {seconds:.1f}s"
         )

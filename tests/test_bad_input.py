@@ -98,6 +98,7 @@ def test_corpus_through_load(tmp_path):
 
 
 _SKIPPED = re.compile(r"^skipped (.*?)(?::(\d+))?: ")
+_NOTE = re.compile(r"^note (.*?)(?::(\d+))?: ")
 
 
 def test_corpus_through_build_command(tmp_path):
@@ -116,6 +117,12 @@ def test_corpus_through_build_command(tmp_path):
         if match:
             skipped.add((Path(match.group(1)).name, int(match.group(2)) if match.group(2) else None))
     _check_reported(skipped, corpus.bad, "bad record")
+    noted = set()
+    for line in result.stderr.splitlines():
+        match = _NOTE.match(line)
+        if match:
+            noted.add((Path(match.group(1)).name, int(match.group(2)) if match.group(2) else None))
+    _check_reported(noted, corpus.noted, "note for")
 
 
 # ---------------------------------------------------------------------------
