@@ -408,8 +408,9 @@ def test_credit_check_agrees_with_the_old_regex():
 def test_hostile_page_reads_without_the_backtracking_regex(monkeypatch):
     """The cleaning of a 96 KB page of "(a/ a/ ..." must not call a regex that
     scans the line once per slash: every regex call gets a line at most once."""
-    page = "Officials said on Monday that the bridge would close for repairs this year.\n\n" + (
-        "(" + "a/ " * 32_000 + ")x")
+    run = "(" + "a/ " * 16_000
+    page = ("Officials said on Monday that the bridge would close for repairs this year.\n\n"
+            f"{run})x\n\n({'a ' * 16_000}photo)\n\n{run}")
     calls = []
     real = ingest._CREDIT_WORD
 
@@ -421,7 +422,7 @@ def test_hostile_page_reads_without_the_backtracking_regex(monkeypatch):
     monkeypatch.setattr(ingest, "_CREDIT_WORD", Counting())
     result = ingest.clean_page(page)
     assert "bridge would close" in result["body"]
-    assert sum(calls) <= 2 * len(page)
+    assert calls and sum(calls) <= 2 * len(page)
 
 
 def test_repeated_keys_and_huge_integers_lose_nothing(tmp_path):
