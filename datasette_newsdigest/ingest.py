@@ -390,8 +390,9 @@ def _text_or_none(value) -> str | None:
 
 
 def _as_given(value) -> str | None:
-    """A structured field as text exactly as the input states it; only a
-    value that is all white space counts as missing (``" a1 "`` stays ``" a1 "``)."""
+    """An id or title as text exactly as the input states it; only a value
+    that is all white space counts as missing (``" a1 "`` stays ``" a1 "``).
+    Outlet, author and url are trimmed instead, so that one outlet stays one."""
     if value is None:
         return None
     if isinstance(value, (list, tuple)):
@@ -474,10 +475,10 @@ def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] 
         title=_as_given(fields.get(source_names["title"])),
         body=body,
         raw=raw,
-        outlet=_as_given(fields.get(source_names["outlet"])),
-        author=_as_given(fields.get(source_names["author"])),
+        outlet=_text_or_none(fields.get(source_names["outlet"])),
+        author=_text_or_none(fields.get(source_names["author"])),
         published=parse_date(fields.get(source_names["published"])),
-        url=_as_given(fields.get(source_names["url"])),
+        url=_text_or_none(fields.get(source_names["url"])),
         source=source,
         line=line,
     )
