@@ -3,6 +3,8 @@
 #   ./build.sh          install (into .venv unless a virtualenv is active) and build news.db from seeds/
 #   ./build.sh serve    the same, then serve news.db with Datasette on http://127.0.0.1:8001/
 #   ./build.sh test     install with the test extras and run the test suite
+# A news.db that holds anything but this script's build of seeds/ is never replaced:
+# the seeds then go to seeds-db/news.db (same database name, so metadata.yml applies).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,18 +19,39 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
 fi
 
 install() {
-    local extras=$1 stamp=".venv-installed${extras:+-$extras}"
-    stamp="$VIRTUAL_ENV/$stamp"
+    # Two statements: in one `local`, the stamp would expand $extras before it is assigned.
+    local extras=$1
+    local stamp="$VIRTUAL_ENV/.venv-installed${extras:+-$extras}"
     # Reinstall only when the package's metadata changed (editable install: code changes need none).
     if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
         echo "Installing datasette-newsdigest${extras:+[$extras]}" >&2
         python -m pip install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}"
         touch "$stamp"
+        # The extras install includes the plain one.
+        [ -z "$extras" ] || touch "$VIRTUAL_ENV/.venv-installed"
     fi
 }
 
+# The database to build the seeds into: news.db, unless it holds anything but a build of
+# exactly seeds/ (as recorded in its _newsdigest_meta table), then seeds-db/news.db.
+DB=
+choose_db() {
+    local db
+    for db in news.db seeds-db/news.db; do
+        if python -c 'import sys; from datasette_newsdigest.cli import built_only_from as b; sys.exit(not b(*sys.argv[1:]))' "$db" seeds; then
+            DB=$db
+            return
+        fi
+        echo "$db holds data not built from seeds/ by ./build.sh; leaving it alone" >&2
+    done
+    echo "move news.db or seeds-db/news.db away to build the seeds" >&2
+    exit 1
+}
+
 build_db() {
-    newsdigest build news.db seeds/
+    choose_db
+    [ "$DB" = news.db ] || { echo "building the seeds into $DB instead" >&2; mkdir -p "$(dirname "$DB")"; }
+    newsdigest build "$DB" seeds/
 }
 
 case "${1:-build}" in
@@ -39,7 +62,7 @@ case "${1:-build}" in
     serve)
         install ""
         build_db
-        exec datasette serve news.db -m metadata.yml -h 127.0.0.1 -p "${PORT:-8001}"
+        exec datasette serve "$DB" -m metadata.yml -h 127.0.0.1 -p "${PORT:-8001}"
         ;;
     test)
         install test

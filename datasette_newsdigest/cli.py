@@ -3,20 +3,26 @@
 Thin on purpose: reading and cleaning live in ingest.py, splitting in text.py,
 clustering in events.py; this module only drives them and writes rows with
 sqlite-utils. A build is written to a temporary file next to the target and
-moved into place at the end, so a failed run never damages the previous
-database.
+put in place at the end, so a failed run never damages the previous
+database; see ``_put_in_place`` for how a running server gets to see it.
 """
 
 from __future__ import annotations
 
+import datetime
+import errno
+import fcntl
 import itertools
+import json
 import os
 import re
 import sqlite3
 import sys
 import time
 from collections import Counter
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
@@ -40,6 +46,10 @@ ARTICLE_COLUMNS = {
     "event_id": int,
 }
 BATCH = 500
+META_TABLE = "_newsdigest_meta"
+BUILT_BY = "datasette-newsdigest"
+SCHEMA_VERSION = "1"
+COPY_PAGES = 4096  # pages per backup step when copying a build into place (16 MB at 4 KB pages)
 
 
 @dataclass
@@ -181,17 +191,211 @@ def finish_database(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["event_id"], if_not_exists=True)
 
 
-def _temporary_copy(target: Path, add: bool) -> Path:
-    tmp = target.with_name(f".{target.name}.building-{os.getpid()}")
+class BuildFailed(click.ClickException):
+    """A fatal error: one line on stderr, exit 1, the previous database untouched."""
+
+    def __init__(self, database: Path, reason: str, hint: str = ""):
+        if database.is_file():
+            outcome = f"{database} was left unchanged"
+        elif database.exists():
+            outcome = f"{database} was left as it was"
+        else:
+            outcome = "nothing was written"
+        super().__init__(f"{reason}; {outcome}{hint}")
+
+
+def _reason(error: Exception) -> str:
+    """A fatal OS or SQLite error in a few words, with the file it concerns."""
+    if isinstance(error, OSError):
+        if error.errno == errno.ENOSPC:
+            text = "disk full"
+        elif error.errno == errno.EFBIG:
+            text = "file too large for this system"
+        else:
+            text = error.strerror or str(error)
+        return f"{text}: {error.filename}" if error.filename else text
+    return str(error)
+
+
+def read_meta(path: Path) -> dict | None:
+    """What ``_newsdigest_meta`` says about a database newsdigest made (``{}`` for
+    one made before that table existed), or None for any other file.
+
+    Opened read-write without creating anything, so that a copy into place cut
+    short by a crash is rolled back here, by SQLite, before anything reads it.
+    """
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
+    except sqlite3.Error:
+        return None
+    with closing(conn):
+        try:
+            tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")}
+            if META_TABLE in tables:
+                meta = dict(conn.execute(f"select key, value from [{META_TABLE}]"))
+                return meta if meta.get("built_by") == BUILT_BY else None
+        except sqlite3.DatabaseError:
+            return None
+    return {} if {"articles", events.STATE_TABLE} <= tables else None
+
+
+def built_only_from(database: str, *inputs: str) -> bool:
+    """True when ``database`` does not exist, or newsdigest built it from exactly
+    ``inputs`` and nothing was added since: build.sh may then rebuild it."""
+    path = Path(database)
+    if not path.exists():
+        return True
+    meta = read_meta(path) if path.is_file() else None
+    return bool(meta) and json.loads(meta.get("inputs", "null")) == [os.path.abspath(p) for p in inputs]
+
+
+def _write_meta(db: sqlite_utils.Database, previous: dict | None, paths, add: bool) -> None:
+    """Record how the database was built, so a later build can tell it is ours
+    and build.sh can tell whether it holds anything but the seeds."""
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    inputs = [os.path.abspath(p) for p in paths]
+    meta = {"built_at": now}
+    if add:
+        previous = previous or {}
+        inputs = json.loads(previous.get("inputs", "[]")) + inputs
+        meta = {"built_at": previous.get("built_at")}
+    try:
+        package_version = version("datasette-newsdigest")
+    except PackageNotFoundError:
+        package_version = None
+    meta.update(built_by=BUILT_BY, schema_version=SCHEMA_VERSION, newsdigest_version=package_version,
+                inputs=json.dumps(inputs, ensure_ascii=False), updated_at=now)
+    db[META_TABLE].insert_all(({"key": k, "value": v} for k, v in meta.items()),
+                              pk="key", replace=True)
+
+
+@contextmanager
+def _build_lock(target: Path):
+    """One build of ``target`` at a time (a rebuild or an --add); the next one waits.
+
+    An flock on a hidden file next to the target: the kernel drops it when the
+    holder exits, even by kill -9, so a lock is never left behind. The holder
+    removes the file before it unlocks, and a waiter that then gets the lock on
+    the removed file tries again on the path's current file, so two runs never
+    hold locks on different files.
+    """
+    path = target.with_name(f".{target.name}.lock")
+    told = False
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not told:
+                    holder = os.pread(fd, 20, 0).decode("ascii", "replace").strip()
+                    click.echo(f"waiting for another build of {target} to finish"
+                               + (f" (pid {holder})" if holder else ""), err=True)
+                    told = True
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                continue
+            locked = os.fstat(fd)
+            if (current.st_dev, current.st_ino) != (locked.st_dev, locked.st_ino):
+                continue
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            try:
+                yield
+            finally:
+                with suppress(OSError):  # a lock file left behind is harmless, just untidy
+                    os.unlink(path)
+            return
+        finally:
+            os.close(fd)
+
+
+def _temporary_name(target: Path) -> str:
+    return f".{target.name}.building-"
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove what killed builds of ``target`` left (temporary copies and their
+    journals). Called with the build lock held, so no other build of ``target``
+    is running and every such file is stale."""
+    prefix = _temporary_name(target)
+    removed = size = 0
+    with os.scandir(target.parent) as entries:
+        for entry in entries:
+            if entry.name.startswith(prefix) and entry.is_file(follow_symlinks=False):
+                size += entry.stat(follow_symlinks=False).st_size
+                os.unlink(entry.path)
+                removed += 1
+    if removed:
+        click.echo(f"removed {removed} temporary file{'s' * (removed != 1)} ({size / 1e6:.1f} MB) "
+                   f"left by an interrupted build of {target}", err=True)
+
+
+def _temporary_copy(target: Path, tmp: Path, add: bool) -> None:
     tmp.unlink(missing_ok=True)
     if add:
-        source = sqlite3.connect(target)
-        dest = sqlite3.connect(tmp)
-        with dest:
+        with closing(sqlite3.connect(target)) as source, closing(sqlite3.connect(tmp)) as dest:
             source.backup(dest)
-        source.close()
-        dest.close()
-    return tmp
+
+
+def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _put_in_place(tmp: Path, target: Path, progress: bool) -> None:
+    """Make the finished build in ``tmp`` the content of ``target``.
+
+    A new target is the temporary file renamed, after both it and its folder are
+    fsynced (the build ran with synchronous=off), so a power loss leaves either no
+    target or a whole one. An existing target is instead overwritten in place
+    through SQLite's backup API, in one transaction with a rollback journal and
+    synchronous=full: the file keeps its inode, so a running Datasette, whose
+    connections would otherwise keep reading the deleted old file, sees the new
+    content at its next query, under SQLite's own locking; a crash mid-copy
+    leaves a hot journal, and the next connection to open the target rolls it
+    back to the old content.
+    """
+    if not target.exists():
+        _fsync(tmp)
+        os.replace(tmp, target)
+        _fsync(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+        return
+    before = target.stat()
+    with closing(sqlite3.connect(tmp)) as source, closing(sqlite3.connect(target)) as dest:
+        dest.execute("pragma synchronous = full")
+        total = source.execute("pragma page_count").fetchone()[0]
+        with tqdm(total=total, unit="page", desc="Copying into place", disable=not progress,
+                  file=sys.stderr, leave=False) as bar:
+            source.backup(dest, pages=COPY_PAGES,
+                          progress=lambda status, remaining, count: bar.update(count - remaining - bar.n))
+    after = target.stat()
+    if (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size):
+        # The digest pages cache by (mtime, size); a coarse clock must not hide a change.
+        os.utime(target, ns=(after.st_atime_ns, before.st_mtime_ns + 1))
+
+
+def _check_target(database: Path, add: bool) -> dict | None:
+    """The target's meta (None when there is no target yet); refuse any file that
+    is not a database newsdigest made, since the build would replace it."""
+    if not database.exists():
+        if add:
+            raise click.ClickException(f"--add needs an existing database; {database} does not exist")
+        return None
+    if not database.is_file():
+        raise BuildFailed(database, f"{database} is not a database file")
+    meta = read_meta(database)
+    if meta is None:
+        if add:
+            raise BuildFailed(database, f"{database} is not a database made by newsdigest, so nothing was added")
+        raise BuildFailed(database, f"{database} is not a database made by newsdigest, so it is not replaced",
+                          " (name a new database file first: newsdigest build NEW.db PATH...)")
+    return meta
 
 
 @click.group()
@@ -201,7 +405,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("database", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("database", type=click.Path(path_type=Path))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--add", is_flag=True, help="Append to an existing database instead of rebuilding it.")
 @click.option("--skip-errors", is_flag=True, help="Exit 0 even when some inputs were skipped.")
@@ -225,27 +429,17 @@ def build(database: Path, paths, add, skip_errors, progress, **fields):
     if progress is None:
         progress = sys.stderr.isatty()
     mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
-    if add and not database.exists():
-        raise click.ClickException(f"--add needs an existing database; {database} does not exist")
-    tmp = _temporary_copy(database, add)
     try:
-        db = sqlite_utils.Database(tmp)
-        db.execute("pragma synchronous = off")
-        stats = load(db, paths, mapping=mapping, progress=progress)
-        if not stats.articles and not add:
-            raise click.ClickException(
-                "no articles could be read; "
-                + (f"{database} was left unchanged" if database.exists() else "nothing was written")
-                + "".join(f"\n  {p}" for p in stats.problems)
-            )
-        clustered = events.update_events(db, stats.new_ids if add else None, progress=progress)
-        finish_database(db)
-        db.close()
-        os.replace(tmp, database)
-    finally:
-        tmp.unlink(missing_ok=True)
-    for problem in stats.problems:
-        click.echo(f"skipped {problem}", err=True)
+        if not database.parent.is_dir():
+            raise BuildFailed(database, f"folder {database.parent} does not exist")
+        if database.is_dir():
+            raise BuildFailed(database, f"{database} is a folder, not a database file")
+        with _build_lock(database):
+            _remove_stale_temporaries(database)
+            previous = _check_target(database, add)
+            stats, clustered = _build_into(database, paths, add, previous, mapping, progress)
+    except (OSError, sqlite3.Error) as error:
+        raise BuildFailed(database, f"could not build {database}: {_reason(error)}") from None
     click.echo(
         f"{stats.summary(time.perf_counter() - started)}; {clustered['events']} "
         f"event{'s' * (clustered['events'] != 1)} "
@@ -253,7 +447,33 @@ def build(database: Path, paths, add, skip_errors, progress, **fields):
         err=True,
     )
     if stats.problems and not skip_errors:
-        sys.exit(1)
+        sys.exit(3)
+
+
+def _build_into(database: Path, paths, add: bool, previous, mapping, progress):
+    """Build in a temporary file next to ``database`` and put it in place; the
+    temporary file and its journal are gone afterwards, whatever happens."""
+    tmp = database.with_name(f"{_temporary_name(database)}{os.getpid()}")
+    try:
+        _temporary_copy(database, tmp, add)
+        db = sqlite_utils.Database(tmp)
+        try:
+            db.execute("pragma synchronous = off")
+            stats = load(db, paths, mapping=mapping, progress=progress)
+            for problem in stats.problems:
+                click.echo(f"skipped {problem}", err=True)
+            if not stats.articles and not add:
+                raise BuildFailed(database, "no articles could be read")
+            clustered = events.update_events(db, stats.new_ids if add else None, progress=progress)
+            finish_database(db)
+            _write_meta(db, previous, paths, add)
+        finally:
+            db.close()
+        _put_in_place(tmp, database, progress)
+    finally:
+        for leftover in [tmp] + [tmp.with_name(tmp.name + end) for end in ("-journal", "-wal", "-shm")]:
+            leftover.unlink(missing_ok=True)
+    return stats, clustered
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""``newsdigest build``: tables, full-text search, exit codes, atomic replace, --add."""
+"""``newsdigest build``: tables, full-text search, exit codes (0 built, 3 built with inputs
+skipped, 1 nothing built), atomic replace, --add."""
 
 import json
 import sqlite3
@@ -48,7 +49,7 @@ def test_bad_input_is_reported_and_good_articles_load(tmp_path):
     (src / "empty.txt").write_text("")
     db = tmp_path / "news.db"
     result = build(db, src)
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # built, some inputs skipped
     assert f"skipped {src / 'good.jsonl'}:2: malformed JSON" in result.output
     assert f"skipped {src / 'empty.txt'}: empty file" in result.output
     assert "1 articles" in result.output and "2 skipped" in result.output
@@ -70,7 +71,7 @@ def test_failed_build_leaves_previous_database(tmp_path, seeds_dir):
 
 def test_missing_path_is_reported(tmp_path, seeds_dir):
     result = build(tmp_path / "news.db", seeds_dir, tmp_path / "nope.txt")
-    assert result.exit_code == 1 and "nope.txt: no such file or folder" in result.output
+    assert result.exit_code == 3 and "nope.txt: no such file or folder" in result.output
     assert rows(tmp_path / "news.db", "select count(*) from articles") == [(5,)]
 
 
@@ -82,7 +83,7 @@ def test_add_appends_and_skips_known_ids(tmp_path):
     db = tmp_path / "news.db"
     assert build(db, first).exit_code == 0
     result = build(db, second, "--add")
-    assert result.exit_code == 1 and "duplicate id 'a1'" in result.output
+    assert result.exit_code == 3 and "duplicate id 'a1'" in result.output
     assert rows(db, "select id from articles order by id") == [("a1",), ("a2",)]
     hits = rows(db, "select rowid from articles_fts where articles_fts match ?", ("Second",))
     assert len(hits) == 1  # FTS triggers keep search current after --add
@@ -94,7 +95,7 @@ def test_add_appends_and_skips_known_ids(tmp_path):
 
 def test_add_needs_existing_database(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(tmp_path / "x.db"), str(tmp_path), "--add"])
-    assert result.exit_code != 0 and "does not exist" in result.output
+    assert result.exit_code == 1 and "does not exist" in result.output
 
 
 def test_column_mapping_options(tmp_path):
