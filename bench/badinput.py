@@ -73,18 +73,14 @@ def make_inputs(folder: Path, bomb_gb: float) -> list[tuple[str, Path, Path, str
     """(name, hostile file, clean file of the same size and kind, kind)."""
     cases = []
 
-    def clean_like(name: str, size: int, kind: str, gz: bool = False) -> Path:
+    def clean_like(name: str, size: int, kind: str) -> Path:
         path = folder / f"clean-{name}"
         if kind == "jsonl":
             line = json.dumps({"body": PROSE.strip()}) + "\n"
             text = line * (size // len(line) + 1)
         else:
             text = PROSE * (size // len(PROSE) + 1)
-        data = text.encode()[:size]
-        if gz:
-            # About as many bytes on disk as the hostile file: compressible prose repeated.
-            data = gzip.compress((text * 1).encode())
-        path.write_bytes(data)
+        path.write_bytes(text.encode()[:size])
         return path
 
     hostile = folder / "credit.txt"
@@ -109,7 +105,7 @@ def make_inputs(folder: Path, bomb_gb: float) -> list[tuple[str, Path, Path, str
             f.write(chunk)
         f.write(b'"}\n')
     cases.append((f"gzip bomb: one JSON line of {bomb_gb:g} GB (`.jsonl.gz`)", lines, clean_like(
-        "bomb.jsonl", lines.stat().st_size * 3, "jsonl", gz=False), "jsonl"))
+        "bomb.jsonl", lines.stat().st_size * 3, "jsonl"), "jsonl"))
 
     deep = folder / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
