@@ -721,7 +721,8 @@ def _read_all(handle: IO[bytes], cap: int) -> tuple[bytearray, bool]:
     Grown in place, so the peak is the data once, not once more for a join."""
     data = bytearray()
     try:
-        while chunk := handle.read(min(1 << 20, cap + 1 - len(data))):
+        # read1: one decompression step at a time, so a cut stream keeps what came before the cut
+        while chunk := handle.read1(min(1 << 20, cap + 1 - len(data))):
             data += chunk
             if len(data) > cap:
                 raise InputError(f"larger than the cap of {_mb(cap)} per input (max_input_bytes); not read")

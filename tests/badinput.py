@@ -219,7 +219,9 @@ def write_corpus(folder: Path, *, bomb_bytes: int = 0) -> Corpus:
     stream = gzip.compress(("\n".join(json.dumps(r, ensure_ascii=False) for r in cut) + "\n").encode())
     (folder / "truncated.jsonl.gz").write_bytes(stream[: len(stream) // 2])
     corpus.bad.append(("truncated.jsonl.gz", ...))
-    stream = gzip.compress(json.dumps([article() for _ in range(100)]).encode())
+    cut = [article() for _ in range(100)]
+    corpus.maybe += [Good("truncated.json.gz", _expect(r)) for r in cut]
+    stream = gzip.compress(json.dumps(cut, ensure_ascii=False).encode())
     (folder / "truncated.json.gz").write_bytes(stream[: len(stream) // 2])
     corpus.bad.append(("truncated.json.gz", ...))
 

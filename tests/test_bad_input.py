@@ -517,3 +517,17 @@ def test_merging_initials_searches_only_the_end(monkeypatch):
     sentences = text.split_sentences("He saw F.W. de " * 2000 + "Klerk.")
     assert len(sentences) == 1 and sentences[0].endswith("F.W. de Klerk.")
     assert scanned and max(scanned) <= 7
+
+
+def test_truncated_gzip_json_array_keeps_the_records_before_the_cut(tmp_path):
+    import gzip
+
+    records = [{"id": f"a{i}", "body": f"Story {i} has some text of its own."} for i in range(3000)]
+    packed = gzip.compress(json.dumps(records).encode())
+    path = tmp_path / "cut.json.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    items = _read(path)
+    loaded = [r["id"] for r in items if not isinstance(r, Problem)]
+    assert len(loaded) > 100 and loaded == [f"a{i}" for i in range(len(loaded))]
+    reasons = [p.reason for p in items if isinstance(p, Problem)]
+    assert reasons[0] == "gzip stream ends early: the file is truncated here" and "cut off" in reasons[-1]
