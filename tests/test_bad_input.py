@@ -97,8 +97,12 @@ def test_corpus_through_load(tmp_path):
     assert any("max_line_bytes" in r for r in caps)
 
 
-_SKIPPED = re.compile(r"^skipped (.*?)(?::(\d+))?: ")
-_NOTE = re.compile(r"^note (.*?)(?::(\d+))?: ")
+def _messages(stderr: str, kind: str) -> set:
+    """(file name, line or None) of each ``skipped ...`` or ``note ...`` line."""
+    found = set()
+    for match in re.finditer(rf"^{kind} (.*?)(?::(\d+))?: ", stderr, re.M):
+        found.add((Path(match.group(1)).name, int(match.group(2)) if match.group(2) else None))
+    return found
 
 
 def test_corpus_through_build_command(tmp_path):
@@ -111,17 +115,8 @@ def test_corpus_through_build_command(tmp_path):
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert result.returncode not in (0, 2) and db.exists(), result.stderr[-3000:]
     _check_good(_articles(db), corpus)
-    skipped = set()
-    for line in result.stderr.splitlines():
-        match = _SKIPPED.match(line)
-        if match:
-            skipped.add((Path(match.group(1)).name, int(match.group(2)) if match.group(2) else None))
-    _check_reported(skipped, corpus.bad, "bad record")
-    noted = set()
-    for line in result.stderr.splitlines():
-        match = _NOTE.match(line)
-        if match:
-            noted.add((Path(match.group(1)).name, int(match.group(2)) if match.group(2) else None))
+    _check_reported(_messages(result.stderr, "skipped"), corpus.bad, "bad record")
+    noted = _messages(result.stderr, "note")
     _check_reported(noted, corpus.noted, "note for")
 
 
