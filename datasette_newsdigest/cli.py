@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime
 import errno
 import fcntl
+import itertools
 import json
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -56,16 +58,21 @@ class BuildStats:
     articles: int = 0
     sentences: int = 0
     problems: list[ingest.Problem] = field(default_factory=list)
+    notes: list[ingest.Problem] = field(default_factory=list)  # loaded, but kept in another form
     new_ids: list[str] = field(default_factory=list)
 
     def summary(self, seconds: float) -> str:
+        """One ``note FILE[:LINE]: ...`` line per value kept in another form,
+        then the one-line summary of the run."""
+        notes = "".join(f"note {n}\n" for n in self.notes)
         reasons = Counter(_reason_kind(p.reason) for p in self.problems)
         skipped = f"{len(self.problems)} skipped"
         if reasons:
             skipped += " (" + ", ".join(f"{n} {r}" for r, n in reasons.most_common()) + ")"
-        return (
+        noted = f", {len(self.notes)} note{'s' * (len(self.notes) != 1)}" if self.notes else ""
+        return notes + (
             f"Read {self.files} file{'s' * (self.files != 1)}: {self.articles} articles, "
-            f"{self.sentences} sentences, {skipped} in {seconds:.1f}s"
+            f"{self.sentences} sentences, {skipped}{noted} in {seconds:.1f}s"
         )
 
 
@@ -73,7 +80,7 @@ def _reason_kind(reason: str) -> str:
     """The kind of a skip reason, without the details that differ per input."""
     if reason.startswith("duplicate id"):
         return "duplicate id"
-    return reason.split(":")[0].split(" (")[0]
+    return re.split(r":|\s\(|,\s|;\s", reason)[0]
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
@@ -97,41 +104,62 @@ def sentence_rows(article_id: str, body: str) -> list[dict]:
     ]
 
 
-def load(db: sqlite_utils.Database, paths, *, mapping=None, progress: bool = False) -> BuildStats:
-    """Read every input and append its articles and sentences to ``db``."""
+def load(db: sqlite_utils.Database, paths, *, mapping=None, progress: bool = False,
+         max_input_bytes: int = ingest.MAX_INPUT_BYTES, max_line_bytes: int = ingest.MAX_LINE_BYTES,
+         max_columns: int = ingest.MAX_COLUMNS) -> BuildStats:
+    """Read every input and append its articles and sentences to ``db``.
+
+    Bad inputs become ``stats.problems`` (skipped) and values kept in another
+    form ``stats.notes``; neither stops the build. The caps bound what one
+    input may cost (see ``ingest.read_file``) and the columns extra fields may add.
+    """
     stats = BuildStats()
-    files = list(ingest.input_files(paths))
-    missing = [str(p) for p, _ in files if not p.exists()]
-    for name in missing:
-        stats.problems.append(ingest.Problem(name, "no such file or folder"))
-    files = [(p, k) for p, k in files if p.exists()]
+    files = []
+    for item in ingest.input_files(paths):
+        if isinstance(item, ingest.Problem):
+            stats.problems.append(item)
+        else:
+            files.append(item)
     create_tables(db)
+    columns = ingest.Columns(db["articles"].columns_dict, ARTICLE_COLUMNS, max_columns)
     seen = {row[0] for row in db.execute("select id from articles")}
     articles: list[dict] = []
     sentences: list[dict] = []
 
     def flush():
-        if articles:
-            db["articles"].insert_all(articles, pk="id", alter=True, batch_size=BATCH)
-            db["sentences"].insert_all(sentences, batch_size=5000)
-            articles.clear()
-            sentences.clear()
+        # Runs of rows with the same columns, in input order (rowids follow the input).
+        with db.conn:
+            for names, run in itertools.groupby(articles, key=tuple):
+                quoted = ", ".join(_quote(name) for name in names)
+                db.conn.executemany(f"insert into articles ({quoted}) values ({', '.join('?' * len(names))})",
+                                    (tuple(row.values()) for row in run))
+        db["sentences"].insert_all(sentences, batch_size=5000)
+        articles.clear()
+        sentences.clear()
 
-    total = sum(p.stat().st_size for p, _ in files)
+    total = sum(_size(p) for p, _ in files)
     with tqdm(total=total, unit="B", unit_scale=True, desc="Reading", disable=not progress,
               file=sys.stderr, leave=False) as bar:
         for path, kind in files:
             stats.files += 1
-            for item in ingest.read_file(path, kind, mapping=mapping, progress=bar.update):
+            for item in ingest.read_file(path, kind, mapping=mapping, progress=bar.update,
+                                         max_input_bytes=max_input_bytes, max_line_bytes=max_line_bytes):
                 if isinstance(item, ingest.Problem):
-                    stats.problems.append(item)
+                    (stats.problems if item.skipped else stats.notes).append(item)
                     continue
+                line = getattr(item, "line", None)
                 if item["id"] in seen:
-                    stats.problems.append(ingest.Problem(item["source"], f"duplicate id {item['id']!r}"))
+                    stats.problems.append(ingest.Problem(item["source"], f"duplicate id {item['id']!r}", line))
                     continue
                 seen.add(item["id"])
+                names = set(getattr(item, "extras", ()))
+                extras, new, notes = columns.place({k: item[k] for k in item if k in names}, item["source"])
+                for name in new:
+                    db.execute(f"alter table articles add column {_quote(name)}")
+                for reason in [*getattr(item, "notes", []), *notes]:
+                    stats.notes.append(ingest.Problem(item["source"], reason, line, skipped=False))
                 rows = sentence_rows(item["id"], item["body"])
-                articles.append(item)
+                articles.append({**{k: v for k, v in item.items() if k not in names}, **extras})
                 sentences.extend(rows)
                 stats.articles += 1
                 stats.sentences += len(rows)
@@ -141,6 +169,18 @@ def load(db: sqlite_utils.Database, paths, *, mapping=None, progress: bool = Fal
                     bar.set_postfix(articles=stats.articles, refresh=False)
     flush()
     return stats
+
+
+def _quote(name: str) -> str:
+    """An SQL identifier for any column name (sqlite-utils' [brackets] cannot hold "]")."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _size(path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def finish_database(db: sqlite_utils.Database) -> None:

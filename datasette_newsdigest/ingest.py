@@ -21,7 +21,9 @@ import io
 import json
 import os
 import re
+import stat
 import sys
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -55,6 +57,7 @@ class Problem:
     source: str
     reason: str
     line: int | None = None
+    skipped: bool = True  # False: a note about something kept in another form
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
@@ -63,6 +66,14 @@ class Problem:
 
 class InputError(ValueError):
     """A whole file cannot be read (binary, empty, not the format its name says)."""
+
+    def __init__(self, reason: str, line: int | None = None):
+        super().__init__(reason)
+        self.line = line
+
+
+class RecordError(ValueError):
+    """One structured record cannot become an article (no text, a value SQLite cannot store)."""
 
 
 # --------------------------------------------------------------------------
@@ -133,10 +144,10 @@ _NAV = re.compile(
 )
 _BREADCRUMB = re.compile(r"\s(?:»|›|>|/|\|)\s")
 _WEATHER = re.compile(r"^-?\d{1,3}(?:[.,]\d)?\s*°?\s*[CF]$")
-_CREDIT = re.compile(
-    r"\((?:[^()]*/[^()]*|[^()]*\b(?:via|getty|photo|photograph|images?|credit|shutterstock|pool|file)\b[^()]*)\)\s*$",
-    re.I,
-)
+# A caption's credit: a closing parenthesis whose content names a source. Tested
+# by _has_credit on the last parenthesis only, so a page reads in linear time (the
+# one-regex form backtracked quadratically on "(a/ a/ a/ ...").
+_CREDIT_WORD = re.compile(r"\b(?:via|getty|photo|photograph|images?|credit|shutterstock|pool|file)\b", re.I)
 _CAPTION_PREFIX = re.compile(r"^(?:photo|photograph|image|picture|caption|credit|file photo)\s*(?:credit)?\s*[:|]", re.I)
 _END_MARKERS = re.compile(
     r"^(?:leave a (?:reply|comment)|post a comment|add a comment|\d*\s*comments?:?|comment(?:s)? (?:are )?closed|"
@@ -177,8 +188,21 @@ def _is_prose(line: str) -> bool:
     return _word_count(line) >= 8 and _is_sentence_like(line)
 
 
+def _has_credit(line: str) -> bool:
+    """The line ends with "(...)" (then only white space), without nested
+    parentheses, holding a slash or a credit word: "(REUTERS/Jane Doe)"."""
+    line = line.rstrip()
+    if not line.endswith(")"):
+        return False
+    opening = line.rfind("(", 0, -1)
+    if opening < 0:
+        return False
+    inside = line[opening + 1:-1]
+    return ")" not in inside and ("/" in inside or bool(_CREDIT_WORD.search(inside)))
+
+
 def _is_caption(line: str) -> bool:
-    return bool(_CREDIT.search(line) or _CAPTION_PREFIX.match(line))
+    return bool(_has_credit(line) or _CAPTION_PREFIX.match(line))
 
 
 def _is_furniture(line: str) -> bool:
@@ -338,6 +362,18 @@ def clean_body(body: str) -> str:
 # Records
 
 
+class Record(dict):
+    """An ``articles`` row, with the line it starts on, the keys that hold
+    extra input fields (their columns are :class:`Columns`' choice) and notes
+    about values it kept in another form."""
+
+    def __init__(self, *args, line: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = line
+        self.extras: list[str] = []
+        self.notes: list[str] = []
+
+
 def stable_id(*parts: str | None) -> str:
     """A short content hash, so the same article gets the same id on every build."""
     digest = hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
@@ -353,37 +389,112 @@ def _text_or_none(value) -> str | None:
     return value or None
 
 
-def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] | None = None) -> dict:
+def _as_given(value) -> str | None:
+    """An id or title as text exactly as the input states it; only a value
+    that is all white space counts as missing (``" a1 "`` stays ``" a1 "``).
+    Outlet, author and url are trimmed instead, so that one outlet stays one."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value if v)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    else:
+        value = str(value)
+    return value if value.strip() else None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# What a body holds when an export wrote a value, not text: 12345, true, NaN.
+_LITERALS = frozenset({"true", "false", "null", "none", "nan", "inf", "-inf", "+inf", "infinity",
+                       "-infinity", "undefined"})
+SQLITE_INT = (-(2**63), 2**63 - 1)
+
+
+def _check_unicode(name: str, value) -> None:
+    """SQLite stores UTF-8, which cannot hold a lone surrogate (``"\\ud800"`` in JSON)."""
+    if isinstance(value, str) and _has_surrogate(value):
+        found = _SURROGATE.search(value)
+        raise RecordError(f"field {name!r} is not valid Unicode (a lone surrogate U+{ord(found.group()):04X})")
+
+
+def _has_surrogate(value: str) -> bool:
+    return not value.isascii() and bool(_SURROGATE.search(value))  # isascii() is O(1) in CPython
+
+
+def _sqlite_value(name: str, value, notes: list[str]):
+    """An extra field's value as SQLite can store it without loss."""
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+    if isinstance(text, str) and _has_surrogate(text):
+        notes.append(f"field {name!r}: not valid Unicode (a lone surrogate), kept as JSON text with \\u escapes")
+        return json.dumps(value)
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        if SQLITE_INT[0] <= value <= SQLITE_INT[1]:
+            return value
+        notes.append(f"field {name!r}: an integer beyond SQLite's 64-bit range, kept as text")
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            notes.append(f"field {name!r}: NaN kept as the text 'NaN' (SQLite would store NULL)")
+            return "NaN"
+        return value
+    return text if isinstance(value, (dict, list)) else json.dumps(value, ensure_ascii=False)
+
+
+def _body_text(value, name: str) -> str:
+    if not isinstance(value, str):
+        kind = "nothing" if value is None else type(value).__name__
+        what = "no text" if value is None else f"not text (a JSON {kind})"
+        raise RecordError(f"{what} in field {name!r}")
+    _check_unicode(name, value)
+    body = clean_body(value)
+    stripped = body.strip()
+    if not stripped:
+        raise RecordError(f"no text in field {name!r}")
+    if (len(stripped) <= 9 and stripped.lower() in _LITERALS) or not any(c.isalpha() for c in stripped):
+        raise RecordError(f"no text in field {name!r}, only the value {stripped[:40]!r}")
+    return body
+
+
+def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] | None = None,
+                line: int | None = None) -> Record:
     """An ``articles`` row from the fields of a structured record (JSON/CSV).
 
     ``mapping`` maps our field names to the input's (``{"body": "content"}``).
-    Raises ValueError when there is no body text.
+    Raises RecordError when the record holds no article text or a value
+    SQLite cannot store. Other fields are kept under their own names (or
+    ``input_<name>`` for one of ours) and listed in ``record.extras``.
     """
     mapping = mapping or {}
     source_names = {ours: mapping.get(ours, ours) for ours in FIELDS}
     used = set(source_names.values())
-    body_value = fields.get(source_names["body"])
-    if isinstance(body_value, (dict, list)):
-        raise ValueError(f"field {source_names['body']!r} is not text")
-    body = clean_body(_text_or_none(body_value) or "")
-    if not body:
-        raise ValueError(f"no text in field {source_names['body']!r}")
-    record = {
-        "title": _text_or_none(fields.get(source_names["title"])),
-        "body": body,
-        "raw": raw,
-        "outlet": _text_or_none(fields.get(source_names["outlet"])),
-        "author": _text_or_none(fields.get(source_names["author"])),
-        "published": parse_date(fields.get(source_names["published"])),
-        "url": _text_or_none(fields.get(source_names["url"])),
-        "source": source,
-    }
-    record["id"] = _text_or_none(fields.get(source_names["id"])) or stable_id(record["title"], body)
+    body = _body_text(fields.get(source_names["body"]), source_names["body"])
+    record = Record(
+        title=_as_given(fields.get(source_names["title"])),
+        body=body,
+        raw=raw,
+        outlet=_text_or_none(fields.get(source_names["outlet"])),
+        author=_text_or_none(fields.get(source_names["author"])),
+        published=parse_date(fields.get(source_names["published"])),
+        url=_text_or_none(fields.get(source_names["url"])),
+        source=source,
+        line=line,
+    )
+    record["id"] = _as_given(fields.get(source_names["id"])) or stable_id(record["title"], body)
     for key, value in fields.items():
-        if key in used:
-            continue
-        column = f"input_{key}" if key in COMPUTED or key in FIELDS else key
-        record[column] = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+        if key not in used:
+            column = key
+            if _has_surrogate(column):
+                column = json.dumps(key)[1:-1]
+                record.notes.append(f"field name {column!r} is not valid Unicode, kept with \\u escapes")
+            while column in FIELDS or column in COMPUTED or column in record:
+                column = f"input_{column}"
+            record[column] = _sqlite_value(key, value, record.notes)
+            record.extras.append(column)
+    for key, value in record.items():
+        _check_unicode(key, value)
     return finish(record)
 
 
@@ -392,41 +503,160 @@ def finish(record: dict) -> dict:
     return record
 
 
-def page_record(page: dict, *, source: str, raw: str) -> dict:
-    record = {
-        "id": stable_id(page["title"], page["body"]),
-        "title": page["title"],
-        "body": page["body"],
-        "raw": raw,
-        "outlet": page["outlet"],
-        "author": page["author"],
-        "published": page["published"],
-        "url": page.get("url"),
-        "source": source,
-        "subtitle": page["subtitle"],
-    }
+def page_record(page: dict, *, source: str, raw: str) -> Record:
+    record = Record(
+        id=stable_id(page["title"], page["body"]),
+        title=page["title"],
+        body=page["body"],
+        raw=raw,
+        outlet=page["outlet"],
+        author=page["author"],
+        published=page["published"],
+        url=page.get("url"),
+        source=source,
+        subtitle=page["subtitle"],
+    )
     return finish(record)
+
+
+def _fold(name: str) -> str:
+    """A column name as SQLite compares it: case-insensitive in ASCII only."""
+    return name.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Names SQLite gives the row id of a table; a column named so would hide it.
+ROWID_NAMES = ("rowid", "oid", "_rowid_")
+OVERFLOW_COLUMN = "extra_fields"
+MAX_COLUMNS = 1000  # SQLite refuses more than 2,000 columns; far fewer keeps rows usable
+
+
+class Columns:
+    """Which ``articles`` column holds each extra input field.
+
+    A field keeps its own name unless SQLite could not tell it apart from a
+    column already there (names compare case-insensitively, ``rowid`` is the
+    row id, ``source`` is computed): then it is kept as ``input_<name>``
+    (or ``input_<name>_2`` ...). Fields arriving once the table has
+    ``max_columns`` columns go into one JSON column, ``extra_fields``, so no
+    value is lost to SQLite's column limit. Notes say so once per file and field.
+    """
+
+    def __init__(self, existing: Iterable[str], core: Iterable[str], max_columns: int = MAX_COLUMNS):
+        existing = list(existing)
+        self.core = set(core)
+        self.columns = {name: name for name in existing if name not in self.core}
+        self.taken = {_fold(name) for name in [*existing, *self.core]} | set(ROWID_NAMES) | {OVERFLOW_COLUMN}
+        self.count = len(set(existing) | self.core)
+        self.max_columns = max_columns
+        self._noted: set[tuple[str, str | None]] = set()
+
+    def place(self, extras: dict, source: str) -> tuple[dict, list[str], list[str]]:
+        """(values by column, columns to create first, notes) for one record's extras."""
+        row: dict = {}
+        new: list[str] = []
+        notes: list[str] = []
+        overflow: dict = {}
+        for key, value in extras.items():
+            column = self.columns.get(key)
+            if column is None and self.count >= self.max_columns:
+                overflow[key] = value
+                continue
+            if column is None:
+                column = self._claim(key)
+                new.append(column)
+            if column != key and (source, key) not in self._noted:
+                self._noted.add((source, key))
+                notes.append(f"field {key!r} kept as column {column!r} ({self._why(key)})")
+            row[column] = value
+        if overflow:
+            if OVERFLOW_COLUMN not in self.columns:
+                self.columns[OVERFLOW_COLUMN] = OVERFLOW_COLUMN
+                self.count += 1
+                new.append(OVERFLOW_COLUMN)
+            row[OVERFLOW_COLUMN] = json.dumps(overflow, ensure_ascii=False)
+            if (source, None) not in self._noted:
+                self._noted.add((source, None))
+                notes.append(f"fields past the cap of {self.max_columns} columns (such as {next(iter(overflow))!r}) "
+                             f"kept as JSON in column {OVERFLOW_COLUMN!r}")
+        return row, new, notes
+
+    def _claim(self, key: str) -> str:
+        base = key.replace("\x00", "")
+        column = key if key and base == key else f"input_{base}"
+        n = 1
+        while _fold(column) in self.taken:
+            n += 1
+            column = f"input_{base}" + (f"_{n - 1}" if n > 2 else "")
+        self.taken.add(_fold(column))
+        self.columns[key] = column
+        self.count += 1
+        return column
+
+    def _why(self, key: str) -> str:
+        folded = _fold(key)
+        if folded in ROWID_NAMES:
+            return f"{key!r} names SQLite's row id"
+        if folded == OVERFLOW_COLUMN:
+            return "that column holds the fields past the column cap"
+        if key in self.core:
+            return "the build fills a column of that name itself"
+        same = [c for c in [*self.core, *self.columns.values()] if _fold(c) == folded and c != self.columns[key]]
+        if same:
+            return f"SQLite column names ignore case, and {same[0]!r} exists"
+        return "SQLite cannot hold that name as given"
 
 
 # --------------------------------------------------------------------------
 # Files
 
+MAX_INPUT_BYTES = 256 * 2**20  # one .txt/.html/.json/.csv, after decompression
+MAX_LINE_BYTES = 32 * 2**20  # one JSON Lines line
 
-def input_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str | None]]:
-    """Files to read, with their format (None when the name says no format).
+
+def input_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str | None] | Problem]:
+    """Files to read, with their format (None when the name says no format),
+    and Problems for paths that cannot be looked at.
 
     Folders are walked in sorted order and only files with a known extension
     (optionally ``.gz``) are taken from them; a file named explicitly is
     always returned so that an unknown kind is reported rather than ignored.
+    A folder that cannot be listed is reported, never skipped in silence.
     """
     for path in map(Path, paths):
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                kind = file_kind(child)
-                if kind and not any(part.startswith(".") for part in child.relative_to(path).parts):
-                    yield child, kind
+        try:
+            is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+        except FileNotFoundError:
+            yield Problem(path_text(path), "no such file or folder")
+            continue
+        except (OSError, ValueError) as e:
+            yield Problem(path_text(path), f"cannot read: {_why_not(e)}")
+            continue
+        if is_dir:
+            yield from _walk(path)
         else:
             yield path, file_kind(path)
+
+
+def _walk(top: Path) -> Iterator[tuple[Path, str] | Problem]:
+    errors: list[OSError] = []
+    found: list[Path] = []
+    for root, dirs, names in os.walk(top, onerror=errors.append):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(root, name) for name in names if not name.startswith(".") and file_kind(Path(name)))
+    for error in errors:
+        yield Problem(path_text(error.filename or top), f"cannot list folder: {_why_not(error)}")
+    for child in sorted(found):
+        yield child, file_kind(child)
+
+
+def path_text(path) -> str:
+    """A path as text SQLite can store: bytes of a name that are not UTF-8 as ``\\xe9``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _why_not(error: Exception) -> str:
+    return getattr(error, "strerror", None) or str(error)
 
 
 def file_kind(path: Path) -> str | None:
@@ -455,13 +685,85 @@ class _Progress(io.RawIOBase):
 
 @contextmanager
 def _open_bytes(path: Path, progress: Callable[[int], None] | None) -> Iterator[IO[bytes]]:
-    """The file's bytes, gunzipped when its name ends in .gz; closes the file itself too."""
-    with open(path, "rb") as raw:
+    """The file's bytes, gunzipped when its name ends in .gz; closes the file itself too.
+
+    Opened without blocking and checked to be a regular file, so a FIFO or a
+    device (``/dev/zero``) is an :class:`InputError` rather than a hang."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"not a regular file ({_special_kind(mode)}); not read")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as raw:
         handle = io.BufferedReader(_Progress(raw, progress), 1 << 20)
         yield gzip.GzipFile(fileobj=handle) if path.suffix.lower() == ".gz" else handle
 
 
-def _decode(data: bytes) -> str:
+def _special_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a plain file"
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:g} MB"
+
+
+def _read_all(handle: IO[bytes], cap: int) -> tuple[bytearray, bool]:
+    """Up to ``cap`` bytes (an InputError beyond), and whether a gzip stream ended early.
+
+    Grown in place, so the peak is the data once, not once more for a join."""
+    data = bytearray()
+    try:
+        # read1: one decompression step at a time, so a cut stream keeps what came before the cut
+        while chunk := handle.read1(min(1 << 20, cap + 1 - len(data))):
+            data += chunk
+            if len(data) > cap:
+                raise InputError(f"larger than the cap of {_mb(cap)} per input (max_input_bytes); not read")
+    except (EOFError, zlib.error):
+        return data, True
+    return data, False
+
+
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _bom_encoding(head: bytes) -> str | None:
+    return next((encoding for bom, encoding in _BOMS if head.startswith(bom)), None)
+
+
+def _decode_line(line: bytes) -> tuple[str, bool]:
+    """One line as UTF-8, or as cp1252 (latin-1 for its five unused bytes) when it is not; the flag says which."""
+    try:
+        return line.decode("utf-8"), False
+    except UnicodeDecodeError:
+        try:
+            return line.decode("cp1252"), True
+        except UnicodeDecodeError:
+            return line.decode("latin-1"), True
+
+
+def _decode(data: bytes | bytearray) -> tuple[str, list[int]]:
+    """The text of a whole file, and the lines that were not UTF-8.
+
+    A byte-order mark says UTF-16 or UTF-32; otherwise each line is UTF-8
+    or, on its own, cp1252, so one latin-1 paragraph does not garble the rest."""
+    encoding = _bom_encoding(data[:4])
+    if encoding:
+        try:
+            content = data.decode(encoding)
+        except UnicodeDecodeError as e:
+            raise InputError(f"not valid {encoding.upper()} despite its byte-order mark: {e.reason}") from e
+        if not content.strip():
+            raise InputError("empty file")
+        return content, []
     if not data.strip():
         raise InputError("empty file")
     head = data[:8192]
@@ -470,29 +772,57 @@ def _decode(data: bytes) -> str:
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     if controls > len(head) * 0.05:
         raise InputError("binary file (mostly control bytes)")
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8"), []
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    lines, fallback = [], []
+    for number, line in enumerate(data.split(b"\n"), 1):
+        text, other = _decode_line(line)
+        lines.append(text)
+        if other:
+            fallback.append(number)
+    return "\n".join(lines), fallback
+
+
+def _fallback_note(source: str, lines: list[int]) -> Problem:
+    shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
+    return Problem(source, f"{len(lines)} line{'s' * (len(lines) != 1)} not UTF-8, read as cp1252 (line {shown})",
+                   lines[0], skipped=False)
 
 
 def read_file(path: Path, kind: str | None, *, mapping: dict[str, str] | None = None,
-              progress: Callable[[int], None] | None = None) -> Iterator[dict | Problem]:
-    """Records (or Problems) from one file."""
-    source = str(path)
-    if kind is None:
-        yield Problem(source, f"unsupported file type (expected one of {', '.join(sorted(EXTENSIONS))}, optionally .gz)")
-        return
+              progress: Callable[[int], None] | None = None, max_input_bytes: int = MAX_INPUT_BYTES,
+              max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Record | Problem]:
+    """Records (or Problems) from one file.
+
+    A whole-file format (.txt, .html, .json, .csv) is read up to
+    ``max_input_bytes`` after decompression, a JSON Lines file up to
+    ``max_line_bytes`` per line, so a gzip bomb or a huge file costs a
+    message, not the memory of the machine.
+    """
+    source = path_text(path)
     try:
         with _open_bytes(path, progress) as handle:
+            if kind is None:
+                raise InputError(f"unsupported file type (expected one of {', '.join(sorted(EXTENSIONS))}, "
+                                 "optionally .gz)")
             if kind == "jsonl":
-                yield from _read_jsonl(handle, source, mapping)
+                yield from _read_jsonl(handle, source, mapping, max_line_bytes)
                 return
-            if kind == "csv":
-                yield from _read_csv(handle, source, mapping)
+            data, truncated = _read_all(handle, max_input_bytes)
+        if truncated:
+            complete = data[:data.rfind(b"\n") + 1]
+            yield Problem(source, "gzip stream ends early: the file is truncated here", complete.count(b"\n") + 1)
+            if kind not in ("csv", "json"):
+                return  # a page cut anywhere is not the page
+            data = complete if kind == "csv" else data
+            if not data.strip():
                 return
-            data = handle.read()
-        content = _decode(data)
+        content, fallback = _decode(data)
+        if fallback:
+            yield _fallback_note(source, fallback)
         if kind == "txt":
             page = clean_page(content)
             if not page["body"]:
@@ -502,39 +832,142 @@ def read_file(path: Path, kind: str | None, *, mapping: dict[str, str] | None = 
             yield _read_html(content, source)
         elif kind == "json":
             yield from _read_json(content, source, mapping)
+        elif kind == "csv":
+            yield from _read_csv(content, source, mapping)
     except InputError as e:
-        yield Problem(source, str(e))
-    except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as e:
-        yield Problem(source, f"cannot read: {e}")
+        yield Problem(source, str(e), e.line)
+    except FileNotFoundError:
+        yield Problem(source, "no such file or folder")
+    except (OSError, EOFError, ValueError, zlib.error) as e:
+        yield Problem(source, f"cannot read: {_why_not(e)}")
 
 
-def _read_jsonl(handle: IO[bytes], source: str, mapping) -> Iterator[dict | Problem]:
+def _lines_of(handle: IO[bytes], source: str, cap: int) -> Iterator[tuple[int, str, bool] | Problem]:
+    """(number, text, not-UTF-8) of each line, decoded on its own; a line past
+    ``cap`` bytes is skipped without holding it in memory."""
+    encoding = _bom_encoding(handle.peek(4)[:4]) if hasattr(handle, "peek") else None
+    stream = io.TextIOWrapper(handle, encoding=encoding, newline="") if encoding else handle
+    newline = "\n" if encoding else b"\n"
+    number = 0
+    while True:
+        try:
+            line = stream.readline(cap + 1)
+            number += 1
+            if not line:
+                return
+            if len(line) > cap and not line.endswith(newline):
+                while (rest := stream.readline(1 << 20)) and not rest.endswith(newline):
+                    pass
+                yield Problem(source, f"line longer than the cap of {_mb(cap)} (max_line_bytes); skipped", number)
+                continue
+        except (EOFError, zlib.error, OSError) as e:
+            reason = "gzip stream ends early: the file is truncated here" if isinstance(e, EOFError) else (
+                f"cannot read on from here: {_why_not(e)}")
+            yield Problem(source, reason, number + 1)
+            return
+        except UnicodeDecodeError as e:
+            yield Problem(source, f"not valid {encoding.upper()} despite its byte-order mark: {e.reason}; "
+                          "the rest of the file is not read", number + 1)
+            return
+        if encoding:
+            yield number, line, False
+        else:
+            text, other = _decode_line(line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line)
+            yield number, text, other
+
+
+def _read_jsonl(handle: IO[bytes], source: str, mapping, cap: int = MAX_LINE_BYTES) -> Iterator[Record | Problem]:
     seen_any = False
-    for number, line in enumerate(handle, 1):
-        if not line.strip():
+    repeated: list[str] = []
+    decoder = _decoder(repeated)
+    for item in _lines_of(handle, source, cap):
+        if isinstance(item, Problem):
+            seen_any = True
+            yield item
+            continue
+        number, text, other = item
+        if not text.strip():
             continue
         seen_any = True
+        if other:
+            yield Problem(source, "not UTF-8, read as cp1252", number, skipped=False)
         try:
-            text = line.decode("utf-8-sig")
-            value = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            value = decoder.decode(text)
+        except RecursionError:
+            yield Problem(source, _TOO_DEEP, number)
+            continue
+        except ValueError as e:  # JSONDecodeError, or a number Python cannot hold
             yield Problem(source, f"malformed JSON: {e}", number)
             continue
+        yield from _repeated_note(repeated, source, number)
         yield _structured(value, source, text.strip(), mapping, number)
     if not seen_any:
         yield Problem(source, "empty file")
 
 
-def _read_json(content: str, source: str, mapping) -> Iterator[dict | Problem]:
+_TOO_DEEP = "JSON nested deeper than the parser allows"
+
+
+def _decoder(repeated: list[str]) -> json.JSONDecoder:
+    """A JSON decoder that loses nothing silently: a key repeated in one
+    object is kept as ``key_2`` (and listed in ``repeated``), and an integer
+    too long for Python's int() is kept as its text."""
+
+    def pairs(items):
+        out = {}
+        for key, value in items:
+            name, n = key, 1
+            while name in out:
+                n += 1
+                name = f"{key}_{n}"
+            if name != key:
+                repeated.append(f"{key!r} as {name!r}")
+            out[name] = value
+        return out
+
+    return json.JSONDecoder(object_pairs_hook=pairs, parse_int=_parse_int)
+
+
+def _parse_int(text: str):
+    return int(text) if len(text) <= 4000 else text
+
+
+def _repeated_note(repeated: list[str], source: str, line: int | None) -> Iterator[Problem]:
+    if repeated:
+        yield Problem(source, f"field names repeated in one record, kept as distinct fields: {', '.join(repeated)}",
+                      line, skipped=False)
+        repeated.clear()
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_PLAIN = re.compile(r'[^"\[\]{}]+')
+_JSON_PLAIN_TOP = re.compile(r'[^"\[\]{},]+')
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_WRAPPER = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"(?:[^"\\]|\\.)*"[ \t\n\r]*:[ \t\n\r]*\[')
+
+
+def _read_json(content: str, source: str, mapping) -> Iterator[Record | Problem]:
+    """An array of records (read one by one, so a bad or cut-off record costs
+    itself only), one object holding such an array, one record, or JSON Lines."""
+    content = content.removeprefix("\ufeff")
+    start = _JSON_SPACE.match(content).end()
+    if content.startswith("[", start):
+        yield from _json_array(content, start + 1, source, mapping)
+        return
+    repeated: list[str] = []
     try:
-        value = json.loads(content)
+        value = _decoder(repeated).decode(content)
+    except RecursionError:
+        raise InputError(_TOO_DEEP) from None
     except json.JSONDecodeError as e:
         # Many ".json" exports are really JSON Lines.
         lines = [line for line in content.splitlines() if line.strip()]
-        if len(lines) > 1 and lines[0].lstrip().startswith("{"):
+        if len(lines) > 1 and lines[0].lstrip().startswith("{") and not _WRAPPER.match(content):
             yield from _read_jsonl(io.BytesIO(content.encode("utf-8")), source, mapping)
             return
-        raise InputError(f"malformed JSON: {e}") from e
+        wrapper = _WRAPPER.match(content)
+        if wrapper:
+            yield from _json_array(content, wrapper.end(), source, mapping)
+            return
+        raise InputError(f"malformed JSON: {e}", e.lineno) from e
     if isinstance(value, dict) and not any(k in value for k in ("body", (mapping or {}).get("body"))):
         lists = [v for v in value.values() if isinstance(v, list)]
         if len(lists) == 1:
@@ -542,52 +975,194 @@ def _read_json(content: str, source: str, mapping) -> Iterator[dict | Problem]:
     items = value if isinstance(value, list) else [value]
     if not items:
         raise InputError("empty JSON array")
+    yield from _repeated_note(repeated, source, None)
     for number, item in enumerate(items, 1):
-        yield _structured(item, source, json.dumps(item, ensure_ascii=False), mapping, number)
+        try:
+            raw = json.dumps(item, ensure_ascii=False)
+        except (RecursionError, ValueError):
+            yield Problem(source, _TOO_DEEP, number)
+            continue
+        yield _structured(item, source, raw, mapping, number)
 
 
-def _read_csv(handle: IO[bytes], source: str, mapping) -> Iterator[dict | Problem]:
-    data = handle.read()
-    content = _decode(data)
+def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Record | Problem]:
+    """The items of the JSON array whose ``[`` ends before ``pos``, each with its line."""
+    lines = _LineCounter(content)
+    repeated: list[str] = []
+    decoder = _decoder(repeated)
+    count = 0
+    pos = _JSON_SPACE.match(content, pos).end()
+    if content.startswith("]", pos):
+        raise InputError("empty JSON array")
+    while True:
+        start = pos
+        try:
+            value, pos = decoder.raw_decode(content, pos)
+        except (ValueError, RecursionError) as e:
+            end = _skip_json_value(content, start)
+            if end is None:
+                yield Problem(source, f"JSON cut off here, inside record {count + 1}; "
+                              f"the {count} record{'s' * (count != 1)} before it were read", lines.at(start))
+                return
+            reason = _TOO_DEEP if isinstance(e, RecursionError) else f"malformed JSON: {getattr(e, 'msg', e)}"
+            yield Problem(source, reason, lines.at(start))
+            pos = end
+        else:
+            yield from _repeated_note(repeated, source, lines.at(start))
+            yield _structured(value, source, content[start:pos], mapping, lines.at(start))
+        count += 1
+        pos = _JSON_SPACE.match(content, pos).end()
+        if pos >= len(content):
+            yield Problem(source, f"JSON cut off here, after record {count}; the records before it were read",
+                          lines.at(pos))
+            return
+        if content[pos] == "]":
+            if content[pos + 1:].strip():
+                yield Problem(source, "text after the end of the JSON array; not read", lines.at(pos + 1))
+            return
+        if content[pos] != ",":
+            yield Problem(source, f"malformed JSON: expected ',' or ']' after record {count}; "
+                          "the rest of the file is not read", lines.at(pos))
+            return
+        pos = _JSON_SPACE.match(content, pos + 1).end()
+
+
+class _LineCounter:
+    """Line numbers of increasing offsets into one text, counted once overall."""
+
+    def __init__(self, text: str):
+        self.text, self.pos, self.line = text, 0, 1
+
+    def at(self, pos: int) -> int:
+        self.line += self.text.count("\n", self.pos, pos)
+        self.pos = max(self.pos, pos)
+        return self.line
+
+
+def _skip_json_value(content: str, pos: int) -> int | None:
+    """Where the (malformed or too deeply nested) value at ``pos`` ends,
+    matching brackets outside strings; None when the text ends first."""
+    depth = 0
+    n = len(content)
+    while pos < n:
+        c = content[pos]
+        if c == '"':
+            found = _JSON_STRING.match(content, pos)
+            if not found:
+                return None
+            pos = found.end()
+        elif c in "[{":
+            depth += 1
+            pos += 1
+        elif c in "]}":
+            if depth == 0:
+                return pos
+            depth -= 1
+            pos += 1
+        elif depth == 0 and c == ",":
+            return pos
+        else:
+            pos = (_JSON_PLAIN if depth else _JSON_PLAIN_TOP).match(content, pos).end()
+            continue
+        if depth == 0:
+            return pos
+    return None
+
+
+def _csv_rows(lines: list[str], width: int, first: int) -> Iterator[tuple[int, list[str] | str]]:
+    """(line, fields or an error) of each row from ``lines[first:]``.
+
+    A bad row that spans several lines (an unclosed quote reads on until
+    the next quote) is reported at its first line and the text is read again
+    from the line after it, so one stray quote costs one row, not the rest."""
+    while first < len(lines):
+        reader = csv.reader((lines[i] for i in range(first, len(lines))), strict=True)
+        while True:
+            start = first + reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                yield start, f"malformed CSV: {e}"
+                error = True
+            else:
+                error = len(row) > width or (len(row) != width and first + reader.line_num > start)
+                if error:
+                    yield start, f"{len(row)} values, but the header has {width} columns"
+                elif row:
+                    yield start, row
+            if error and first + reader.line_num > start:
+                first = start  # index of the line after this row's first line
+                break
+
+
+def _read_csv(content: str, source: str, mapping) -> Iterator[Record | Problem]:
     csv.field_size_limit(sys.maxsize)
-    reader = csv.DictReader(io.StringIO(content, newline=""))
-    if not reader.fieldnames or len(reader.fieldnames) < 2:
-        raise InputError("not a CSV file with a header row")
-    rows = 0
+    lines = list(io.StringIO(content, newline=""))
+    header_at = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
     try:
-        for row in reader:
-            rows += 1
-            number = reader.line_num
-            if None in row:
-                yield Problem(source, f"{len(row[None])} more values than the header has columns", number)
-                continue
-            clean = {k: v for k, v in row.items() if k}
-            yield _structured(clean, source, json.dumps(clean, ensure_ascii=False), mapping, number)
-    except csv.Error as e:
-        yield Problem(source, f"malformed CSV: {e}", reader.line_num)
+        header = next(csv.reader([lines[header_at]], strict=True)) if header_at < len(lines) else []
+    except csv.Error:
+        header = []
+    body = (mapping or {}).get("body", "body")
+    if not header or (len(header) < 2 and header != [body]):
+        raise InputError("not a CSV file with a header row", header_at + 1)
+    names = _header_names(header)
+    if names != header:
+        renamed = [f"{old!r} as {new!r}" for old, new in zip(header, names) if old != new]
+        yield Problem(source, f"header names repeated or empty, kept as distinct fields: {', '.join(renamed)}",
+                      header_at + 1, skipped=False)
+    if body not in names:
+        raise InputError(f"the header has no {body!r} column", header_at + 1)
+    rows = 0
+    for number, row in _csv_rows(lines, len(names), header_at + 1):
+        rows += 1
+        if isinstance(row, str):
+            yield Problem(source, row, number)
+            continue
+        clean = dict(zip(names, row))
+        yield _structured(clean, source, json.dumps(clean, ensure_ascii=False), mapping, number)
     if rows == 0:
         raise InputError("CSV has a header but no rows")
 
 
-def _structured(value, source, raw, mapping, number) -> dict | Problem:
+def _header_names(header: list[str]) -> list[str]:
+    names: list[str] = []
+    for i, name in enumerate(header, 1):
+        candidate = name or f"column_{i}"
+        n = 1
+        while candidate in names:
+            n += 1
+            candidate = f"{name or f'column_{i}'}_{n}"
+        names.append(candidate)
+    return names
+
+
+def _structured(value, source, raw, mapping, number) -> Record | Problem:
     if not isinstance(value, dict):
         return Problem(source, f"expected a JSON object, got {type(value).__name__}", number)
     try:
-        return make_record(value, source=source, raw=raw, mapping=mapping)
-    except ValueError as e:
+        return make_record(value, source=source, raw=raw, mapping=mapping, line=number)
+    except RecordError as e:
         return Problem(source, str(e), number)
+    except RecursionError:
+        return Problem(source, _TOO_DEEP, number)
 
 
-def _read_html(content: str, source: str) -> dict:
+def _read_html(content: str, source: str) -> Record:
     import trafilatura
 
-    document = trafilatura.bare_extraction(
-        content,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    try:
+        document = trafilatura.bare_extraction(
+            content,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except Exception as e:  # the extractor's failure on one hostile page costs that page only
+        raise InputError(f"cannot parse HTML: {type(e).__name__}: {e}") from e
     if document is None:
         raise InputError("no article text found in HTML")
     found = document.as_dict() if hasattr(document, "as_dict") else dict(document)

@@ -67,16 +67,27 @@ def split_sentences(text: str) -> list[str]:
     splitter = _splitter()
     out = []
     for paragraph in paragraphs(text):
-        start = len(out)
+        pieces: list[str] = []  # of the sentence being built, joined once at its end
         for sentence in splitter.tokenize(paragraph):
             sentence = sentence.strip()
             if not sentence:
                 continue
-            if len(out) > start and _INITIALS_END.search(out[-1]) and sentence[0].islower():
-                out[-1] = f"{out[-1]} {sentence}"  # "F.W. de Klerk": initials, not an ending
+            if pieces and _ends_with_initials(pieces[-1]) and sentence[0].islower():
+                pieces.append(sentence)  # "F.W. de Klerk": initials, not an ending
             else:
-                out.append(sentence)
+                if pieces:
+                    out.append(" ".join(pieces))
+                pieces = [sentence]
+        if pieces:
+            out.append(" ".join(pieces))
     return out
+
+
+def _ends_with_initials(piece: str) -> bool:
+    """Only the last 7 characters can hold the match (a space and three
+    initials), so a run of merged initials costs linear time, not quadratic;
+    ``^`` still means the real start, and a piece always follows a space."""
+    return bool(_INITIALS_END.search(piece, max(0, len(piece) - 7)))
 
 
 def words(text: str) -> list[str]:
