@@ -189,9 +189,10 @@ def finish_database(db: sqlite_utils.Database) -> None:
         db["articles"].enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
     db["articles"].create_index(["published"], if_not_exists=True)
     db["articles"].create_index(["event_id"], if_not_exists=True)
-    # The events page's order, so a page of events is read from the index, not sorted per request.
-    db.execute("create index if not exists events_listing on events "
-               "(articles desc, last_published is null, last_published desc, id)")
+    if db["events"].exists():
+        # The events page's order, so a page of events is read from the index, not sorted per request.
+        db.execute("create index if not exists events_listing on events "
+                   "(articles desc, last_published is null, last_published desc, id)")
 
 
 class BuildFailed(click.ClickException):
