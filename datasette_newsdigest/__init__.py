@@ -5,8 +5,11 @@ from datasette import hookimpl
 
 @hookimpl
 def startup(datasette):
-    from . import settings
+    from . import settings, store
 
+    for db in datasette.databases.values():
+        if db.path and not db.is_memory:
+            store.roll_back_interrupted_write(db.path)
     try:
         settings.configure(datasette)
     except settings.ConfigError as e:

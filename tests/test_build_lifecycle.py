@@ -320,6 +320,24 @@ def test_kill_during_the_copy_into_place_leaves_the_old_database(tmp_path):
     assert len(ids(db)) == 100
 
 
+@pytest.mark.asyncio
+async def test_datasette_started_after_a_killed_copy_serves_the_old_database(tmp_path):
+    from datasette.app import Datasette
+
+    db = tmp_path / "news.db"
+    assert build(db, write_articles(tmp_path / "old.jsonl", 0, 100)).exit_code == 0
+    old = db.read_bytes()
+    new = tmp_path / ".news.db.building-1"
+    assert build(new, write_articles(tmp_path / "new.jsonl", 1000, 3000)).exit_code == 0
+    process = subprocess.run([sys.executable, "-c", KILL_DURING_COPY, str(new), str(db)], env=ENV, timeout=120)
+    assert process.returncode == -signal.SIGKILL and db.read_bytes() != old
+    datasette = Datasette([str(db)])
+    await datasette.invoke_startup()
+    response = await datasette.client.get("/news.json?sql=select+count(*)+as+n+from+articles&_shape=array")
+    assert response.status_code == 200 and response.json() == [{"n": 100}]
+    assert db.read_bytes() == old
+
+
 # A running server sees rebuilds and additions
 
 def _free_port() -> int:
