@@ -3,6 +3,7 @@
 #   ./build.sh          install (into .venv unless a virtualenv is active) and build news.db from seeds/
 #   ./build.sh serve    the same, then serve news.db with Datasette on http://127.0.0.1:8001/
 #   ./build.sh test     install with the test extras and run the test suite
+#   ./build.sh lint     install with the lint extras, then ruff and mypy (settings in pyproject.toml)
 # A news.db that holds anything but this script's build of seeds/ is never replaced:
 # the seeds then go to seeds-db/news.db (same database name, so metadata.yml applies).
 set -euo pipefail
@@ -69,8 +70,13 @@ case "${1:-build}" in
         shift
         exec python -m pytest "$@"
         ;;
+    lint)
+        install lint
+        ruff check datasette_newsdigest tests bench
+        mypy
+        ;;
     *)
-        echo "usage: ./build.sh [build|serve|test [pytest args]]" >&2
+        echo "usage: ./build.sh [build|serve|test [pytest args]|lint]" >&2
         exit 2
         ;;
 esac
