@@ -17,6 +17,9 @@ from datasette.utils import StartupError
 
 from . import digest
 
+__all__ = ["LIMIT_KEYS", "MAX_PAGE_SIZE", "PLUGIN", "ConfigError", "Settings", "StartupConfigError", "configure",
+           "for_database"]
+
 PLUGIN = "datasette-newsdigest"
 LIMIT_KEYS = ("max_chars", "max_sentences", "max_sumy_sentences", "max_words", "max_vocabulary")
 
