@@ -116,6 +116,7 @@ REGISTRY: Mapping[str, Method] = MappingProxyType({m.name: m for m in (
     Method("reduction", _SUMY + "reduction:ReductionSummarizer", 300, 4_000),
     Method("random", _SUMY + "random:RandomSummarizer", 10_000, 250_000),
 )})
+# Views of the registry as it is at import, for callers and tests (this module reads REGISTRY).
 METHODS = tuple(REGISTRY)
 OWN_METHODS = tuple(name for name, m in REGISTRY.items() if m.summarizer is None)
 SUMY_METHODS = tuple(name for name, m in REGISTRY.items() if m.summarizer is not None)
@@ -179,9 +180,9 @@ class Options:
             if not 1 <= value <= MAX_BUDGET[key]:
                 raise OptionsError(f'"{key}" must be between 1 and {MAX_BUDGET[key]}, not {value}')
             object.__setattr__(self, key, int(value))
-        if not isinstance(self.method, str) or self.method.lower() not in METHODS:
+        if not isinstance(self.method, str) or self.method.lower() not in REGISTRY:
             raise OptionsError(
-                f'unknown method {_show(self.method)}; expected one of: {", ".join(METHODS)}'
+                f'unknown method {_show(self.method)}; expected one of: {", ".join(REGISTRY)}'
             )
         if not isinstance(self.order, str) or self.order.lower() not in ORDERS:
             raise OptionsError(
@@ -236,15 +237,15 @@ class Limits:
     one instance can key caches and be shared by every connection and page."""
 
     max_chars: int = DEFAULT_MAX_CHARS
-    max_sentences: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_SENTENCES.items()))
-    max_words: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_WORDS.items()))
-    max_vocabulary: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_VOCABULARY.items()))
+    # By method name; a method missing here gets its cap from REGISTRY.
+    max_sentences: tuple[tuple[str, int], ...] = ()
+    max_words: tuple[tuple[str, int], ...] = ()
+    max_vocabulary: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self):
-        for name, defaults in (("max_sentences", DEFAULT_MAX_SENTENCES),
-                               ("max_words", DEFAULT_MAX_WORDS),
-                               ("max_vocabulary", DEFAULT_MAX_VOCABULARY)):
-            caps = {**defaults, **dict(getattr(self, name))}
+        for name in ("max_sentences", "max_words", "max_vocabulary"):
+            caps = {method: getattr(spec, name) for method, spec in REGISTRY.items()}
+            caps.update(dict(getattr(self, name)))
             object.__setattr__(self, name, tuple(sorted(caps.items())))
 
     def caps(self, method: str) -> tuple[int, int, int]:
@@ -260,10 +261,11 @@ class Limits:
         (each a number for every method it covers, or an object by method name)."""
         config = dict(config or {})
         max_chars = positive_setting(config, "max_chars", DEFAULT_MAX_CHARS)
-        sentences = {name: positive_setting(config, "max_sentences", DEFAULT_MAX_SENTENCES[name])
-                     for name in OWN_METHODS}
-        sentences.update(_by_method(config, "max_sumy_sentences", SUMY_METHODS))
-        words, vocabulary = (tuple(_by_method(config, key, METHODS).items())
+        ours = [name for name, spec in REGISTRY.items() if spec.summarizer is None]
+        sentences = {name: positive_setting(config, "max_sentences", REGISTRY[name].max_sentences)
+                     for name in ours}
+        sentences.update(_by_method(config, "max_sumy_sentences", [n for n in REGISTRY if n not in ours]))
+        words, vocabulary = (tuple(_by_method(config, key, list(REGISTRY)).items())
                              for key in ("max_words", "max_vocabulary"))
         return cls(max_chars, tuple(sentences.items()), words, vocabulary)
 

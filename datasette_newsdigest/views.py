@@ -459,7 +459,7 @@ async def _event_page(datasette, request, as_json: bool):
     return Response.html(
         await datasette.render_template(
             "newsdigest_event.html",
-            {**data, **_assets(datasette), "form": form, "methods": digest.METHODS,
+            {**data, **_assets(datasette), "form": form, "methods": tuple(digest.REGISTRY),
              "can_choose": can_choose, "default_sentences": settings.event_sentences,
              "list_url": digest_url(datasette, database),
              "json_url": data["event"]["json_url"] + query},
