@@ -378,7 +378,8 @@ def support(
 def _support_counts(rows: list[list[str]], owners: list[int], picks: list[Selected],
                     threshold: float) -> list[int]:
     """For each pick, the number of distinct owners of the rows (tokenized sentences) whose
-    content-stem cosine with it reaches ``threshold``; at least 1."""
+    content-stem cosine with it reaches ``threshold``; at least 1. ``owners``: (n_rows,) the
+    owner of each row; inside, ``vectors`` is (n_rows + n_picks, n_stems) csr with unit rows."""
     rows = rows + [text.words(pick.sentence) for pick in picks]
     stems, content, _, owner = _encode(rows)
     vectors = sparse.csr_matrix(
@@ -438,7 +439,11 @@ def _strip_dateline(sentence: str) -> str:
 
 class _Pool:
     """The sentences every method chooses from, in document then position order, with their
-    words encoded once as arrays (stem ids, content-word flags) for the vectorized steps."""
+    words encoded once as arrays (stem ids, content-word flags) for the vectorized steps.
+
+    Per kept sentence (n_sentences): ``doc``, ``position``, ``sentences``, ``tokens`` (lists) and
+    ``lengths`` ((n_sentences,) float words). Per word of the kept sentences, in order (n_tokens):
+    ``stems`` (int64 stem id), ``content`` (bool) and ``owner`` (int64 sentence index)."""
 
     def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int):
         self.docs = docs
@@ -504,8 +509,9 @@ def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], m
     return sorted(kept)
 
 
-def _encode(tokens: list[list[str]]):
-    """Flat arrays over all words: stem id, is-content-word, starts-with-a-letter, sentence."""
+def _encode(tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat arrays over all words, each (n_tokens,): stem id (int64, dense from 0), is a content
+    word (bool), starts with a letter (float 0/1, to be summed), index of its sentence (int64)."""
     stops = text.stop_words()
     words = list(chain.from_iterable(tokens))
     surface = {w: i for i, w in enumerate(dict.fromkeys(words))}
@@ -520,17 +526,21 @@ def _encode(tokens: list[list[str]]):
 
 
 def _stem_count(stems: np.ndarray) -> int:
-    """Columns needed for stem ids (at least one, so empty input still has a shape)."""
+    """Columns needed for ``stems`` ((n_tokens,) int64 ids; at least one, so empty input
+    still has a shape)."""
     return int(stems.max()) + 1 if len(stems) else 1
 
 
 def _unit_rows(incidence: sparse.csr_matrix) -> sparse.csr_matrix:
-    """A 0/1 sentence x term matrix with rows scaled to unit length, for cosines."""
+    """A 0/1 (n_sentences, n_terms) csr matrix with rows scaled to unit length, for cosines;
+    same shape out."""
     return sparse.diags(1 / np.sqrt(np.maximum(incidence.sum(axis=1).A1, 1))) @ incidence
 
 
-def _first_occurrences(stems, content, owner, tokens) -> np.ndarray:
-    """Mask of sentences not seen before. Sentences with the same set of content stems are one
+def _first_occurrences(stems: np.ndarray, content: np.ndarray, owner: np.ndarray,
+                       tokens: list[list[str]]) -> np.ndarray:
+    """(n_sentences,) bool mask of sentences not seen before (``stems``, ``content``, ``owner``:
+    (n_tokens,) as from ``_encode``). Sentences with the same set of content stems are one
     sentence, whatever the case, punctuation, word order or stop words, so wire copy edited for
     house style counts once; sentences with fewer than three content words must match exactly."""
     n = len(tokens)
@@ -548,7 +558,8 @@ def _first_occurrences(stems, content, owner, tokens) -> np.ndarray:
     return first
 
 
-def _fill(order: Iterable[int], lengths, budget: tuple[str, int]) -> list[int]:
+def _fill(order: Iterable[int], lengths: np.ndarray, budget: tuple[str, int]) -> list[int]:
+    """The leading indexes of ``order`` that fill the budget (``lengths``: (n_sentences,) words)."""
     kind, n = budget
     picked, total = [], 0
     for i in order:
@@ -583,6 +594,8 @@ STIGMA_WORDS = ("allegedly", "reportedly", "perhaps", "maybe", "rumor", "rumored
 
 
 def _sumy_ratings(method: str, pool: _Pool) -> np.ndarray:
+    """(n_sentences,) float ratings by one of sumy's methods; sentences sumy leaves unrated
+    rank below every rated one."""
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 
     spec = REGISTRY[method]
@@ -615,7 +628,8 @@ def _frequent_words(pool: _Pool, share: float = 0.05) -> list[str]:
     return ranked[: max(10, int(len(ranked) * share))]
 
 
-def _select_by_rating(pool: _Pool, ratings: np.ndarray, budget) -> list[tuple[int, float]]:
+def _select_by_rating(pool: _Pool, ratings: np.ndarray, budget: tuple[str, int]) -> list[tuple[int, float]]:
+    """(sentence index, rating) best first within the budget; ``ratings``: (n_sentences,)."""
     order = sorted(range(len(ratings)), key=lambda i: -ratings[i])  # stable: ties keep text order
     return [(i, ratings[i]) for i in _fill(order, pool.lengths, budget)]
 
@@ -646,9 +660,9 @@ _DANGLING_RE = re.compile(
 )
 
 
-def _concepts(pool: _Pool):
-    """Sparse sentence x concept incidence, and which concepts are bigrams. Concepts are the
-    content stems and the stem bigrams that are not two stop words."""
+def _concepts(pool: _Pool) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The (n_sentences, n_concepts) 0/1 csr incidence, and (n_concepts,) bool: which concepts
+    are bigrams. Concepts are the content stems and the stem bigrams that are not two stop words."""
     stems, content, owner = pool.stems, pool.content, pool.owner
     v = _stem_count(stems)
     adjacent = (owner[1:] == owner[:-1]) & (content[1:] | content[:-1])
@@ -662,14 +676,16 @@ def _concepts(pool: _Pool):
     return incidence, concepts >= v
 
 
-def _concept_weights(pool: _Pool, incidence, is_bigram, tuning: _Tuning) -> np.ndarray:
-    """How many articles report each concept (sentences, for a single article), counting
+def _concept_weights(pool: _Pool, incidence: sparse.csr_matrix, is_bigram: np.ndarray,
+                     tuning: _Tuning) -> np.ndarray:
+    """(n_concepts,) float weights from the (n_sentences, n_concepts) incidence: how many articles
+    report each concept (sentences, for a single article), counting
     articles whose lead reports it once more, to the power reports_power. ("Support" is
     the count per picked sentence that ``support`` returns; these are counts per concept.)"""
     n = incidence.shape[0]
     n_docs = len(set(pool.doc))
     units = np.array(pool.doc) if n_docs > 1 else np.arange(n)
-    membership = sparse.csr_matrix((np.ones(n), (units, np.arange(n))))
+    membership = sparse.csr_matrix((np.ones(n), (units, np.arange(n))))  # (n_units, n_sentences)
 
     def units_reporting(rows):
         counts = (membership[:, rows] @ incidence[rows]).tocsr()
@@ -684,7 +700,7 @@ def _concept_weights(pool: _Pool, incidence, is_bigram, tuning: _Tuning) -> np.n
     return weights ** tuning.reports_power
 
 
-def _concept_digest(pool: _Pool, budget, tuning: _Tuning = TUNING) -> list[tuple[int, float]]:
+def _concept_digest(pool: _Pool, budget: tuple[str, int], tuning: _Tuning = TUNING) -> list[tuple[int, float]]:
     """Greedy budgeted maximum coverage: repeatedly take the sentence adding the most uncovered
     concept weight per word, preferring sentences that fit the words left and stand alone."""
     incidence, is_bigram = _concepts(pool)
