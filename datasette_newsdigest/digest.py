@@ -607,6 +607,8 @@ def _sumy_ratings(method: str, pool: _Pool) -> np.ndarray:
     summarizer = _summarizer_class(spec.summarizer)(text.stemmer(), **dict(spec.arguments))
     (spec.configure or _use_stop_words)(summarizer, pool)
     ranking = _Ranking()
+    # catch_warnings swaps the process-wide filter list (per context only from Python 3.14): a
+    # thread adding a filter at the same moment could lose it; this package adds none elsewhere.
     with np.errstate(all="ignore"), warnings.catch_warnings():
         if spec.ignore_warning:
             warnings.filterwarnings("ignore", message=spec.ignore_warning)
