@@ -20,8 +20,8 @@ call a cap on distinct words; larger inputs keep the leading sentences of every 
 
 API: ``digest(documents, sentences=|words=, method=, order=, limits=) -> [Selected]``,
 ``summarize(text, ...)``, ``sentences(text)``, ``support(documents, picks)``,
-``parse_options(json_text) -> Options``, ``Limits.from_config(plugin_config)``; errors meant for
-users are ``DigestError`` (``OptionsError``, ``InputTooLarge``).
+``parse_options(json_text) -> Options``, ``Limits.from_config(plugin_config)``, ``REGISTRY`` (method
+name -> ``Method``); errors meant for users are ``DigestError`` (``OptionsError``, ``InputTooLarge``).
 """
 
 from __future__ import annotations
