@@ -38,8 +38,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT.parent / "shared" / "eval" / "duc2004" / "articles.jsonl"
-METHODS = ("default", "lexrank", "lsa", "textrank", "luhn", "edmundson", "kl", "sumbasic",
-           "reduction", "random")
 TEXTS = {"300x300": (300, 300), "100x1000": (100, 1000), "1000x100": (1000, 100),
          "tiny": (30_000, 3), "one": (1, 99_000)}
 
@@ -115,7 +113,7 @@ def run(method: str, name: str, timeout: float) -> dict | None:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--methods", help="comma-separated (default: every method digest.py has)")
     parser.add_argument("--texts", default=",".join(TEXTS))
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
@@ -124,11 +122,12 @@ def main():
         return child(*args.child)
     from datasette_newsdigest import digest
 
+    methods = args.methods.split(",") if args.methods else list(digest.METHODS)
     print(f"code: {Path(digest.__file__).parent}")
     print("| text | method | baseline | hostile call | ratio | peak memory | sentences out |")
     print("|---|---|---|---|---|---|---|")
     for name in args.texts.split(","):
-        for method in args.methods.split(","):
+        for method in methods:
             r = run(method, name, args.timeout)
             if r is None:
                 print(f"| {name} | {method} | | >{args.timeout:g} s | | | |", flush=True)

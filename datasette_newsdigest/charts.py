@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+__all__ = ["SCHEMA", "UNKNOWN_OUTLET", "coverage", "support", "timeline"]
+
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 UNKNOWN_OUTLET = "(outlet unknown)"
 

@@ -20,21 +20,23 @@ call a cap on distinct words; larger inputs keep the leading sentences of every 
 
 API: ``digest(documents, sentences=|words=, method=, order=, limits=) -> [Selected]``,
 ``summarize(text, ...)``, ``sentences(text)``, ``support(documents, picks)``,
-``parse_options(json_text) -> Options``, ``Limits.from_config(plugin_config)``; errors meant for
-users are ``DigestError`` (``OptionsError``, ``InputTooLarge``).
+``parse_options(json_text) -> Options``, ``Limits.from_config(plugin_config)``, ``REGISTRY`` (method
+name -> ``Method``); errors meant for users are ``DigestError`` (``OptionsError``, ``InputTooLarge``).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cache
 from itertools import chain, groupby
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -42,35 +44,85 @@ from scipy import sparse
 
 from . import text
 
-METHODS = (
-    "default", "lexrank", "lsa", "textrank", "luhn", "edmundson", "kl", "sumbasic", "reduction",
-    "random",
-)
+__all__ = [
+    "DEFAULT_MAX_CHARS", "DEFAULT_MAX_SENTENCES", "DEFAULT_MAX_VOCABULARY", "DEFAULT_MAX_WORDS",
+    "DEFAULT_SENTENCES", "MAX_BUDGET", "METHODS", "OPTION_NAMES", "ORDERS", "OWN_METHODS", "REGISTRY",
+    "SUMY_METHODS", "DigestError", "Document", "InputTooLarge", "Limits", "Method", "Options",
+    "OptionsError", "Selected", "check_size", "digest", "digest_with_support", "parse_options",
+    "positive_setting", "sentences", "summarize", "support",
+]
+
 ORDERS = ("chronological", "score")
 DEFAULT_SENTENCES = 5
 MAX_BUDGET = {"sentences": 500, "words": 10_000}
 
-# Sentences each method may see per call, so that one call stays around a second on a small
-# machine (measured with bench/speed.py inputs): sumy's LexRank takes ~1 s at 300 lead sentences
-# and 6-20 s at 1,000; KL is cubic (~50 s at 400); LSA's dense SVD grows with words x sentences.
-DEFAULT_MAX_SENTENCES = {
-    "default": 10_000, "lexrank": 300, "lsa": 400, "textrank": 400, "luhn": 1_000,
-    "edmundson": 1_000, "kl": 100, "sumbasic": 400, "reduction": 300, "random": 10_000,
-}
-# Words each method may read per call: the sentence caps alone let 300 sentences of 300 distinct
-# words cost minutes (sumy's Reduction compares every word pair of every sentence pair; LSA builds
-# a dense vocabulary x sentences matrix), and stemming a huge vocabulary costs our default method
-# too. Measured with bench/hostile.py so that the worst text under max_chars takes about a second.
-DEFAULT_MAX_WORDS = {
-    "default": 250_000, "lexrank": 8_000, "lsa": 4_000, "textrank": 6_000, "luhn": 12_000,
-    "edmundson": 8_000, "kl": 3_000, "sumbasic": 12_000, "reduction": 4_000, "random": 250_000,
-}
-# Distinct words per call: news repeats its words, a hostile text need not. Every distinct word is
-# stemmed once per process, and sumy's LexRank counts the sentences holding each distinct word by
-# scanning every sentence's word list.
-DEFAULT_MAX_VOCABULARY = {
-    **dict.fromkeys(METHODS, 20_000), "lexrank": 3_000,
-}
+
+@dataclass(frozen=True)
+class Method:
+    """One digest method: what rates the sentences, how it is set up, and how much one call may
+    read. ``REGISTRY`` below is the only list of methods; the option check, the work caps, the
+    dispatch and the event page's method list are all read from it.
+
+    The caps keep one call around a second on a small machine, since a Python SQL function cannot
+    be interrupted by Datasette's time limit. Sentences (bench/speed.py inputs): sumy's LexRank
+    takes ~1 s at 300 lead sentences and 6-20 s at 1,000; KL is cubic (~50 s at 400); LSA's dense
+    SVD grows with words x sentences. Words (bench/hostile.py, the worst text under max_chars at
+    about a second): the sentence caps alone let 300 sentences of 300 distinct words cost minutes
+    (sumy's Reduction compares every word pair of every sentence pair; LSA builds a dense
+    vocabulary x sentences matrix), and stemming a huge vocabulary costs our default method too.
+    Distinct words: news repeats its words, a hostile text need not; every distinct word is
+    stemmed once per process, and sumy's LexRank counts the sentences holding each distinct word
+    by scanning every sentence's word list."""
+
+    name: str
+    summarizer: str | None  # sumy's class as "module:Class", imported on first use; None: ours
+    max_sentences: int
+    max_words: int
+    max_vocabulary: int = 20_000
+    # Keyword arguments of the summarizer's constructor, after the stemmer.
+    arguments: tuple[tuple[str, float], ...] = ()
+    # Sets the summarizer's word lists for one call's sentences (the stop words, by default).
+    configure: Callable[[Any, _Pool], None] | None = None
+    # A warning of the summarizer's (a regular expression) that is expected and ignored.
+    ignore_warning: str | None = None
+
+
+def _use_stop_words(summarizer, pool: _Pool) -> None:
+    if hasattr(summarizer, "stop_words"):
+        summarizer.stop_words = text.stop_words()
+
+
+def _use_edmundson_words(summarizer, pool: _Pool) -> None:
+    summarizer.bonus_words = _frequent_words(pool)
+    summarizer.stigma_words = STIGMA_WORDS
+    summarizer.null_words = text.stop_words()
+
+
+_SUMY = "sumy.summarizers."
+REGISTRY: Mapping[str, Method] = MappingProxyType({m.name: m for m in (
+    Method("default", None, max_sentences=10_000, max_words=250_000),
+    Method("lexrank", _SUMY + "lex_rank:LexRankSummarizer", 300, 8_000, max_vocabulary=3_000),
+    # LSA warns when an input has fewer distinct words than sentences; the ranking is still usable.
+    Method("lsa", _SUMY + "lsa:LsaSummarizer", 400, 4_000,
+           ignore_warning=r"Number of words \(\d+\) is lower than number of sentences"),
+    Method("textrank", _SUMY + "text_rank:TextRankSummarizer", 400, 6_000),
+    Method("luhn", _SUMY + "luhn:LuhnSummarizer", 1_000, 12_000),
+    Method("edmundson", _SUMY + "edmundson:EdmundsonSummarizer", 1_000, 8_000,
+           arguments=(("cue_weight", 1.0), ("key_weight", 1.0), ("title_weight", 0.0),
+                      ("location_weight", 1.0)),
+           configure=_use_edmundson_words),
+    Method("kl", _SUMY + "kl:KLSummarizer", 100, 3_000),
+    Method("sumbasic", _SUMY + "sum_basic:SumBasicSummarizer", 400, 12_000),
+    Method("reduction", _SUMY + "reduction:ReductionSummarizer", 300, 4_000),
+    Method("random", _SUMY + "random:RandomSummarizer", 10_000, 250_000),
+)})
+# Views of the registry as it is at import, for callers and tests (this module reads REGISTRY).
+METHODS = tuple(REGISTRY)
+OWN_METHODS = tuple(name for name, m in REGISTRY.items() if m.summarizer is None)
+SUMY_METHODS = tuple(name for name, m in REGISTRY.items() if m.summarizer is not None)
+DEFAULT_MAX_SENTENCES = MappingProxyType({name: m.max_sentences for name, m in REGISTRY.items()})
+DEFAULT_MAX_WORDS = MappingProxyType({name: m.max_words for name, m in REGISTRY.items()})
+DEFAULT_MAX_VOCABULARY = MappingProxyType({name: m.max_vocabulary for name, m in REGISTRY.items()})
 # Splitting into sentences (nupunkt) reads every character before any cap can apply: about 1.2 s
 # per million characters of news and 3 s for a million characters of three-word sentences here.
 DEFAULT_MAX_CHARS = 500_000
@@ -128,9 +180,9 @@ class Options:
             if not 1 <= value <= MAX_BUDGET[key]:
                 raise OptionsError(f'"{key}" must be between 1 and {MAX_BUDGET[key]}, not {value}')
             object.__setattr__(self, key, int(value))
-        if not isinstance(self.method, str) or self.method.lower() not in METHODS:
+        if not isinstance(self.method, str) or self.method.lower() not in REGISTRY:
             raise OptionsError(
-                f'unknown method {_show(self.method)}; expected one of: {", ".join(METHODS)}'
+                f'unknown method {_show(self.method)}; expected one of: {", ".join(REGISTRY)}'
             )
         if not isinstance(self.order, str) or self.order.lower() not in ORDERS:
             raise OptionsError(
@@ -185,31 +237,35 @@ class Limits:
     one instance can key caches and be shared by every connection and page."""
 
     max_chars: int = DEFAULT_MAX_CHARS
-    max_sentences: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_SENTENCES.items()))
-    max_words: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_WORDS.items()))
-    max_vocabulary: tuple[tuple[str, int], ...] = tuple(sorted(DEFAULT_MAX_VOCABULARY.items()))
+    # By method name; a method missing here gets its cap from REGISTRY.
+    max_sentences: tuple[tuple[str, int], ...] = ()
+    max_words: tuple[tuple[str, int], ...] = ()
+    max_vocabulary: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self):
-        for name, defaults in (("max_sentences", DEFAULT_MAX_SENTENCES),
-                               ("max_words", DEFAULT_MAX_WORDS),
-                               ("max_vocabulary", DEFAULT_MAX_VOCABULARY)):
-            caps = {**defaults, **dict(getattr(self, name))}
+        for name in ("max_sentences", "max_words", "max_vocabulary"):
+            caps = {method: getattr(spec, name) for method, spec in REGISTRY.items()}
+            caps.update(dict(getattr(self, name)))
             object.__setattr__(self, name, tuple(sorted(caps.items())))
 
     def caps(self, method: str) -> tuple[int, int, int]:
         """(sentences, words, distinct words) the method may read in one call."""
-        return tuple(dict(caps)[method] for caps in (self.max_sentences, self.max_words, self.max_vocabulary))
+        sentences, words, vocabulary = (dict(caps)[method] for caps in
+                                        (self.max_sentences, self.max_words, self.max_vocabulary))
+        return sentences, words, vocabulary
 
     @classmethod
     def from_config(cls, config: Mapping | None) -> Limits:
         """Limits from ``plugins: datasette-newsdigest:``: ``max_chars``, ``max_sentences``
-        (caps the default method), ``max_sumy_sentences``, ``max_words`` and ``max_vocabulary``
+        (caps our own method), ``max_sumy_sentences``, ``max_words`` and ``max_vocabulary``
         (each a number for every method it covers, or an object by method name)."""
         config = dict(config or {})
         max_chars = positive_setting(config, "max_chars", DEFAULT_MAX_CHARS)
-        sentences = {"default": positive_setting(config, "max_sentences", DEFAULT_MAX_SENTENCES["default"])}
-        sentences.update(_by_method(config, "max_sumy_sentences", [m for m in METHODS if m != "default"]))
-        words, vocabulary = (tuple(_by_method(config, key, METHODS).items())
+        ours = [name for name, spec in REGISTRY.items() if spec.summarizer is None]
+        sentences = {name: positive_setting(config, "max_sentences", REGISTRY[name].max_sentences)
+                     for name in ours}
+        sentences.update(_by_method(config, "max_sumy_sentences", [n for n in REGISTRY if n not in ours]))
+        words, vocabulary = (tuple(_by_method(config, key, list(REGISTRY)).items())
                              for key in ("max_words", "max_vocabulary"))
         return cls(max_chars, tuple(sentences.items()), words, vocabulary)
 
@@ -282,11 +338,11 @@ def digest_with_support(
 def _digest(documents, options: Options, limits: Limits) -> tuple[list[Selected], _Pool | None]:
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
     docs = [d for d in docs if d.text]
-    check_size(sum(len(d.text) for d in docs), limits)
+    check_size(sum(len(d.text or "") for d in docs), limits)
     pool = _Pool(docs, *limits.caps(options.method))
     if not pool.sentences:
         return [], None
-    if options.method == "default":
+    if REGISTRY[options.method].summarizer is None:
         picks = _concept_digest(pool, options.budget)
     else:
         picks = _select_by_rating(pool, _sumy_ratings(options.method, pool), options.budget)
@@ -322,7 +378,8 @@ def support(
 def _support_counts(rows: list[list[str]], owners: list[int], picks: list[Selected],
                     threshold: float) -> list[int]:
     """For each pick, the number of distinct owners of the rows (tokenized sentences) whose
-    content-stem cosine with it reaches ``threshold``; at least 1."""
+    content-stem cosine with it reaches ``threshold``; at least 1. ``owners``: (n_rows,) the
+    owner of each row; inside, ``vectors`` is (n_rows + n_picks, n_stems) csr with unit rows."""
     rows = rows + [text.words(pick.sentence) for pick in picks]
     stems, content, _, owner = _encode(rows)
     vectors = sparse.csr_matrix(
@@ -333,9 +390,9 @@ def _support_counts(rows: list[list[str]], owners: list[int], picks: list[Select
     vectors = _unit_rows(vectors)
     n = len(owners)
     similar = (vectors[n:] @ vectors[:n].T).tocsr()
-    owners = np.array(owners, dtype=np.int64)
+    owner_ids = np.array(owners, dtype=np.int64)
     return [
-        max(1, len(set(owners[similar[i].indices[similar[i].data >= threshold - 1e-9]])))
+        max(1, len(set(owner_ids[similar[i].indices[similar[i].data >= threshold - 1e-9]])))
         for i in range(len(picks))
     ]
 
@@ -366,8 +423,9 @@ def _has_url(sentence: str) -> bool:
     return maybe and bool(_URL_RE.search(sentence))
 
 
-# sumy's own tokenizer only yields words that start with a letter; fragments with fewer are noise.
-MIN_WORDS = 3
+# Fewest words (starting with a letter, as sumy's tokenizer yields them) of a sentence any method
+# sees: fragments with fewer are noise.
+MIN_POOL_WORDS = 3
 
 
 def _strip_dateline(sentence: str) -> str:
@@ -376,18 +434,22 @@ def _strip_dateline(sentence: str) -> str:
         return sentence
     rest = sentence[match.end():]
     # A real dateline is followed by a sentence; "U.S. - " style false hits leave a fragment.
-    return rest if len(text.words(rest)) >= MIN_WORDS and rest[:1].isupper() else sentence
+    return rest if len(text.words(rest)) >= MIN_POOL_WORDS and rest[:1].isupper() else sentence
 
 
 class _Pool:
     """The sentences every method chooses from, in document then position order, with their
-    words encoded once as arrays (stem ids, content-word flags) for the vectorized steps."""
+    words encoded once as arrays (stem ids, content-word flags) for the vectorized steps.
+
+    Per kept sentence (n_sentences): ``doc``, ``position``, ``sentences``, ``tokens`` (lists) and
+    ``lengths`` ((n_sentences,) float words). Per word of the kept sentences, in order (n_tokens):
+    ``stems`` (int64 stem id), ``content`` (bool) and ``owner`` (int64 sentence index)."""
 
     def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int):
         self.docs = docs
         doc, position, sentences, tokens = [], [], [], []
         for d, document in enumerate(docs):
-            for p, raw in enumerate(text.split_sentences(document.text)):
+            for p, raw in enumerate(text.split_sentences(document.text or "")):
                 sentence = _strip_dateline(raw) if p < 3 else raw
                 if _BOILERPLATE_RE.match(sentence) or _has_url(sentence):
                     continue
@@ -397,18 +459,17 @@ class _Pool:
                 tokens.append(text.words(sentence))
         within = _within_caps(tokens, doc, position, max_words, max_vocabulary)
         if len(within) < len(tokens):
-            doc, position, sentences, tokens = (
-                [column[i] for i in within] for column in (doc, position, sentences, tokens)
-            )
+            doc, position = [doc[i] for i in within], [position[i] for i in within]
+            sentences, tokens = [sentences[i] for i in within], [tokens[i] for i in within]
         self.all_tokens, self.all_doc = tokens, doc  # before dedupe and cap: for support counts
         stems, content, alpha, owner = _encode(tokens)
         n = len(sentences)
-        keep = np.bincount(owner, weights=alpha, minlength=n) >= MIN_WORDS
+        keep = np.bincount(owner, weights=alpha, minlength=n) >= MIN_POOL_WORDS
         keep &= _first_occurrences(stems, content, owner, tokens)
         if keep.sum() > cap:
             # Keep every article's lead: all first sentences, then all second ones, and so on.
-            lead_first = np.lexsort((doc, position))
-            keep[lead_first[keep[lead_first]][cap:]] = False
+            by_position = np.lexsort((doc, position))
+            keep[by_position[keep[by_position]][cap:]] = False
         index = np.flatnonzero(keep)
         self.doc = [doc[i] for i in index]
         self.position = [position[i] for i in index]
@@ -434,7 +495,7 @@ def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], m
     total = sum(map(len, tokens))
     if total <= max_words and len(set(chain.from_iterable(tokens))) <= max_vocabulary:
         return list(range(len(tokens)))
-    kept, total, seen = [], 0, set()
+    kept, total, seen = [], 0, set[str]()
     for i in np.lexsort((doc, position)):
         words = tokens[i]
         if total + len(words) > max_words:
@@ -448,8 +509,9 @@ def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], m
     return sorted(kept)
 
 
-def _encode(tokens: list[list[str]]):
-    """Flat arrays over all words: stem id, is-content-word, starts-with-a-letter, sentence."""
+def _encode(tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flat arrays over all words, each (n_tokens,): stem id (int64, dense from 0), is a content
+    word (bool), starts with a letter (float 0/1, to be summed), index of its sentence (int64)."""
     stops = text.stop_words()
     words = list(chain.from_iterable(tokens))
     surface = {w: i for i, w in enumerate(dict.fromkeys(words))}
@@ -464,17 +526,21 @@ def _encode(tokens: list[list[str]]):
 
 
 def _stem_count(stems: np.ndarray) -> int:
-    """Columns needed for stem ids (at least one, so empty input still has a shape)."""
+    """Columns needed for ``stems`` ((n_tokens,) int64 ids; at least one, so empty input
+    still has a shape)."""
     return int(stems.max()) + 1 if len(stems) else 1
 
 
 def _unit_rows(incidence: sparse.csr_matrix) -> sparse.csr_matrix:
-    """A 0/1 sentence x term matrix with rows scaled to unit length, for cosines."""
+    """A 0/1 (n_sentences, n_terms) csr matrix with rows scaled to unit length, for cosines;
+    same shape out."""
     return sparse.diags(1 / np.sqrt(np.maximum(incidence.sum(axis=1).A1, 1))) @ incidence
 
 
-def _first_occurrences(stems, content, owner, tokens) -> np.ndarray:
-    """Mask of sentences not seen before. Sentences with the same set of content stems are one
+def _first_occurrences(stems: np.ndarray, content: np.ndarray, owner: np.ndarray,
+                       tokens: list[list[str]]) -> np.ndarray:
+    """(n_sentences,) bool mask of sentences not seen before (``stems``, ``content``, ``owner``:
+    (n_tokens,) as from ``_encode``). Sentences with the same set of content stems are one
     sentence, whatever the case, punctuation, word order or stop words, so wire copy edited for
     house style counts once; sentences with fewer than three content words must match exactly."""
     n = len(tokens)
@@ -492,7 +558,8 @@ def _first_occurrences(stems, content, owner, tokens) -> np.ndarray:
     return first
 
 
-def _fill(order: Iterable[int], lengths, budget: tuple[str, int]) -> list[int]:
+def _fill(order: Iterable[int], lengths: np.ndarray, budget: tuple[str, int]) -> list[int]:
+    """The leading indexes of ``order`` that fill the budget (``lengths``: (n_sentences,) words)."""
     kind, n = budget
     picked, total = [], 0
     for i in order:
@@ -514,32 +581,12 @@ class _Ranking:
         return infos
 
 
-@lru_cache(maxsize=1)
-def _sumy():
-    from sumy.nlp.stemmers import Stemmer
-    from sumy.summarizers.edmundson import EdmundsonSummarizer
-    from sumy.summarizers.kl import KLSummarizer
-    from sumy.summarizers.lex_rank import LexRankSummarizer
-    from sumy.summarizers.lsa import LsaSummarizer
-    from sumy.summarizers.luhn import LuhnSummarizer
-    from sumy.summarizers.random import RandomSummarizer
-    from sumy.summarizers.reduction import ReductionSummarizer
-    from sumy.summarizers.sum_basic import SumBasicSummarizer
-    from sumy.summarizers.text_rank import TextRankSummarizer
+@cache
+def _summarizer_class(path: str) -> type:
+    """A sumy summarizer class from its "module:Class" name, imported when first used."""
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
 
-    classes = {
-        "lexrank": LexRankSummarizer, "lsa": LsaSummarizer, "textrank": TextRankSummarizer,
-        "luhn": LuhnSummarizer, "edmundson": EdmundsonSummarizer, "kl": KLSummarizer,
-        "sumbasic": SumBasicSummarizer, "reduction": ReductionSummarizer,
-        "random": RandomSummarizer,
-    }
-    return classes, Stemmer(text.LANGUAGE)
-
-
-# LSA warns when an input has fewer distinct words than sentences; the ranking is still usable.
-warnings.filterwarnings(
-    "ignore", message=r"Number of words \(\d+\) is lower than number of sentences"
-)
 
 # Edmundson's cue words: hedges lower a sentence's rating (its bonus words are the event's own
 # most frequent content words, computed per call).
@@ -547,25 +594,24 @@ STIGMA_WORDS = ("allegedly", "reportedly", "perhaps", "maybe", "rumor", "rumored
 
 
 def _sumy_ratings(method: str, pool: _Pool) -> np.ndarray:
+    """(n_sentences,) float ratings by one of sumy's methods; sentences sumy leaves unrated
+    rank below every rated one."""
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 
-    classes, stemmer = _sumy()
-    by_article = groupby(zip(pool.doc, pool.sentences), key=itemgetter(0))
+    spec = REGISTRY[method]
+    assert spec.summarizer is not None, f"{method} is not one of sumy's methods"
+    by_article = groupby(zip(pool.doc, pool.sentences, strict=True), key=itemgetter(0))
     document = ObjectDocumentModel(
         [Paragraph([Sentence(s, text.TOKENIZER) for _, s in group]) for _, group in by_article]
     )
-    if method == "edmundson":
-        summarizer = classes[method](stemmer, cue_weight=1.0, key_weight=1.0, title_weight=0.0,
-                                     location_weight=1.0)
-        summarizer.bonus_words = _frequent_words(pool)
-        summarizer.stigma_words = STIGMA_WORDS
-        summarizer.null_words = text.stop_words()
-    else:
-        summarizer = classes[method](stemmer)
-        if hasattr(summarizer, "stop_words"):
-            summarizer.stop_words = text.stop_words()
+    summarizer = _summarizer_class(spec.summarizer)(text.stemmer(), **dict(spec.arguments))
+    (spec.configure or _use_stop_words)(summarizer, pool)
     ranking = _Ranking()
-    with np.errstate(all="ignore"):
+    # catch_warnings swaps the process-wide filter list (per context only from Python 3.14): a
+    # thread adding a filter at the same moment could lose it; this package adds none elsewhere.
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        if spec.ignore_warning:
+            warnings.filterwarnings("ignore", message=spec.ignore_warning)
         summarizer(document, ranking)
     ratings = np.full(len(pool.sentences), np.nan)
     for info in getattr(ranking, "infos", ()):  # sumy returns early, unrated, on degenerate input
@@ -584,7 +630,8 @@ def _frequent_words(pool: _Pool, share: float = 0.05) -> list[str]:
     return ranked[: max(10, int(len(ranked) * share))]
 
 
-def _select_by_rating(pool: _Pool, ratings: np.ndarray, budget) -> list[tuple[int, float]]:
+def _select_by_rating(pool: _Pool, ratings: np.ndarray, budget: tuple[str, int]) -> list[tuple[int, float]]:
+    """(sentence index, rating) best first within the budget; ``ratings``: (n_sentences,)."""
     order = sorted(range(len(ratings)), key=lambda i: -ratings[i])  # stable: ties keep text order
     return [(i, ratings[i]) for i in _fill(order, pool.lengths, budget)]
 
@@ -595,13 +642,13 @@ def _select_by_rating(pool: _Pool, ratings: np.ndarray, budget) -> list[tuple[in
 class _Tuning:
     """The default method's constants, measured on DUC 2004 (bench/duc2004.py)."""
 
-    min_words: int = 8  # shorter sentences are rarely self-contained
-    max_words: int = 55  # longer ones spend the budget on one idea
+    min_preferred_words: int = 8  # shorter sentences are rarely self-contained
+    max_preferred_words: int = 55  # longer ones spend the budget on one idea
     unigram_weight: float = 0.5  # content words count, bigrams (more specific) count double
-    lead_bonus: float = 1.0  # extra support for a concept reported in an article's lead
+    lead_bonus: float = 1.0  # an article reporting a concept in its lead counts this much more
     lead_sentences: int = 3
-    min_support: int = 2  # concepts reported by fewer articles (or sentences) earn nothing
-    support_power: float = 1.5  # what most articles report matters more than linearly
+    min_reports: int = 2  # concepts reported by fewer articles (or sentences) earn nothing
+    reports_power: float = 1.5  # what most articles report matters more than linearly
     length_power: float = 1.0  # gain per word
     max_similarity: float = 0.5  # cosine over concepts: never pick a near-repeat
 
@@ -615,9 +662,9 @@ _DANGLING_RE = re.compile(
 )
 
 
-def _concepts(pool: _Pool):
-    """Sparse sentence x concept incidence, and which concepts are bigrams. Concepts are the
-    content stems and the stem bigrams that are not two stop words."""
+def _concepts(pool: _Pool) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The (n_sentences, n_concepts) 0/1 csr incidence, and (n_concepts,) bool: which concepts
+    are bigrams. Concepts are the content stems and the stem bigrams that are not two stop words."""
     stems, content, owner = pool.stems, pool.content, pool.owner
     v = _stem_count(stems)
     adjacent = (owner[1:] == owner[:-1]) & (content[1:] | content[:-1])
@@ -631,28 +678,31 @@ def _concepts(pool: _Pool):
     return incidence, concepts >= v
 
 
-def _concept_weights(pool: _Pool, incidence, is_bigram, tuning: _Tuning) -> np.ndarray:
-    """How many articles report each concept (sentences, for a single article), counting
-    articles whose lead reports it once more, to the power support_power."""
+def _concept_weights(pool: _Pool, incidence: sparse.csr_matrix, is_bigram: np.ndarray,
+                     tuning: _Tuning) -> np.ndarray:
+    """(n_concepts,) float weights from the (n_sentences, n_concepts) incidence: how many articles
+    report each concept (sentences, for a single article), counting
+    articles whose lead reports it once more, to the power reports_power. ("Support" is
+    the count per picked sentence that ``support`` returns; these are counts per concept.)"""
     n = incidence.shape[0]
     n_docs = len(set(pool.doc))
     units = np.array(pool.doc) if n_docs > 1 else np.arange(n)
-    membership = sparse.csr_matrix((np.ones(n), (units, np.arange(n))))
+    membership = sparse.csr_matrix((np.ones(n), (units, np.arange(n))))  # (n_units, n_sentences)
 
-    def support(rows):
+    def units_reporting(rows):
         counts = (membership[:, rows] @ incidence[rows]).tocsr()
         counts.data[:] = 1
         return np.asarray(counts.sum(axis=0)).ravel()
 
-    reported = support(np.arange(n))
+    reported = units_reporting(np.arange(n))
     lead = np.array(pool.position) < tuning.lead_sentences
-    weights = reported + tuning.lead_bonus * support(lead)
-    weights[reported < min(tuning.min_support, membership.shape[0])] = 0
+    weights = reported + tuning.lead_bonus * units_reporting(lead)
+    weights[reported < min(tuning.min_reports, membership.shape[0])] = 0
     weights[~is_bigram] *= tuning.unigram_weight
-    return weights ** tuning.support_power
+    return weights ** tuning.reports_power
 
 
-def _concept_digest(pool: _Pool, budget, tuning: _Tuning = TUNING) -> list[tuple[int, float]]:
+def _concept_digest(pool: _Pool, budget: tuple[str, int], tuning: _Tuning = TUNING) -> list[tuple[int, float]]:
     """Greedy budgeted maximum coverage: repeatedly take the sentence adding the most uncovered
     concept weight per word, preferring sentences that fit the words left and stand alone."""
     incidence, is_bigram = _concepts(pool)
@@ -660,8 +710,8 @@ def _concept_digest(pool: _Pool, budget, tuning: _Tuning = TUNING) -> list[tuple
     lengths = pool.lengths
     allowed = np.ones(len(lengths), dtype=bool)
     preferred = (
-        (lengths >= tuning.min_words)
-        & (lengths <= tuning.max_words)
+        (lengths >= tuning.min_preferred_words)
+        & (lengths <= tuning.max_preferred_words)
         & np.array([not (_QUOTE_RE.search(s) or _DANGLING_RE.match(s)) for s in pool.sentences])
     )
     normalized = _unit_rows(incidence)

@@ -5,6 +5,12 @@ database) is checked in Datasette's ``startup`` hook, so a bad value stops the s
 message naming the key instead of failing every query or page later. The result is one frozen,
 hashable ``Settings`` per database, shared by ``prepare_connection`` (the SQL functions' work
 caps) and the pages (their defaults and caps), and never re-read per request.
+
+No setting is per table: the SQL functions are registered per connection (one database, any
+table) and the pages read the events and articles tables together, so a table could not have
+caps or defaults of its own. A block under ``databases: <name>: tables: <table>: plugins:``
+(which Datasette's ``plugin_config(table=)`` would read) stops startup with a message saying
+where to put it, instead of being silently ignored.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ import click
 from datasette.utils import StartupError
 
 from . import digest
+
+__all__ = ["LIMIT_KEYS", "MAX_PAGE_SIZE", "PLUGIN", "ConfigError", "Settings", "StartupConfigError", "configure",
+           "for_database"]
 
 PLUGIN = "datasette-newsdigest"
 LIMIT_KEYS = ("max_chars", "max_sentences", "max_sumy_sentences", "max_words", "max_vocabulary")
@@ -78,6 +87,7 @@ def configure(datasette) -> dict[str | None, Settings]:
     named = (datasette.metadata("databases") or {}).keys()
     for name in [*datasette.databases, *named]:
         levels[name] = _level(datasette, name)
+        _refuse_table_levels(datasette, name)
     _BY_INSTANCE[datasette] = levels
     return levels
 
@@ -91,6 +101,15 @@ def _level(datasette, database: str | None) -> Settings:
         )
         where = f"databases: {database}: plugins: " if own else "plugins: "
         raise ConfigError(f"{where}{e}") from None
+
+
+def _refuse_table_levels(datasette, database: str) -> None:
+    tables = datasette.metadata("tables", database=database, fallback=False) or {}
+    for table, meta in tables.items() if isinstance(tables, dict) else ():
+        if isinstance(meta, dict) and PLUGIN in (meta.get("plugins") or {}):
+            raise ConfigError(f"databases: {database}: tables: {table}: plugins: {PLUGIN}: settings apply "
+                              f"to a whole database, not one table; set them under "
+                              f"databases: {database}: plugins:")
 
 
 def for_database(datasette, database: str | None) -> Settings:

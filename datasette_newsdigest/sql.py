@@ -14,6 +14,8 @@ from functools import partial
 
 from . import digest
 
+__all__ = ["ERROR_PREFIX", "register"]
+
 ERROR_PREFIX = "newsdigest error: "
 
 

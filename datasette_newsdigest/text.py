@@ -6,17 +6,23 @@ interface (``language``, ``to_sentences``, ``to_words``) on top of nupunkt,
 which ships its model inside the wheel, plus a list of abbreviations common
 in news copy. Every module (ingest, events, digest) splits text through this
 one object so that sentence positions agree everywhere.
+
+nupunkt's model, sumy's stemmer (which imports NLTK: about 1.6 s) and its stop
+words are loaded on first use, so importing this module (and the command line,
+which imports it) costs next to nothing.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
-import nupunkt
-from sumy.nlp.stemmers import Stemmer
-from sumy.utils import get_stop_words
+__all__ = [
+    "LANGUAGE", "NEWS_ABBREVIATIONS", "NewsTokenizer", "TOKENIZER", "content_terms", "count_words",
+    "normalize", "paragraphs", "split_sentences", "stem", "stemmer", "stop_words", "words",
+]
 
 LANGUAGE = "english"
 
@@ -41,6 +47,8 @@ _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 @lru_cache(maxsize=1)
 def _splitter():
+    import nupunkt
+
     model = nupunkt.load_default_model()
     model.add_abbreviations(NEWS_ABBREVIATIONS)
     return model
@@ -103,10 +111,17 @@ def count_words(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
+    from sumy.utils import get_stop_words
+
     return frozenset(get_stop_words(LANGUAGE))
 
 
-_stemmer = Stemmer(LANGUAGE)
+@lru_cache(maxsize=1)
+def stemmer() -> Callable[[str], str]:
+    """sumy's Snowball stemmer for LANGUAGE, one per process (also handed to sumy's methods)."""
+    from sumy.nlp.stemmers import Stemmer
+
+    return Stemmer(LANGUAGE)
 
 
 @lru_cache(maxsize=200_000)
@@ -116,7 +131,7 @@ def stem(word: str) -> str:
     Possessives lose their ``'s``; tokens with inner dots or digits
     (``u.s``, ``2.6``) are kept whole, since stemming them only mangles them."""
     word = _POSSESSIVE_RE.sub("", word.lower())
-    return _stemmer(word) if word.isalpha() else word
+    return stemmer()(word) if word.isalpha() else word
 
 
 def content_terms(text: str) -> list[str]:

@@ -15,6 +15,7 @@ import asyncio
 import os
 import threading
 from collections import OrderedDict
+from typing import overload
 from urllib.parse import urlencode
 
 from datasette import Forbidden, Response
@@ -24,6 +25,9 @@ from datasette.utils import tilde_decode, tilde_encode
 from . import charts, digest
 from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
 from .settings import for_database as settings_for
+
+__all__ = ["CACHE", "PageError", "BadRequest", "can_view", "digest_url", "ensure_can_view", "event_page",
+           "events_page", "has_digest"]
 
 # The tables a page reads: each needs view-table, as Datasette's own table view checks it.
 TABLES = ("events", "articles")
@@ -125,7 +129,7 @@ async def _database(datasette, request):
     try:
         db = datasette.get_database(route=route)
     except KeyError:
-        raise PageError(404, f"Database not found: {route}")
+        raise PageError(404, f"Database not found: {route}") from None
     await ensure_can_view(datasette, request.actor, db.name)
     if not await has_digest(db):
         raise PageError(404, f"{db.name} has no events table; build it with `newsdigest build`")
@@ -140,6 +144,12 @@ def _version(db) -> tuple:
     return (db.name, id(db))
 
 
+@overload
+def _int_arg(request, name: str, default: int, high: int, low: int = 1) -> int: ...
+@overload
+def _int_arg(request, name: str, default: None, high: int, low: int = 1) -> int | None: ...
+
+
 def _int_arg(request, name: str, default: int | None, high: int, low: int = 1) -> int | None:
     """A whole-number argument within [low, high]: every number a page binds into SQL is bounded,
     so none can overflow SQLite's 64-bit integers."""
@@ -150,7 +160,7 @@ def _int_arg(request, name: str, default: int | None, high: int, low: int = 1) -
         value = int(raw)
     except ValueError:
         shown = raw if len(raw) <= 30 else raw[:30] + "..."
-        raise BadRequest(f"{name} must be a whole number, not {shown!r}")
+        raise BadRequest(f"{name} must be a whole number, not {shown!r}") from None
     if not low <= value <= high:
         raise BadRequest(f"{name} must be between {low} and {high:,}")
     return value
@@ -194,7 +204,7 @@ async def _outlet_counts(db, event_id) -> list[dict]:
     return [dict(r) for r in rows.rows]
 
 
-def _lead(body: str | None, paragraphs: int | None) -> str | None:
+def _first_paragraphs(body: str | None, paragraphs: int | None) -> str | None:
     """The first paragraphs of a body. Sentences never span paragraphs, so the
     positions the digest reports still match the sentences table."""
     if not body or paragraphs is None:
@@ -205,7 +215,8 @@ def _lead(body: str | None, paragraphs: int | None) -> str | None:
 def _within(articles: list[dict], max_chars: int) -> list[dict]:
     """The earliest articles whose bodies fit in ``max_chars`` together, so a very
     large event gets a digest of its first reports rather than an error."""
-    kept, total = [], 0
+    kept: list[dict] = []
+    total = 0
     for article in articles:
         total += len(article["body"] or "")
         if total > max_chars and kept:
@@ -215,17 +226,17 @@ def _within(articles: list[dict], max_chars: int) -> list[dict]:
 
 
 async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limits, *,
-                      with_support: bool, limit: int | None = None, lead: int | None = None) -> dict:
+                      with_support: bool, limit: int | None = None, paragraphs: int | None = None) -> dict:
     """The digest rows of one event and how many articles it read; bodies are
     fetched only when the digest is not cached."""
-    key = (_version(db), event_id, options, limits, with_support, limit, lead)
+    key = (_version(db), event_id, options, limits, with_support, limit, paragraphs)
     cached = CACHE.get(key)
     if cached is not None:
         return cached
     articles = await _articles_of(db, event_id, limit, bodies=True,
-                                  max_chars=None if lead else limits.max_chars)
+                                  max_chars=None if paragraphs else limits.max_chars)
     for article in articles:
-        article["body"] = _lead(article["body"], lead)
+        article["body"] = _first_paragraphs(article["body"], paragraphs)
     articles = _within(articles, limits.max_chars)
     documents = [digest.Document(a["id"], a["body"], a["published"]) for a in articles]
 
@@ -250,7 +261,7 @@ async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limi
                 "published": by_id[pick.id]["published"],
                 "title": by_id[pick.id]["title"],
             }
-            for pick, count in zip(picks, counts)
+            for pick, count in zip(picks, counts, strict=True)
         ],
     }
     CACHE.put(key, result)
@@ -323,7 +334,7 @@ async def _events_page(datasette, request, as_json: bool):
         event["outlet_names"] = [r["outlet"] for r in outlets if r["outlet"]][:8]
         try:
             computed = await _digest_for(db, event["id"], options, settings.limits, with_support=False,
-                                         limit=settings.list_max_articles, lead=settings.list_lead_paragraphs)
+                                         limit=settings.list_max_articles, paragraphs=settings.list_lead_paragraphs)
             sentences = computed["sentences"]
         except digest.DigestError as e:
             sentences, event["digest_error"] = [], str(e)
@@ -373,7 +384,7 @@ def _options_from(request, settings: Settings) -> tuple[digest.Options, dict]:
         sentences = _int_arg(request, "sentences", None, high=digest.MAX_BUDGET["sentences"])
         words = _int_arg(request, "words", None, high=digest.MAX_BUDGET["words"])
     except BadRequest as e:
-        raise digest.OptionsError(str(e))
+        raise digest.OptionsError(str(e)) from None
     if sentences is None and words is None:
         sentences = settings.event_sentences
     return digest.Options(sentences=sentences, words=words, method=form["method"]), form
@@ -405,7 +416,7 @@ async def _event_page(datasette, request, as_json: bool):
         sentences, articles_read = computed["sentences"], computed["articles_read"]
     except digest.DigestError as e:
         if as_json:
-            raise PageError(400, str(e))
+            raise PageError(400, str(e)) from None
         error, sentences = str(e), []
         form = {k: request.args.get(k, "") for k in ("sentences", "words", "method")}
         options = None
@@ -448,7 +459,7 @@ async def _event_page(datasette, request, as_json: bool):
     return Response.html(
         await datasette.render_template(
             "newsdigest_event.html",
-            {**data, **_assets(datasette), "form": form, "methods": digest.METHODS,
+            {**data, **_assets(datasette), "form": form, "methods": tuple(digest.REGISTRY),
              "can_choose": can_choose, "default_sentences": settings.event_sentences,
              "list_url": digest_url(datasette, database),
              "json_url": data["event"]["json_url"] + query},

@@ -253,3 +253,88 @@ def test_digest_with_support_agrees_with_separate_calls():
     assert picks == digest.digest(EVENT, sentences=4)
     assert counts == digest.support(EVENT, picks)
     assert digest.digest_with_support([], sentences=2) == ([], [])
+
+
+def _readme_method_rows() -> dict[str, list[int]]:
+    """The README's method table: name -> [sentences, words, distinct words]."""
+    from pathlib import Path
+
+    rows = {}
+    lines = (Path(__file__).parent.parent / "README.md").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("| method | summarizer |"))
+    for line in lines[start + 2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.strip().startswith("|"):
+            break
+        rows[cells[0].strip("`")] = [int(c.replace(",", "")) for c in cells[2:5]]
+    return rows
+
+
+def test_readme_method_table_is_the_registry():
+    assert list(_readme_method_rows()) == list(digest.METHODS)
+    assert _readme_method_rows() == {
+        name: [m.max_sentences, m.max_words, m.max_vocabulary] for name, m in digest.REGISTRY.items()
+    }
+
+
+def test_everything_about_methods_comes_from_the_registry(monkeypatch):
+    assert digest.METHODS == tuple(digest.REGISTRY) and "default" in digest.OWN_METHODS
+    assert set(digest.OWN_METHODS) | set(digest.SUMY_METHODS) == set(digest.METHODS)
+    limits = Limits()
+    for name, method in digest.REGISTRY.items():
+        assert limits.caps(name) == (method.max_sentences, method.max_words, method.max_vocabulary)
+        if method.summarizer:
+            assert callable(digest._summarizer_class(method.summarizer))
+    # A method added to the registry is accepted, capped and dispatched with no other change.
+    extra = digest.Method("luhn2", digest.REGISTRY["luhn"].summarizer, 7, 500, max_vocabulary=300)
+    monkeypatch.setattr(digest, "REGISTRY", {**digest.REGISTRY, "luhn2": extra})
+    limits = Limits.from_config({"max_sumy_sentences": {"luhn2": 3}})
+    assert limits.caps("luhn2") == (3, 500, 300)
+    assert len(digest.digest(EVENT, sentences=2, method="luhn2")) == 2
+
+
+def test_lsa_warning_is_silenced_only_around_its_call():
+    import subprocess
+    import sys
+
+    # Five words make ten sentences of three distinct content words each: LSA warns that the
+    # input has fewer words than sentences. In a fresh process (pytest resets warning filters).
+    probe = """if True:
+        import itertools, warnings
+        from datasette_newsdigest import digest
+        # importing installs no process-wide filter
+        assert not any(f[1] is not None and "Number of words" in f[1].pattern for f in warnings.filters)
+        words = ["Alpha", "bravo", "charlie", "delta", "echo"]
+        text = " ".join(" ".join(c) + "." for c in itertools.combinations(words, 3))
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            digest.summarize(text, method="lexrank", sentences=2)
+            assert not seen
+            picks = digest.summarize(text, method="lsa", sentences=2)
+        assert len(picks) == 2 and not seen, seen
+        assert not any(f[1] is not None and "Number of words" in f[1].pattern for f in warnings.filters)
+        warnings.simplefilter("error")
+        import numpy as np
+        np.seterr(all="ignore")
+        from sumy.summarizers.lsa import LsaSummarizer
+        from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+        from datasette_newsdigest import text as t
+        document = ObjectDocumentModel([Paragraph([Sentence(s, t.TOKENIZER) for s in t.split_sentences(text)])])
+        try:
+            LsaSummarizer(t.stemmer())(document, 2)
+        except UserWarning:
+            print("warns")
+    """
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "warns"  # the input does make sumy's LSA warn, outside our call
+
+
+def test_importing_text_loads_no_model_or_nltk():
+    import subprocess
+    import sys
+
+    probe = ("import sys, datasette_newsdigest.text; "
+             "print(sorted(m for m in ('nltk', 'nupunkt', 'sumy', 'scipy', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

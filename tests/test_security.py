@@ -460,3 +460,39 @@ async def test_every_link_resolves_for_names_that_need_encoding(news_db, tmp_pat
         route = datasette.urls.database(name)
         assert any(u.startswith(route + "/articles/") for u in seen), name
         assert any(u.startswith(route + "/articles?") for u in seen), name
+
+
+@pytest.mark.asyncio
+async def test_table_level_config_fails_at_startup_saying_where_it_belongs(news_db):
+    datasette = Datasette([str(news_db)], metadata={"databases": {"news": {"tables": {"articles": {
+        "plugins": {"datasette-newsdigest": {"max_chars": 900}}}}}}})
+    with pytest.raises(StartupError, match="databases: news: tables: articles: .*databases: news: plugins:"):
+        await datasette.invoke_startup()
+    # Other plugins' table-level blocks and plain table metadata are not ours to judge.
+    fine = Datasette([str(news_db)], metadata={"databases": {"news": {"tables": {"articles": {
+        "title": "Articles", "plugins": {"datasette-cluster-map": {"latitude_column": "x"}}}}}}})
+    await fine.invoke_startup()
+
+
+def test_settings_are_frozen_hashable_and_hold_no_mutable_value():
+    import dataclasses
+
+    from datasette_newsdigest import settings
+
+    def walk(value):
+        assert not isinstance(value, (dict, list, set)), value
+        if dataclasses.is_dataclass(value):
+            assert type(value).__dataclass_params__.frozen, type(value)
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
+        elif isinstance(value, tuple):
+            for item in value:
+                walk(item)
+
+    configured = settings.Settings.from_config({"max_words": {"kl": 9}, "page_size": 7})
+    for value in (settings.Settings(), configured):
+        walk(value)
+        assert hash(value) == hash(dataclasses.replace(value))
+    assert settings.Settings() == settings.Settings() and configured != settings.Settings()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        configured.page_size = 8

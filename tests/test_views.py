@@ -193,15 +193,15 @@ async def test_plugin_configuration_sets_defaults(news_db):
 def test_lead_paragraphs_keep_sentence_positions(seeds_dir):
     from datasette_newsdigest.ingest import clean_page
     from datasette_newsdigest.text import split_sentences
-    from datasette_newsdigest.views import _lead
+    from datasette_newsdigest.views import _first_paragraphs
 
     body = "A heading without a stop\n\n" + clean_page((seeds_dir / next(
         p.name for p in seeds_dir.iterdir() if p.name.startswith("001"))).read_text())["body"]
     full = split_sentences(body)
     for n in (1, 2, 3, 50):
-        lead = split_sentences(_lead(body, n))
+        lead = split_sentences(_first_paragraphs(body, n))
         assert lead == full[: len(lead)] and lead
-    assert len(split_sentences(_lead(body, 3))) < len(full)
+    assert len(split_sentences(_first_paragraphs(body, 3))) < len(full)
 
 
 @pytest.mark.asyncio
