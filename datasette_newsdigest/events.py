@@ -21,14 +21,13 @@ topic. How, and why:
   that runs for months does not absorb everything on its topic, and the time term keeps repeated
   incidents by the same actors apart.
 * Incremental (``--add``): existing events enter the same agglomeration as fixed groups (their
-  summed vectors kept in ``_newsdigest_event_state``), the new articles as single ones, and two
+  summed vectors, which store.py keeps in ``_newsdigest_event_state``), the new articles as single ones, and two
   existing events may not merge, so existing events keep their ids and members.
 """
 
 from __future__ import annotations
 
 import heapq
-import json
 import math
 import re
 import sys
@@ -45,9 +44,22 @@ from tqdm import tqdm
 
 from .text import content_terms, split_sentences, stop_words
 
-STATE_VERSION = 2  # 2: IDF with background documents
-STATE_TABLE = "_newsdigest_event_state"
-VOCAB_TABLE = "_newsdigest_event_vocab"
+__all__ = [
+    "Article",
+    "Clustering",
+    "EventState",
+    "Params",
+    "Vocabulary",
+    "assign",
+    "cluster",
+    "day_number",
+    "features",
+    "first_words",
+    "group_dates",
+    "name_terms",
+    "numbers",
+    "time_penalty",
+]
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,7 @@ def _lead_pattern(words: int) -> re.Pattern:
     return re.compile(rf"\s*(?:\S+\s+){{{words - 1}}}\S+")
 
 
-def lead(body: str, words: int) -> str:
+def first_words(body: str, words: int) -> str:
     """The first ``words`` white-space separated words of ``body``."""
     m = _lead_pattern(words).match(body)
     return m.group() if m else body
@@ -144,7 +156,7 @@ def lead(body: str, words: int) -> str:
 def features(title: str | None, body: str | None, params: Params = Params()) -> list[str]:
     """The terms an article is compared by (repeated terms count more)."""
     title = title or ""
-    body = lead(body or "", params.body_words)
+    body = first_words(body or "", params.body_words)
     return (
         content_terms(title) * params.title_repeat
         + content_terms(body)
@@ -436,11 +448,11 @@ class EventState:
 @dataclass
 class Clustering:
     """``event_of[i]`` is the event of article ``i``, a row of ``state`` (0..events-1);
-    ``labels`` has a readable label for each event the call created (all of them for
+    ``headlines`` has a readable label for each event the call created (all of them for
     :func:`cluster`; for :func:`assign`, the new ones, numbered on from the old event count)."""
 
     event_of: list[int]
-    labels: dict[int, str]
+    headlines: dict[int, str]
     state: EventState
     articles: list[Article]  # the input, in order, bodies cut short
 
@@ -468,14 +480,14 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
     return x, light
 
 
-def _group_dates(labels, days, count: int) -> list[np.ndarray]:
+def group_dates(group_of, days, count: int) -> list[np.ndarray]:
     """Sorted finite days of each group 0..count-1."""
-    labels = np.asarray(labels)
+    group_of = np.asarray(group_of)
     days = np.asarray(days, dtype=float)
     dated = np.isfinite(days)
-    labels, days = labels[dated], days[dated]
-    order = np.lexsort((days, labels))
-    bounds = np.searchsorted(labels[order], np.arange(count + 1))
+    group_of, days = group_of[dated], days[dated]
+    order = np.lexsort((days, group_of))
+    bounds = np.searchsorted(group_of[order], np.arange(count + 1))
     return [days[order[bounds[g] : bounds[g + 1]]] for g in range(count)]
 
 
@@ -486,15 +498,15 @@ def _ends(dates: list[np.ndarray]):
     return lo, hi
 
 
-def _member_sums(labels: np.ndarray, count: int, x: sp.csr_matrix) -> sp.csr_matrix:
+def _member_sums(group_of: np.ndarray, count: int, x: sp.csr_matrix) -> sp.csr_matrix:
     member = sp.csr_matrix(
-        (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))), shape=(count, len(labels))
+        (np.ones(len(group_of), dtype=np.float32), (group_of, np.arange(len(group_of)))), shape=(count, len(group_of))
     )
     return sp.csr_matrix(member @ x)
 
 
 def _renumber(roots: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Dense labels for the groups, ordered by first date (undated last), then first article."""
+    """Dense event numbers for the groups, ordered by first date (undated last), then first article."""
     _, inverse = np.unique(roots, return_inverse=True)
     count = inverse.max() + 1 if len(inverse) else 0
     first_day = np.full(count, np.inf)
@@ -506,7 +518,7 @@ def _renumber(roots: np.ndarray, days: np.ndarray) -> np.ndarray:
     return rank[inverse]
 
 
-def _label(article: Article, chars: int = 120) -> str:
+def _headline(article: Article, chars: int = 120) -> str:
     if article.title and article.title.strip():
         return " ".join(article.title.split())
     sentences = split_sentences(article.body or "")
@@ -516,11 +528,11 @@ def _label(article: Article, chars: int = 120) -> str:
     return first if len(first) <= chars else first[:chars].rsplit(" ", 1)[0] + "…"
 
 
-def _centrality(x: sp.csr_matrix, labels: np.ndarray, sums: sp.csr_matrix) -> np.ndarray:
+def _centrality(x: sp.csr_matrix, group_of: np.ndarray, sums: sp.csr_matrix) -> np.ndarray:
     """Mean cosine of each article to the other articles of its event (NaN when alone)."""
-    out = np.full(len(labels), np.nan)
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(sums.shape[0] + 1))
+    out = np.full(len(group_of), np.nan)
+    order = np.argsort(group_of, kind="stable")
+    bounds = np.searchsorted(group_of[order], np.arange(sums.shape[0] + 1))
     for g in np.flatnonzero(np.diff(bounds) > 1):
         members = order[bounds[g] : bounds[g + 1]]
         rows = x[members]
@@ -529,14 +541,14 @@ def _centrality(x: sp.csr_matrix, labels: np.ndarray, sums: sp.csr_matrix) -> np
     return out
 
 
-def _event_labels(articles: list[Article], centrality: np.ndarray, labels: np.ndarray,
+def _event_headlines(articles: list[Article], centrality: np.ndarray, group_of: np.ndarray,
                   wanted: set[int]) -> dict[int, str]:
-    """Label of each wanted event: the headline of its most central article, preferring
+    """Headline of each wanted event: that of its most central article, preferring
     articles that have a headline."""
     titled = np.array([bool(a.title and a.title.strip()) for a in articles], dtype=float)
-    order = np.lexsort((-(np.nan_to_num(centrality) + 10 * titled), labels))
-    firsts = order[np.r_[True, np.diff(labels[order]) != 0]] if len(order) else order
-    return {int(labels[i]): _label(articles[i]) for i in firsts if int(labels[i]) in wanted}
+    order = np.lexsort((-(np.nan_to_num(centrality) + 10 * titled), group_of))
+    firsts = order[np.r_[True, np.diff(group_of[order]) != 0]] if len(order) else order
+    return {int(group_of[i]): _headline(articles[i]) for i in firsts if int(group_of[i]) in wanted}
 
 
 def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False) -> Clustering:
@@ -545,7 +557,7 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
     x, articles = _vectors(articles, vocabulary, params, progress)
     days = np.array([day_number(a.published) for a in articles])
     n = len(articles)
-    groups = _Groups(x, np.ones(n), _group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
+    groups = _Groups(x, np.ones(n), group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
     pruned = _prune(x, (vocabulary.df >= 2) & (vocabulary.df <= params.max_df), params.candidate_terms)
     with _bar(progress, n, "Event candidates") as bar:
         qi, ri = _candidates(pruned, days, days, pruned, days, days, params, same=True, bar=bar)
@@ -553,14 +565,14 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
         qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
     with _bar(progress, n, "Event merges") as bar:
         roots = _agglomerate(groups, (qi, ri), _row_dots(x, x, qi, ri), params, bar)
-    labels = _renumber(roots, days)
-    count = int(labels.max()) + 1 if n else 0
-    sums = _member_sums(labels, count, x)
-    centrality = _centrality(x, labels, sums)
+    event_of = _renumber(roots, days)
+    count = int(event_of.max()) + 1 if n else 0
+    sums = _member_sums(event_of, count, x)
+    centrality = _centrality(x, event_of, sums)
     state = EventState(vocabulary, _prune(sums, np.ones(x.shape[1], bool), params.state_terms),
-                       np.bincount(labels, minlength=count).astype(float), _group_dates(labels, days, count),
+                       np.bincount(event_of, minlength=count).astype(float), group_dates(event_of, days, count),
                        params)
-    return Clustering(labels.tolist(), _event_labels(articles, centrality, labels, set(range(count))), state,
+    return Clustering(event_of.tolist(), _event_headlines(articles, centrality, event_of, set(range(count))), state,
                       articles)
 
 
@@ -576,7 +588,7 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     sums = sp.csr_matrix(state.sums, shape=(old, x.shape[1]), dtype=np.float32)
     days = np.array([day_number(a.published) for a in articles])
     nodes = sp.vstack([sums, x], format="csr")
-    groups = _Groups(nodes, np.r_[state.sizes, np.ones(n)], state.dates + _group_dates(np.arange(n), days, n),
+    groups = _Groups(nodes, np.r_[state.sizes, np.ones(n)], state.dates + group_dates(np.arange(n), days, n),
                      np.r_[np.ones(old, bool), np.zeros(n, bool)])
     keep = (vocabulary.df >= 2) & (vocabulary.df <= params.max_df)
     pruned = _prune(x, keep, params.candidate_terms)
@@ -595,180 +607,19 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
         roots = _agglomerate(groups, (qi, ri), _row_dots(nodes, nodes, qi, ri), params, bar)
     new_roots = roots[old:]
     fresh = new_roots >= old
-    labels = new_roots.copy()
+    event_of = new_roots.copy()
     if fresh.any():
-        labels[fresh] = old + _renumber(new_roots[fresh], days[fresh])
-    count = int(labels.max(initial=old - 1)) + 1
+        event_of[fresh] = old + _renumber(new_roots[fresh], days[fresh])
+    count = int(event_of.max(initial=old - 1)) + 1
     dates = [np.sort(np.concatenate(pair)) for pair in
-             zip(state.dates + [np.zeros(0)] * (count - old), _group_dates(labels, days, count))]
+             zip(state.dates + [np.zeros(0)] * (count - old), group_dates(event_of, days, count))]
     previous = sums.copy()
     previous.resize((count, x.shape[1]))
-    added = _member_sums(labels, count, x)
-    centrality = _centrality(x, labels, added)  # of the new articles, among themselves
-    sizes = np.bincount(labels, minlength=count).astype(float)
+    added = _member_sums(event_of, count, x)
+    centrality = _centrality(x, event_of, added)  # of the new articles, among themselves
+    sizes = np.bincount(event_of, minlength=count).astype(float)
     sizes[:old] += state.sizes
     kept = _prune(added + previous, np.ones(x.shape[1], bool), params.state_terms)
     new_state = EventState(vocabulary, kept, sizes, dates, params)
-    return Clustering(labels.tolist(), _event_labels(articles, centrality, labels, set(range(old, count))),
+    return Clustering(event_of.tolist(), _event_headlines(articles, centrality, event_of, set(range(old, count))),
                       new_state, articles)
-
-
-# --------------------------------------------------------------------------
-# Database adapter
-
-
-class _Rows:
-    """The articles to cluster, streamed from the table (37k bodies need not sit in memory)."""
-
-    def __init__(self, db, new_ids: list[str] | None = None):
-        self.db = db
-        self.where = ""
-        self.args = []
-        if new_ids is not None:
-            self.where = " where event_id is null or id in (select value from json_each(?))"
-            self.args = [json.dumps(list(new_ids))]
-
-    def __len__(self) -> int:
-        return self.db.execute("select count(*) from articles" + self.where, self.args).fetchone()[0]
-
-    def __iter__(self):
-        sql = "select id, title, body, published, outlet from articles" + self.where + " order by rowid"
-        return (Article(*row) for row in self.db.execute(sql, self.args))
-
-
-def _write_state(db, state: EventState, event_ids: list[int], rows: list[int] | None = None) -> None:
-    """Save the state of the given rows (all when None) and the vocabulary."""
-    rows = range(state.sums.shape[0]) if rows is None else rows
-    sums = state.sums
-    db[STATE_TABLE].upsert_all(
-        (
-            {
-                "event_id": event_ids[r],
-                "articles": int(state.sizes[r]),
-                "terms": sums.indices[sums.indptr[r] : sums.indptr[r + 1]].astype(np.int32).tobytes(),
-                "weights": sums.data[sums.indptr[r] : sums.indptr[r + 1]].astype(np.float32).tobytes(),
-            }
-            for r in rows
-        ),
-        pk="event_id",
-        columns={"event_id": int, "articles": int, "terms": bytes, "weights": bytes},
-    )
-    vocabulary = state.vocabulary
-    db[VOCAB_TABLE].upsert(
-        {
-            "id": 1,
-            "version": STATE_VERSION,
-            "params": json.dumps(asdict(state.params)),
-            "documents": vocabulary.documents,
-            "terms": json.dumps(vocabulary.terms, ensure_ascii=False),
-            "df": vocabulary.df.astype(np.int32).tobytes(),
-        },
-        pk="id",
-    )
-
-
-def _load_state(db) -> tuple[EventState, list[int]] | None:
-    """The stored state and the event id of each of its rows; None when it is missing or does
-    not match the events the articles table holds."""
-    if not (db[STATE_TABLE].exists() and db[VOCAB_TABLE].exists()):
-        return None
-    meta = db.execute(
-        f"select version, params, documents, terms, df from [{VOCAB_TABLE}] where id = 1").fetchone()
-    if meta is None or meta[0] != STATE_VERSION:
-        return None
-    stored = db.execute(
-        f"select event_id, articles, terms, weights from [{STATE_TABLE}] order by event_id"
-    ).fetchall()
-    counts = dict(db.execute(
-        "select event_id, count(*) from articles where event_id is not null group by event_id").fetchall())
-    if not stored or counts != {row[0]: row[1] for row in stored}:
-        return None
-    terms = json.loads(meta[3])
-    vocabulary = Vocabulary(terms, np.frombuffer(meta[4], dtype=np.int32).astype(np.int64), meta[2])
-    indices = [np.frombuffer(row[2], dtype=np.int32) for row in stored]
-    weights = [np.frombuffer(row[3], dtype=np.float32) for row in stored]
-    sums = sp.csr_matrix(
-        (np.concatenate(weights), np.concatenate(indices), np.r_[0, np.cumsum([len(i) for i in indices])]),
-        shape=(len(stored), len(terms)),
-    )
-    row_of = {row[0]: i for i, row in enumerate(stored)}
-    dated = db.execute("select event_id, published from articles where event_id is not null").fetchall()
-    dates = _group_dates([row_of[e] for e, _ in dated], [day_number(p) for _, p in dated], len(stored))
-    state = EventState(vocabulary, sums, np.array([row[1] for row in stored], dtype=float), dates,
-                       Params(**json.loads(meta[1])))
-    return state, [row[0] for row in stored]
-
-
-def _write_events(db, event_ids: list[int], labels: dict[int, str], replace: bool) -> None:
-    """(Re)write the events rows of ``event_ids`` from the articles; ``labels`` for new ones."""
-    if replace:
-        db["events"].drop(ignore=True)
-    if not db["events"].exists():
-        db["events"].create(
-            {"id": int, "label": str, "first_published": str, "last_published": str, "articles": int,
-             "outlets": int},
-            pk="id",
-        )
-    rows = db.execute(
-        "select event_id, min(nullif(trim(published), '')), max(nullif(trim(published), '')), count(*), "
-        "count(distinct nullif(trim(outlet), '')) from articles "
-        "where event_id in (select value from json_each(?)) group by event_id",
-        [json.dumps(event_ids)],
-    ).fetchall()
-    db["events"].upsert_all(
-        (
-            {"id": e, "first_published": first, "last_published": last, "articles": n, "outlets": outlets,
-             **({"label": labels[e]} if e in labels else {})}
-            for e, first, last, n, outlets in rows
-        ),
-        pk="id",
-    )
-
-
-def _assign_ids(db, pairs) -> None:
-    with db.conn:
-        db.conn.executemany("update articles set event_id = ? where id = ?", pairs)
-    db["articles"].create_index(["event_id"], if_not_exists=True)
-
-
-def update_events(db, new_ids: list[str] | None = None, progress: bool = False,
-                  params: Params | None = None) -> dict:
-    """Fill ``articles.event_id`` and the ``events`` table of a sqlite-utils Database.
-
-    With ``new_ids`` None every article is clustered again and events are numbered 1.. by first
-    date. With ``new_ids`` (the articles just added; any article without an event is placed too)
-    existing events keep their ids and members, new articles join them or form new events.
-    Without a usable stored state (an older database) --add falls back to a full clustering.
-    ``params`` applies to full clustering; --add uses those the events were built with."""
-    started = time.perf_counter()
-    loaded = _load_state(db) if new_ids is not None else None
-    if loaded is None:
-        params = params or Params()
-        result = cluster(_Rows(db), params, progress)
-        articles = result.articles
-        event_ids = list(range(1, len(result.state.sizes) + 1))
-        _assign_ids(db, [(e + 1, a.id) for a, e in zip(articles, result.event_of)])
-        db[STATE_TABLE].drop(ignore=True)
-        _write_state(db, result.state, event_ids)
-        _write_events(db, event_ids, {e + 1: text for e, text in result.labels.items()}, replace=True)
-        mode, changed = "full", event_ids
-    else:
-        state, event_ids = loaded
-        result = assign(_Rows(db, new_ids), state, progress)
-        articles = result.articles
-        old = len(event_ids)
-        first_new = max(event_ids) + 1
-        event_ids = event_ids + list(range(first_new, first_new + len(result.state.sizes) - old))
-        _assign_ids(db, [(event_ids[e], a.id) for a, e in zip(articles, result.event_of)])
-        rows = sorted(set(result.event_of))
-        _write_state(db, result.state, event_ids, rows)
-        changed = [event_ids[r] for r in rows]
-        _write_events(db, changed, {event_ids[r]: text for r, text in result.labels.items()}, replace=False)
-        mode = "incremental"
-    return {
-        "mode": mode,
-        "articles": len(articles),
-        "events": db["events"].count,
-        "events_changed": len(changed),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
