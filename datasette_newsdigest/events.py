@@ -31,12 +31,11 @@ import heapq
 import math
 import re
 import sys
-import time
 from array import array
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence, Sized
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Iterable
 
 import numpy as np
 import scipy.sparse as sp
@@ -114,7 +113,7 @@ def name_terms(text: str) -> list[str]:
     entities ("Hun Sen", "Islamic State"). A lone capitalized word that starts a sentence is
     skipped; a run never crosses punctuation and ends after a possessive."""
     stops = stop_words()
-    out = []
+    out: list[str] = []
     for m in _NAME_RUN.finditer(text):
         before = text[max(0, m.start() - 4) : m.start()].rstrip(" \t\"“‘'(")
         initial = not before or before[-1] in _SENTENCE_END
@@ -179,7 +178,8 @@ class Vocabulary:
     """Term ids and document frequencies; ``count`` extends them, so --add can go on from the
     vocabulary of the last full clustering."""
 
-    def __init__(self, terms: list[str] | None = None, df: list[int] | None = None, documents: int = 0):
+    def __init__(self, terms: Sequence[str] | None = None, df: Sequence[int] | np.ndarray | None = None,
+                 documents: int = 0):
         self.terms = list(terms or [])
         self.index = {t: i for i, t in enumerate(self.terms)}
         self.df = np.array(df if df is not None else [], dtype=np.int64)
@@ -333,6 +333,9 @@ def _mean_time_penalty(a: np.ndarray, b: np.ndarray, params: Params) -> float:
     return float(time_penalty(a[:, None] - b[None, :], params).mean())
 
 
+_NO_DAYS = np.zeros(0)
+
+
 class _Groups:
     """Groups being agglomerated: summed vectors (sorted term ids, weights), sizes, sorted days
     of their dated articles."""
@@ -385,7 +388,7 @@ class _Groups:
         self.terms[b] = self.weights[b] = None
         self.sizes[a] += self.sizes[b]
         self.dates[a] = np.sort(np.concatenate([self.dates[a], self.dates[b]]))
-        self.dates[b] = None
+        self.dates[b] = _NO_DAYS  # merged away: never read again
         self.fixed[a] |= self.fixed[b]
         self.parent[b] = a
         self.merges += 1
@@ -398,7 +401,7 @@ def _agglomerate(groups: _Groups, pairs: tuple[np.ndarray, np.ndarray], dots: np
     """Greedy average-link merging, best pair first, lazily re-scoring pairs whose groups have
     grown since they were queued. Returns each group's final root."""
     heap = []
-    for a, b, d in zip(pairs[0].tolist(), pairs[1].tolist(), dots.tolist()):
+    for a, b, d in zip(pairs[0].tolist(), pairs[1].tolist(), dots.tolist(), strict=True):
         if not (groups.fixed[a] and groups.fixed[b]):
             # pairs below the threshold stay queued: by the time they come up, their groups may
             # have grown into a pair that passes
@@ -470,7 +473,7 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
     light: list[Article] = []
 
     def docs():
-        total = len(articles) if hasattr(articles, "__len__") else None
+        total = len(articles) if isinstance(articles, Sized) else None
         for a in tqdm(articles, total=total, desc="Event features", disable=not progress, file=sys.stderr,
                       leave=False):
             light.append(Article(a.id, a.title, (a.body or "")[:_LABEL_CHARS], a.published, a.outlet))
@@ -554,9 +557,9 @@ def _event_headlines(articles: list[Article], centrality: np.ndarray, group_of: 
 def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False) -> Clustering:
     """Cluster ``articles`` from scratch; events are numbered by first date (undated last)."""
     vocabulary = Vocabulary()
-    x, articles = _vectors(articles, vocabulary, params, progress)
-    days = np.array([day_number(a.published) for a in articles])
-    n = len(articles)
+    x, light = _vectors(articles, vocabulary, params, progress)
+    days = np.array([day_number(a.published) for a in light])
+    n = len(light)
     groups = _Groups(x, np.ones(n), group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
     pruned = _prune(x, (vocabulary.df >= 2) & (vocabulary.df <= params.max_df), params.candidate_terms)
     with _bar(progress, n, "Event candidates") as bar:
@@ -572,8 +575,8 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
     state = EventState(vocabulary, _prune(sums, np.ones(x.shape[1], bool), params.state_terms),
                        np.bincount(event_of, minlength=count).astype(float), group_dates(event_of, days, count),
                        params)
-    return Clustering(event_of.tolist(), _event_headlines(articles, centrality, event_of, set(range(count))), state,
-                      articles)
+    return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(count))), state,
+                      light)
 
 
 def assign(articles: Iterable[Article], state: EventState, progress: bool = False) -> Clustering:
@@ -582,23 +585,23 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     fixed groups that may take new articles but never merge with each other."""
     params = state.params
     vocabulary = Vocabulary(state.vocabulary.terms, state.vocabulary.df, state.vocabulary.documents)
-    x, articles = _vectors(articles, vocabulary, params, progress)
+    x, light = _vectors(articles, vocabulary, params, progress)
     old = state.sums.shape[0]
-    n = len(articles)
+    n = len(light)
     sums = sp.csr_matrix(state.sums, shape=(old, x.shape[1]), dtype=np.float32)
-    days = np.array([day_number(a.published) for a in articles])
+    days = np.array([day_number(a.published) for a in light])
     nodes = sp.vstack([sums, x], format="csr")
     groups = _Groups(nodes, np.r_[state.sizes, np.ones(n)], state.dates + group_dates(np.arange(n), days, n),
                      np.r_[np.ones(old, bool), np.zeros(n, bool)])
     keep = (vocabulary.df >= 2) & (vocabulary.df <= params.max_df)
     pruned = _prune(x, keep, params.candidate_terms)
     # events ranked by mean cosine over the new article's distinctive terms: all of each event's
-    # kept terms count, since a few thousand events cost little next to the articles
+    # kept terms count, since a few thousand events cost little next to the light
     means = sp.csr_matrix(sp.diags(1 / np.maximum(state.sizes, 1)) @ sums, dtype=np.float32)
+    old_lo, old_hi = _ends(state.dates)
     with _bar(progress, 2 * n, "Event candidates") as bar:
         new_q, new_r = _candidates(pruned, days, days, pruned, days, days, params, same=True, bar=bar)
-        old_q, old_r = _candidates(pruned, days, days, means, *_ends(state.dates), params, same=False,
-                                   bar=bar)
+        old_q, old_r = _candidates(pruned, days, days, means, old_lo, old_hi, params, same=False, bar=bar)
     qi = np.r_[new_q + old, old_q + old]
     ri = np.r_[new_r + old, old_r]
     if len(qi):
@@ -612,14 +615,15 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
         event_of[fresh] = old + _renumber(new_roots[fresh], days[fresh])
     count = int(event_of.max(initial=old - 1)) + 1
     dates = [np.sort(np.concatenate(pair)) for pair in
-             zip(state.dates + [np.zeros(0)] * (count - old), group_dates(event_of, days, count))]
+             zip(state.dates + [np.zeros(0)] * (count - old), group_dates(event_of, days, count),
+                 strict=True)]
     previous = sums.copy()
     previous.resize((count, x.shape[1]))
     added = _member_sums(event_of, count, x)
-    centrality = _centrality(x, event_of, added)  # of the new articles, among themselves
+    centrality = _centrality(x, event_of, added)  # of the new light, among themselves
     sizes = np.bincount(event_of, minlength=count).astype(float)
     sizes[:old] += state.sizes
     kept = _prune(added + previous, np.ones(x.shape[1], bool), params.state_terms)
     new_state = EventState(vocabulary, kept, sizes, dates, params)
-    return Clustering(event_of.tolist(), _event_headlines(articles, centrality, event_of, set(range(old, count))),
-                      new_state, articles)
+    return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(old, count))),
+                      new_state, light)

@@ -150,20 +150,20 @@ def _failed(database: Path, reason: str, hint: str = "") -> BuildError:
 def create_tables(db: sqlite_utils.Database) -> None:
     """The tables of ARCHITECTURE.md, created up front so their shape does not
     depend on which fields the first record happens to have."""
-    if not db["articles"].exists():
-        db["articles"].create(ARTICLE_COLUMNS, pk="id")
-    if not db["sentences"].exists():
-        db["sentences"].create(SENTENCE_COLUMNS, pk="id", foreign_keys=[("article_id", "articles", "id")])
-        db["sentences"].create_index(["article_id", "position"], unique=True)
+    if not db.table("articles").exists():
+        db.table("articles").create(ARTICLE_COLUMNS, pk="id")
+    if not db.table("sentences").exists():
+        db.table("sentences").create(SENTENCE_COLUMNS, pk="id", foreign_keys=[("article_id", "articles", "id")])
+        db.table("sentences").create_index(["article_id", "position"], unique=True)
 
 
 def finish_database(db: sqlite_utils.Database) -> None:
     """Full-text search on title and body, kept current by triggers for ``--add``."""
-    if not db["articles_fts"].exists():
-        db["articles"].enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
-    db["articles"].create_index(["published"], if_not_exists=True)
-    db["articles"].create_index(["event_id"], if_not_exists=True)
-    if db["events"].exists():
+    if not db.table("articles_fts").exists():
+        db.table("articles").enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
+    db.table("articles").create_index(["published"], if_not_exists=True)
+    db.table("articles").create_index(["event_id"], if_not_exists=True)
+    if db.table("events").exists():
         # The events page's order, so a page of events is read from the index, not sorted per request.
         db.execute("create index if not exists events_listing on events "
                    "(articles desc, last_published is null, last_published desc, id)")
@@ -187,13 +187,13 @@ def load(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike], *, mappi
     """
     stats = BuildStats()
     files = []
-    for item in ingest.input_files(paths):
-        if isinstance(item, ingest.Problem):
-            stats.problems.append(item)
+    for found in ingest.input_files(paths):
+        if isinstance(found, ingest.Problem):
+            stats.problems.append(found)
         else:
-            files.append(item)
+            files.append(found)
     create_tables(db)
-    columns = ingest.Columns(db["articles"].columns_dict, ARTICLE_COLUMNS, max_columns)
+    columns = ingest.Columns(db.table("articles").columns_dict, ARTICLE_COLUMNS, max_columns)
     seen = {row[0] for row in db.execute("select id from articles")}
     articles: list[dict] = []
     sentences: list[dict] = []
@@ -205,7 +205,7 @@ def load(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike], *, mappi
                 quoted = ", ".join(_quote(name) for name in names)
                 db.conn.executemany(f"insert into articles ({quoted}) values ({', '.join('?' * len(names))})",
                                     (tuple(row.values()) for row in run))
-        db["sentences"].insert_all(sentences, batch_size=5000)
+        db.table("sentences").insert_all(sentences, batch_size=5000)
         articles.clear()
         sentences.clear()
 
@@ -283,7 +283,7 @@ def _write_state(db: sqlite_utils.Database, state: events.EventState, event_ids:
     """Save the state of the given rows (all when None) and the vocabulary."""
     rows = range(state.sums.shape[0]) if rows is None else rows
     sums = state.sums
-    db[STATE_TABLE].upsert_all(
+    db.table(STATE_TABLE).upsert_all(
         (
             {
                 "event_id": event_ids[r],
@@ -297,7 +297,7 @@ def _write_state(db: sqlite_utils.Database, state: events.EventState, event_ids:
         columns=STATE_COLUMNS,
     )
     vocabulary = state.vocabulary
-    db[VOCAB_TABLE].upsert(
+    db.table(VOCAB_TABLE).upsert(
         {
             "id": 1,
             "version": EVENT_STATE_VERSION,
@@ -313,7 +313,7 @@ def _write_state(db: sqlite_utils.Database, state: events.EventState, event_ids:
 def _load_state(db: sqlite_utils.Database) -> tuple[events.EventState, list[int]] | None:
     """The stored state and the event id of each of its rows; None when it is missing or does
     not match the events the articles table holds."""
-    if not (db[STATE_TABLE].exists() and db[VOCAB_TABLE].exists()):
+    if not (db.table(STATE_TABLE).exists() and db.table(VOCAB_TABLE).exists()):
         return None
     meta = db.execute(
         f"select version, params, documents, terms, df from [{VOCAB_TABLE}] where id = 1").fetchone()
@@ -347,16 +347,16 @@ def _write_events(db: sqlite_utils.Database, event_ids: list[int], headlines: di
                   replace: bool) -> None:
     """(Re)write the events rows of ``event_ids`` from the articles; ``headlines`` label new ones."""
     if replace:
-        db["events"].drop(ignore=True)
-    if not db["events"].exists():
-        db["events"].create(EVENT_COLUMNS, pk="id")
+        db.table("events").drop(ignore=True)
+    if not db.table("events").exists():
+        db.table("events").create(EVENT_COLUMNS, pk="id")
     rows = db.execute(
         "select event_id, min(nullif(trim(published), '')), max(nullif(trim(published), '')), count(*), "
         "count(distinct nullif(trim(outlet), '')) from articles "
         "where event_id in (select value from json_each(?)) group by event_id",
         [json.dumps(event_ids)],
     ).fetchall()
-    db["events"].upsert_all(
+    db.table("events").upsert_all(
         (
             {"id": e, "first_published": first, "last_published": last, "articles": n, "outlets": outlets,
              **({"label": headlines[e]} if e in headlines else {})}
@@ -369,7 +369,7 @@ def _write_events(db: sqlite_utils.Database, event_ids: list[int], headlines: di
 def _assign_ids(db: sqlite_utils.Database, pairs: Iterable[tuple[int, str]]) -> None:
     with db.conn:
         db.conn.executemany("update articles set event_id = ? where id = ?", pairs)
-    db["articles"].create_index(["event_id"], if_not_exists=True)
+    db.table("articles").create_index(["event_id"], if_not_exists=True)
 
 
 def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None, progress: bool = False,
@@ -388,7 +388,7 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
         articles = result.articles
         event_ids = list(range(1, len(result.state.sizes) + 1))
         _assign_ids(db, [(e + 1, a.id) for a, e in zip(articles, result.event_of, strict=True)])
-        db[STATE_TABLE].drop(ignore=True)
+        db.table(STATE_TABLE).drop(ignore=True)
         _write_state(db, result.state, event_ids)
         _write_events(db, event_ids, {e + 1: headline for e, headline in result.headlines.items()}, replace=True)
         mode, changed = "full", event_ids
@@ -409,7 +409,7 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     return {
         "mode": mode,
         "articles": len(articles),
-        "events": db["events"].count,
+        "events": db.table("events").count,
         "events_changed": len(changed),
         "seconds": round(time.perf_counter() - started, 2),
     }
@@ -448,27 +448,28 @@ def built_only_from(database: str, *inputs: str) -> bool:
     if not path.exists():
         return True
     meta = read_meta(path) if path.is_file() else None
-    return bool(meta) and json.loads(meta.get("inputs", "null")) == [os.path.abspath(p) for p in inputs]
+    return meta is not None and bool(meta) and json.loads(meta.get("inputs", "null")) == [
+        os.path.abspath(p) for p in inputs]
 
 
 def _write_meta(db: sqlite_utils.Database, previous: dict[str, str] | None,
                 paths: Iterable[str | os.PathLike], add: bool) -> None:
     """Record how the database was built, so a later build can tell it is ours
     and build.sh can tell whether it holds anything but the seeds."""
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     inputs = [os.path.abspath(p) for p in paths]
     meta: dict[str, str | None] = {"built_at": now}
     if add:
-        previous = previous or {}
-        inputs = json.loads(previous.get("inputs", "[]")) + inputs
-        meta = {"built_at": previous.get("built_at")}
+        prior = previous or {}
+        inputs = json.loads(prior.get("inputs", "[]")) + inputs
+        meta = {"built_at": prior.get("built_at")}
     try:
         package_version: str | None = version("datasette-newsdigest")
     except PackageNotFoundError:
         package_version = None
     meta.update(built_by=BUILT_BY, schema_version=SCHEMA_VERSION, newsdigest_version=package_version,
                 inputs=json.dumps(inputs, ensure_ascii=False), updated_at=now)
-    db[META_TABLE].insert_all(({"key": k, "value": v} for k, v in meta.items()),
+    db.table(META_TABLE).insert_all(({"key": k, "value": v} for k, v in meta.items()),
                               pk="key", replace=True)
 
 
