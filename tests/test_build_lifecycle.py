@@ -132,6 +132,22 @@ def test_meta_records_how_the_database_was_built(tmp_path, seeds_dir):
     assert store.built_only_from(str(tmp_path / "absent.db"), str(seeds_dir))
 
 
+@pytest.mark.parametrize("version, says", [("2", "newer than the version 1"), ("0", "not the version 1"),
+                                           ("x", "not the version 1")])
+def test_add_refuses_another_schema_version(tmp_path, seeds_dir, version, says):
+    db = tmp_path / "news.db"
+    assert build(db, seeds_dir).exit_code == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"update {store.META_TABLE} set value = ? where key = 'schema_version'", [version])
+    before = db.read_bytes()
+    line = error_line(build(db, write_articles(tmp_path / "in.jsonl", 0, 3), "--add"))
+    assert f"has schema version {version}, {says}" in line and "nothing was added" in line
+    assert "left unchanged" in line and "rebuild it" in line
+    assert db.read_bytes() == before
+    assert build(db, seeds_dir).exit_code == 0  # a rebuild replaces it, at this version
+    assert store.read_meta(db)["schema_version"] == store.SCHEMA_VERSION
+
+
 # Fatal errors: one line, exit 1, the old database unchanged
 
 def test_target_folder_missing_or_a_folder(tmp_path, seeds_dir):
