@@ -187,7 +187,7 @@ class Vocabulary:
 
     def count(self, docs: Iterable[list[str]]) -> sp.csr_matrix:
         """Raw term counts of ``docs`` in one pass, adding their new terms and their document
-        frequencies (so the feature lists need not be kept)."""
+        frequencies (so the feature lists need not be kept): (n_docs, n_terms) float32 csr."""
         indptr, indices, data = array("q", [0]), array("i"), array("f")
         rows = 0
         for doc in docs:
@@ -214,7 +214,8 @@ class Vocabulary:
         return m
 
     def idf(self, background: int = 0) -> np.ndarray:
-        """Smoothed IDF, as if ``background`` more documents without the term had been seen.
+        """Smoothed IDF, as if ``background`` more documents without the term had been seen:
+        (n_terms,) float64.
 
         In a small database the terms of its one story are in most articles, so plain IDF weighs
         the story down and leaves each article's own details: ten DUC articles on one event split
@@ -223,13 +224,15 @@ class Vocabulary:
         return np.log((1 + self.documents + background) / (1 + self.df)) + 1
 
     def weigh(self, counts: sp.csr_matrix, background: int = 0) -> sp.csr_matrix:
-        """L2-normalized TF-IDF rows (sublinear tf) of raw counts."""
+        """L2-normalized TF-IDF rows (sublinear tf) of raw counts: (n_docs, n_terms) float32 csr,
+        from (n_docs, <= n_terms) counts."""
         m = sp.csr_matrix(counts, shape=(counts.shape[0], len(self.terms)), dtype=np.float32, copy=True)
         m.data = (1 + np.log(m.data)) * self.idf(background)[m.indices].astype(np.float32)
         return _normalize(m)
 
 
 def _normalize(m: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows of ``m`` (n_rows, n_terms) scaled to unit length (empty rows stay empty); float32 csr."""
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1
     m = sp.csr_matrix(sp.diags(1 / norms) @ m, dtype=np.float32)
@@ -242,13 +245,14 @@ def _normalize(m: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def _time_gap(a_lo, a_hi, b_lo, b_hi):
-    """Days between two date ranges (0 when they overlap or one is undated)."""
+    """Days between two date ranges (0 when they overlap or one is undated); all four (n_pairs,)."""
     gap = np.maximum(0, np.maximum(b_lo - a_hi, a_lo - b_hi))
     return np.nan_to_num(gap, nan=0.0)
 
 
 def _prune(m: sp.csr_matrix, keep: np.ndarray, top: int) -> sp.csr_matrix:
-    """Rows restricted to kept columns and then to their ``top`` heaviest entries."""
+    """Rows restricted to kept columns and then to their ``top`` heaviest entries: ``m`` (n_rows,
+    n_terms) csr, ``keep`` (n_terms,) bool; same shape out."""
     m = sp.csr_matrix(m @ sp.diags(keep.astype(np.float32)))
     m.eliminate_zeros()
     lengths = np.diff(m.indptr)
@@ -266,7 +270,9 @@ def _prune(m: sp.csr_matrix, keep: np.ndarray, top: int) -> sp.csr_matrix:
 
 def _candidates(q, q_lo, q_hi, r, r_lo, r_hi, params, same: bool, bar=None):
     """For each row of ``q``, its ``neighbours`` best rows of ``r`` by similarity over the pruned
-    terms less the time penalty. Returns (query rows, reference rows)."""
+    terms less the time penalty. ``q`` (n_q, n_terms) and ``r`` (n_r, n_terms) csr, ``q_lo``/``q_hi``
+    (n_q,) and ``r_lo``/``r_hi`` (n_r,) first/last days. Returns (query rows, reference rows), two
+    (n_pairs,) int arrays."""
     rt = r.T.tocsr()
     out_q, out_r = [], []
     block = 1000
@@ -294,7 +300,8 @@ def _candidates(q, q_lo, q_hi, r, r_lo, r_hi, params, same: bool, bar=None):
 
 
 def _row_dots(a: sp.csr_matrix, b: sp.csr_matrix, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
-    """``a[ia[k]] . b[ib[k]]`` for each k, in chunks."""
+    """``a[ia[k]] . b[ib[k]]`` for each k, in chunks: ``a``, ``b`` (n_a, n_terms), (n_b, n_terms) csr,
+    ``ia``, ``ib`` and the result (n_pairs,)."""
     out = np.empty(len(ia), dtype=np.float64)
     step = 20_000
     for s in range(0, len(ia), step):
@@ -399,7 +406,8 @@ class _Groups:
 def _agglomerate(groups: _Groups, pairs: tuple[np.ndarray, np.ndarray], dots: np.ndarray,
                  params: Params, bar=None) -> np.ndarray:
     """Greedy average-link merging, best pair first, lazily re-scoring pairs whose groups have
-    grown since they were queued. Returns each group's final root."""
+    grown since they were queued. ``pairs`` and ``dots`` are (n_pairs,); returns each group's
+    final root, (n_groups,) int."""
     heap = []
     for a, b, d in zip(pairs[0].tolist(), pairs[1].tolist(), dots.tolist(), strict=True):
         if not (groups.fixed[a] and groups.fixed[b]):
@@ -442,8 +450,8 @@ class EventState:
     vector truncated to ``state_terms`` terms, its size and its articles' dates."""
 
     vocabulary: Vocabulary
-    sums: sp.csr_matrix
-    sizes: np.ndarray
+    sums: sp.csr_matrix  # (n_events, <= n_terms) float32
+    sizes: np.ndarray  # (n_events,) float: articles per event
     dates: list[np.ndarray]  # sorted day numbers of each event's dated articles
     params: Params
 
@@ -484,7 +492,8 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
 
 
 def group_dates(group_of, days, count: int) -> list[np.ndarray]:
-    """Sorted finite days of each group 0..count-1."""
+    """Sorted finite days of each group 0..count-1: ``group_of`` and ``days`` (n_articles,), a list
+    of ``count`` 1-d float arrays out."""
     group_of = np.asarray(group_of)
     days = np.asarray(days, dtype=float)
     dated = np.isfinite(days)
@@ -495,13 +504,15 @@ def group_dates(group_of, days, count: int) -> list[np.ndarray]:
 
 
 def _ends(dates: list[np.ndarray]):
-    """First and last day of each group (NaN when undated)."""
+    """First and last day of each group (NaN when undated): two (n_groups,) float arrays."""
     lo = np.array([d[0] if len(d) else np.nan for d in dates])
     hi = np.array([d[-1] if len(d) else np.nan for d in dates])
     return lo, hi
 
 
 def _member_sums(group_of: np.ndarray, count: int, x: sp.csr_matrix) -> sp.csr_matrix:
+    """Summed rows of ``x`` (n_articles, n_terms) per group of ``group_of`` (n_articles,):
+    (count, n_terms) float32 csr."""
     member = sp.csr_matrix(
         (np.ones(len(group_of), dtype=np.float32), (group_of, np.arange(len(group_of)))), shape=(count, len(group_of))
     )
@@ -509,7 +520,8 @@ def _member_sums(group_of: np.ndarray, count: int, x: sp.csr_matrix) -> sp.csr_m
 
 
 def _renumber(roots: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Dense event numbers for the groups, ordered by first date (undated last), then first article."""
+    """Dense event numbers for the groups, ordered by first date (undated last), then first article:
+    ``roots`` and ``days`` (n_articles,) in, (n_articles,) int out."""
     _, inverse = np.unique(roots, return_inverse=True)
     count = inverse.max() + 1 if len(inverse) else 0
     first_day = np.full(count, np.inf)
@@ -532,7 +544,9 @@ def _headline(article: Article, chars: int = 120) -> str:
 
 
 def _centrality(x: sp.csr_matrix, group_of: np.ndarray, sums: sp.csr_matrix) -> np.ndarray:
-    """Mean cosine of each article to the other articles of its event (NaN when alone)."""
+    """Mean cosine of each article to the other articles of its event (NaN when alone): ``x``
+    (n_articles, n_terms) csr, ``group_of`` (n_articles,), ``sums`` (n_events, n_terms) csr;
+    (n_articles,) float out."""
     out = np.full(len(group_of), np.nan)
     order = np.argsort(group_of, kind="stable")
     bounds = np.searchsorted(group_of[order], np.arange(sums.shape[0] + 1))
