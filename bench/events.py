@@ -31,7 +31,7 @@ from pathlib import Path
 import sqlite_utils
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from datasette_newsdigest import events
+from datasette_newsdigest import events, store
 from datasette_newsdigest.ingest import parse_date
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +126,7 @@ def run_full(records, params) -> tuple[dict[str, int], dict]:
     with tempfile.TemporaryDirectory() as tmp:
         db = sqlite_utils.Database(Path(tmp) / "bench.db")
         _insert(db, records)
-        stats = events.update_events(db, params=params)
+        stats = store.update_events(db, params=params)
         assigned = dict(db.execute("select id, event_id from articles").fetchall())
         db.close()
     return assigned, stats
@@ -136,9 +136,9 @@ def run_incremental(first, then, params) -> tuple[dict[str, int], dict, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         db = sqlite_utils.Database(Path(tmp) / "bench.db")
         _insert(db, first)
-        base = events.update_events(db, params=params)
+        base = store.update_events(db, params=params)
         _insert(db, then)
-        added = events.update_events(db, [r["id"] for r in then])
+        added = store.update_events(db, [r["id"] for r in then])
         assigned = dict(db.execute("select id, event_id from articles").fetchall())
         db.close()
     return assigned, base, added
@@ -245,7 +245,7 @@ def scale_child(size: int, add: int, params) -> dict:
         before = _rss_mb()
         started = time.perf_counter()
         cpu = time.process_time()
-        stats = events.update_events(db, params=params)
+        stats = store.update_events(db, params=params)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         sizes = [n for (n,) in db.execute("select articles from events")]
@@ -256,7 +256,7 @@ def scale_child(size: int, add: int, params) -> dict:
         biggest = db.execute("select label, articles, first_published, last_published from events "
                              "order by articles desc limit 3").fetchall()
         _insert(db, held_out)
-        added = events.update_events(db, [r["id"] for r in held_out])
+        added = store.update_events(db, [r["id"] for r in held_out])
         db.close()
     return {"articles": records, "seconds": seconds, "cpu": cpu, "rss_before_mb": before,
             "peak_mb": peak, "events": stats["events"], "singletons": sum(n == 1 for n in sizes),

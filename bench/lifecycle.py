@@ -20,7 +20,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from datasette_newsdigest import cli
+from datasette_newsdigest import cli, store
 
 WORDS = ("dam river flood city council vote minister strike police fire storm election market bank "
          "rain court trial judge army border talks oil price crop harvest port ship").split()
@@ -48,8 +48,8 @@ def timed(spent: dict, name: str, function):
 
 def run(folder: Path, size: int) -> None:
     spent = defaultdict(float)
-    cli._put_in_place = timed(spent, "copy into place", cli._put_in_place)
-    cli._temporary_copy = timed(spent, "copy for --add", cli._temporary_copy)
+    store._put_in_place = timed(spent, "copy into place", store._put_in_place)
+    store._temporary_copy = timed(spent, "copy for --add", store._temporary_copy)
     db = folder / f"news-{size}.db"
     inputs = articles(folder / f"in-{size}.jsonl", 0, size)
     extra = articles(folder / f"extra-{size}.jsonl", 10**7, 100)
@@ -77,11 +77,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="2000,10000")
     args = parser.parse_args()
-    originals = cli._put_in_place, cli._temporary_copy
+    originals = store._put_in_place, store._temporary_copy
     with tempfile.TemporaryDirectory() as folder:
         for size in map(int, args.sizes.split(",")):
             run(Path(folder), size)
-            cli._put_in_place, cli._temporary_copy = originals
+            store._put_in_place, store._temporary_copy = originals
 
 
 if __name__ == "__main__":

@@ -21,23 +21,21 @@ topic. How, and why:
   that runs for months does not absorb everything on its topic, and the time term keeps repeated
   incidents by the same actors apart.
 * Incremental (``--add``): existing events enter the same agglomeration as fixed groups (their
-  summed vectors kept in ``_newsdigest_event_state``), the new articles as single ones, and two
+  summed vectors, which store.py keeps in ``_newsdigest_event_state``), the new articles as single ones, and two
   existing events may not merge, so existing events keep their ids and members.
 """
 
 from __future__ import annotations
 
 import heapq
-import json
 import math
 import re
 import sys
-import time
 from array import array
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence, Sized
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Iterable
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,9 +43,22 @@ from tqdm import tqdm
 
 from .text import content_terms, split_sentences, stop_words
 
-STATE_VERSION = 2  # 2: IDF with background documents
-STATE_TABLE = "_newsdigest_event_state"
-VOCAB_TABLE = "_newsdigest_event_vocab"
+__all__ = [
+    "Article",
+    "Clustering",
+    "EventState",
+    "Params",
+    "Vocabulary",
+    "assign",
+    "cluster",
+    "day_number",
+    "features",
+    "first_words",
+    "group_dates",
+    "name_terms",
+    "numbers",
+    "time_penalty",
+]
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,7 @@ def name_terms(text: str) -> list[str]:
     entities ("Hun Sen", "Islamic State"). A lone capitalized word that starts a sentence is
     skipped; a run never crosses punctuation and ends after a possessive."""
     stops = stop_words()
-    out = []
+    out: list[str] = []
     for m in _NAME_RUN.finditer(text):
         before = text[max(0, m.start() - 4) : m.start()].rstrip(" \t\"“‘'(")
         initial = not before or before[-1] in _SENTENCE_END
@@ -135,7 +146,7 @@ def _lead_pattern(words: int) -> re.Pattern:
     return re.compile(rf"\s*(?:\S+\s+){{{words - 1}}}\S+")
 
 
-def lead(body: str, words: int) -> str:
+def first_words(body: str, words: int) -> str:
     """The first ``words`` white-space separated words of ``body``."""
     m = _lead_pattern(words).match(body)
     return m.group() if m else body
@@ -144,7 +155,7 @@ def lead(body: str, words: int) -> str:
 def features(title: str | None, body: str | None, params: Params = Params()) -> list[str]:
     """The terms an article is compared by (repeated terms count more)."""
     title = title or ""
-    body = lead(body or "", params.body_words)
+    body = first_words(body or "", params.body_words)
     return (
         content_terms(title) * params.title_repeat
         + content_terms(body)
@@ -167,7 +178,8 @@ class Vocabulary:
     """Term ids and document frequencies; ``count`` extends them, so --add can go on from the
     vocabulary of the last full clustering."""
 
-    def __init__(self, terms: list[str] | None = None, df: list[int] | None = None, documents: int = 0):
+    def __init__(self, terms: Sequence[str] | None = None, df: Sequence[int] | np.ndarray | None = None,
+                 documents: int = 0):
         self.terms = list(terms or [])
         self.index = {t: i for i, t in enumerate(self.terms)}
         self.df = np.array(df if df is not None else [], dtype=np.int64)
@@ -175,7 +187,7 @@ class Vocabulary:
 
     def count(self, docs: Iterable[list[str]]) -> sp.csr_matrix:
         """Raw term counts of ``docs`` in one pass, adding their new terms and their document
-        frequencies (so the feature lists need not be kept)."""
+        frequencies (so the feature lists need not be kept): (n_docs, n_terms) float32 csr."""
         indptr, indices, data = array("q", [0]), array("i"), array("f")
         rows = 0
         for doc in docs:
@@ -202,7 +214,8 @@ class Vocabulary:
         return m
 
     def idf(self, background: int = 0) -> np.ndarray:
-        """Smoothed IDF, as if ``background`` more documents without the term had been seen.
+        """Smoothed IDF, as if ``background`` more documents without the term had been seen:
+        (n_terms,) float64.
 
         In a small database the terms of its one story are in most articles, so plain IDF weighs
         the story down and leaves each article's own details: ten DUC articles on one event split
@@ -211,13 +224,15 @@ class Vocabulary:
         return np.log((1 + self.documents + background) / (1 + self.df)) + 1
 
     def weigh(self, counts: sp.csr_matrix, background: int = 0) -> sp.csr_matrix:
-        """L2-normalized TF-IDF rows (sublinear tf) of raw counts."""
+        """L2-normalized TF-IDF rows (sublinear tf) of raw counts: (n_docs, n_terms) float32 csr,
+        from (n_docs, <= n_terms) counts."""
         m = sp.csr_matrix(counts, shape=(counts.shape[0], len(self.terms)), dtype=np.float32, copy=True)
         m.data = (1 + np.log(m.data)) * self.idf(background)[m.indices].astype(np.float32)
         return _normalize(m)
 
 
 def _normalize(m: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows of ``m`` (n_rows, n_terms) scaled to unit length (empty rows stay empty); float32 csr."""
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1
     m = sp.csr_matrix(sp.diags(1 / norms) @ m, dtype=np.float32)
@@ -230,13 +245,14 @@ def _normalize(m: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def _time_gap(a_lo, a_hi, b_lo, b_hi):
-    """Days between two date ranges (0 when they overlap or one is undated)."""
+    """Days between two date ranges (0 when they overlap or one is undated); all four (n_pairs,)."""
     gap = np.maximum(0, np.maximum(b_lo - a_hi, a_lo - b_hi))
     return np.nan_to_num(gap, nan=0.0)
 
 
 def _prune(m: sp.csr_matrix, keep: np.ndarray, top: int) -> sp.csr_matrix:
-    """Rows restricted to kept columns and then to their ``top`` heaviest entries."""
+    """Rows restricted to kept columns and then to their ``top`` heaviest entries: ``m`` (n_rows,
+    n_terms) csr, ``keep`` (n_terms,) bool; same shape out."""
     m = sp.csr_matrix(m @ sp.diags(keep.astype(np.float32)))
     m.eliminate_zeros()
     lengths = np.diff(m.indptr)
@@ -254,7 +270,9 @@ def _prune(m: sp.csr_matrix, keep: np.ndarray, top: int) -> sp.csr_matrix:
 
 def _candidates(q, q_lo, q_hi, r, r_lo, r_hi, params, same: bool, bar=None):
     """For each row of ``q``, its ``neighbours`` best rows of ``r`` by similarity over the pruned
-    terms less the time penalty. Returns (query rows, reference rows)."""
+    terms less the time penalty. ``q`` (n_q, n_terms) and ``r`` (n_r, n_terms) csr, ``q_lo``/``q_hi``
+    (n_q,) and ``r_lo``/``r_hi`` (n_r,) first/last days. Returns (query rows, reference rows), two
+    (n_pairs,) int arrays."""
     rt = r.T.tocsr()
     out_q, out_r = [], []
     block = 1000
@@ -282,7 +300,8 @@ def _candidates(q, q_lo, q_hi, r, r_lo, r_hi, params, same: bool, bar=None):
 
 
 def _row_dots(a: sp.csr_matrix, b: sp.csr_matrix, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
-    """``a[ia[k]] . b[ib[k]]`` for each k, in chunks."""
+    """``a[ia[k]] . b[ib[k]]`` for each k, in chunks: ``a``, ``b`` (n_a, n_terms), (n_b, n_terms) csr,
+    ``ia``, ``ib`` and the result (n_pairs,)."""
     out = np.empty(len(ia), dtype=np.float64)
     step = 20_000
     for s in range(0, len(ia), step):
@@ -319,6 +338,9 @@ def _mean_time_penalty(a: np.ndarray, b: np.ndarray, params: Params) -> float:
     if len(b) > _DATE_SAMPLE:
         b = b[np.linspace(0, len(b) - 1, _DATE_SAMPLE).astype(int)]
     return float(time_penalty(a[:, None] - b[None, :], params).mean())
+
+
+_NO_DAYS = np.zeros(0)
 
 
 class _Groups:
@@ -373,7 +395,7 @@ class _Groups:
         self.terms[b] = self.weights[b] = None
         self.sizes[a] += self.sizes[b]
         self.dates[a] = np.sort(np.concatenate([self.dates[a], self.dates[b]]))
-        self.dates[b] = None
+        self.dates[b] = _NO_DAYS  # merged away: never read again
         self.fixed[a] |= self.fixed[b]
         self.parent[b] = a
         self.merges += 1
@@ -384,9 +406,10 @@ class _Groups:
 def _agglomerate(groups: _Groups, pairs: tuple[np.ndarray, np.ndarray], dots: np.ndarray,
                  params: Params, bar=None) -> np.ndarray:
     """Greedy average-link merging, best pair first, lazily re-scoring pairs whose groups have
-    grown since they were queued. Returns each group's final root."""
+    grown since they were queued. ``pairs`` and ``dots`` are (n_pairs,); returns each group's
+    final root, (n_groups,) int."""
     heap = []
-    for a, b, d in zip(pairs[0].tolist(), pairs[1].tolist(), dots.tolist()):
+    for a, b, d in zip(pairs[0].tolist(), pairs[1].tolist(), dots.tolist(), strict=True):
         if not (groups.fixed[a] and groups.fixed[b]):
             # pairs below the threshold stay queued: by the time they come up, their groups may
             # have grown into a pair that passes
@@ -427,8 +450,8 @@ class EventState:
     vector truncated to ``state_terms`` terms, its size and its articles' dates."""
 
     vocabulary: Vocabulary
-    sums: sp.csr_matrix
-    sizes: np.ndarray
+    sums: sp.csr_matrix  # (n_events, <= n_terms) float32
+    sizes: np.ndarray  # (n_events,) float: articles per event
     dates: list[np.ndarray]  # sorted day numbers of each event's dated articles
     params: Params
 
@@ -436,11 +459,11 @@ class EventState:
 @dataclass
 class Clustering:
     """``event_of[i]`` is the event of article ``i``, a row of ``state`` (0..events-1);
-    ``labels`` has a readable label for each event the call created (all of them for
+    ``headlines`` has a readable label for each event the call created (all of them for
     :func:`cluster`; for :func:`assign`, the new ones, numbered on from the old event count)."""
 
     event_of: list[int]
-    labels: dict[int, str]
+    headlines: dict[int, str]
     state: EventState
     articles: list[Article]  # the input, in order, bodies cut short
 
@@ -458,7 +481,7 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
     light: list[Article] = []
 
     def docs():
-        total = len(articles) if hasattr(articles, "__len__") else None
+        total = len(articles) if isinstance(articles, Sized) else None
         for a in tqdm(articles, total=total, desc="Event features", disable=not progress, file=sys.stderr,
                       leave=False):
             light.append(Article(a.id, a.title, (a.body or "")[:_LABEL_CHARS], a.published, a.outlet))
@@ -468,33 +491,37 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
     return x, light
 
 
-def _group_dates(labels, days, count: int) -> list[np.ndarray]:
-    """Sorted finite days of each group 0..count-1."""
-    labels = np.asarray(labels)
+def group_dates(group_of, days, count: int) -> list[np.ndarray]:
+    """Sorted finite days of each group 0..count-1: ``group_of`` and ``days`` (n_articles,), a list
+    of ``count`` 1-d float arrays out."""
+    group_of = np.asarray(group_of)
     days = np.asarray(days, dtype=float)
     dated = np.isfinite(days)
-    labels, days = labels[dated], days[dated]
-    order = np.lexsort((days, labels))
-    bounds = np.searchsorted(labels[order], np.arange(count + 1))
+    group_of, days = group_of[dated], days[dated]
+    order = np.lexsort((days, group_of))
+    bounds = np.searchsorted(group_of[order], np.arange(count + 1))
     return [days[order[bounds[g] : bounds[g + 1]]] for g in range(count)]
 
 
 def _ends(dates: list[np.ndarray]):
-    """First and last day of each group (NaN when undated)."""
+    """First and last day of each group (NaN when undated): two (n_groups,) float arrays."""
     lo = np.array([d[0] if len(d) else np.nan for d in dates])
     hi = np.array([d[-1] if len(d) else np.nan for d in dates])
     return lo, hi
 
 
-def _member_sums(labels: np.ndarray, count: int, x: sp.csr_matrix) -> sp.csr_matrix:
+def _member_sums(group_of: np.ndarray, count: int, x: sp.csr_matrix) -> sp.csr_matrix:
+    """Summed rows of ``x`` (n_articles, n_terms) per group of ``group_of`` (n_articles,):
+    (count, n_terms) float32 csr."""
     member = sp.csr_matrix(
-        (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))), shape=(count, len(labels))
+        (np.ones(len(group_of), dtype=np.float32), (group_of, np.arange(len(group_of)))), shape=(count, len(group_of))
     )
     return sp.csr_matrix(member @ x)
 
 
 def _renumber(roots: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Dense labels for the groups, ordered by first date (undated last), then first article."""
+    """Dense event numbers for the groups, ordered by first date (undated last), then first article:
+    ``roots`` and ``days`` (n_articles,) in, (n_articles,) int out."""
     _, inverse = np.unique(roots, return_inverse=True)
     count = inverse.max() + 1 if len(inverse) else 0
     first_day = np.full(count, np.inf)
@@ -506,7 +533,7 @@ def _renumber(roots: np.ndarray, days: np.ndarray) -> np.ndarray:
     return rank[inverse]
 
 
-def _label(article: Article, chars: int = 120) -> str:
+def _headline(article: Article, chars: int = 120) -> str:
     if article.title and article.title.strip():
         return " ".join(article.title.split())
     sentences = split_sentences(article.body or "")
@@ -516,11 +543,13 @@ def _label(article: Article, chars: int = 120) -> str:
     return first if len(first) <= chars else first[:chars].rsplit(" ", 1)[0] + "…"
 
 
-def _centrality(x: sp.csr_matrix, labels: np.ndarray, sums: sp.csr_matrix) -> np.ndarray:
-    """Mean cosine of each article to the other articles of its event (NaN when alone)."""
-    out = np.full(len(labels), np.nan)
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(sums.shape[0] + 1))
+def _centrality(x: sp.csr_matrix, group_of: np.ndarray, sums: sp.csr_matrix) -> np.ndarray:
+    """Mean cosine of each article to the other articles of its event (NaN when alone): ``x``
+    (n_articles, n_terms) csr, ``group_of`` (n_articles,), ``sums`` (n_events, n_terms) csr;
+    (n_articles,) float out."""
+    out = np.full(len(group_of), np.nan)
+    order = np.argsort(group_of, kind="stable")
+    bounds = np.searchsorted(group_of[order], np.arange(sums.shape[0] + 1))
     for g in np.flatnonzero(np.diff(bounds) > 1):
         members = order[bounds[g] : bounds[g + 1]]
         rows = x[members]
@@ -529,23 +558,23 @@ def _centrality(x: sp.csr_matrix, labels: np.ndarray, sums: sp.csr_matrix) -> np
     return out
 
 
-def _event_labels(articles: list[Article], centrality: np.ndarray, labels: np.ndarray,
+def _event_headlines(articles: list[Article], centrality: np.ndarray, group_of: np.ndarray,
                   wanted: set[int]) -> dict[int, str]:
-    """Label of each wanted event: the headline of its most central article, preferring
+    """Headline of each wanted event: that of its most central article, preferring
     articles that have a headline."""
     titled = np.array([bool(a.title and a.title.strip()) for a in articles], dtype=float)
-    order = np.lexsort((-(np.nan_to_num(centrality) + 10 * titled), labels))
-    firsts = order[np.r_[True, np.diff(labels[order]) != 0]] if len(order) else order
-    return {int(labels[i]): _label(articles[i]) for i in firsts if int(labels[i]) in wanted}
+    order = np.lexsort((-(np.nan_to_num(centrality) + 10 * titled), group_of))
+    firsts = order[np.r_[True, np.diff(group_of[order]) != 0]] if len(order) else order
+    return {int(group_of[i]): _headline(articles[i]) for i in firsts if int(group_of[i]) in wanted}
 
 
 def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False) -> Clustering:
     """Cluster ``articles`` from scratch; events are numbered by first date (undated last)."""
     vocabulary = Vocabulary()
-    x, articles = _vectors(articles, vocabulary, params, progress)
-    days = np.array([day_number(a.published) for a in articles])
-    n = len(articles)
-    groups = _Groups(x, np.ones(n), _group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
+    x, light = _vectors(articles, vocabulary, params, progress)
+    days = np.array([day_number(a.published) for a in light])
+    n = len(light)
+    groups = _Groups(x, np.ones(n), group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
     pruned = _prune(x, (vocabulary.df >= 2) & (vocabulary.df <= params.max_df), params.candidate_terms)
     with _bar(progress, n, "Event candidates") as bar:
         qi, ri = _candidates(pruned, days, days, pruned, days, days, params, same=True, bar=bar)
@@ -553,15 +582,15 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
         qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
     with _bar(progress, n, "Event merges") as bar:
         roots = _agglomerate(groups, (qi, ri), _row_dots(x, x, qi, ri), params, bar)
-    labels = _renumber(roots, days)
-    count = int(labels.max()) + 1 if n else 0
-    sums = _member_sums(labels, count, x)
-    centrality = _centrality(x, labels, sums)
+    event_of = _renumber(roots, days)
+    count = int(event_of.max()) + 1 if n else 0
+    sums = _member_sums(event_of, count, x)
+    centrality = _centrality(x, event_of, sums)
     state = EventState(vocabulary, _prune(sums, np.ones(x.shape[1], bool), params.state_terms),
-                       np.bincount(labels, minlength=count).astype(float), _group_dates(labels, days, count),
+                       np.bincount(event_of, minlength=count).astype(float), group_dates(event_of, days, count),
                        params)
-    return Clustering(labels.tolist(), _event_labels(articles, centrality, labels, set(range(count))), state,
-                      articles)
+    return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(count))), state,
+                      light)
 
 
 def assign(articles: Iterable[Article], state: EventState, progress: bool = False) -> Clustering:
@@ -570,23 +599,23 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     fixed groups that may take new articles but never merge with each other."""
     params = state.params
     vocabulary = Vocabulary(state.vocabulary.terms, state.vocabulary.df, state.vocabulary.documents)
-    x, articles = _vectors(articles, vocabulary, params, progress)
+    x, light = _vectors(articles, vocabulary, params, progress)
     old = state.sums.shape[0]
-    n = len(articles)
+    n = len(light)
     sums = sp.csr_matrix(state.sums, shape=(old, x.shape[1]), dtype=np.float32)
-    days = np.array([day_number(a.published) for a in articles])
+    days = np.array([day_number(a.published) for a in light])
     nodes = sp.vstack([sums, x], format="csr")
-    groups = _Groups(nodes, np.r_[state.sizes, np.ones(n)], state.dates + _group_dates(np.arange(n), days, n),
+    groups = _Groups(nodes, np.r_[state.sizes, np.ones(n)], state.dates + group_dates(np.arange(n), days, n),
                      np.r_[np.ones(old, bool), np.zeros(n, bool)])
     keep = (vocabulary.df >= 2) & (vocabulary.df <= params.max_df)
     pruned = _prune(x, keep, params.candidate_terms)
     # events ranked by mean cosine over the new article's distinctive terms: all of each event's
-    # kept terms count, since a few thousand events cost little next to the articles
+    # kept terms count, since a few thousand events cost little next to the light
     means = sp.csr_matrix(sp.diags(1 / np.maximum(state.sizes, 1)) @ sums, dtype=np.float32)
+    old_lo, old_hi = _ends(state.dates)
     with _bar(progress, 2 * n, "Event candidates") as bar:
         new_q, new_r = _candidates(pruned, days, days, pruned, days, days, params, same=True, bar=bar)
-        old_q, old_r = _candidates(pruned, days, days, means, *_ends(state.dates), params, same=False,
-                                   bar=bar)
+        old_q, old_r = _candidates(pruned, days, days, means, old_lo, old_hi, params, same=False, bar=bar)
     qi = np.r_[new_q + old, old_q + old]
     ri = np.r_[new_r + old, old_r]
     if len(qi):
@@ -595,180 +624,20 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
         roots = _agglomerate(groups, (qi, ri), _row_dots(nodes, nodes, qi, ri), params, bar)
     new_roots = roots[old:]
     fresh = new_roots >= old
-    labels = new_roots.copy()
+    event_of = new_roots.copy()
     if fresh.any():
-        labels[fresh] = old + _renumber(new_roots[fresh], days[fresh])
-    count = int(labels.max(initial=old - 1)) + 1
+        event_of[fresh] = old + _renumber(new_roots[fresh], days[fresh])
+    count = int(event_of.max(initial=old - 1)) + 1
     dates = [np.sort(np.concatenate(pair)) for pair in
-             zip(state.dates + [np.zeros(0)] * (count - old), _group_dates(labels, days, count))]
+             zip(state.dates + [np.zeros(0)] * (count - old), group_dates(event_of, days, count),
+                 strict=True)]
     previous = sums.copy()
     previous.resize((count, x.shape[1]))
-    added = _member_sums(labels, count, x)
-    centrality = _centrality(x, labels, added)  # of the new articles, among themselves
-    sizes = np.bincount(labels, minlength=count).astype(float)
+    added = _member_sums(event_of, count, x)
+    centrality = _centrality(x, event_of, added)  # of the new light, among themselves
+    sizes = np.bincount(event_of, minlength=count).astype(float)
     sizes[:old] += state.sizes
     kept = _prune(added + previous, np.ones(x.shape[1], bool), params.state_terms)
     new_state = EventState(vocabulary, kept, sizes, dates, params)
-    return Clustering(labels.tolist(), _event_labels(articles, centrality, labels, set(range(old, count))),
-                      new_state, articles)
-
-
-# --------------------------------------------------------------------------
-# Database adapter
-
-
-class _Rows:
-    """The articles to cluster, streamed from the table (37k bodies need not sit in memory)."""
-
-    def __init__(self, db, new_ids: list[str] | None = None):
-        self.db = db
-        self.where = ""
-        self.args = []
-        if new_ids is not None:
-            self.where = " where event_id is null or id in (select value from json_each(?))"
-            self.args = [json.dumps(list(new_ids))]
-
-    def __len__(self) -> int:
-        return self.db.execute("select count(*) from articles" + self.where, self.args).fetchone()[0]
-
-    def __iter__(self):
-        sql = "select id, title, body, published, outlet from articles" + self.where + " order by rowid"
-        return (Article(*row) for row in self.db.execute(sql, self.args))
-
-
-def _write_state(db, state: EventState, event_ids: list[int], rows: list[int] | None = None) -> None:
-    """Save the state of the given rows (all when None) and the vocabulary."""
-    rows = range(state.sums.shape[0]) if rows is None else rows
-    sums = state.sums
-    db[STATE_TABLE].upsert_all(
-        (
-            {
-                "event_id": event_ids[r],
-                "articles": int(state.sizes[r]),
-                "terms": sums.indices[sums.indptr[r] : sums.indptr[r + 1]].astype(np.int32).tobytes(),
-                "weights": sums.data[sums.indptr[r] : sums.indptr[r + 1]].astype(np.float32).tobytes(),
-            }
-            for r in rows
-        ),
-        pk="event_id",
-        columns={"event_id": int, "articles": int, "terms": bytes, "weights": bytes},
-    )
-    vocabulary = state.vocabulary
-    db[VOCAB_TABLE].upsert(
-        {
-            "id": 1,
-            "version": STATE_VERSION,
-            "params": json.dumps(asdict(state.params)),
-            "documents": vocabulary.documents,
-            "terms": json.dumps(vocabulary.terms, ensure_ascii=False),
-            "df": vocabulary.df.astype(np.int32).tobytes(),
-        },
-        pk="id",
-    )
-
-
-def _load_state(db) -> tuple[EventState, list[int]] | None:
-    """The stored state and the event id of each of its rows; None when it is missing or does
-    not match the events the articles table holds."""
-    if not (db[STATE_TABLE].exists() and db[VOCAB_TABLE].exists()):
-        return None
-    meta = db.execute(
-        f"select version, params, documents, terms, df from [{VOCAB_TABLE}] where id = 1").fetchone()
-    if meta is None or meta[0] != STATE_VERSION:
-        return None
-    stored = db.execute(
-        f"select event_id, articles, terms, weights from [{STATE_TABLE}] order by event_id"
-    ).fetchall()
-    counts = dict(db.execute(
-        "select event_id, count(*) from articles where event_id is not null group by event_id").fetchall())
-    if not stored or counts != {row[0]: row[1] for row in stored}:
-        return None
-    terms = json.loads(meta[3])
-    vocabulary = Vocabulary(terms, np.frombuffer(meta[4], dtype=np.int32).astype(np.int64), meta[2])
-    indices = [np.frombuffer(row[2], dtype=np.int32) for row in stored]
-    weights = [np.frombuffer(row[3], dtype=np.float32) for row in stored]
-    sums = sp.csr_matrix(
-        (np.concatenate(weights), np.concatenate(indices), np.r_[0, np.cumsum([len(i) for i in indices])]),
-        shape=(len(stored), len(terms)),
-    )
-    row_of = {row[0]: i for i, row in enumerate(stored)}
-    dated = db.execute("select event_id, published from articles where event_id is not null").fetchall()
-    dates = _group_dates([row_of[e] for e, _ in dated], [day_number(p) for _, p in dated], len(stored))
-    state = EventState(vocabulary, sums, np.array([row[1] for row in stored], dtype=float), dates,
-                       Params(**json.loads(meta[1])))
-    return state, [row[0] for row in stored]
-
-
-def _write_events(db, event_ids: list[int], labels: dict[int, str], replace: bool) -> None:
-    """(Re)write the events rows of ``event_ids`` from the articles; ``labels`` for new ones."""
-    if replace:
-        db["events"].drop(ignore=True)
-    if not db["events"].exists():
-        db["events"].create(
-            {"id": int, "label": str, "first_published": str, "last_published": str, "articles": int,
-             "outlets": int},
-            pk="id",
-        )
-    rows = db.execute(
-        "select event_id, min(nullif(trim(published), '')), max(nullif(trim(published), '')), count(*), "
-        "count(distinct nullif(trim(outlet), '')) from articles "
-        "where event_id in (select value from json_each(?)) group by event_id",
-        [json.dumps(event_ids)],
-    ).fetchall()
-    db["events"].upsert_all(
-        (
-            {"id": e, "first_published": first, "last_published": last, "articles": n, "outlets": outlets,
-             **({"label": labels[e]} if e in labels else {})}
-            for e, first, last, n, outlets in rows
-        ),
-        pk="id",
-    )
-
-
-def _assign_ids(db, pairs) -> None:
-    with db.conn:
-        db.conn.executemany("update articles set event_id = ? where id = ?", pairs)
-    db["articles"].create_index(["event_id"], if_not_exists=True)
-
-
-def update_events(db, new_ids: list[str] | None = None, progress: bool = False,
-                  params: Params | None = None) -> dict:
-    """Fill ``articles.event_id`` and the ``events`` table of a sqlite-utils Database.
-
-    With ``new_ids`` None every article is clustered again and events are numbered 1.. by first
-    date. With ``new_ids`` (the articles just added; any article without an event is placed too)
-    existing events keep their ids and members, new articles join them or form new events.
-    Without a usable stored state (an older database) --add falls back to a full clustering.
-    ``params`` applies to full clustering; --add uses those the events were built with."""
-    started = time.perf_counter()
-    loaded = _load_state(db) if new_ids is not None else None
-    if loaded is None:
-        params = params or Params()
-        result = cluster(_Rows(db), params, progress)
-        articles = result.articles
-        event_ids = list(range(1, len(result.state.sizes) + 1))
-        _assign_ids(db, [(e + 1, a.id) for a, e in zip(articles, result.event_of)])
-        db[STATE_TABLE].drop(ignore=True)
-        _write_state(db, result.state, event_ids)
-        _write_events(db, event_ids, {e + 1: text for e, text in result.labels.items()}, replace=True)
-        mode, changed = "full", event_ids
-    else:
-        state, event_ids = loaded
-        result = assign(_Rows(db, new_ids), state, progress)
-        articles = result.articles
-        old = len(event_ids)
-        first_new = max(event_ids) + 1
-        event_ids = event_ids + list(range(first_new, first_new + len(result.state.sizes) - old))
-        _assign_ids(db, [(event_ids[e], a.id) for a, e in zip(articles, result.event_of)])
-        rows = sorted(set(result.event_of))
-        _write_state(db, result.state, event_ids, rows)
-        changed = [event_ids[r] for r in rows]
-        _write_events(db, changed, {event_ids[r]: text for r, text in result.labels.items()}, replace=False)
-        mode = "incremental"
-    return {
-        "mode": mode,
-        "articles": len(articles),
-        "events": db["events"].count,
-        "events_changed": len(changed),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
+    return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(old, count))),
+                      new_state, light)

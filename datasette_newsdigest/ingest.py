@@ -22,17 +22,44 @@ import json
 import os
 import re
 import stat
-import sys
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO, Any, TypeVar, cast
 
 from dateutil import parser as dateparser
+from sqlite_utils.utils import maximize_csv_field_size_limit
 
 from . import text as textmod
+
+__all__ = [
+    "COMPUTED",
+    "EXTENSIONS",
+    "FIELDS",
+    "MAX_COLUMNS",
+    "MAX_INPUT_BYTES",
+    "MAX_LINE_BYTES",
+    "OVERFLOW_COLUMN",
+    "Columns",
+    "InputError",
+    "Problem",
+    "Record",
+    "RecordError",
+    "clean_body",
+    "clean_page",
+    "file_kind",
+    "finish",
+    "input_files",
+    "make_record",
+    "page_record",
+    "parse_date",
+    "path_text",
+    "read_file",
+    "stable_id",
+]
 
 FIELDS = ("id", "title", "body", "published", "outlet", "author", "url")
 # Columns the build computes itself; an input field with one of these names is
@@ -105,7 +132,8 @@ def parse_date(value) -> str | None:
     text = str(value).strip()
     if not text or len(text) > 64:
         return None
-    if not (_HAS_YEAR.search(text) and (_HAS_MONTH.search(text) or re.search(r"\d{1,2}\D+\d{1,2}\D+\d{2,4}|\d{4}\D\d{1,2}\D\d{1,2}", text))):
+    if not (_HAS_YEAR.search(text)
+            and (_HAS_MONTH.search(text) or re.search(r"\d{1,2}\D+\d{1,2}\D+\d{2,4}|\d{4}\D\d{1,2}\D\d{1,2}", text))):
         return None
     try:
         first = dateparser.parse(text, default=datetime(1900, 1, 1, 0, 0, 0))
@@ -148,7 +176,8 @@ _WEATHER = re.compile(r"^-?\d{1,3}(?:[.,]\d)?\s*°?\s*[CF]$")
 # by _has_credit on the last parenthesis only, so a page reads in linear time (the
 # one-regex form backtracked quadratically on "(a/ a/ a/ ...").
 _CREDIT_WORD = re.compile(r"\b(?:via|getty|photo|photograph|images?|credit|shutterstock|pool|file)\b", re.I)
-_CAPTION_PREFIX = re.compile(r"^(?:photo|photograph|image|picture|caption|credit|file photo)\s*(?:credit)?\s*[:|]", re.I)
+_CAPTION_PREFIX = re.compile(r"^(?:photo|photograph|image|picture|caption|credit|file photo)\s*(?:credit)?\s*[:|]",
+                             re.I)
 _END_MARKERS = re.compile(
     r"^(?:leave a (?:reply|comment)|post a comment|add a comment|\d*\s*comments?:?|comment(?:s)? (?:are )?closed|"
     r"your email address will not be published.*|please enter your (?:comment|name).*|"
@@ -303,7 +332,8 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
             continue
         if meta["title"] is None and _word_count(line) >= 3:
             meta["title"] = line
-        elif meta["title"] is not None and line != meta["title"] and _word_count(line) >= 6 and meta["subtitle"] is None:
+        elif (meta["title"] is not None and line != meta["title"] and _word_count(line) >= 6
+              and meta["subtitle"] is None):
             meta["subtitle"] = line
     if meta["title"] is None and crumb_title and _word_count(crumb_title) >= 3:
         meta["title"] = crumb_title
@@ -413,8 +443,7 @@ SQLITE_INT = (-(2**63), 2**63 - 1)
 
 def _check_unicode(name: str, value) -> None:
     """SQLite stores UTF-8, which cannot hold a lone surrogate (``"\\ud800"`` in JSON)."""
-    if isinstance(value, str) and _has_surrogate(value):
-        found = _SURROGATE.search(value)
+    if isinstance(value, str) and _has_surrogate(value) and (found := _SURROGATE.search(value)):
         raise RecordError(f"field {name!r} is not valid Unicode (a lone surrogate U+{ord(found.group()):04X})")
 
 
@@ -498,7 +527,10 @@ def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] 
     return finish(record)
 
 
-def finish(record: dict) -> dict:
+_Row = TypeVar("_Row", bound=dict)
+
+
+def finish(record: _Row) -> _Row:
     record["words"] = textmod.count_words(record["body"])
     return record
 
@@ -638,7 +670,7 @@ def input_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, str 
             yield path, file_kind(path)
 
 
-def _walk(top: Path) -> Iterator[tuple[Path, str] | Problem]:
+def _walk(top: Path) -> Iterator[tuple[Path, str | None] | Problem]:
     errors: list[OSError] = []
     found: list[Path] = []
     for root, dirs, names in os.walk(top, onerror=errors.append):
@@ -669,7 +701,7 @@ def file_kind(path: Path) -> str | None:
 class _Progress(io.RawIOBase):
     """Counts bytes read from the file on disk, so a progress bar can follow a gzip stream."""
 
-    def __init__(self, raw: IO[bytes], callback: Callable[[int], None] | None):
+    def __init__(self, raw: io.BufferedIOBase, callback: Callable[[int], None] | None):
         self._raw = raw
         self._callback = callback
 
@@ -684,7 +716,7 @@ class _Progress(io.RawIOBase):
 
 
 @contextmanager
-def _open_bytes(path: Path, progress: Callable[[int], None] | None) -> Iterator[IO[bytes]]:
+def _open_bytes(path: Path, progress: Callable[[int], None] | None) -> Iterator[io.BufferedIOBase]:
     """The file's bytes, gunzipped when its name ends in .gz; closes the file itself too.
 
     Opened without blocking and checked to be a regular file, so a FIFO or a
@@ -715,7 +747,7 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:g} MB"
 
 
-def _read_all(handle: IO[bytes], cap: int) -> tuple[bytearray, bool]:
+def _read_all(handle: io.BufferedIOBase, cap: int) -> tuple[bytearray, bool]:
     """Up to ``cap`` bytes (an InputError beyond), and whether a gzip stream ended early.
 
     Grown in place, so the peak is the data once, not once more for a join."""
@@ -735,11 +767,11 @@ _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
-def _bom_encoding(head: bytes) -> str | None:
+def _bom_encoding(head: bytes | bytearray) -> str | None:
     return next((encoding for bom, encoding in _BOMS if head.startswith(bom)), None)
 
 
-def _decode_line(line: bytes) -> tuple[str, bool]:
+def _decode_line(line: bytes | bytearray) -> tuple[str, bool]:
     """One line as UTF-8, or as cp1252 (latin-1 for its five unused bytes) when it is not; the flag says which."""
     try:
         return line.decode("utf-8"), False
@@ -777,12 +809,13 @@ def _decode(data: bytes | bytearray) -> tuple[str, list[int]]:
         return data.decode("utf-8"), []
     except UnicodeDecodeError:
         pass
-    lines, fallback = [], []
-    for number, line in enumerate(data.split(b"\n"), 1):
+    lines: list[str] = []
+    fallback: list[int] = []
+    for line in data.split(b"\n"):  # not enumerate: mypy would join bytes and bytearray to Sequence[int]
         text, other = _decode_line(line)
         lines.append(text)
         if other:
-            fallback.append(number)
+            fallback.append(len(lines))
     return "\n".join(lines), fallback
 
 
@@ -842,12 +875,13 @@ def read_file(path: Path, kind: str | None, *, mapping: dict[str, str] | None = 
         yield Problem(source, f"cannot read: {_why_not(e)}")
 
 
-def _lines_of(handle: IO[bytes], source: str, cap: int) -> Iterator[tuple[int, str, bool] | Problem]:
+def _lines_of(handle: io.BufferedIOBase, source: str, cap: int) -> Iterator[tuple[int, str, bool] | Problem]:
     """(number, text, not-UTF-8) of each line, decoded on its own; a line past
     ``cap`` bytes is skipped without holding it in memory."""
     encoding = _bom_encoding(handle.peek(4)[:4]) if hasattr(handle, "peek") else None
-    stream = io.TextIOWrapper(handle, encoding=encoding, newline="") if encoding else handle
-    newline = "\n" if encoding else b"\n"
+    # text lines with a byte-order mark, else bytes: ``line`` and ``newline`` are str or bytes together
+    stream: Any = io.TextIOWrapper(cast(IO[bytes], handle), encoding=encoding, newline="") if encoding else handle
+    newline: Any = "\n" if encoding else b"\n"
     number = 0
     while True:
         try:
@@ -866,7 +900,7 @@ def _lines_of(handle: IO[bytes], source: str, cap: int) -> Iterator[tuple[int, s
             yield Problem(source, reason, number + 1)
             return
         except UnicodeDecodeError as e:
-            yield Problem(source, f"not valid {encoding.upper()} despite its byte-order mark: {e.reason}; "
+            yield Problem(source, f"not valid {(encoding or '').upper()} despite its byte-order mark: {e.reason}; "
                           "the rest of the file is not read", number + 1)
             return
         if encoding:
@@ -876,7 +910,8 @@ def _lines_of(handle: IO[bytes], source: str, cap: int) -> Iterator[tuple[int, s
             yield number, text, other
 
 
-def _read_jsonl(handle: IO[bytes], source: str, mapping, cap: int = MAX_LINE_BYTES) -> Iterator[Record | Problem]:
+def _read_jsonl(handle: io.BufferedIOBase, source: str, mapping,
+                cap: int = MAX_LINE_BYTES) -> Iterator[Record | Problem]:
     seen_any = False
     repeated: list[str] = []
     decoder = _decoder(repeated)
@@ -940,6 +975,14 @@ def _repeated_note(repeated: list[str], source: str, line: int | None) -> Iterat
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 _JSON_PLAIN = re.compile(r'[^"\[\]{}]+')
 _JSON_PLAIN_TOP = re.compile(r'[^"\[\]{},]+')
+
+
+def _end_of(pattern: re.Pattern[str], content: str, pos: int) -> int:
+    """Where ``pattern`` ends, matched at ``pos``; every caller's pattern matches there (``*``,
+    or a character the caller has just seen is one of its)."""
+    found = pattern.match(content, pos)
+    assert found is not None, "the pattern matches at pos by construction"
+    return found.end()
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _WRAPPER = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"(?:[^"\\]|\\.)*"[ \t\n\r]*:[ \t\n\r]*\[')
 
@@ -948,7 +991,7 @@ def _read_json(content: str, source: str, mapping) -> Iterator[Record | Problem]
     """An array of records (read one by one, so a bad or cut-off record costs
     itself only), one object holding such an array, one record, or JSON Lines."""
     content = content.removeprefix("\ufeff")
-    start = _JSON_SPACE.match(content).end()
+    start = _end_of(_JSON_SPACE, content, 0)
     if content.startswith("[", start):
         yield from _json_array(content, start + 1, source, mapping)
         return
@@ -991,7 +1034,7 @@ def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Record
     repeated: list[str] = []
     decoder = _decoder(repeated)
     count = 0
-    pos = _JSON_SPACE.match(content, pos).end()
+    pos = _end_of(_JSON_SPACE, content, pos)
     if content.startswith("]", pos):
         raise InputError("empty JSON array")
     while True:
@@ -1011,7 +1054,7 @@ def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Record
             yield from _repeated_note(repeated, source, lines.at(start))
             yield _structured(value, source, content[start:pos], mapping, lines.at(start))
         count += 1
-        pos = _JSON_SPACE.match(content, pos).end()
+        pos = _end_of(_JSON_SPACE, content, pos)
         if pos >= len(content):
             yield Problem(source, f"JSON cut off here, after record {count}; the records before it were read",
                           lines.at(pos))
@@ -1024,7 +1067,7 @@ def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Record
             yield Problem(source, f"malformed JSON: expected ',' or ']' after record {count}; "
                           "the rest of the file is not read", lines.at(pos))
             return
-        pos = _JSON_SPACE.match(content, pos + 1).end()
+        pos = _end_of(_JSON_SPACE, content, pos + 1)
 
 
 class _LineCounter:
@@ -1062,7 +1105,7 @@ def _skip_json_value(content: str, pos: int) -> int | None:
         elif depth == 0 and c == ",":
             return pos
         else:
-            pos = (_JSON_PLAIN if depth else _JSON_PLAIN_TOP).match(content, pos).end()
+            pos = _end_of(_JSON_PLAIN if depth else _JSON_PLAIN_TOP, content, pos)
             continue
         if depth == 0:
             return pos
@@ -1098,7 +1141,7 @@ def _csv_rows(lines: list[str], width: int, first: int) -> Iterator[tuple[int, l
 
 
 def _read_csv(content: str, source: str, mapping) -> Iterator[Record | Problem]:
-    csv.field_size_limit(sys.maxsize)
+    maximize_csv_field_size_limit()  # sys.maxsize overflows where a C long is 32 bits
     lines = list(io.StringIO(content, newline=""))
     header_at = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
     try:
@@ -1110,7 +1153,7 @@ def _read_csv(content: str, source: str, mapping) -> Iterator[Record | Problem]:
         raise InputError("not a CSV file with a header row", header_at + 1)
     names = _header_names(header)
     if names != header:
-        renamed = [f"{old!r} as {new!r}" for old, new in zip(header, names) if old != new]
+        renamed = [f"{old!r} as {new!r}" for old, new in zip(header, names, strict=True) if old != new]
         yield Problem(source, f"header names repeated or empty, kept as distinct fields: {', '.join(renamed)}",
                       header_at + 1, skipped=False)
     if body not in names:
@@ -1121,7 +1164,7 @@ def _read_csv(content: str, source: str, mapping) -> Iterator[Record | Problem]:
         if isinstance(row, str):
             yield Problem(source, row, number)
             continue
-        clean = dict(zip(names, row))
+        clean = dict(zip(names, row, strict=False))  # a short row leaves the last fields out
         yield _structured(clean, source, json.dumps(clean, ensure_ascii=False), mapping, number)
     if rows == 0:
         raise InputError("CSV has a header but no rows")

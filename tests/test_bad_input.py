@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from datasette_newsdigest import cli, ingest
+from datasette_newsdigest import ingest, store
 from datasette_newsdigest.ingest import Problem, read_file
 
 from badinput import write_corpus
@@ -85,7 +85,7 @@ def _check_reported(found: set, expected: list, what: str):
 def test_corpus_through_load(tmp_path):
     corpus = write_corpus(tmp_path / "in", bomb_bytes=3 * 2**20)
     db = sqlite_utils.Database(tmp_path / "news.db")
-    stats = cli.load(db, [tmp_path / "in", *corpus.extra_paths], max_input_bytes=2**20, max_line_bytes=2**20)
+    stats = store.load(db, [tmp_path / "in", *corpus.extra_paths], max_input_bytes=2**20, max_line_bytes=2**20)
     db.close()
     _check_good(_articles(tmp_path / "news.db"), corpus)
     skipped = {(Path(p.source).name, p.line) for p in stats.problems}
@@ -130,7 +130,7 @@ def _read(path, **kwargs):
 
 def _load(tmp_path, *paths, **kwargs):
     db = sqlite_utils.Database(memory=True)
-    return db, cli.load(db, paths, **kwargs)
+    return db, store.load(db, paths, **kwargs)
 
 
 def test_unsearchable_and_unlistable_folders(tmp_path, monkeypatch):
@@ -436,7 +436,7 @@ def test_column_names_sqlite_cannot_hold_as_given(tmp_path):
     record = {"id": "a", "body": "Text here.", 'we"ird': 1, "br]ack[et": 2, "": 3, "nu\u0000l": 4, "sp ace": 5}
     path.write_text(json.dumps(record) + "\n")
     db, stats = _load(tmp_path, path)
-    cli.finish_database(db)
+    store.finish_database(db)
     (row,) = db.query("select * from articles")
     assert (row['we"ird'], row["br]ack[et"], row["input_"], row["input_nul"], row["sp ace"]) == (1, 2, 3, 4, 5)
     assert len(stats.notes) == 2
@@ -468,7 +468,7 @@ def test_html_the_extractor_fails_on_costs_that_page(tmp_path, monkeypatch):
 
 
 def test_summary_groups_reasons_without_their_details():
-    stats = cli.BuildStats(problems=[Problem("a", "no text in field 'body', only the value '1'", 1),
+    stats = store.BuildStats(problems=[Problem("a", "no text in field 'body', only the value '1'", 1),
                                      Problem("a", "no text in field 'body', only the value '2'", 2)],
                            notes=[Problem("a", "kept", 3, skipped=False)])
     assert "2 skipped (2 no text in field 'body'), 1 note in" in stats.summary(0.1)

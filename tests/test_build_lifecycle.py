@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from datasette_newsdigest import cli as cli_module
+from datasette_newsdigest import store
 from datasette_newsdigest.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def test_an_older_newsdigest_database_counts_as_ours(tmp_path, seeds_dir):
     db = tmp_path / "news.db"
     assert build(db, seeds_dir).exit_code == 0
     with sqlite3.connect(db) as conn:
-        conn.execute(f"drop table {cli_module.META_TABLE}")
+        conn.execute(f"drop table {store.META_TABLE}")
     assert build(db, write_articles(tmp_path / "in.jsonl", 0, 3), "--add").exit_code == 0
     assert len(ids(db)) == 8
     assert build(db, seeds_dir).exit_code == 0
@@ -122,14 +122,30 @@ def test_meta_records_how_the_database_was_built(tmp_path, seeds_dir):
     db = tmp_path / "news.db"
     extra = write_articles(tmp_path / "in.jsonl", 0, 2)
     assert build(db, seeds_dir).exit_code == 0
-    meta = cli_module.read_meta(db)
+    meta = store.read_meta(db)
     assert meta["built_by"] == "datasette-newsdigest" and meta["schema_version"] == "1"
     assert json.loads(meta["inputs"]) == [str(seeds_dir)]
-    assert cli_module.built_only_from(str(db), str(seeds_dir))
+    assert store.built_only_from(str(db), str(seeds_dir))
     assert build(db, extra, "--add").exit_code == 0
-    assert json.loads(cli_module.read_meta(db)["inputs"]) == [str(seeds_dir), str(extra)]
-    assert not cli_module.built_only_from(str(db), str(seeds_dir))
-    assert cli_module.built_only_from(str(tmp_path / "absent.db"), str(seeds_dir))
+    assert json.loads(store.read_meta(db)["inputs"]) == [str(seeds_dir), str(extra)]
+    assert not store.built_only_from(str(db), str(seeds_dir))
+    assert store.built_only_from(str(tmp_path / "absent.db"), str(seeds_dir))
+
+
+@pytest.mark.parametrize("version, says", [("2", "newer than the version 1"), ("0", "not the version 1"),
+                                           ("x", "not the version 1")])
+def test_add_refuses_another_schema_version(tmp_path, seeds_dir, version, says):
+    db = tmp_path / "news.db"
+    assert build(db, seeds_dir).exit_code == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"update {store.META_TABLE} set value = ? where key = 'schema_version'", [version])
+    before = db.read_bytes()
+    line = error_line(build(db, write_articles(tmp_path / "in.jsonl", 0, 3), "--add"))
+    assert f"has schema version {version}, {says}" in line and "nothing was added" in line
+    assert "left unchanged" in line and "rebuild it" in line
+    assert db.read_bytes() == before
+    assert build(db, seeds_dir).exit_code == 0  # a rebuild replaces it, at this version
+    assert store.read_meta(db)["schema_version"] == store.SCHEMA_VERSION
 
 
 # Fatal errors: one line, exit 1, the old database unchanged
@@ -282,9 +298,9 @@ def test_new_file_and_folder_are_fsynced_before_and_after_the_rename(tmp_path, s
 KILL_DURING_COPY = """
 import os, signal, sys
 from pathlib import Path
-from datasette_newsdigest import cli
+from datasette_newsdigest import store
 
-cli.COPY_PAGES = 50
+store.COPY_PAGES = 50
 
 class KillMidway:
     def __init__(self, total, **kwargs):
@@ -298,8 +314,8 @@ class KillMidway:
         if self.n > self.total // 2:
             os.kill(os.getpid(), signal.SIGKILL)
 
-cli.tqdm = KillMidway
-cli._put_in_place(Path(sys.argv[1]), Path(sys.argv[2]), False)
+store.tqdm = KillMidway
+store._put_in_place(Path(sys.argv[1]), Path(sys.argv[2]), False)
 """
 
 
@@ -313,7 +329,7 @@ def test_kill_during_the_copy_into_place_leaves_the_old_database(tmp_path):
     assert process.returncode == -signal.SIGKILL
     assert db.read_bytes() != old  # killed while the target was half overwritten
     assert (tmp_path / "news.db-journal").exists()
-    assert cli_module.read_meta(db) is not None  # any read-write open rolls the copy back
+    assert store.read_meta(db) is not None  # any read-write open rolls the copy back
     assert db.read_bytes() == old
     with sqlite3.connect(db) as conn:
         assert conn.execute("pragma integrity_check").fetchone() == ("ok",)

@@ -2,12 +2,20 @@
 skipped, 1 nothing built), atomic replace, --add."""
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
+from datasette_newsdigest import store
 from datasette_newsdigest.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def build(*args):
@@ -114,3 +122,45 @@ def test_summary_groups_duplicate_ids(tmp_path):
     assert build(db, path).exit_code == 0
     result = build(db, path, "--add")
     assert "3 skipped (3 duplicate id)" in result.output
+
+
+def test_cli_imports_no_heavy_module_before_a_command_runs():
+    """--help must answer fast: the store (numpy, scipy, sumy, sqlite-utils) loads in the command."""
+    heavy = ["numpy", "scipy", "sumy", "nltk", "sqlite_utils", "trafilatura", "tqdm",
+             "datasette_newsdigest.store", "datasette_newsdigest.events", "datasette_newsdigest.ingest",
+             "datasette_newsdigest.text"]
+    script = ("import sys\nfrom datasette_newsdigest.cli import cli\n"
+              "try:\n    cli.main(['build', '--help'])\nexcept SystemExit:\n    pass\n"
+              f"print('loaded:', [m for m in {heavy!r} if m in sys.modules])")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Build DATABASE from PATHS" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "loaded: []"
+
+
+def test_metadata_hides_exactly_the_store_hidden_tables(tmp_path, seeds_dir):
+    db = tmp_path / "news.db"
+    assert build(db, seeds_dir).exit_code == 0
+    tables = (yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["news"]["tables"])
+    hidden = {name for name, table in tables.items() if table.get("hidden")}
+    assert hidden == set(store.HIDDEN_TABLES)
+    built = {name for (name,) in rows(db, "select name from sqlite_master where type = 'table'")}
+    assert hidden <= built
+
+
+def test_build_database_is_the_library_call_behind_the_command(tmp_path, seeds_dir):
+    told = []
+    db = tmp_path / "news.db"
+    stats = store.build_database(db, [seeds_dir], notify=told.append)
+    assert (stats.files, stats.articles, stats.problems) == (5, 5, [])
+    assert stats.clustering["mode"] == "full" and stats.clustering["events"] == rows(db, "select count(*) from events")[0][0]
+    assert store.read_meta(db)["schema_version"] == store.SCHEMA_VERSION
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(ARTICLE) + "\n{not json\n")
+    stats = store.build_database(db, [bad], add=True, notify=told.append)
+    assert stats.articles == 1 and stats.clustering["mode"] == "incremental"
+    assert len(stats.problems) == 1 and told == [f"skipped {stats.problems[0]}"]
+    with pytest.raises(store.BuildError, match="--add needs an existing database"):
+        store.build_database(tmp_path / "absent.db", [bad], add=True)
+    assert not (tmp_path / "absent.db").exists()

@@ -5,7 +5,7 @@ import math
 import pytest
 import sqlite_utils
 
-from datasette_newsdigest import events
+from datasette_newsdigest import events, store
 from datasette_newsdigest.events import Article
 
 DAM = [
@@ -138,7 +138,7 @@ def test_time_weighs_against_distant_articles():
 
 def test_single_article_and_empty_inputs():
     result = events.cluster([OTHER[0]])
-    assert result.event_of == [0] and result.labels == {0: OTHER[0].title}
+    assert result.event_of == [0] and result.headlines == {0: OTHER[0].title}
     assert events.cluster([]).event_of == []
     blank = events.cluster([Article("x"), Article("y", "", "")])
     assert sorted(blank.event_of) == [0, 1]
@@ -149,9 +149,9 @@ def test_events_are_numbered_by_first_date_and_labelled_by_a_headline():
     result = events.cluster(articles)
     got = groups(articles, result)
     assert got["kremlin-1"] < got["moscow-1"] < got["dam-ap"] < got["chess"]  # undated last
-    assert result.labels[got["dam-ap"]] in {a.title for a in DAM}
+    assert result.headlines[got["dam-ap"]] in {a.title for a in DAM}
     untitled = events.cluster([Article("u", None, "First sentence here. Second one.")])
-    assert untitled.labels == {0: "First sentence here."}
+    assert untitled.headlines == {0: "First sentence here."}
 
 
 def test_assign_joins_existing_events_or_makes_new_ones():
@@ -161,7 +161,7 @@ def test_assign_joins_existing_events_or_makes_new_ones():
     added = events.assign([DAM[2], MOSCOW[0], MOSCOW[1]], base.state)
     assert added.event_of[0] == dam_event
     assert added.event_of[1] == added.event_of[2] == old  # a new event, numbered on
-    assert set(added.labels) == {old}
+    assert set(added.headlines) == {old}
     assert added.state.sizes[dam_event] == 3 and len(added.state.sizes) == old + 1
 
 
@@ -199,7 +199,7 @@ def db(tmp_path):
 
 
 def test_update_events_fills_articles_and_events(db):
-    stats = events.update_events(db)
+    stats = store.update_events(db)
     assert stats["mode"] == "full" and stats["articles"] == 8 and stats["events"] == 5
     assigned = event_of(db)
     assert None not in assigned.values()
@@ -212,15 +212,15 @@ def test_update_events_fills_articles_and_events(db):
     assert set(db["events"].columns_dict) == {"id", "label", "first_published", "last_published",
                                              "articles", "outlets"}
     assert any(ix.columns == ["event_id"] for ix in db["articles"].indexes)
-    events.update_events(db, progress=True)  # a full rebuild again replaces everything
+    store.update_events(db, progress=True)  # a full rebuild again replaces everything
     assert db["events"].count == 5 and event_of(db) == assigned
 
 
 def test_update_events_incremental_keeps_ids(db):
-    events.update_events(db)
+    store.update_events(db)
     before = event_of(db)
     insert(db, MOSCOW)
-    stats = events.update_events(db, [a.id for a in MOSCOW])
+    stats = store.update_events(db, [a.id for a in MOSCOW])
     assert stats["mode"] == "incremental" and stats["articles"] == 2
     after = event_of(db)
     assert {k: after[k] for k in before} == before
@@ -231,15 +231,15 @@ def test_update_events_incremental_keeps_ids(db):
                    "dam failure and that 4,200 evacuated residents could not yet return to Velika Rijeka.",
                    "2024-04-10", "NPR")
     insert(db, [late])
-    events.update_events(db, [late.id])
+    store.update_events(db, [late.id])
     assert event_of(db)["dam-late"] == before["dam-ap"]
     assert db["events"].get(before["dam-ap"])["articles"] == 4
     assert db["events"].get(before["dam-ap"])["outlets"] == 4
 
 
 def test_update_events_add_without_state_falls_back_to_full(db):
-    events.update_events(db)
-    db[events.STATE_TABLE].drop()
+    store.update_events(db)
+    db[store.STATE_TABLE].drop()
     insert(db, MOSCOW)
-    assert events.update_events(db, [a.id for a in MOSCOW])["mode"] == "full"
+    assert store.update_events(db, [a.id for a in MOSCOW])["mode"] == "full"
     assert None not in event_of(db).values()

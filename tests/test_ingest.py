@@ -265,3 +265,22 @@ def test_folder_walk_takes_known_types_only(tmp_path):
     (tmp_path / ".hidden" / "d.txt").write_text("x")
     names = [p.name for p, _ in ingest.input_files([tmp_path])]
     assert names == ["a.txt", "b.csv.gz"]
+
+
+def test_csv_field_limit_where_sys_maxsize_overflows(tmp_path, monkeypatch):
+    """Where a C long is 32 bits, csv.field_size_limit(sys.maxsize) raises OverflowError."""
+    import csv
+
+    real = csv.field_size_limit
+
+    def limit_of_32_bits(*new):
+        if new and new[0] > 2**31 - 1:
+            raise OverflowError("Python int too large to convert to C long")
+        return real(*new)
+
+    monkeypatch.setattr(csv, "field_size_limit", limit_of_32_bits)
+    path = tmp_path / "a.csv"
+    path.write_text("id,body\nc1," + "word " * 40_000 + "\n")
+    (record,) = list(read_file(path, "csv"))
+    assert record["id"] == "c1" and record["words"] == 40_000
+    assert csv.field_size_limit() >= 2**20
