@@ -48,7 +48,7 @@ def build(database: Path, paths: tuple[Path, ...], add: bool, skip_errors: bool,
     author and url; other fields become extra columns. Use --body content
     (and the like) when the input names them differently.
     """
-    from . import store
+    from . import store, text
 
     started = time.perf_counter()
     if progress is None:
@@ -60,8 +60,7 @@ def build(database: Path, paths: tuple[Path, ...], add: bool, skip_errors: bool,
         raise click.ClickException(str(error)) from None
     clustered = stats.clustering
     click.echo(
-        f"{stats.summary(time.perf_counter() - started)}; {clustered['events']} "
-        f"event{'s' * (clustered['events'] != 1)} "
+        f"{stats.summary(time.perf_counter() - started)}; {text.counted(clustered['events'], 'event')} "
         f"({clustered['mode']} clustering, {clustered['seconds']:.1f}s)",
         err=True,
     )

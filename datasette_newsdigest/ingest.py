@@ -411,12 +411,18 @@ def stable_id(*parts: str | None) -> str:
 
 
 def _text_or_none(value) -> str | None:
+    """A metadata field as trimmed text; a list (several authors) is joined, and a nested
+    object is kept as JSON rather than as Python's repr of it."""
     if value is None:
         return None
     if isinstance(value, (list, tuple)):
-        value = ", ".join(str(v) for v in value if v)
-    value = str(value).strip()
+        value = ", ".join(_as_text(v) for v in value if v)
+    value = _as_text(value).strip()
     return value or None
+
+
+def _as_text(value) -> str:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
 
 
 def _as_given(value) -> str | None:
@@ -799,7 +805,8 @@ def _decode(data: bytes | bytearray) -> tuple[str, list[int]]:
     if not data.strip():
         raise InputError("empty file")
     head = data[:8192]
-    if b"\x00" in head:
+    # A stray NUL in one record is that record's text; a file of them is not text at all.
+    if head.count(b"\x00") > max(8, len(head) // 100):
         raise InputError("binary file (contains NUL bytes)")
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     if controls > len(head) * 0.05:
@@ -821,7 +828,7 @@ def _decode(data: bytes | bytearray) -> tuple[str, list[int]]:
 
 def _fallback_note(source: str, lines: list[int]) -> Problem:
     shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
-    return Problem(source, f"{len(lines)} line{'s' * (len(lines) != 1)} not UTF-8, read as cp1252 (line {shown})",
+    return Problem(source, f"{textmod.counted(len(lines), 'line')} not UTF-8, read as cp1252 (line {shown})",
                    lines[0], skipped=False)
 
 
@@ -1045,7 +1052,7 @@ def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Record
             end = _skip_json_value(content, start)
             if end is None:
                 yield Problem(source, f"JSON cut off here, inside record {count + 1}; "
-                              f"the {count} record{'s' * (count != 1)} before it were read", lines.at(start))
+                              f"the {textmod.counted(count, 'record')} before it were read", lines.at(start))
                 return
             reason = _TOO_DEEP if isinstance(e, RecursionError) else f"malformed JSON: {getattr(e, 'msg', e)}"
             yield Problem(source, reason, lines.at(start))

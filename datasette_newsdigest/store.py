@@ -115,10 +115,10 @@ class BuildStats:
         skipped = f"{len(self.problems)} skipped"
         if reasons:
             skipped += " (" + ", ".join(f"{n} {r}" for r, n in reasons.most_common()) + ")"
-        noted = f", {len(self.notes)} note{'s' * (len(self.notes) != 1)}" if self.notes else ""
+        noted = f", {text.counted(len(self.notes), 'note')}" if self.notes else ""
         return notes + (
-            f"Read {self.files} file{'s' * (self.files != 1)}: {self.articles} articles, "
-            f"{self.sentences} sentences, {skipped}{noted} in {seconds:.1f}s"
+            f"Read {text.counted(self.files, 'file')}: {text.counted(self.articles, 'article')}, "
+            f"{text.counted(self.sentences, 'sentence')}, {skipped}{noted} in {seconds:.1f}s"
         )
 
 
@@ -633,7 +633,7 @@ def _remove_stale_temporaries(target: Path, notify: Notify) -> None:
                 os.unlink(entry.path)
                 removed += 1
     if removed:
-        notify(f"removed {removed} temporary file{'s' * (removed != 1)} ({size / 1e6:.1f} MB) "
+        notify(f"removed {text.counted(removed, 'temporary file')} ({size / 1e6:.1f} MB) "
                f"left by an interrupted build of {target}")
 
 

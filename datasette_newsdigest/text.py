@@ -21,7 +21,7 @@ from functools import lru_cache
 
 __all__ = [
     "LANGUAGE", "NEWS_ABBREVIATIONS", "NewsTokenizer", "TOKENIZER", "content_terms", "count_words",
-    "normalize", "paragraphs", "split_sentences", "stem", "stemmer", "stop_words", "words",
+    "counted", "normalize", "paragraphs", "split_sentences", "stem", "stemmer", "stop_words", "words",
 ]
 
 LANGUAGE = "english"
@@ -161,3 +161,8 @@ class NewsTokenizer:
 
 
 TOKENIZER = NewsTokenizer()
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 article``, ``2 articles``: the messages count many things, and "1 articles" reads badly."""
+    return f"{n:,} {noun}{'s' * (n != 1)}"

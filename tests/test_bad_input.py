@@ -526,3 +526,24 @@ def test_truncated_gzip_json_array_keeps_the_records_before_the_cut(tmp_path):
     assert len(loaded) > 100 and loaded == [f"a{i}" for i in range(len(loaded))]
     reasons = [p.reason for p in items if isinstance(p, Problem)]
     assert reasons[0] == "gzip stream ends early: the file is truncated here" and "cut off" in reasons[-1]
+
+
+def test_a_stray_nul_costs_nothing_but_a_binary_file_is_still_skipped(tmp_path):
+    csv_path = tmp_path / "nul.csv"
+    csv_path.write_bytes(b'id,body\nn1,"Hello\x00 world. A sentence of text."\nn2,Second row of text here.\n')
+    db, stats = _load(tmp_path, csv_path)
+    rows = {r["id"]: r["body"] for r in db.query("select id, body from articles")}
+    assert rows == {"n1": "Hello\x00 world. A sentence of text.", "n2": "Second row of text here."}
+    assert not stats.problems
+    binary = tmp_path / "blob.csv"
+    binary.write_bytes(b"id,body\n" + b"\x00ab" * 500)
+    assert [p.reason for p in _read(binary)] == ["binary file (contains NUL bytes)"]
+
+
+def test_nested_metadata_values_are_kept_as_json_not_python_repr(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"id": "a", "body": "Body text here.", "outlet": {"name": "CNN"},
+                                "author": [{"name": "Jo Lee"}, "Al Roe"]}) + "\n")
+    db, _ = _load(tmp_path, path)
+    (row,) = db.query("select outlet, author from articles")
+    assert row == {"outlet": '{"name": "CNN"}', "author": '{"name": "Jo Lee"}, Al Roe'}

@@ -60,7 +60,7 @@ def test_bad_input_is_reported_and_good_articles_load(tmp_path):
     assert result.exit_code == 3  # built, some inputs skipped
     assert f"skipped {src / 'good.jsonl'}:2: malformed JSON" in result.output
     assert f"skipped {src / 'empty.txt'}: empty file" in result.output
-    assert "1 articles" in result.output and "2 skipped" in result.output
+    assert "1 article," in result.output and "2 skipped" in result.output
     assert rows(db, "select id from articles") == [("a1",)]
     assert build(tmp_path / "other.db", src, "--skip-errors").exit_code == 0
 
