@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from badinput import write_corpus
 
 from datasette_newsdigest import cli, ingest
 from datasette_newsdigest.ingest import Problem, read_file
-
-from badinput import write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +75,7 @@ def _check_reported(found: set, expected: list, what: str):
         if line is None:
             ok = any(n == name for n, _ in found)
         elif line is ...:
-            ok = any(n == name and l is not None for n, l in found)
+            ok = any(n == name and at is not None for n, at in found)
         else:
             ok = (name, line) in found
         assert ok, f"{what} {name}:{line} not reported; got {sorted(found, key=str)}"
@@ -224,7 +223,8 @@ def test_duplicate_ids_name_the_line(tmp_path):
 def test_ids_are_kept_exactly(tmp_path):
     path = tmp_path / "a.jsonl"
     bodies = ["First text here.", "Second text here.", "Third text here."]
-    path.write_text("".join(json.dumps({"id": i, "body": b}) + "\n" for i, b in zip([" padded ", "padded", "  "], bodies)))
+    path.write_text("".join(json.dumps({"id": i, "body": b}) + "\n"
+                            for i, b in zip([" padded ", "padded", "  "], bodies, strict=True)))
     db, stats = _load(tmp_path, path)
     ids = [r[0] for r in db.execute("select id from articles order by rowid")]
     assert ids[:2] == [" padded ", "padded"] and ids[2] == ingest.stable_id(None, bodies[2])
@@ -252,7 +252,7 @@ def test_more_extra_fields_than_sqlite_has_columns(tmp_path):
     db, stats = _load(tmp_path, path)
     assert not stats.problems and stats.articles == 2
     assert len(db["articles"].columns) <= ingest.MAX_COLUMNS + 1
-    for record, row in zip(records, db.query("select * from articles order by rowid")):
+    for record, row in zip(records, db.query("select * from articles order by rowid"), strict=True):
         overflow = json.loads(row["extra_fields"])
         for key, value in record.items():
             if key not in ("id", "body"):
@@ -263,7 +263,7 @@ def test_more_extra_fields_than_sqlite_has_columns(tmp_path):
 
 def test_big_integers_and_nan_are_kept(tmp_path):
     path = tmp_path / "a.jsonl"
-    path.write_text('{"id": "a", "body": "Text here.", "big": %d, "n": NaN, "small": -5}\n' % 2**64)
+    path.write_text(f'{{"id": "a", "body": "Text here.", "big": {2**64}, "n": NaN, "small": -5}}\n')
     db, stats = _load(tmp_path, path)
     (row,) = db.query("select big, n, small from articles")
     assert row == {"big": str(2**64), "n": "NaN", "small": -5}
@@ -423,7 +423,7 @@ def test_hostile_page_reads_without_the_backtracking_regex(monkeypatch):
 def test_repeated_keys_and_huge_integers_lose_nothing(tmp_path):
     path = tmp_path / "a.jsonl"
     digits = "9" * 5000  # beyond what Python's int() takes from text
-    path.write_text('{"id": "a", "body": "Text here.", "tag": 1, "tag": 2, "n": %s}\n' % digits
+    path.write_text(f'{{"id": "a", "body": "Text here.", "tag": 1, "tag": 2, "n": {digits}}}\n'
                     + json.dumps({"id": "b", "body": "More text."}) + "\n")
     db, stats = _load(tmp_path, path)
     (row,) = db.query("select tag, tag_2, n from articles where id = 'a'")

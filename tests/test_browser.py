@@ -112,7 +112,8 @@ def test_event_page_draws_charts_without_console_errors(server, browser):
     )
     charts = page.eval_on_selector_all(
         ".newsdigest-chart",
-        "els => els.map(el => ({id: el.id, marks: el.querySelectorAll('svg g.role-mark > path, svg g.role-mark > text').length}))",
+        "els => els.map(el => ({id: el.id,"
+        " marks: el.querySelectorAll('svg g.role-mark > path, svg g.role-mark > text').length}))",
     )
     assert [c["id"] for c in charts] == ["chart-timeline", "chart-coverage", "chart-support"]
     for chart in charts:

@@ -225,12 +225,12 @@ def test_second_build_waits_for_the_first(tmp_path):
     errs = [tmp_path / "rebuild.err", tmp_path / "add.err"]
     processes = []
     try:
-        for args, err in zip([(db, rebuild_input), (db, add_input, "--add")], errs):
+        for args, err in zip([(db, rebuild_input), (db, add_input, "--add")], errs, strict=True):
             with err.open("w") as stderr:
                 processes.append(subprocess.Popen(
                     [sys.executable, "-m", "datasette_newsdigest.cli", "build", "--no-progress", *map(str, args)],
                     stdout=subprocess.DEVNULL, stderr=stderr, env=ENV))
-            wait_for(lambda: "waiting for another build" in err.read_text(), "the build to wait")
+            wait_for(lambda err=err: "waiting for another build" in err.read_text(), "the build to wait")
         assert ids(db) == {f"x{i}" for i in range(10)}  # nothing happened while the lock was held
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)

@@ -32,7 +32,7 @@ def _source(documents, picked):
 
 
 def assert_attributed(documents, picked):
-    for sentence, original in zip([s.sentence for s in picked], _source(documents, picked)):
+    for sentence, original in zip([s.sentence for s in picked], _source(documents, picked), strict=True):
         # The sentence is the one at that position, less any dateline it opened with.
         assert original.endswith(sentence)
         assert len(sentence) > len(original) / 2
@@ -113,11 +113,11 @@ def test_support_counts_the_articles_reporting_each_pick():
     picked = digest.digest(EVENT, sentences=4)
     counts = digest.support(EVENT, picked)
     assert len(counts) == 4 and all(1 <= c <= len(EVENT) for c in counts)
-    deficient = [c for s, c in zip(picked, counts) if "structurally deficient" in s.sentence]
+    deficient = [c for s, c in zip(picked, counts, strict=True) if "structurally deficient" in s.sentence]
     assert deficient and deficient[0] >= 2  # all three articles report the inspection
     copy = Document("copy", BRIDGE_2, "2024-03-07")
     with_copy = digest.support(EVENT + [copy], picked)
-    assert all(c2 >= c for c, c2 in zip(counts, with_copy))
+    assert all(c2 >= c for c, c2 in zip(counts, with_copy, strict=True))
     assert digest.support([], []) == []
 
 

@@ -25,8 +25,9 @@ async def test_plugin_is_installed():
 
 @pytest.mark.asyncio
 async def test_serves_articles_with_metadata(news_db):
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     metadata = yaml.safe_load((Path(__file__).parent.parent / "metadata.yml").read_text())
     datasette = Datasette([str(news_db)], metadata=metadata)
@@ -45,8 +46,9 @@ async def test_serves_articles_with_metadata(news_db):
     ("sentences_per_article", {"event_id": ""}),
 ])
 async def test_canned_queries_run_and_open_as_charts(news_db, query, params):
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     metadata = yaml.safe_load((Path(__file__).parent.parent / "metadata.yml").read_text())
     canned = metadata["databases"]["news"]["queries"][query]
