@@ -81,6 +81,7 @@ def _check_reported(found: set, expected: list, what: str):
         assert ok, f"{what} {name}:{line} not reported; got {sorted(found, key=str)}"
 
 
+@pytest.mark.slow
 def test_corpus_through_load(tmp_path):
     corpus = write_corpus(tmp_path / "in", bomb_bytes=3 * 2**20)
     db = sqlite_utils.Database(tmp_path / "news.db")
@@ -104,6 +105,7 @@ def _messages(stderr: str, kind: str) -> set:
     return found
 
 
+@pytest.mark.slow
 def test_corpus_through_build_command(tmp_path):
     corpus = write_corpus(tmp_path / "in")
     db = tmp_path / "news.db"
@@ -245,6 +247,7 @@ def test_case_insensitive_and_rowid_names_keep_every_value(tmp_path):
     assert {p.line for p in stats.notes} == {1, 2} and not stats.problems
 
 
+@pytest.mark.slow
 def test_more_extra_fields_than_sqlite_has_columns(tmp_path):
     path = tmp_path / "a.jsonl"
     records = [{"id": f"r{n}", "body": "Some text.", **{f"f{n}_{i}": i for i in range(1500)}} for n in range(2)]

@@ -4,8 +4,8 @@ import json
 import sqlite3
 
 import pytest
+from bridge import BRIDGE_1, BRIDGE_2, BRIDGE_3
 from datasette.app import Datasette
-from test_digest import BRIDGE_1, BRIDGE_2, BRIDGE_3
 
 from datasette_newsdigest import digest, sql, text
 

@@ -1,13 +1,9 @@
 """The digest pages through Datasette's test client: routes, JSON, escaping, menus."""
 
-import json
 import re
 
 import pytest
-from click.testing import CliRunner
 from datasette.app import Datasette
-
-from datasette_newsdigest.cli import cli
 
 EVIL = "<script>alert('x')</script>"
 
@@ -28,22 +24,10 @@ def _article(i, event_words, day, outlet):
     }
 
 
-def build_news_db(tmp_path_factory, seeds_dir, articles):
-    """A database built by `newsdigest build` from the seeds and these article records."""
-    folder = tmp_path_factory.mktemp("input")
-    (folder / "dam.jsonl").write_text("\n".join(json.dumps(a) for a in articles) + "\n")
-    for path in seeds_dir.iterdir():
-        (folder / path.name).write_bytes(path.read_bytes())
-    db = tmp_path_factory.mktemp("db") / "news.db"
-    result = CliRunner().invoke(cli, ["build", str(db), str(folder)])
-    assert result.exit_code == 0, result.output
-    return db
-
-
 @pytest.fixture(scope="module")
-def news_db(tmp_path_factory, seeds_dir):
+def news_db(build_news_db):
     articles = [_article(i, "Sanok", f"2023-05-0{1 + i % 2}", ["Daily", "Wire", "Post"][i % 3]) for i in range(4)]
-    return build_news_db(tmp_path_factory, seeds_dir, articles)
+    return build_news_db(articles)
 
 
 @pytest.fixture
