@@ -3,7 +3,8 @@
 #   ./build.sh          install (into .venv unless a virtualenv is active) and build news.db from seeds/
 #   ./build.sh serve    the same, then serve news.db with Datasette on http://127.0.0.1:8001/
 #   ./build.sh test     install with the test extras and run the test suite
-#   ./build.sh lint     install with the lint extras, then ruff and mypy (settings in pyproject.toml)
+#   ./build.sh lint     install with the lint extras, then ruff and mypy (settings in pyproject.toml);
+#                       a summary line, and a non-zero exit when either fails
 # A news.db that holds anything but this script's build of seeds/ is never replaced:
 # the seeds then go to seeds-db/news.db (same database name, so metadata.yml applies).
 set -euo pipefail
@@ -72,8 +73,15 @@ case "${1:-build}" in
         ;;
     lint)
         install lint
-        ruff check datasette_newsdigest tests bench
-        mypy
+        # Both run, so one run shows every problem; then one summary line and the exit status.
+        failed=
+        ruff check datasette_newsdigest tests bench || failed="$failed ruff"
+        mypy || failed="$failed mypy"
+        if [ -n "$failed" ]; then
+            echo "lint failed:$failed" >&2
+            exit 1
+        fi
+        echo "lint passed: ruff and mypy" >&2
         ;;
     *)
         echo "usage: ./build.sh [build|serve|test [pytest args]|lint]" >&2

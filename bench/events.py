@@ -99,7 +99,7 @@ SETS = {  # name -> loader
 def bcubed(pred, gold) -> tuple[float, float, float]:
     """B-cubed precision, recall, F1 (Bagga and Baldwin 1998), averaged over items."""
     n = len(pred)
-    in_pred, in_gold, both = Counter(pred), Counter(gold), Counter(zip(pred, gold))
+    in_pred, in_gold, both = Counter(pred), Counter(gold), Counter(zip(pred, gold, strict=True))
     p = sum(c * c / in_pred[a] for (a, _), c in both.items()) / n
     r = sum(c * c / in_gold[g] for (_, g), c in both.items()) / n
     return p, r, 2 * p * r / (p + r)
@@ -176,7 +176,7 @@ def incremental(args, params):
                 agree = scores([inc[i] for i in ids], [full[i] for i in ids])
                 rows.append((agree["F1"], agree["ARI"], bcubed([full[i] for i in ids], gold)[2],
                              bcubed([inc[i] for i in ids], gold)[2], added["seconds"]))
-            mean = [sum(col) / len(col) for col in zip(*rows)]
+            mean = [sum(col) / len(col) for col in zip(*rows, strict=True)]
             runs = f" (mean of {len(rows)})" if len(rows) > 1 else ""
             print(f"| {name} | {split}{runs} | {len(records) - int(len(records) * 0.8):,} | {mean[0]:.3f} | "
                   f"{mean[1]:.3f} | {mean[2]:.3f} | {mean[3]:.3f} | {mean[4]:.2f} |", flush=True)
@@ -199,7 +199,7 @@ def small(args, params):
             assigned, _ = run_full(records, params)
             pred = [assigned[r["id"]] for r in records]
             rows.append((*bcubed(pred, [r["gold"] for r in records]), len(set(pred)) / k))
-        mean = [sum(col) / len(col) for col in zip(*rows)]
+        mean = [sum(col) / len(col) for col in zip(*rows, strict=True)]
         print(f"| {k} | {len(rows)} | {mean[0]:.3f} | {mean[1]:.3f} | {mean[2]:.3f} | {mean[3]:.2f} |",
               flush=True)
 

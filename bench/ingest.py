@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +40,7 @@ def main():
         if args.limit:
             corpus = Path(tmp) / "subset.jsonl.gz"
             with gzip.open(args.corpus, "rt") as src, gzip.open(corpus, "wt") as dst:
-                for i, line in zip(range(args.limit), src):
-                    dst.write(line)
+                dst.writelines(islice(src, args.limit))
         base, n = baseline(corpus)
         db = Path(tmp) / "all.db"
         started = time.perf_counter()

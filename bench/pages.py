@@ -46,10 +46,12 @@ async def main(path: str, articles: int, runs: int):
     results = {
         f"table page, articles?event_id={event_id} (baseline)":
             await _median(client, f"/{name}/articles?event_id={event_id}", runs, False),
-        f"event page, {size} articles, digest computed": await _median(client, f"/-/digest/{name}/{event_id}", runs, True),
-        f"event page .json, digest computed": await _median(client, f"/-/digest/{name}/{event_id}.json", runs, True),
-        f"event page, digest cached": await _median(client, f"/-/digest/{name}/{event_id}", runs, False),
-        "events page 1 (20 events), digests computed": await _median(client, f"/-/digest/{name}", max(3, runs // 3), True),
+        f"event page, {size} articles, digest computed":
+            await _median(client, f"/-/digest/{name}/{event_id}", runs, True),
+        "event page .json, digest computed": await _median(client, f"/-/digest/{name}/{event_id}.json", runs, True),
+        "event page, digest cached": await _median(client, f"/-/digest/{name}/{event_id}", runs, False),
+        "events page 1 (20 events), digests computed":
+            await _median(client, f"/-/digest/{name}", max(3, runs // 3), True),
         "events page 1, digests cached": await _median(client, f"/-/digest/{name}", runs, False),
     }
     baseline = next(iter(results.values()))

@@ -1,11 +1,141 @@
+"""Fixtures shared by the test modules, so no test module imports data or helpers from another.
+
+Markers (registered in pyproject.toml, --strict-markers): ``browser`` for the tests that drive
+headless Chromium, ``slow`` for tests that start real processes or servers or build large inputs.
+The fast loop is ``./build.sh test -m "not browser and not slow"``.
+"""
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+import yaml
+from click.testing import CliRunner
+
+from datasette_newsdigest.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+METADATA = ROOT / "metadata.yml"
+# Subprocesses run this checkout's code, whatever the installed package points at.
+SUBPROCESS_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+STARTUP_SECONDS = 60
+STOP_SECONDS = 10
 
 
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS
+
+
+def _build(db: Path, *inputs: Path) -> Path:
+    result = CliRunner().invoke(cli, ["build", str(db), *map(str, inputs)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture(scope="session")
+def seeds_db(tmp_path_factory, seeds_dir) -> Path:
+    """news.db built from seeds/ once per session. Shared: tests read it, never write to it."""
+    return _build(tmp_path_factory.mktemp("seeds-db") / "news.db", seeds_dir)
+
+
+@pytest.fixture(scope="session")
+def build_news_db(tmp_path_factory, seeds_dir) -> Callable[[list[dict]], Path]:
+    """Build a news.db by `newsdigest build` from the seeds plus these article records (one
+    JSON lines file); module-scoped fixtures call it so each corpus is built once."""
+
+    def build(articles: list[dict]) -> Path:
+        folder = tmp_path_factory.mktemp("input")
+        (folder / "dam.jsonl").write_text("\n".join(json.dumps(a) for a in articles) + "\n")
+        for path in seeds_dir.iterdir():
+            (folder / path.name).write_bytes(path.read_bytes())
+        return _build(tmp_path_factory.mktemp("db") / "news.db", folder)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def metadata_path() -> Path:
+    """The repository's metadata.yml (canned queries, titles), as `./build.sh serve` uses it."""
+    return METADATA
+
+
+@pytest.fixture
+def metadata(metadata_path) -> dict:
+    """metadata.yml parsed, afresh for each test, so a test may change it."""
+    return yaml.safe_load(metadata_path.read_text())
+
+
+class Served(NamedTuple):
+    url: str  # http://127.0.0.1:PORT, no trailing slash
+    process: subprocess.Popen
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[[], int]:
+    """A function that returns a port on 127.0.0.1 that nothing listens on now."""
+    return _free_port
+
+
+@contextlib.contextmanager
+def _serve(db: Path, metadata: Path | None = None, env: dict | None = None) -> Iterator[Served]:
+    port = _free_port()
+    command = [sys.executable, "-m", "datasette", "serve", str(db), "-h", "127.0.0.1", "-p", str(port)]
+    if metadata is not None:
+        command += ["-m", str(metadata)]
+    url = f"http://127.0.0.1:{port}"
+    # The output goes to a file, not a pipe (a full pipe would block the server), and a named one
+    # that outlives the server: tests look for deleted files the server holds open.
+    with tempfile.TemporaryDirectory() as folder, (Path(folder) / "datasette.log").open("w+b") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                   env=SUBPROCESS_ENV if env is None else env)
+        try:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"datasette exited ({process.returncode}): {log.read().decode()}")
+                try:
+                    urllib.request.urlopen(url + "/-/versions.json", timeout=2).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"datasette did not answer within {STARTUP_SECONDS} s") from None
+                    time.sleep(0.1)
+            yield Served(url, process)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=STOP_SECONDS)
+
+
+@pytest.fixture(scope="session")
+def serve_datasette():
+    """A context manager that runs a real `datasette serve DB [-m METADATA]` on a free
+    127.0.0.1 port, waits (bounded) until it answers, yields a ``Served(url, process)`` and
+    always stops it. Session-scoped so fixtures of any scope can use it:
+
+        with serve_datasette(db, metadata_path) as served:
+            urllib.request.urlopen(served.url + "/-/digest/news.json")
+    """
+    return _serve

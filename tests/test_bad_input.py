@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from badinput import write_corpus
 
 from datasette_newsdigest import ingest, store
 from datasette_newsdigest.ingest import Problem, read_file
-
-from badinput import write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,12 +75,13 @@ def _check_reported(found: set, expected: list, what: str):
         if line is None:
             ok = any(n == name for n, _ in found)
         elif line is ...:
-            ok = any(n == name and l is not None for n, l in found)
+            ok = any(n == name and at is not None for n, at in found)
         else:
             ok = (name, line) in found
         assert ok, f"{what} {name}:{line} not reported; got {sorted(found, key=str)}"
 
 
+@pytest.mark.slow
 def test_corpus_through_load(tmp_path):
     corpus = write_corpus(tmp_path / "in", bomb_bytes=3 * 2**20)
     db = sqlite_utils.Database(tmp_path / "news.db")
@@ -105,6 +105,7 @@ def _messages(stderr: str, kind: str) -> set:
     return found
 
 
+@pytest.mark.slow
 def test_corpus_through_build_command(tmp_path):
     corpus = write_corpus(tmp_path / "in")
     db = tmp_path / "news.db"
@@ -224,7 +225,8 @@ def test_duplicate_ids_name_the_line(tmp_path):
 def test_ids_are_kept_exactly(tmp_path):
     path = tmp_path / "a.jsonl"
     bodies = ["First text here.", "Second text here.", "Third text here."]
-    path.write_text("".join(json.dumps({"id": i, "body": b}) + "\n" for i, b in zip([" padded ", "padded", "  "], bodies)))
+    path.write_text("".join(json.dumps({"id": i, "body": b}) + "\n"
+                            for i, b in zip([" padded ", "padded", "  "], bodies, strict=True)))
     db, stats = _load(tmp_path, path)
     ids = [r[0] for r in db.execute("select id from articles order by rowid")]
     assert ids[:2] == [" padded ", "padded"] and ids[2] == ingest.stable_id(None, bodies[2])
@@ -245,6 +247,7 @@ def test_case_insensitive_and_rowid_names_keep_every_value(tmp_path):
     assert {p.line for p in stats.notes} == {1, 2} and not stats.problems
 
 
+@pytest.mark.slow
 def test_more_extra_fields_than_sqlite_has_columns(tmp_path):
     path = tmp_path / "a.jsonl"
     records = [{"id": f"r{n}", "body": "Some text.", **{f"f{n}_{i}": i for i in range(1500)}} for n in range(2)]
@@ -252,7 +255,7 @@ def test_more_extra_fields_than_sqlite_has_columns(tmp_path):
     db, stats = _load(tmp_path, path)
     assert not stats.problems and stats.articles == 2
     assert len(db["articles"].columns) <= ingest.MAX_COLUMNS + 1
-    for record, row in zip(records, db.query("select * from articles order by rowid")):
+    for record, row in zip(records, db.query("select * from articles order by rowid"), strict=True):
         overflow = json.loads(row["extra_fields"])
         for key, value in record.items():
             if key not in ("id", "body"):
@@ -263,7 +266,7 @@ def test_more_extra_fields_than_sqlite_has_columns(tmp_path):
 
 def test_big_integers_and_nan_are_kept(tmp_path):
     path = tmp_path / "a.jsonl"
-    path.write_text('{"id": "a", "body": "Text here.", "big": %d, "n": NaN, "small": -5}\n' % 2**64)
+    path.write_text(f'{{"id": "a", "body": "Text here.", "big": {2**64}, "n": NaN, "small": -5}}\n')
     db, stats = _load(tmp_path, path)
     (row,) = db.query("select big, n, small from articles")
     assert row == {"big": str(2**64), "n": "NaN", "small": -5}
@@ -423,7 +426,7 @@ def test_hostile_page_reads_without_the_backtracking_regex(monkeypatch):
 def test_repeated_keys_and_huge_integers_lose_nothing(tmp_path):
     path = tmp_path / "a.jsonl"
     digits = "9" * 5000  # beyond what Python's int() takes from text
-    path.write_text('{"id": "a", "body": "Text here.", "tag": 1, "tag": 2, "n": %s}\n' % digits
+    path.write_text(f'{{"id": "a", "body": "Text here.", "tag": 1, "tag": 2, "n": {digits}}}\n'
                     + json.dumps({"id": "b", "body": "More text."}) + "\n")
     db, stats = _load(tmp_path, path)
     (row,) = db.query("select tag, tag_2, n from articles where id = 'a'")

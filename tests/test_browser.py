@@ -7,31 +7,23 @@ both); outside CI the test is skipped when they are missing. Set
 ``SAVE_SCREENSHOTS=docs`` to keep the screenshots the README shows.
 """
 
+import importlib.util
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from datasette_newsdigest.cli import cli
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ROOT = Path(__file__).resolve().parent.parent
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
          "--disable-background-networking", "--disable-component-update"]
 
 
 def _requirements():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    # find_spec, not an import: collecting this module stays cheap when the tests are deselected.
+    if importlib.util.find_spec("playwright") is None:
         return "the playwright package is not installed"
     if not CHROMIUM:
         return "chromium is not installed (apt-get install chromium)"
@@ -41,7 +33,7 @@ def _requirements():
 missing = _requirements()
 if missing and os.environ.get("CI"):
     raise RuntimeError(f"browser test cannot run in CI: {missing}")
-pytestmark = pytest.mark.skipif(bool(missing), reason=missing or "")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(missing), reason=missing or "")]
 
 
 def _screenshot(page, name: str) -> None:
@@ -68,37 +60,10 @@ def _watch(page) -> list[str]:
     return errors
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, seeds_dir):
-    db = tmp_path_factory.mktemp("e2e") / "news.db"
-    result = CliRunner().invoke(cli, ["build", str(db), str(seeds_dir)])
-    assert result.exit_code == 0, result.output
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "datasette", "serve", str(db), "-m", str(ROOT / "metadata.yml"),
-         "-h", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError(process.stdout.read().decode())
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def server(seeds_db, metadata_path, serve_datasette):
+    with serve_datasette(seeds_db, metadata_path) as served:
+        yield served.url
 
 
 def test_event_page_draws_charts_without_console_errors(server, browser):
@@ -112,7 +77,8 @@ def test_event_page_draws_charts_without_console_errors(server, browser):
     )
     charts = page.eval_on_selector_all(
         ".newsdigest-chart",
-        "els => els.map(el => ({id: el.id, marks: el.querySelectorAll('svg g.role-mark > path, svg g.role-mark > text').length}))",
+        "els => els.map(el => ({id: el.id,"
+        " marks: el.querySelectorAll('svg g.role-mark > path, svg g.role-mark > text').length}))",
     )
     assert [c["id"] for c in charts] == ["chart-timeline", "chart-coverage", "chart-support"]
     for chart in charts:
@@ -125,10 +91,7 @@ def test_event_page_draws_charts_without_console_errors(server, browser):
     assert errors == []
 
 
-def test_canned_query_opens_as_a_datasette_vega_chart(server, browser):
-    import yaml
-
-    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text())
+def test_canned_query_opens_as_a_datasette_vega_chart(server, browser, metadata):
     fragment = metadata["databases"]["news"]["queries"]["outlets_per_event"]["fragment"]
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     errors = _watch(page)

@@ -9,7 +9,6 @@ import random
 import resource
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -188,6 +187,7 @@ def _file_size_limit(limit: int):
     return limit_writes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("room", [-100_000, 200_000], ids=["while copying", "while adding"])
 def test_full_disk_add_leaves_database_and_no_temporary_files(tmp_path, room):
     db = tmp_path / "news.db"
@@ -205,6 +205,7 @@ def test_full_disk_add_leaves_database_and_no_temporary_files(tmp_path, room):
     assert len(ids(db)) == 1050
 
 
+@pytest.mark.slow
 def test_full_disk_new_database_writes_nothing(tmp_path):
     db = tmp_path / "news.db"
     process = build_process(db, write_articles(tmp_path / "in.jsonl", 0, 1000),
@@ -217,6 +218,7 @@ def test_full_disk_new_database_writes_nothing(tmp_path):
 
 # Locking
 
+@pytest.mark.slow
 def test_concurrent_adds_lose_nothing(tmp_path):
     db = tmp_path / "news.db"
     assert build(db, write_articles(tmp_path / "base.jsonl", 0, 100)).exit_code == 0
@@ -229,6 +231,7 @@ def test_concurrent_adds_lose_nothing(tmp_path):
     assert len(ids(db)) == 2100
 
 
+@pytest.mark.slow
 def test_second_build_waits_for_the_first(tmp_path):
     """A rebuild and an --add started while another build holds the lock both
     wait, say so, and then run one after the other."""
@@ -241,12 +244,12 @@ def test_second_build_waits_for_the_first(tmp_path):
     errs = [tmp_path / "rebuild.err", tmp_path / "add.err"]
     processes = []
     try:
-        for args, err in zip([(db, rebuild_input), (db, add_input, "--add")], errs):
+        for args, err in zip([(db, rebuild_input), (db, add_input, "--add")], errs, strict=True):
             with err.open("w") as stderr:
                 processes.append(subprocess.Popen(
                     [sys.executable, "-m", "datasette_newsdigest.cli", "build", "--no-progress", *map(str, args)],
                     stdout=subprocess.DEVNULL, stderr=stderr, env=ENV))
-            wait_for(lambda: "waiting for another build" in err.read_text(), "the build to wait")
+            wait_for(lambda err=err: "waiting for another build" in err.read_text(), "the build to wait")
         assert ids(db) == {f"x{i}" for i in range(10)}  # nothing happened while the lock was held
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -262,6 +265,7 @@ def test_second_build_waits_for_the_first(tmp_path):
 
 # Stale temporary files
 
+@pytest.mark.slow
 def test_next_run_removes_what_a_killed_run_left(tmp_path):
     db = tmp_path / "news.db"
     assert build(db, write_articles(tmp_path / "base.jsonl", 0, 10)).exit_code == 0
@@ -319,6 +323,7 @@ store._put_in_place(Path(sys.argv[1]), Path(sys.argv[2]), False)
 """
 
 
+@pytest.mark.slow
 def test_kill_during_the_copy_into_place_leaves_the_old_database(tmp_path):
     db = tmp_path / "news.db"
     assert build(db, write_articles(tmp_path / "old.jsonl", 0, 100)).exit_code == 0
@@ -336,6 +341,7 @@ def test_kill_during_the_copy_into_place_leaves_the_old_database(tmp_path):
     assert len(ids(db)) == 100
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_datasette_started_after_a_killed_copy_serves_the_old_database(tmp_path):
     from datasette.app import Datasette
@@ -356,37 +362,12 @@ async def test_datasette_started_after_a_killed_copy_serves_the_old_database(tmp
 
 # A running server sees rebuilds and additions
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def served(tmp_path, seeds_dir):
+def served(tmp_path, seeds_dir, serve_datasette):
     db = tmp_path / "news.db"
     assert build(db, seeds_dir).exit_code == 0
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "datasette", "serve", str(db), "-h", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    base = f"http://127.0.0.1:{port}"
-
-    def answers():
-        if process.poll() is not None:
-            raise RuntimeError("datasette exited")
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=2)
-            return True
-        except OSError:
-            return False
-
-    try:
-        wait_for(answers, "datasette to answer")
-        yield db, base, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serve_datasette(db, env=ENV) as server:
+        yield db, server.url, server.process.pid
 
 
 def _get(url: str):
@@ -394,6 +375,7 @@ def _get(url: str):
         return json.load(response)
 
 
+@pytest.mark.slow
 def test_running_server_sees_rebuild_and_add(served, tmp_path):
     db, base, pid = served
     count = base + "/news.json?sql=select+count(*)+as+n+from+articles&_shape=array"
@@ -453,6 +435,7 @@ def clone(tmp_path, seeds_dir):
     return folder, run
 
 
+@pytest.mark.slow
 def test_build_sh_installs_the_test_extras_after_a_plain_install(clone):
     folder, run = clone
     done, calls = run("test", "-q")
@@ -463,6 +446,7 @@ def test_build_sh_installs_the_test_extras_after_a_plain_install(clone):
     assert calls == ["python -m pytest -q"]  # installed once, not every time
 
 
+@pytest.mark.slow
 def test_build_sh_never_replaces_a_database_it_did_not_build_from_seeds(clone, tmp_path):
     folder, run = clone
     news = folder / "news.db"
@@ -480,6 +464,7 @@ def test_build_sh_never_replaces_a_database_it_did_not_build_from_seeds(clone, t
     assert calls == ["datasette serve seeds-db/news.db -m metadata.yml -h 127.0.0.1 -p 8001"]
 
 
+@pytest.mark.slow
 def test_build_sh_rebuilds_its_own_build_of_the_seeds(clone, tmp_path):
     folder, run = clone
     news = folder / "news.db"

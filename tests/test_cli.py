@@ -39,7 +39,7 @@ def test_build_seeds(tmp_path, seeds_dir):
     (count,) = rows(db, "select count(*) from sentences")[0]
     assert 60 <= count <= 110
     # positions are 0-based and contiguous within each article
-    for article_id, n, top in rows(db, "select article_id, count(*), max(position) from sentences group by article_id"):
+    for _, n, top in rows(db, "select article_id, count(*), max(position) from sentences group by article_id"):
         assert top == n - 1
     hits = rows(db, "select a.id from articles a join articles_fts f on a.rowid = f.rowid "
                     "where articles_fts match ?", ("Blinken",))

@@ -1,22 +1,14 @@
 """Properties of the digest core: sentences come from the input, budgets hold, nothing repeats,
 attribution points at the right article and position, and bad requests fail clearly."""
 
+import math
 import random
 
 import pytest
+from bridge import BRIDGE_1, BRIDGE_2, BRIDGE_3
 
 from datasette_newsdigest import digest, text
 from datasette_newsdigest.digest import Document, Limits, OptionsError
-
-BRIDGE_1 = """RIVERTON (AP) — The Harlow Street bridge over the Maple River collapsed on Monday morning during rush hour, sending at least a dozen cars into the water, officials said.
-
-By Jane Doe
-
-Rescue crews pulled nine survivors from the river within the first hour, fire chief Dana Ruiz said at a news conference. The bridge, built in 1962, had been rated structurally deficient by state inspectors in a report last year. "We heard a sound like thunder and then the road was gone," said one witness. Governor Alan Pike declared a state of emergency for Riverton County on Monday afternoon. Divers searched the river into the night for more victims."""
-
-BRIDGE_2 = """Officials confirmed on Tuesday that four people died when the Harlow Street bridge collapsed into the Maple River in Riverton. Rescue crews pulled nine survivors from the river within the first hour, the fire chief said. State inspectors had rated the 1962 bridge structurally deficient in a report last year, records show. Governor Alan Pike said the state of emergency for Riverton County would stay in place through the week. He promised an independent investigation into the collapse. Traffic on the east side of Riverton was diverted to the Lincoln Avenue bridge."""
-
-BRIDGE_3 = """Federal investigators arrived in Riverton on Wednesday to examine the wreckage of the Harlow Street bridge, which collapsed into the Maple River on Monday. The death toll from the collapse rose to five after divers recovered another body on Wednesday morning. The National Transportation Safety Board said its investigation into the collapse could take a year. The bridge had been rated structurally deficient by state inspectors last year, but repairs were delayed by a budget dispute. Governor Alan Pike asked the legislature for emergency money to inspect every bridge of the same design."""
 
 EVENT = [
     Document("a2", BRIDGE_2, "2024-03-05"),
@@ -32,7 +24,7 @@ def _source(documents, picked):
 
 
 def assert_attributed(documents, picked):
-    for sentence, original in zip([s.sentence for s in picked], _source(documents, picked)):
+    for sentence, original in zip([s.sentence for s in picked], _source(documents, picked), strict=True):
         # The sentence is the one at that position, less any dateline it opened with.
         assert original.endswith(sentence)
         assert len(sentence) > len(original) / 2
@@ -45,7 +37,12 @@ def test_every_method_gives_attributed_unique_sentences_within_budget(method):
     assert_attributed(EVENT, picked)
     assert len({(s.id, s.position) for s in picked}) == 3
     assert len({s.sentence for s in picked}) == 3
-    assert all(isinstance(s.score, float) and s.score == s.score for s in picked)
+    assert all(isinstance(s.score, float) and math.isfinite(s.score) for s in picked)
+    # Higher is better: best first in score order, and each sentence keeps its own score.
+    ranked = digest.digest(EVENT, sentences=3, method=method, order="score")
+    assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
+    if method != "random":  # the one method whose picks differ from call to call
+        assert set(ranked) == set(picked)
 
 
 @pytest.mark.parametrize("method", digest.METHODS)
@@ -65,9 +62,10 @@ def test_summarize_single_document(method):
 
 
 def test_default_prefers_what_several_articles_report():
-    picked = digest.digest(EVENT, sentences=2)
-    joined = " ".join(s.sentence for s in picked).lower()
-    assert "structurally deficient" in joined or "harlow street bridge" in joined
+    picked = digest.digest(EVENT, sentences=2, order="score")
+    assert digest.support(EVENT, picked)[0] == len(EVENT)  # the best pick: what all three report
+    assert min(digest.support(EVENT, picked)) >= 2
+    assert "harlow street bridge" in picked[0].sentence.lower()
 
 
 def test_chronological_order_is_by_published_then_position():
@@ -113,11 +111,11 @@ def test_support_counts_the_articles_reporting_each_pick():
     picked = digest.digest(EVENT, sentences=4)
     counts = digest.support(EVENT, picked)
     assert len(counts) == 4 and all(1 <= c <= len(EVENT) for c in counts)
-    deficient = [c for s, c in zip(picked, counts) if "structurally deficient" in s.sentence]
+    deficient = [c for s, c in zip(picked, counts, strict=True) if "structurally deficient" in s.sentence]
     assert deficient and deficient[0] >= 2  # all three articles report the inspection
     copy = Document("copy", BRIDGE_2, "2024-03-07")
     with_copy = digest.support(EVENT + [copy], picked)
-    assert all(c2 >= c for c, c2 in zip(counts, with_copy))
+    assert all(c2 >= c for c, c2 in zip(counts, with_copy, strict=True))
     assert digest.support([], []) == []
 
 

@@ -63,7 +63,7 @@ OTHER = [
 
 def groups(articles, result):
     """The event of each article id."""
-    return {a.id: e for a, e in zip(articles, result.event_of)}
+    return {a.id: e for a, e in zip(articles, result.event_of, strict=True)}
 
 
 def test_same_event_across_outlets_joins_and_others_stay_single():

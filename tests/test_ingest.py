@@ -6,7 +6,7 @@ import json
 import pytest
 
 from datasette_newsdigest import ingest
-from datasette_newsdigest.ingest import Problem, clean_page, parse_date, read_file, file_kind
+from datasette_newsdigest.ingest import Problem, clean_page, file_kind, parse_date, read_file
 from datasette_newsdigest.text import split_sentences
 
 JUNK = [
@@ -102,7 +102,8 @@ def test_rules_generalize_to_other_site_furniture():
         "By Maria Rossi and Tom Baker",
         "Published: March 3, 2021 10:15",
         "",
-        "ROME (Reuters) — Floods forced more than 10,000 people from their homes in northern Italy on Wednesday, officials said.",
+        "ROME (Reuters) — Floods forced more than 10,000 people from their homes in northern Italy on Wednesday, "
+        "officials said.",
         "Story continues below advertisement",
         "The civil protection agency said two people were missing after the Po river rose by three metres overnight.",
         "Related: Italy's dams under strain after record rain",

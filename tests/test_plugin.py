@@ -1,18 +1,7 @@
 """The plugin is installed and Datasette serves a built database."""
 
 import pytest
-from click.testing import CliRunner
 from datasette.app import Datasette
-
-from datasette_newsdigest.cli import cli
-
-
-@pytest.fixture(scope="module")
-def news_db(tmp_path_factory, seeds_dir):
-    db = tmp_path_factory.mktemp("db") / "news.db"
-    result = CliRunner().invoke(cli, ["build", str(db), str(seeds_dir)])
-    assert result.exit_code == 0, result.output
-    return db
 
 
 @pytest.mark.asyncio
@@ -24,12 +13,8 @@ async def test_plugin_is_installed():
 
 
 @pytest.mark.asyncio
-async def test_serves_articles_with_metadata(news_db):
-    import yaml
-    from pathlib import Path
-
-    metadata = yaml.safe_load((Path(__file__).parent.parent / "metadata.yml").read_text())
-    datasette = Datasette([str(news_db)], metadata=metadata)
+async def test_serves_articles_with_metadata(seeds_db, metadata):
+    datasette = Datasette([str(seeds_db)], metadata=metadata)
     response = await datasette.client.get("/news/articles.json?_shape=array&_col=title")
     assert response.status_code == 200
     assert len(response.json()) == 5
@@ -44,14 +29,10 @@ async def test_serves_articles_with_metadata(news_db):
     ("event_digest", {"event_id": "1", "sentences": "3", "method": ""}),
     ("sentences_per_article", {"event_id": ""}),
 ])
-async def test_canned_queries_run_and_open_as_charts(news_db, query, params):
-    import yaml
-    from pathlib import Path
-
-    metadata = yaml.safe_load((Path(__file__).parent.parent / "metadata.yml").read_text())
+async def test_canned_queries_run_and_open_as_charts(seeds_db, metadata, query, params):
     canned = metadata["databases"]["news"]["queries"][query]
     assert canned["fragment"].startswith("g.mark=")
-    datasette = Datasette([str(news_db)], metadata=metadata)
+    datasette = Datasette([str(seeds_db)], metadata=metadata)
     response = await datasette.client.get(f"/news/{query}.json", params={**params, "_shape": "array"})
     assert response.status_code == 200, response.text
     rows = response.json()

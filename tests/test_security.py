@@ -2,14 +2,11 @@
 time limits, bounded arguments, tilde-encoded names and one error shape."""
 
 import json
-import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,7 +16,6 @@ import pytest
 from datasette.app import Datasette
 from datasette.database import Database, QueryInterrupted
 from datasette.utils import StartupError
-from test_views import build_news_db
 
 from datasette_newsdigest import digest, sql, views
 
@@ -41,8 +37,8 @@ def _article(i):
 
 
 @pytest.fixture(scope="module")
-def news_db(tmp_path_factory, seeds_dir):
-    return build_news_db(tmp_path_factory, seeds_dir, [_article(i) for i in range(3)])
+def news_db(build_news_db):
+    return build_news_db([_article(i) for i in range(3)])
 
 
 def _cookies(datasette, actor):
@@ -123,12 +119,6 @@ async def test_sql_denial_keeps_default_digests_but_not_chosen_ones(news_db):
     assert 'name="method"' in (await _get(datasette, f"/-/digest/news/{event_id}", ADMIN)).text
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _status(url):
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -137,37 +127,17 @@ def _status(url):
         return e.code, e.read().decode()
 
 
-def test_real_server_denies_a_restricted_page(news_db, tmp_path):
+@pytest.mark.slow
+def test_real_server_denies_a_restricted_page(news_db, tmp_path, serve_datasette):
     metadata = tmp_path / "metadata.json"
     metadata.write_text(json.dumps({"databases": {"news": {"tables": {"articles": RESTRICTED}}}}))
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(DATASETTE), "serve", str(news_db), "-m", str(metadata), "-h", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ},
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, _ = _status(f"http://127.0.0.1:{port}/-/versions.json")
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
-        assert status == 200
-        status, body = _status(f"http://127.0.0.1:{port}/-/digest/news.json")
+    with serve_datasette(news_db, metadata) as served:
+        status, body = _status(f"{served.url}/-/digest/news.json")
         assert status == 403 and json.loads(body)["status"] == 403
-        status, body = _status(f"http://127.0.0.1:{port}/-/digest/news/1")
+        status, body = _status(f"{served.url}/-/digest/news/1")
         assert status == 403 and "Secret dam report" not in body
-        status, body = _status(f"http://127.0.0.1:{port}/news/articles.json")
+        status, body = _status(f"{served.url}/news/articles.json")
         assert status == 403
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 # --- Work caps ---------------------------------------------------------------------------------
@@ -315,12 +285,13 @@ async def test_config_is_read_once_and_shared(news_db, monkeypatch):
     assert shared.limits.max_chars == 900
 
 
-def test_real_server_with_bad_config_exits_with_the_message(news_db, tmp_path):
+@pytest.mark.slow
+def test_real_server_with_bad_config_exits_with_the_message(news_db, tmp_path, free_port):
     metadata = tmp_path / "metadata.json"
     metadata.write_text(json.dumps({"plugins": {"datasette-newsdigest": {"max_chars": 0}}}))
     result = subprocess.run(
         [str(DATASETTE), "serve", str(news_db), "-m", str(metadata), "-h", "127.0.0.1",
-         "-p", str(_free_port())],
+         "-p", str(free_port())],
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert result.returncode != 0

@@ -4,14 +4,13 @@ import json
 import sqlite3
 
 import pytest
+from bridge import BRIDGE_1, BRIDGE_2, BRIDGE_3
 from datasette.app import Datasette
 
 from datasette_newsdigest import digest, sql, text
 
-from test_digest import BRIDGE_1, BRIDGE_2, BRIDGE_3
-
-FLOOD = """Heavy rain flooded the lower town of Easton on Sunday, forcing hundreds of residents from their homes. The Easton River rose six feet above flood stage by Sunday evening, the weather service said. Emergency shelters opened at two schools in Easton for families driven out by the flood. The mayor of Easton said the flood was the worst the town had seen in forty years."""
-FLOOD_2 = """Residents of Easton began returning home on Tuesday as the flood waters receded. The Easton River fell below flood stage on Tuesday morning, the weather service said. Insurance adjusters estimated the flood damage in Easton at several million dollars. The mayor of Easton asked the state for disaster aid after the worst flood in forty years."""
+FLOOD = """Heavy rain flooded the lower town of Easton on Sunday, forcing hundreds of residents from their homes. The Easton River rose six feet above flood stage by Sunday evening, the weather service said. Emergency shelters opened at two schools in Easton for families driven out by the flood. The mayor of Easton said the flood was the worst the town had seen in forty years."""  # noqa: E501
+FLOOD_2 = """Residents of Easton began returning home on Tuesday as the flood waters receded. The Easton River fell below flood stage on Tuesday morning, the weather service said. Insurance adjusters estimated the flood damage in Easton at several million dollars. The mayor of Easton asked the state for disaster aid after the worst flood in forty years."""  # noqa: E501
 
 ROWS = [
     ("a1", BRIDGE_1, "2024-03-04", "bridge"),
