@@ -154,7 +154,8 @@ def test_build_database_is_the_library_call_behind_the_command(tmp_path, seeds_d
     db = tmp_path / "news.db"
     stats = store.build_database(db, [seeds_dir], notify=told.append)
     assert (stats.files, stats.articles, stats.problems) == (5, 5, [])
-    assert stats.clustering["mode"] == "full" and stats.clustering["events"] == rows(db, "select count(*) from events")[0][0]
+    (events,) = rows(db, "select count(*) from events")[0]
+    assert stats.clustering["mode"] == "full" and stats.clustering["events"] == events
     assert store.read_meta(db)["schema_version"] == store.SCHEMA_VERSION
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(ARTICLE) + "\n{not json\n")
