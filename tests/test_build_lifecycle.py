@@ -323,8 +323,10 @@ store._put_in_place(Path(sys.argv[1]), Path(sys.argv[2]), False)
 """
 
 
-@pytest.mark.slow
-def test_kill_during_the_copy_into_place_leaves_the_old_database(tmp_path):
+@pytest.fixture
+def killed_copy(tmp_path) -> tuple[Path, bytes]:
+    """A 100-article news.db whose copy into place of a 3,000-article build was killed
+    halfway, and the bytes it held before."""
     db = tmp_path / "news.db"
     assert build(db, write_articles(tmp_path / "old.jsonl", 0, 100)).exit_code == 0
     old = db.read_bytes()
@@ -333,6 +335,12 @@ def test_kill_during_the_copy_into_place_leaves_the_old_database(tmp_path):
     process = subprocess.run([sys.executable, "-c", KILL_DURING_COPY, str(new), str(db)], env=ENV, timeout=120)
     assert process.returncode == -signal.SIGKILL
     assert db.read_bytes() != old  # killed while the target was half overwritten
+    return db, old
+
+
+@pytest.mark.slow
+def test_kill_during_the_copy_into_place_leaves_the_old_database(tmp_path, killed_copy):
+    db, old = killed_copy
     assert (tmp_path / "news.db-journal").exists()
     assert store.read_meta(db) is not None  # any read-write open rolls the copy back
     assert db.read_bytes() == old
@@ -343,16 +351,10 @@ def test_kill_during_the_copy_into_place_leaves_the_old_database(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.asyncio
-async def test_datasette_started_after_a_killed_copy_serves_the_old_database(tmp_path):
+async def test_datasette_started_after_a_killed_copy_serves_the_old_database(killed_copy):
     from datasette.app import Datasette
 
-    db = tmp_path / "news.db"
-    assert build(db, write_articles(tmp_path / "old.jsonl", 0, 100)).exit_code == 0
-    old = db.read_bytes()
-    new = tmp_path / ".news.db.building-1"
-    assert build(new, write_articles(tmp_path / "new.jsonl", 1000, 3000)).exit_code == 0
-    process = subprocess.run([sys.executable, "-c", KILL_DURING_COPY, str(new), str(db)], env=ENV, timeout=120)
-    assert process.returncode == -signal.SIGKILL and db.read_bytes() != old
+    db, old = killed_copy
     datasette = Datasette([str(db)])
     await datasette.invoke_startup()
     response = await datasette.client.get("/news.json?sql=select+count(*)+as+n+from+articles&_shape=array")
