@@ -22,6 +22,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -30,7 +31,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
+import ftfy
 from dateutil import parser as dateparser
+from ftfy.badness import MOJIBAKE_CATEGORIES
 from sqlite_utils.utils import maximize_csv_field_size_limit
 
 from . import text as textmod
@@ -58,6 +61,7 @@ __all__ = [
     "parse_date",
     "path_text",
     "read_file",
+    "repair_text",
     "stable_id",
 ]
 
@@ -389,6 +393,49 @@ def clean_body(body: str) -> str:
 
 
 # --------------------------------------------------------------------------
+# Repairing text
+
+# ftfy's fixes for text read in the wrong encoding (mojibake, C1 controls) only: its others
+# change correct text (curly quotes, ligatures, full-width forms, line breaks, the control
+# characters kept on purpose) or decode HTML entities that may be meant.
+_FTFY = ftfy.TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
+                             fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+                             fix_surrogates=False, remove_control_chars=False, normalization=None, explain=False)
+# Every sequence ftfy's detector calls mojibake holds a character outside ASCII and these
+# typographic marks (tests/test_repair.py checks it), so a line without one is not looked at: the
+# detector costs about 1.2 s per 1,000 articles, this search about 1.5% of that.
+_PLAIN = "".join(MOJIBAKE_CATEGORIES[k] for k in ("common", "start_punctuation", "end_punctuation"))
+_SUSPECT = re.compile(f"[^\\x00-\\x7f{re.escape(_PLAIN)}]")
+
+
+def repair_text(value: str) -> str:
+    """``value`` with mojibake and other encoding damage undone by ftfy, line by line (as ftfy
+    itself works), looking only at lines that could hold damage. Correct text is returned as
+    given; repaired text is NFC-normalized, as textmod.normalize does for bodies."""
+    if not _SUSPECT.search(value):
+        return value
+    fixed = "".join(ftfy.fix_text(line, _FTFY) if _SUSPECT.search(line) else line
+                    for line in value.splitlines(keepends=True))
+    if fixed == value or _has_surrogate(fixed):
+        return value
+    return unicodedata.normalize("NFC", fixed)
+
+
+def _repaired(value, name: str, changed: list[str]):
+    """A field's value repaired before it is cleaned (when it is text), noting its name in ``changed``."""
+    if not isinstance(value, str):
+        return value
+    fixed = repair_text(value)
+    if fixed != value:
+        changed.append(name)
+    return fixed
+
+
+def _repair_note(what: str) -> str:
+    return f"mojibake or other encoding damage repaired in {what} (the input as read is in raw)"
+
+
+# --------------------------------------------------------------------------
 # Records
 
 
@@ -505,19 +552,22 @@ def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] 
     mapping = mapping or {}
     source_names = {ours: mapping.get(ours, ours) for ours in FIELDS}
     used = set(source_names.values())
-    body = _body_text(fields.get(source_names["body"]), source_names["body"])
+    repaired: list[str] = []
+    body = _body_text(_repaired(fields.get(source_names["body"]), "body", repaired), source_names["body"])
     record = Record(
-        title=_as_given(fields.get(source_names["title"])),
+        title=_repaired(_as_given(fields.get(source_names["title"])), "title", repaired),
         body=body,
         raw=raw,
-        outlet=_text_or_none(fields.get(source_names["outlet"])),
-        author=_text_or_none(fields.get(source_names["author"])),
+        outlet=_repaired(_text_or_none(fields.get(source_names["outlet"])), "outlet", repaired),
+        author=_repaired(_text_or_none(fields.get(source_names["author"])), "author", repaired),
         published=parse_date(fields.get(source_names["published"])),
         url=_text_or_none(fields.get(source_names["url"])),
         source=source,
         line=line,
     )
     record["id"] = _as_given(fields.get(source_names["id"])) or stable_id(record["title"], body)
+    if repaired:
+        record.notes.append(_repair_note(", ".join(repaired)))
     for key, value in fields.items():
         if key not in used:
             column = key
@@ -541,7 +591,8 @@ def finish(record: _Row) -> _Row:
     return record
 
 
-def page_record(page: dict, *, source: str, raw: str) -> Record:
+def page_record(page: dict, *, source: str, raw: str, repaired: bool = False) -> Record:
+    """An ``articles`` row from a cleaned page; ``repaired`` says its text was repaired before cleaning."""
     record = Record(
         id=stable_id(page["title"], page["body"]),
         title=page["title"],
@@ -554,6 +605,8 @@ def page_record(page: dict, *, source: str, raw: str) -> Record:
         source=source,
         subtitle=page["subtitle"],
     )
+    if repaired:
+        record.notes.append(_repair_note("the page"))
     return finish(record)
 
 
@@ -864,10 +917,11 @@ def read_file(path: Path, kind: str | None, *, mapping: dict[str, str] | None = 
         if fallback:
             yield _fallback_note(source, fallback)
         if kind == "txt":
-            page = clean_page(content)
+            text = repair_text(content)
+            page = clean_page(text)
             if not page["body"]:
                 raise InputError("no article text found")
-            yield page_record(page, source=source, raw=content)
+            yield page_record(page, source=source, raw=content, repaired=text != content)
         elif kind == "html":
             yield _read_html(content, source)
         elif kind == "json":
@@ -1203,9 +1257,10 @@ def _structured(value, source, raw, mapping, number) -> Record | Problem:
 def _read_html(content: str, source: str) -> Record:
     import trafilatura
 
+    text = repair_text(content)
     try:
         document = trafilatura.bare_extraction(
-            content,
+            text,
             with_metadata=True,
             include_comments=False,
             include_tables=False,
@@ -1223,4 +1278,4 @@ def _read_html(content: str, source: str) -> Record:
     page["outlet"] = _text_or_none(found.get("sitename")) or page["outlet"]
     page["published"] = parse_date(found.get("date")) or page["published"]
     page["url"] = _text_or_none(found.get("url"))
-    return page_record(page, source=source, raw=content)
+    return page_record(page, source=source, raw=content, repaired=text != content)
