@@ -4,10 +4,13 @@ import csv
 import io
 import itertools
 import json
+import random
+import string
 
+import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252, which the damage below needs)
 import sqlite_utils
-from ftfy.badness import BADNESS_RE
+from ftfy.badness import BADNESS_RE, is_bad
 
 from datasette_newsdigest import ingest, store
 from datasette_newsdigest.ingest import read_file
@@ -130,3 +133,24 @@ def test_text_skipped_by_the_fast_check_is_never_what_ftfy_calls_mojibake():
     for n in range(1, 5):
         for chars in itertools.product(alphabet, repeat=n):
             assert not BADNESS_RE.search("".join(chars))
+
+
+def test_the_detector_is_asked_about_every_line_ftfy_would_change():
+    """repair_text shows ftfy's detector only a few characters around each suspect one: on random
+    text of the characters mojibake is made of, no match is longer than that reach, and no line
+    ftfy would change (or calls mojibake) is passed over."""
+    rng = random.Random(15)
+    alphabet = sorted({chr(c) for c in range(0x80, 0x500)} | set(ingest._PLAIN) | set("aZé ü.,?!1\n\x9d€™œž")
+                      | set("ÂÃÎÐØÙВГРСΒΓΞΟ√≈‚Ä") | set(string.ascii_letters + " "))
+    checked = flagged = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        if rng.random() < 0.3:
+            text = double_encoded(text)
+        for line in text.splitlines(keepends=True):
+            assert all(len(m.group()) <= ingest._REACH for m in BADNESS_RE.finditer(line))
+            if is_bad(line) or ftfy.fix_text(line, ingest._FTFY) != line:
+                flagged += 1
+                assert ingest._may_need_repair(line), repr(line)
+            checked += 1
+    assert flagged > checked // 10
