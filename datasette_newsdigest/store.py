@@ -343,7 +343,7 @@ def _load_state(db: sqlite_utils.Database) -> tuple[events.EventState, list[int]
     return state, [row[0] for row in stored]
 
 
-def _write_events(db: sqlite_utils.Database, event_ids: list[int], headlines: dict[int, str],
+def _write_events(db: sqlite_utils.Database, event_ids: list[int], headlines: dict[int, str | None],
                   replace: bool) -> None:
     """(Re)write the events rows of ``event_ids`` from the articles; ``headlines`` label new ones."""
     if replace:
