@@ -399,14 +399,6 @@ def _support_counts(rows: list[list[str]], owners: list[int], picks: list[Select
 
 # --- Sentence pool: split, clean, dedupe, cap --------------------------------------------------
 
-_DATELINE_RE = re.compile(
-    r"""^(?=[A-Z.'’\-\s]*[A-Z]{3})                               # a place name, not "U.S."
-         (?:[A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}       # WASHINGTON, NEW YORK, ST. LOUIS
-         (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
-         \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
-         (?:--|[\-—–_:])\s+)""",
-    re.X,
-)
 _BOILERPLATE_RE = re.compile(
     r"""^(?:(?-i:By(?:\s+(?:[A-Z][\w.'’\-]*|and)){1,6})\s*$                 # By Jane Doe
         |(?:associated\s+press|ap|reuters|afp|cnn|upi)\s+(?:staff\s+)?writer\b
@@ -428,15 +420,6 @@ def _has_url(sentence: str) -> bool:
 MIN_POOL_WORDS = 3
 
 
-def _strip_dateline(sentence: str) -> str:
-    match = _DATELINE_RE.match(sentence)
-    if not match:
-        return sentence
-    rest = sentence[match.end():]
-    # A real dateline is followed by a sentence; "U.S. - " style false hits leave a fragment.
-    return rest if len(text.words(rest)) >= MIN_POOL_WORDS and rest[:1].isupper() else sentence
-
-
 class _Pool:
     """The sentences every method chooses from, in document then position order, with their
     words encoded once as arrays (stem ids, content-word flags) for the vectorized steps.
@@ -450,7 +433,7 @@ class _Pool:
         doc, position, sentences, tokens = [], [], [], []
         for d, document in enumerate(docs):
             for p, raw in enumerate(text.split_sentences(document.text or "")):
-                sentence = _strip_dateline(raw) if p < 3 else raw
+                sentence = text.strip_dateline(raw, MIN_POOL_WORDS) if p < 3 else raw
                 if _BOILERPLATE_RE.match(sentence) or _has_url(sentence):
                     continue
                 doc.append(d)

@@ -41,7 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from .text import content_terms, split_sentences, stop_words
+from .text import content_terms, label, split_sentences, stop_words
 
 __all__ = [
     "Article",
@@ -463,7 +463,7 @@ class Clustering:
     :func:`cluster`; for :func:`assign`, the new ones, numbered on from the old event count)."""
 
     event_of: list[int]
-    headlines: dict[int, str]
+    headlines: dict[int, str | None]  # None: no article of the event has a title or a sentence
     state: EventState
     articles: list[Article]  # the input, in order, bodies cut short
 
@@ -533,14 +533,11 @@ def _renumber(roots: np.ndarray, days: np.ndarray) -> np.ndarray:
     return rank[inverse]
 
 
-def _headline(article: Article, chars: int = 120) -> str:
-    if article.title and article.title.strip():
-        return " ".join(article.title.split())
-    sentences = split_sentences(article.body or "")
-    if not sentences:
-        return article.id
-    first = sentences[0]
-    return first if len(first) <= chars else first[:chars].rsplit(" ", 1)[0] + "…"
+def _headline(article: Article) -> str | None:
+    """The article's :func:`~.text.label`: its title, else its first sentence, less any dateline."""
+    titled = bool(article.title and article.title.strip())
+    sentences = [] if titled else split_sentences(article.body or "")
+    return label(article.title, sentences[0] if sentences else None)
 
 
 def _centrality(x: sp.csr_matrix, group_of: np.ndarray, sums: sp.csr_matrix) -> np.ndarray:
@@ -559,7 +556,7 @@ def _centrality(x: sp.csr_matrix, group_of: np.ndarray, sums: sp.csr_matrix) -> 
 
 
 def _event_headlines(articles: list[Article], centrality: np.ndarray, group_of: np.ndarray,
-                  wanted: set[int]) -> dict[int, str]:
+                  wanted: set[int]) -> dict[int, str | None]:
     """Headline of each wanted event: that of its most central article, preferring
     articles that have a headline."""
     titled = np.array([bool(a.title and a.title.strip()) for a in articles], dtype=float)

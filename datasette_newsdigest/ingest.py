@@ -28,8 +28,11 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 import ftfy
 from dateutil import parser as dateparser
@@ -57,6 +60,7 @@ __all__ = [
     "finish",
     "input_files",
     "make_record",
+    "outlet_from_url",
     "page_record",
     "parse_date",
     "path_text",
@@ -68,7 +72,7 @@ __all__ = [
 FIELDS = ("id", "title", "body", "published", "outlet", "author", "url")
 # Columns the build computes itself; an input field with one of these names is
 # kept under ``input_<name>`` instead of being overwritten.
-COMPUTED = ("raw", "source", "words", "event_id", "subtitle")
+COMPUTED = ("raw", "source", "words", "event_id", "subtitle", "outlet_from")
 EXTENSIONS = {
     ".txt": "txt",
     ".text": "txt",
@@ -570,6 +574,7 @@ def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] 
         body=body,
         raw=raw,
         outlet=_repaired(_text_or_none(fields.get(source_names["outlet"])), "outlet", repaired),
+        outlet_from=None,
         author=_repaired(_text_or_none(fields.get(source_names["author"])), "author", repaired),
         published=parse_date(fields.get(source_names["published"])),
         url=_text_or_none(fields.get(source_names["url"])),
@@ -591,15 +596,63 @@ def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] 
             record.extras.append(column)
     for key, value in record.items():
         _check_unicode(key, value)
-    return finish(record)
+    return finish(record, "input")
 
 
 _Row = TypeVar("_Row", bound=dict)
 
 
-def finish(record: _Row) -> _Row:
+def finish(record: _Row, outlet_from: str) -> _Row:
+    """Count the words, and say where the outlet came from: ``outlet_from`` (``input``: a field
+    of the record, ``page``: the page's own text or metadata), else ``url``: the address's domain
+    (:func:`outlet_from_url`), which is all a record without an outlet says about who published it."""
+    if record["outlet"]:
+        record["outlet_from"] = outlet_from
+    elif outlet := outlet_from_url(record["url"]):
+        record["outlet"], record["outlet_from"] = outlet, "url"
     record["words"] = textmod.count_words(record["body"])
     return record
+
+
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"  # a host name label, 1 to 63 letters, digits and inner hyphens
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):(?!\d)")  # "https:", not the port of "host:8080"
+
+
+def outlet_from_url(url: str | None) -> str | None:
+    """The registrable domain of a web address: ``https://www.bbc.co.uk/news/x`` -> ``bbc.co.uk``,
+    ``https://edition.cnn.com/x`` -> ``cnn.com``, a scheme-less ``reuters.com/x`` -> ``reuters.com``.
+
+    "Registrable" needs the Public Suffix List (``co.uk`` and ``com.au`` are suffixes, ``bbc`` is
+    not), which the stdlib lacks; the ``tld`` package (a dependency of trafilatura's courlan) ships
+    it, read from disk, never downloaded. None for anything else: another scheme (``javascript:``,
+    ``mailto:``), an IP address, ``localhost``, a bare suffix, or no list on disk."""
+    url = (url or "").strip()
+    scheme = _SCHEME.match(url)
+    if not url or (scheme and scheme.group(1).lower() not in ("http", "https")) or not _suffix_list():
+        return None
+    try:
+        host = urlsplit(url if scheme else "//" + url.lstrip("/")).hostname
+    except ValueError:  # a malformed IPv6 literal or port
+        return None
+    host = (host or "").rstrip(".")
+    if len(host) > 253 or not _HOST.fullmatch(host):
+        return None
+    from tld import get_tld
+
+    found = get_tld("http://" + host, as_object=True, fail_silently=True)
+    if found is None or get_tld("http://x." + host, fail_silently=True) == host:
+        return None  # no known suffix, or the host is itself one ("co.uk", which tld takes as a domain)
+    return found.fld  # type: ignore[union-attr]
+
+
+@cache
+def _suffix_list() -> bool:
+    """Whether ``tld`` has its list on disk: without it, it would try to download one."""
+    try:
+        return files("tld").joinpath("res", "effective_tld_names.dat.txt").is_file()
+    except ModuleNotFoundError:
+        return False
 
 
 def page_record(page: dict, *, source: str, raw: str, repaired: bool = False) -> Record:
@@ -610,6 +663,7 @@ def page_record(page: dict, *, source: str, raw: str, repaired: bool = False) ->
         body=page["body"],
         raw=raw,
         outlet=page["outlet"],
+        outlet_from=None,
         author=page["author"],
         published=page["published"],
         url=page.get("url"),
@@ -618,7 +672,7 @@ def page_record(page: dict, *, source: str, raw: str, repaired: bool = False) ->
     )
     if repaired:
         record.notes.append(_repair_note("the page"))
-    return finish(record)
+    return finish(record, "page")
 
 
 def _fold(name: str) -> str:
@@ -1265,6 +1319,17 @@ def _structured(value, source, raw, mapping, number) -> Record | Problem:
         return Problem(source, _TOO_DEEP, number)
 
 
+_URL_SITENAME = re.compile(r"https?://(?:www\.|w[0-9]+\.)?([^/]+)", re.I)
+
+
+def _stated_sitename(sitename, url: str | None) -> str | None:
+    """trafilatura's site name, unless it is its fallback, the URL's host (``edition.cnn.com``):
+    that is not a name the page states, and :func:`finish` makes the registrable domain of it."""
+    sitename = _text_or_none(sitename)
+    host = _URL_SITENAME.match(url or "")
+    return None if sitename and host and sitename.lower() == host.group(1).lower() else sitename
+
+
 def _read_html(content: str, source: str) -> Record:
     import trafilatura
 
@@ -1286,7 +1351,7 @@ def _read_html(content: str, source: str) -> Record:
     if not page["body"]:
         raise InputError("no article text found in HTML")
     page["author"] = _text_or_none(found.get("author")) or page["author"]
-    page["outlet"] = _text_or_none(found.get("sitename")) or page["outlet"]
-    page["published"] = parse_date(found.get("date")) or page["published"]
     page["url"] = _text_or_none(found.get("url"))
+    page["outlet"] = _stated_sitename(found.get("sitename"), page["url"]) or page["outlet"]
+    page["published"] = parse_date(found.get("date")) or page["published"]
     return page_record(page, source=source, raw=content, repaired=text != content)

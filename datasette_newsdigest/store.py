@@ -69,6 +69,7 @@ ARTICLE_COLUMNS = {
     "body": str,
     "raw": str,
     "outlet": str,
+    "outlet_from": str,  # where the outlet came from: 'input', 'page' or 'url' (ingest.finish)
     "author": str,
     "published": str,
     "url": str,
@@ -152,6 +153,8 @@ def create_tables(db: sqlite_utils.Database) -> None:
     depend on which fields the first record happens to have."""
     if not db.table("articles").exists():
         db.table("articles").create(ARTICLE_COLUMNS, pk="id")
+    elif "outlet_from" not in db.table("articles").columns_dict:
+        db.table("articles").add_column("outlet_from", str)  # --add to a database built before it
     if not db.table("sentences").exists():
         db.table("sentences").create(SENTENCE_COLUMNS, pk="id", foreign_keys=[("article_id", "articles", "id")])
         db.table("sentences").create_index(["article_id", "position"], unique=True)
@@ -343,7 +346,7 @@ def _load_state(db: sqlite_utils.Database) -> tuple[events.EventState, list[int]
     return state, [row[0] for row in stored]
 
 
-def _write_events(db: sqlite_utils.Database, event_ids: list[int], headlines: dict[int, str],
+def _write_events(db: sqlite_utils.Database, event_ids: list[int], headlines: dict[int, str | None],
                   replace: bool) -> None:
     """(Re)write the events rows of ``event_ids`` from the articles; ``headlines`` label new ones."""
     if replace:

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from functools import lru_cache
 
 __all__ = [
-    "LANGUAGE", "NEWS_ABBREVIATIONS", "NewsTokenizer", "TOKENIZER", "content_terms", "count_words",
-    "counted", "normalize", "paragraphs", "split_sentences", "stem", "stemmer", "stop_words", "words",
+    "DATELINE_RE", "LANGUAGE", "NEWS_ABBREVIATIONS", "NewsTokenizer", "TOKENIZER", "content_terms", "count_words",
+    "counted", "label", "normalize", "paragraphs", "split_sentences", "stem", "stemmer", "stop_words",
+    "strip_dateline", "words",
 ]
 
 LANGUAGE = "english"
@@ -166,3 +167,49 @@ TOKENIZER = NewsTokenizer()
 def counted(n: int, noun: str) -> str:
     """``1 article``, ``2 articles``: the messages count many things, and "1 articles" reads badly."""
     return f"{n:,} {noun}{'s' * (n != 1)}"
+
+
+# The dateline a wire story opens with: "WASHINGTON (AP) —", "NAIROBI, Kenya (AP) _", "ST. LOUIS, Mo. --".
+DATELINE_RE = re.compile(
+    r"""^(?=[A-Z.'’\-\s]*[A-Z]{3})                               # a place name, not "U.S."
+         (?:[A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}       # WASHINGTON, NEW YORK, ST. LOUIS
+         (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
+         \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
+         (?:--|[\-—–_:])\s+)""",
+    re.X,
+)
+
+
+def _dateline_end(sentence: str, min_words: int) -> int:
+    """Where the dateline ``sentence`` opens with ends (0: none). A real dateline is followed by a
+    sentence (``min_words`` words, capitalized); "U.S. - " style false hits leave a fragment."""
+    match = DATELINE_RE.match(sentence)
+    if not match:
+        return 0
+    rest = sentence[match.end():]
+    return match.end() if len(words(rest)) >= min_words and rest[:1].isupper() else 0
+
+
+def strip_dateline(sentence: str, min_words: int = 3) -> str:
+    """``sentence`` less the dateline it opens with, if any (digests and labels both drop it)."""
+    return sentence[_dateline_end(sentence, min_words):]
+
+
+LABEL_CHARS = 120  # of a first sentence standing in for a missing title
+
+
+def label(title: str | None, first_sentence: str | None, chars: int = LABEL_CHARS) -> str | None:
+    """What to call an article, or an event by one of its articles: the title, else the first
+    sentence cut at a word boundary to about ``chars``; either less a dateline, and None when
+    there is neither. A hash id is never a name a reader can use.
+
+    A headline's "NASA: ..." is a kicker that says who claims it, not a dateline, so a title keeps
+    an opening that ends in a colon."""
+    title = " ".join((title or "").split())
+    if title:
+        end = _dateline_end(title, 3)
+        return title if title[:end].rstrip().endswith(":") else title[end:]
+    first = strip_dateline(" ".join((first_sentence or "").split()))
+    if not first:
+        return None
+    return first if len(first) <= chars else first[:chars].rsplit(" ", 1)[0] + "…"

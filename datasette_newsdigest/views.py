@@ -22,7 +22,7 @@ from datasette import Forbidden, Response
 from datasette.database import QueryInterrupted
 from datasette.utils import tilde_decode, tilde_encode
 
-from . import charts, digest
+from . import charts, digest, text
 from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
 from .settings import for_database as settings_for
 
@@ -178,11 +178,14 @@ async def _articles_of(db, event_id, limit: int | None = None, bodies: bool = Fa
     ship every body to the page only for most to be dropped (see ``_within``)."""
     order = "published is null, published, rowid"
     columns = "id, title, outlet, author, published, url, words" + (", body" if bodies else "")
-    sql = f"select {columns} from articles where event_id = :event order by {order}"
+    # An untitled article is named by its first sentence (see _label), read from the sentences table.
+    first = ("case when nullif(trim(title), '') is null then (select text from sentences "
+             "where article_id = articles.id and position = 0) end as first_sentence")
+    sql = f"select {columns}, {first} from articles where event_id = :event order by {order}"
     params = {"event": event_id}
     if max_chars:
         sql = (
-            f"select {columns} from (select {columns}, row_number() over w as n, "
+            f"select {columns}, first_sentence from (select {columns}, {first}, row_number() over w as n, "
             f"sum(coalesce(length(body), 0)) over w as running from articles "
             f"where event_id = :event window w as (order by {order})) "
             "where n = 1 or running <= :max_chars order by n"
@@ -202,6 +205,11 @@ async def _outlet_counts(db, event_id) -> list[dict]:
         {"event": event_id},
     )
     return [dict(r) for r in rows.rows]
+
+
+def _label(article: dict) -> str:
+    """How pages name an article: its title, else its first sentence (text.label), never its id."""
+    return text.label(article["title"], article["first_sentence"]) or "(untitled)"
 
 
 def _first_paragraphs(body: str | None, paragraphs: int | None) -> str | None:
@@ -260,6 +268,7 @@ async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limi
                 "outlet": by_id[pick.id]["outlet"],
                 "published": by_id[pick.id]["published"],
                 "title": by_id[pick.id]["title"],
+                "label": _label(by_id[pick.id]),
             }
             for pick, count in zip(picks, counts, strict=True)
         ],
@@ -437,6 +446,7 @@ async def _event_page(datasette, request, as_json: bool):
     listing = []
     for a in articles:
         item = {k: a[k] for k in ("id", "title", "outlet", "author", "published", "url", "words")}
+        item["label"] = _label(a)
         item["row_url"] = datasette.urls.row(database, "articles", tilde_encode(str(a["id"])))
         item["outlet_url"] = _outlet_url(datasette, database, a["outlet"])
         item["link"] = a["url"] if (a["url"] or "").lower().startswith(("http://", "https://")) else None

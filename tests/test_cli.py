@@ -101,6 +101,20 @@ def test_add_appends_and_skips_known_ids(tmp_path):
     assert "incremental clustering" in result.output
 
 
+def test_add_to_a_database_without_outlet_from_adds_the_column(tmp_path):
+    first = tmp_path / "a.jsonl"
+    first.write_text(json.dumps(ARTICLE) + "\n")
+    second = tmp_path / "b.jsonl"
+    second.write_text(json.dumps({**ARTICLE, "id": "a2", "url": "https://www.bbc.co.uk/news/2"}) + "\n")
+    db = tmp_path / "news.db"
+    assert build(db, first).exit_code == 0
+    with sqlite3.connect(db) as conn:  # as a build from before the column was
+        conn.execute("alter table articles drop column outlet_from")
+    assert build(db, second, "--add").exit_code == 0
+    assert rows(db, "select id, outlet, outlet_from from articles order by id") == [
+        ("a1", None, None), ("a2", "bbc.co.uk", "url")]
+
+
 def test_add_needs_existing_database(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(tmp_path / "x.db"), str(tmp_path), "--add"])
     assert result.exit_code == 1 and "does not exist" in result.output

@@ -154,6 +154,14 @@ def test_events_are_numbered_by_first_date_and_labelled_by_a_headline():
     assert untitled.headlines == {0: "First sentence here."}
 
 
+def test_event_labels_have_no_dateline():
+    lead = "NAIROBI, Kenya (AP) _ Rebels attacked the market town of Garissa on Monday. Nine died."
+    assert events.cluster([Article("u", None, lead)]).headlines == {
+        0: "Rebels attacked the market town of Garissa on Monday."}
+    titled = events.cluster([Article("t", "GARISSA, Kenya (Reuters) - Rebels attack a market town", lead)])
+    assert titled.headlines == {0: "Rebels attack a market town"}
+
+
 def test_assign_joins_existing_events_or_makes_new_ones():
     base = events.cluster(DAM[:2] + KREMLIN + OTHER)
     old = len(base.state.sizes)

@@ -43,8 +43,9 @@ def test_seed_metadata_stated_or_null(seeds):
     assert "Anders Hagstrom" in seeds["002"]["author"]
     assert seeds["002"]["outlet"] == "U.S. Main News"
     assert seeds["004"]["published"] == "2023-06-05"
-    for field in ("title", "author", "outlet", "published"):
+    for field in ("title", "author", "outlet", "outlet_from", "published"):
         assert seeds["000"][field] is None
+    assert seeds["002"]["outlet_from"] == "page"  # its copyright line; no seed page has a URL
     # A date in a photo caption is not the publication date.
     assert seeds["002"]["published"] is None
     assert seeds["003"]["author"] is None and seeds["003"]["outlet"] is None
@@ -225,6 +226,48 @@ def test_html_uses_extractor(tmp_path):
     assert "A dam burst on Thursday" in record["body"] and "valley below it" in record["body"]
     for junk in ("Advertisement", "Home", "©"):
         assert junk not in record["body"]
+
+
+@pytest.mark.parametrize("url, outlet", [
+    ("https://www.reuters.com/world/x", "reuters.com"),
+    ("http://news.bbc.co.uk/2/hi/x.stm", "bbc.co.uk"),
+    ("https://WWW.TheAge.com.au:443/x", "theage.com.au"),
+    ("edition.cnn.com/2023/x", "cnn.com"),
+    ("https://user:pw@apnews.com/a", "apnews.com"),
+    ("javascript:alert(1)", None), ("mailto:desk@bbc.co.uk", None), ("https://co.uk/x", None),
+    ("http://192.168.1.1/x", None), ("https://localhost:8000/x", None), ("https://a..b.com/", None),
+    ("http://[::1/x", None), ("not a url", None), ("", None), (None, None),
+])
+def test_outlet_from_url_is_the_registrable_domain(url, outlet):
+    assert ingest.outlet_from_url(url) == outlet
+
+
+def test_outlet_is_inferred_from_the_url_only_where_the_input_names_none(tmp_path):
+    path = tmp_path / "in.jsonl"
+    body = "A dam burst on Thursday above the town."
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "body": body, "url": "https://www.bbc.co.uk/news/1"},
+        {"id": "b", "body": body, "url": "https://edition.cnn.com/x", "outlet": "CNN"},
+        {"id": "c", "body": body, "url": "javascript:alert(1)"},
+        {"id": "d", "body": body, "outlet_from": "typed in"},
+    ]))
+    got = {r["id"]: (r["outlet"], r["outlet_from"]) for r in _records(path)}
+    assert got == {"a": ("bbc.co.uk", "url"), "b": ("CNN", "input"), "c": (None, None), "d": (None, None)}
+    assert [r["input_outlet_from"] for r in _records(path) if r["id"] == "d"] == ["typed in"]
+
+
+def test_html_outlet_is_the_sitename_the_page_states_else_the_url_domain(tmp_path):
+    article = ("<article><h1>Dam bursts above the town</h1><p>A dam burst on Thursday in the hills above the "
+               "town, officials said.</p><p>Thousands of people were moved from the valley below it.</p></article>")
+    canonical = "<link rel='canonical' href='https://edition.cnn.com/2023/05/04/dam'>"
+    named = tmp_path / "named.html"
+    named.write_text(f"<html><head>{canonical}<meta property='og:site_name' content='CNN'></head>"
+                     f"<body>{article}</body></html>")
+    bare = tmp_path / "bare.html"
+    bare.write_text(f"<html><head>{canonical}</head><body>{article}</body></html>")
+    ((a,), (b,)) = _records(named), _records(bare)
+    assert (a["outlet"], a["outlet_from"]) == ("CNN", "page")
+    assert (b["outlet"], b["outlet_from"]) == ("cnn.com", "url")  # not trafilatura's "edition.cnn.com"
 
 
 def test_stable_ids_without_input_id(tmp_path, seeds_dir):

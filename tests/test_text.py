@@ -2,6 +2,7 @@
 
 import pytest
 
+from datasette_newsdigest import text
 from datasette_newsdigest.text import TOKENIZER, content_terms, split_sentences, words
 
 
@@ -47,3 +48,15 @@ def test_sumy_uses_our_tokenizer_offline():
     assert TOKENIZER.to_words("The U.S. sent 2 ships") == ("The", "U.S", "sent", "ships")
     summary = LuhnSummarizer(Stemmer("english"))(document, 1)
     assert len(summary) == 1
+
+
+def test_label_is_a_title_or_first_sentence_without_its_dateline():
+    assert text.label(None, "NAIROBI, Kenya (AP) _ Rebels attacked a market town on Monday.") == (
+        "Rebels attacked a market town on Monday.")
+    assert text.label("WASHINGTON (AP) — Senate  passes the\nbudget", "Ignored.") == "Senate passes the budget"
+    assert text.label("NASA: Rover lands on Mars", None) == "NASA: Rover lands on Mars"  # a kicker, kept
+    assert text.label("U.S. - China talks resume", None) == "U.S. - China talks resume"  # not a dateline
+    assert text.label("  ", "ROME (Reuters) -- Floods hit the city.") == "Floods hit the city."
+    long = text.label(None, "Word " * 60)
+    assert long.endswith("…") and len(long) <= text.LABEL_CHARS + 1 and "  " not in long
+    assert text.label(None, None) is None and text.label("", "") is None

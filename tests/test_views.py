@@ -4,6 +4,7 @@ import re
 
 import pytest
 from datasette.app import Datasette
+from markupsafe import escape
 
 from datasette_newsdigest import text
 
@@ -106,6 +107,24 @@ async def test_event_page_html_has_charts_and_links(datasette):
     assert "/-/static-plugins/datasette-newsdigest/vendor/vega-embed.min.js" in html
     assert 'href="/news/articles/a' in html
     assert "cdn" not in html.lower()
+
+
+@pytest.mark.asyncio
+async def test_untitled_article_is_named_by_its_first_sentence_never_its_id(datasette):
+    untitled = (await datasette.client.get(
+        "/news.json?sql=select+id,+event_id+from+articles+where+title+is+null&_shape=array")).json()
+    assert untitled  # seed 000 has no headline
+    for row in untitled:
+        first = await _sentence(datasette, row["id"], 0)
+        data = (await datasette.client.get(f"/-/digest/news/{row['event_id']}.json?sentences=20")).json()
+        (item,) = [a for a in data["articles"] if a["id"] == row["id"]]
+        assert item["label"] == text.label(None, first) and first.startswith(item["label"].rstrip("…"))
+        assert item["title"] is None  # the JSON keeps what the input said
+        picked = [s for s in data["digest"] if s["article_id"] == row["id"]]
+        assert picked and all(s["label"] == item["label"] for s in picked)
+        html = (await datasette.client.get(f"/-/digest/news/{row['event_id']}?sentences=20")).text
+        assert f">{escape(item['label'])}</a>" in html
+        assert f">{row['id']}<" not in html and f"Article {row['id']}" not in html
 
 
 @pytest.mark.asyncio
