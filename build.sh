@@ -40,7 +40,7 @@ DB=
 choose_db() {
     local db
     for db in news.db seeds-db/news.db; do
-        if python -c 'import sys; from datasette_newsdigest.cli import built_only_from as b; sys.exit(not b(*sys.argv[1:]))' "$db" seeds; then
+        if python -c 'import sys; from datasette_newsdigest.store import built_only_from as b; sys.exit(not b(*sys.argv[1:]))' "$db" seeds; then
             DB=$db
             return
         fi

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-__all__ = ["build", "built_only_from", "cli"]
+__all__ = ["build", "cli"]
 
 
 def _tell(message: str) -> None:
@@ -66,13 +66,6 @@ def build(database: Path, paths: tuple[Path, ...], add: bool, skip_errors: bool,
     )
     if stats.problems and not skip_errors:
         sys.exit(3)
-
-
-def built_only_from(database: str, *inputs: str) -> bool:
-    """``store.built_only_from``, where build.sh looks for it."""
-    from . import store
-
-    return store.built_only_from(database, *inputs)
 
 
 if __name__ == "__main__":
