@@ -30,7 +30,7 @@ __all__ = ["CACHE", "PageError", "BadRequest", "can_view", "digest_url", "ensure
            "events_page", "has_digest"]
 
 # The tables a page reads: each needs view-table, as Datasette's own table view checks it.
-TABLES = ("events", "articles")
+TABLES = ("events", "articles", "sentences")
 # Query-string options that make the server compute a digest of the asker's choosing, as the SQL
 # functions would: they need execute-sql (the pages' own defaults do not).
 CHOICE_ARGS = ("sentences", "words", "method")

@@ -67,7 +67,7 @@ RESTRICTED = {"allow": ADMIN}
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("table", ["articles", "events"])
+@pytest.mark.parametrize("table", ["articles", "events", "sentences"])
 async def test_table_denial_hides_the_pages_and_links(news_db, table):
     datasette = Datasette([str(news_db)], metadata={"databases": {"news": {"tables": {table: RESTRICTED}}}})
     event_id = await _event_id(datasette)
