@@ -33,7 +33,7 @@ import re
 import sys
 from array import array
 from collections.abc import Iterable, Sequence, Sized
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -48,6 +48,7 @@ __all__ = [
     "Clustering",
     "EventState",
     "Params",
+    "SplitParams",
     "Vocabulary",
     "assign",
     "cluster",
@@ -57,6 +58,8 @@ __all__ = [
     "group_dates",
     "name_terms",
     "numbers",
+    "split_story",
+    "story_vectors",
     "time_penalty",
 ]
 
@@ -638,3 +641,69 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     new_state = EventState(vocabulary, kept, sizes, dates, params)
     return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(old, count))),
                       new_state, light)
+
+
+# --------------------------------------------------------------------------
+# Incidents within a story
+
+
+@dataclass(frozen=True)
+class SplitParams:
+    """How a story is cut into incidents (bench/events.py measures it)."""
+
+    threshold: float = 0.10  # mean story-relative cosine two groups of a story need to be one incident
+    max_pairs: int = 200_000  # stories larger than ~630 articles compare candidate pairs only
+
+
+def story_vectors(articles: Sequence[Article], params: Params = Params()) -> sp.csr_matrix:
+    """TF-IDF rows with rarity judged against the story itself: a term every article of the
+    story carries weighs nothing, one that a few share weighs most. (n_articles, n_terms) csr."""
+    vocabulary = Vocabulary()
+    counts = vocabulary.count(features(a.title, a.body, params) for a in articles)
+    m = sp.csr_matrix(counts, shape=(counts.shape[0], len(vocabulary.terms)), dtype=np.float32, copy=True)
+    idf = np.log((1 + vocabulary.documents) / (1 + vocabulary.df)).astype(np.float32)
+    m.data = (1 + np.log(m.data)) * idf[m.indices]
+    m.eliminate_zeros()
+    return _normalize(m)
+
+
+def split_story(articles: Sequence[Article], params: Params = Params(), split: SplitParams = SplitParams(),
+                fixed: Sequence[int] | None = None) -> list[int]:
+    """The incident of each article of one story: 0.. per article, in input order.
+
+    ``fixed[i]`` is the existing incident (>= 0) of article ``i`` or -1 for a new article; under
+    ``--add`` existing incidents keep their members and never merge with each other, new articles
+    join one of them or form new incidents, numbered on from the highest fixed one by first date.
+    Without ``fixed`` every article is new and incidents are numbered 0.. by first date."""
+    n = len(articles)
+    fixed_of = np.full(n, -1) if fixed is None else np.asarray(fixed, dtype=np.int64)
+    if n == 0:
+        return []
+    x = story_vectors(articles, params)
+    days = np.array([day_number(a.published) for a in articles])
+    old = int(fixed_of.max()) + 1 if (fixed_of >= 0).any() else 0
+    # nodes: one per existing incident (its summed rows), then one per new article
+    new = np.flatnonzero(fixed_of < 0)
+    member = sp.csr_matrix((np.ones(n - len(new), dtype=np.float32), (fixed_of[fixed_of >= 0],
+                            np.flatnonzero(fixed_of >= 0))), shape=(old, n))
+    nodes = sp.vstack([member @ x, x[new]], format="csr")
+    sizes = np.r_[np.bincount(fixed_of[fixed_of >= 0], minlength=old), np.ones(len(new))].astype(float)
+    dates = group_dates(fixed_of[fixed_of >= 0], days[fixed_of >= 0], old) + [
+        days[[i]][np.isfinite(days[[i]])] for i in new]
+    groups = _Groups(nodes, sizes, dates, np.r_[np.ones(old, bool), np.zeros(len(new), bool)])
+    count = nodes.shape[0]
+    if count * (count - 1) // 2 <= split.max_pairs:
+        qi, ri = np.triu_indices(count, k=1)
+    else:
+        lo, hi = _ends(dates)
+        qi, ri = _candidates(nodes, lo, hi, nodes, lo, hi, params, same=True)
+        qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
+    roots = _agglomerate(groups, (qi, ri), _row_dots(nodes, nodes, qi, ri),
+                         replace(params, threshold=split.threshold))
+    out = fixed_of.copy()
+    new_roots = roots[old:]
+    fresh = new_roots >= old
+    out[new[~fresh]] = new_roots[~fresh]
+    if fresh.any():
+        out[new[fresh]] = old + _renumber(new_roots[fresh], days[new[fresh]])
+    return out.tolist()

@@ -251,3 +251,15 @@ def test_update_events_add_without_state_falls_back_to_full(db):
     insert(db, MOSCOW)
     assert store.update_events(db, [a.id for a in MOSCOW])["mode"] == "full"
     assert None not in event_of(db).values()
+
+
+def test_split_story_keeps_fixed_incidents_and_numbers_new_ones_after_them():
+    story = DAM + KREMLIN + MOSCOW
+    # the Kremlin and Moscow articles as two existing incidents, the dam articles new
+    fixed = [-1, -1, -1, 0, 0, 1, 1]
+    got = events.split_story(story, fixed=fixed)
+    assert got[3:] == [0, 0, 1, 1]
+    assert len(set(got[:3])) == 1 and got[0] == 2
+    assert events.split_story([]) == []
+    # existing incidents never merge, even when the threshold would let anything join
+    assert events.split_story(KREMLIN, split=events.SplitParams(threshold=-1.0), fixed=[0, 1]) == [0, 1]
