@@ -53,11 +53,13 @@ def timeline(rows: list[dict]) -> dict:
 
 
 def _day_axis(first_day: str, last_day: str) -> dict:
-    """A temporal x encoding over these days, a day either side, so one day is a mark of its own
-    with its date beside it rather than the whole width."""
+    """A temporal x encoding over these days with a margin either side (a day, or a twentieth of a
+    long span), so one day is a mark of its own with its date beside it rather than the whole
+    width, and the first and last marks are not cut by the edges."""
     first, last = date.fromisoformat(first_day), date.fromisoformat(last_day)
-    domain = [(first - timedelta(days=1)).isoformat(), (last + timedelta(days=1)).isoformat()]
-    span = (last - first).days + 2
+    margin = timedelta(days=max(1, (last - first).days // 20))
+    domain = [(first - margin).isoformat(), (last + margin).isoformat()]
+    span = (last - first + 2 * margin).days
     return {"type": "temporal", "timeUnit": "yearmonthdate", "title": "Day", "scale": {"domain": domain},
             "axis": {"format": "%b %d, %Y", "labelOverlap": True,
                      "tickCount": {"interval": "day", "step": max(1, span // 6)}}}
@@ -79,8 +81,10 @@ def story_events(rows: list[dict], total: int) -> dict:
     if not values:
         return _notice(description, "No event of this story states its date.")
     x = _day_axis(min(v["first"] for v in values), max(v["last"] for v in values))
-    y = {"field": "articles", "type": "quantitative", "title": "Articles",
-         "axis": _count_axis(max(v["articles"] for v in values)), "scale": {"zero": True}}
+    most = max(v["articles"] for v in values)
+    top = max(most + 1, -(-most * 6 // 5))  # headroom, so the largest event's dot is not cut by the edge
+    y = {"field": "articles", "type": "quantitative", "title": "Articles", "axis": _count_axis(top),
+         "scale": {"domain": [0, top]}}
     spec = _base(description, values, 200)
     spec["layer"] = [
         {"mark": {"type": "rule", "strokeWidth": 2, "color": "#9ab"},

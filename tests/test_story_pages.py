@@ -11,6 +11,7 @@ event 6 belongs to no story.
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -260,7 +261,10 @@ def test_story_events_chart_spec():
             fields = [channel] if isinstance(channel, dict) else channel
             assert all(f["field"] in values[0] for f in fields)
     assert spec["layer"][1]["encoding"]["href"] == {"field": "url"}
+    assert spec["layer"][1]["encoding"]["y"]["scale"]["domain"] == [0, 4]  # headroom above the largest
     json.dumps(spec)
+    months = charts.story_events([{**rows[0], "first": "2023-01-01", "last": "2023-03-02"}], total=1)
+    assert months["layer"][0]["encoding"]["x"]["scale"]["domain"] == ["2022-12-29", "2023-03-05"]
     one = charts.story_events([rows[1]], total=1)  # one event is a dot with its date, not an empty axis
     assert len(one["data"]["values"]) == 1 and one["layer"][1]["encoding"]["x"]["scale"]["domain"] == [
         "2023-06-04", "2023-06-06"]
@@ -443,6 +447,13 @@ def _browser_missing():
     return None
 
 
+def _screenshot(page, name: str) -> None:
+    """Kept with SAVE_SCREENSHOTS=docs, as tests/test_browser.py keeps its own."""
+    folder = os.environ.get("SAVE_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(bool(_browser_missing()), reason=_browser_missing() or "")
 def test_story_page_draws_its_chart_and_a_dot_opens_the_event(story_db, serve_datasette):
@@ -459,6 +470,7 @@ def test_story_page_draws_its_chart_and_a_dot_opens_the_event(story_db, serve_da
             page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
             page.goto(served.url + "/-/digest/news/story/1", wait_until="networkidle")
             page.wait_for_function("document.querySelector('#chart-events').dataset.rendered", timeout=15000)
+            _screenshot(page, "story-page.png")
             dots = page.locator("#chart-events svg g.role-mark path[role='graphics-symbol']")
             if dots.count() == 0:
                 dots = page.locator("#chart-events svg g.mark-symbol path")
@@ -466,6 +478,9 @@ def test_story_page_draws_its_chart_and_a_dot_opens_the_event(story_db, serve_da
             dots.first.click()
             page.wait_for_url(re.compile(r"/-/digest/news/1$"), timeout=15000)
             assert _label(1) in page.content()
+            _screenshot(page, "event-page-story.png")
+            page.goto(served.url + "/-/digest/news/stories", wait_until="networkidle")
+            _screenshot(page, "stories-page.png")
             assert errors == []
         finally:
             browser.close()
