@@ -478,9 +478,6 @@ def test_story_page_draws_its_chart_and_a_dot_opens_the_event(story_db, serve_da
             dots.first.click()
             page.wait_for_url(re.compile(r"/-/digest/news/1$"), timeout=15000)
             assert _label(1) in page.content()
-            _screenshot(page, "event-page-story.png")
-            page.goto(served.url + "/-/digest/news/stories", wait_until="networkidle")
-            _screenshot(page, "stories-page.png")
             assert errors == []
         finally:
             browser.close()
