@@ -20,6 +20,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import overload
 from urllib.parse import urlencode
 
@@ -112,7 +113,32 @@ async def has_digest(db) -> bool:
 
 async def has_stories(db) -> bool:
     """Whether the database groups its events into stories (built since schema version 2)."""
-    return await db.table_exists(STORIES) and "story_id" in await db.table_columns("events")
+    return (await _schema(db)).stories
+
+
+@dataclass(frozen=True)
+class _Schema:
+    stories: bool  # a stories table, and events.story_id
+    event_fields: str  # the columns of events and stories the pages select: edited where built
+    story_fields: str
+
+
+SCHEMAS = _DigestCache(64)
+
+
+async def _schema(db) -> _Schema:
+    """Which of the optional tables and columns this database has, read once per file version
+    (as the digests are cached): pages are read many times between builds."""
+    key = _version(db)
+    found = SCHEMAS.get(key)
+    if found is None:
+        events = await db.table_columns("events")
+        stories = "story_id" in events and await db.table_exists(STORIES)
+        story_columns = await db.table_columns(STORIES) if stories else []
+        found = _Schema(stories, EVENT_COLUMNS + (", edited" if "edited" in events else ""),
+                        STORY_COLUMNS + (", edited" if "edited" in story_columns else ""))
+        SCHEMAS.put(key, found)
+    return found
 
 
 async def ensure_can_view(datasette, actor, database: str, tables: tuple[str, ...] = TABLES) -> None:
@@ -376,11 +402,6 @@ async def _stories_database(datasette, request):
     return db
 
 
-async def _event_fields(db) -> str:
-    """The events columns to select: ``edited`` only where the build wrote it."""
-    return EVENT_COLUMNS + (", edited" if "edited" in await db.table_columns("events") else "")
-
-
 def _event_item(datasette, database: str, row) -> dict:
     event = dict(row)
     event["edited"] = bool(event.get("edited"))
@@ -392,10 +413,6 @@ def _story_item(datasette, database: str, row) -> dict:
     story["edited"] = bool(story.get("edited"))
     return {**story, "url": story_url(datasette, database, story["id"]),
             "json_url": story_url(datasette, database, story["id"], as_json=True)}
-
-
-async def _story_fields(db) -> str:
-    return STORY_COLUMNS + (", edited" if "edited" in await db.table_columns(STORIES) else "")
 
 
 async def _with_digests(datasette, db, settings: Settings, events: list[dict]) -> list[dict]:
@@ -450,7 +467,8 @@ async def _events_page(datasette, request, as_json: bool):
     total = (await db.execute("select count(*) from events")).single_value()
     paging, offset = _paging(request, settings, total, digest_url(datasette, database, as_json=as_json))
     with_stories = await _visible_stories(datasette, request, db)
-    fields = await _event_fields(db) + (", story_id" if with_stories else "")
+    schema = await _schema(db)
+    fields = schema.event_fields + (", story_id" if with_stories else "")
     rows = await db.execute(
         f"select {fields} from events "
         "order by articles desc, last_published is null, last_published desc, id "
@@ -462,7 +480,7 @@ async def _events_page(datasette, request, as_json: bool):
     if with_stories:
         ids = sorted({e["story_id"] for e in events if e["story_id"] is not None})
         rows = await db.execute(
-            f"select {await _story_fields(db)} from stories where id in (select value from json_each(:ids))",
+            f"select {schema.story_fields} from stories where id in (select value from json_each(:ids))",
             {"ids": json.dumps(ids)},
         )
         stories = {r["id"]: _story_item(datasette, database, r) for r in rows.rows}
@@ -503,7 +521,7 @@ async def _event_page(datasette, request, as_json: bool):
     settings = settings_for(datasette, database)
     event_id = tilde_decode(request.url_vars["event_id"])
     with_stories = await _visible_stories(datasette, request, db)
-    fields = await _event_fields(db) + (", story_id" if with_stories else "")
+    fields = (await _schema(db)).event_fields + (", story_id" if with_stories else "")
     row = (await db.execute(f"select {fields} from events where id = :id", {"id": event_id})).first()
     if row is None:
         raise PageError(404, f"Event not found: {event_id}")
@@ -572,16 +590,20 @@ async def _event_page(datasette, request, as_json: bool):
 event_page = _page(_event_page)
 
 
+async def _story(datasette, db, story_id: int) -> dict | None:
+    row = (await db.execute(f"select {(await _schema(db)).story_fields} from stories where id = :id",
+                            {"id": story_id})).first()
+    return None if row is None else _story_item(datasette, db.name, row)
+
+
 async def _story_of(datasette, db, story_id: int, event_id: int) -> dict | None:
     """An event's story, with the story's other events in time order (the first OTHER_EVENTS)."""
-    row = (await db.execute(f"select {await _story_fields(db)} from stories where id = :id",
-                            {"id": story_id})).first()
-    if row is None:
+    story = await _story(datasette, db, story_id)
+    if story is None:
         return None
-    story = _story_item(datasette, db.name, row)
     params = {"story": story_id, "event": event_id}
     others = await db.execute(
-        f"select {await _event_fields(db)} from events where story_id = :story and id != :event "
+        f"select {(await _schema(db)).event_fields} from events where story_id = :story and id != :event "
         f"order by {IN_TIME} limit :limit", {**params, "limit": OTHER_EVENTS})
     story["other_events"] = [_event_item(datasette, db.name, r) for r in others.rows]
     story["other_events_total"] = (await db.execute(
@@ -597,12 +619,10 @@ async def _story_page(datasette, request, as_json: bool):
     settings = settings_for(datasette, database)
     raw = tilde_decode(request.url_vars["story_id"])
     story_id = _whole_number("story id", raw, high=2**63 - 1, low=-(2**63))
-    row = (await db.execute(f"select {await _story_fields(db)} from stories where id = :id",
-                            {"id": story_id})).first()
-    if row is None:
+    story = await _story(datasette, db, story_id)
+    if story is None:
         raise PageError(404, f"Story not found: {story_id}")
-    story = _story_item(datasette, database, row)
-    fields = await _event_fields(db)
+    fields = (await _schema(db)).event_fields
     total = (await db.execute("select count(*) from events where story_id = :story",
                               {"story": story_id})).single_value()
     paging, offset = _paging(request, settings, total, story_url(datasette, database, story_id, as_json=as_json))
@@ -639,18 +659,18 @@ async def _stories_page(datasette, request, as_json: bool):
     settings = settings_for(datasette, database)
     total = (await db.execute("select count(*) from stories")).single_value()
     paging, offset = _paging(request, settings, total, story_url(datasette, database, as_json=as_json))
+    schema = await _schema(db)
     rows = await db.execute(
-        f"select {await _story_fields(db)} from stories "
+        f"select {schema.story_fields} from stories "
         "order by articles desc, last_published is null, last_published desc, id limit :limit offset :offset",
         {"limit": paging["page_size"], "offset": offset},
     )
     stories = [_story_item(datasette, database, r) for r in rows.rows]
-    fields = await _event_fields(db)
+    fields = schema.event_fields
     events = await db.execute(
         f"select {fields}, story_id from (select {fields}, story_id, "
         f"row_number() over (partition by story_id order by {IN_TIME}) as n from events "
-        "where story_id in (select value from json_each(:ids))) where n <= :limit "
-        f"order by story_id, n",
+        "where story_id in (select value from json_each(:ids))) where n <= :limit order by story_id, n",
         {"ids": json.dumps([s["id"] for s in stories]), "limit": STORY_LIST_EVENTS},
     )
     by_story: dict[int, list[dict]] = {}
