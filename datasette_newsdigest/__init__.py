@@ -29,6 +29,9 @@ def register_routes():
 
     return [
         (r"^/-/digest/(?P<database>[^/]+?)(?:\.(?P<format>json))?$", views.events_page),
+        # Before the event page's route, which would otherwise take "stories" for an event id.
+        (r"^/-/digest/(?P<database>[^/]+)/stories(?:\.(?P<format>json))?$", views.stories_page),
+        (r"^/-/digest/(?P<database>[^/]+)/story/(?P<story_id>[^/]+?)(?:\.(?P<format>json))?$", views.story_page),
         (r"^/-/digest/(?P<database>[^/]+)/(?P<event_id>[^/]+?)(?:\.(?P<format>json))?$", views.event_page),
     ]
 

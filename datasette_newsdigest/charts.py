@@ -1,4 +1,4 @@
-"""Vega-Lite specs for the event page, built from plain rows.
+"""Vega-Lite specs for the event and story pages, built from plain rows.
 
 Pure functions: rows in, a spec dict out, with the data inline so a page
 needs no second request. The browser renders them with the vendored
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-__all__ = ["SCHEMA", "UNKNOWN_OUTLET", "coverage", "support", "timeline"]
+__all__ = ["SCHEMA", "UNKNOWN_OUTLET", "coverage", "story_events", "support", "timeline"]
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 UNKNOWN_OUTLET = "(outlet unknown)"
@@ -39,24 +39,76 @@ def timeline(rows: list[dict]) -> dict:
     per_day: dict[str, int] = {}
     for v in values:
         per_day[v["day"]] = per_day.get(v["day"], 0) + v["articles"]
-    first, last = date.fromisoformat(min(per_day)), date.fromisoformat(max(per_day))
-    # A day either side, so one day of coverage is a bar rather than the whole width.
-    domain = [(first - timedelta(days=1)).isoformat(), (last + timedelta(days=1)).isoformat()]
-    span = (last - first).days + 2
     spec = _base("Articles per day, by outlet", values, 180)
     spec.update(
         mark={"type": "bar", "tooltip": True},
         encoding={
-            "x": {"field": "day", "type": "temporal", "timeUnit": "yearmonthdate", "title": "Day",
-                  "scale": {"domain": domain},
-                  "axis": {"format": "%b %d, %Y", "labelOverlap": True,
-                           "tickCount": {"interval": "day", "step": max(1, span // 6)}}},
+            "x": {"field": "day", **_day_axis(min(per_day), max(per_day))},
             "y": {"aggregate": "sum", "field": "articles", "type": "quantitative", "title": "Articles",
                   "axis": _count_axis(max(per_day.values()))},
             "color": {"field": "outlet", "type": "nominal", "title": "Outlet"},
         },
     )
     return spec
+
+
+def _day_axis(first_day: str, last_day: str) -> dict:
+    """A temporal x encoding over these days with a margin either side (a day, or a twentieth of a
+    long span), so one day is a mark of its own with its date beside it rather than the whole
+    width, and the first and last marks are not cut by the edges."""
+    first, last = date.fromisoformat(first_day), date.fromisoformat(last_day)
+    margin = timedelta(days=max(1, (last - first).days // 20))
+    domain = [(first - margin).isoformat(), (last + margin).isoformat()]
+    span = (last - first + 2 * margin).days
+    return {"type": "temporal", "timeUnit": "yearmonthdate", "title": "Day", "scale": {"domain": domain},
+            "axis": {"format": "%b %d, %Y", "labelOverlap": True,
+                     "tickCount": {"interval": "day", "step": max(1, span // 6)}}}
+
+
+def story_events(rows: list[dict], total: int) -> dict:
+    """A story's events over time: each a dot on its first day, as high as its article count, and a
+    line to its last day; a click opens the event. ``rows``: label, first and last (published
+    values; one that does not start with an ISO day counts as undated), articles, edited, url;
+    ``total``: the story's events, when ``rows`` holds only the first of them."""
+    values = []
+    for r in rows:
+        first = _day(r.get("first"))
+        if first:
+            last = max(first, _day(r.get("last")) or first)
+            values.append({**r, "first": first, "last": last, "edited": "yes" if r.get("edited") else "no"})
+    shown = f"the first {len(rows)} of {total} events" if total > len(rows) else f"{total} events"
+    description = f"Events over time ({shown}; undated events are not drawn)"
+    if not values:
+        return _notice(description, "No event of this story states its date.")
+    x = _day_axis(min(v["first"] for v in values), max(v["last"] for v in values))
+    most = max(v["articles"] for v in values)
+    top = max(most + 1, -(-most * 6 // 5))  # headroom, so the largest event's dot is not cut by the edge
+    y = {"field": "articles", "type": "quantitative", "title": "Articles", "axis": _count_axis(top),
+         "scale": {"domain": [0, top]}}
+    spec = _base(description, values, 200)
+    spec["layer"] = [
+        {"mark": {"type": "rule", "strokeWidth": 2, "color": "#9ab"},
+         "encoding": {"x": {"field": "first", **x}, "x2": {"field": "last"}, "y": y}},
+        {"mark": {"type": "point", "filled": True, "size": 90, "cursor": "pointer"},
+         "encoding": {
+             "x": {"field": "first", **x}, "y": y, "href": {"field": "url"},
+             "tooltip": [
+                 {"field": "label", "type": "nominal", "title": "Event"},
+                 {"field": "first", "type": "temporal", "title": "First", "format": "%b %d, %Y"},
+                 {"field": "last", "type": "temporal", "title": "Last", "format": "%b %d, %Y"},
+                 {"field": "articles", "type": "quantitative", "title": "Articles"},
+                 {"field": "edited", "type": "nominal", "title": "Edited"},
+             ]}},
+    ]
+    return spec
+
+
+def _day(value: str | None) -> str | None:
+    """The ISO day a published value starts with, or None when it does not start with one."""
+    try:
+        return date.fromisoformat(value[:10]).isoformat() if value else None
+    except ValueError:
+        return None
 
 
 def _notice(description: str, message: str) -> dict:

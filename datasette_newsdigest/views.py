@@ -1,4 +1,6 @@
-"""The digest pages: ``/-/digest/<database>`` and ``/-/digest/<database>/<event_id>``.
+"""The digest pages: ``/-/digest/<database>``, ``/-/digest/<database>/<event_id>``, and for a
+database whose events are grouped into stories ``/-/digest/<database>/stories`` and
+``/-/digest/<database>/story/<story_id>``.
 
 Thin adapters: they read rows with bound parameters, hand texts to
 digest.py, specs to charts.py, and render templates that extend
@@ -6,15 +8,19 @@ digest.py, specs to charts.py, and render templates that extend
 Digests are computed off the event loop and cached per database file
 version, so paging back and forth costs nothing. Each page checks the
 permissions Datasette's table page would for every table it reads, and
-answers every failure (400, 403, 404, 503) in one shape.
+answers every failure (400, 403, 404, 503) in one shape. The ``stories`` table is optional (a
+database built before stories has none): the event pages show story sections only when it exists
+and the actor may view it, and the story pages answer 404 or 403 otherwise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import overload
 from urllib.parse import urlencode
 
@@ -27,10 +33,21 @@ from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
 from .settings import for_database as settings_for
 
 __all__ = ["CACHE", "PageError", "BadRequest", "can_view", "digest_url", "ensure_can_view", "event_page",
-           "events_page", "has_digest"]
+           "events_page", "has_digest", "has_stories", "stories_page", "story_page", "story_url"]
 
 # The tables a page reads: each needs view-table, as Datasette's own table view checks it.
 TABLES = ("events", "articles", "sentences")
+# Read too where it exists (and needs view-table too): events grouped into stories.
+STORIES = "stories"
+EVENT_COLUMNS = "id, label, first_published, last_published, articles, outlets"
+STORY_COLUMNS = "id, label, first_published, last_published, events, articles, outlets"
+# Bounded work per page: a story's other events listed on an event page, a story's events listed on
+# the stories page, and events drawn in a story's chart (each page says when it shows fewer).
+OTHER_EVENTS = 50
+STORY_LIST_EVENTS = 8
+CHART_EVENTS = 500
+# Time order of events: dated first, earliest first.
+IN_TIME = "first_published is null, first_published, id"
 # Query-string options that make the server compute a digest of the asker's choosing, as the SQL
 # functions would: they need execute-sql (the pages' own defaults do not).
 CHOICE_ARGS = ("sentences", "words", "method")
@@ -94,10 +111,40 @@ async def has_digest(db) -> bool:
     return True
 
 
-async def ensure_can_view(datasette, actor, database: str) -> None:
+async def has_stories(db) -> bool:
+    """Whether the database groups its events into stories (built since schema version 2)."""
+    return (await _schema(db)).stories
+
+
+@dataclass(frozen=True)
+class _Schema:
+    stories: bool  # a stories table, and events.story_id
+    event_fields: str  # the columns of events and stories the pages select: edited where built
+    story_fields: str
+
+
+SCHEMAS = _DigestCache(64)
+
+
+async def _schema(db) -> _Schema:
+    """Which of the optional tables and columns this database has, read once per file version
+    (as the digests are cached): pages are read many times between builds."""
+    key = _version(db)
+    found = SCHEMAS.get(key)
+    if found is None:
+        events = await db.table_columns("events")
+        stories = "story_id" in events and await db.table_exists(STORIES)
+        story_columns = await db.table_columns(STORIES) if stories else []
+        found = _Schema(stories, EVENT_COLUMNS + (", edited" if "edited" in events else ""),
+                        STORY_COLUMNS + (", edited" if "edited" in story_columns else ""))
+        SCHEMAS.put(key, found)
+    return found
+
+
+async def ensure_can_view(datasette, actor, database: str, tables: tuple[str, ...] = TABLES) -> None:
     """Forbidden unless the actor may view every table the pages read, decided for each table as
     Datasette's table view decides it (table, then database, then instance)."""
-    for table in TABLES:
+    for table in tables:
         await datasette.ensure_permissions(
             actor, [("view-table", (database, table)), ("view-database", database), "view-instance"]
         )
@@ -118,9 +165,19 @@ async def can_view(datasette, actor, database: str) -> bool:
 
 def digest_url(datasette, database: str, event_id=None, as_json: bool = False) -> str:
     """The address of a digest page, by the database's route, tilde-encoded as Datasette does."""
-    path = "/-/digest/" + tilde_encode(datasette.get_database(database).route)
-    if event_id is not None:
-        path += "/" + tilde_encode(str(event_id))
+    return _digest_path(datasette, database, *([] if event_id is None else [event_id]), as_json=as_json)
+
+
+def story_url(datasette, database: str, story_id=None, as_json: bool = False) -> str:
+    """The address of a story's page, or of the stories page without ``story_id``."""
+    if story_id is None:
+        return _digest_path(datasette, database, "stories", as_json=as_json)
+    return _digest_path(datasette, database, "story", story_id, as_json=as_json)
+
+
+def _digest_path(datasette, database: str, *parts, as_json: bool) -> str:
+    path = "/".join(["/-/digest", tilde_encode(datasette.get_database(database).route),
+                     *(tilde_encode(str(p)) for p in parts)])
     return datasette.urls.path(path + (".json" if as_json else ""))
 
 
@@ -156,6 +213,10 @@ def _int_arg(request, name: str, default: int | None, high: int, low: int = 1) -
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
+    return _whole_number(name, raw, high, low)
+
+
+def _whole_number(name: str, raw: str, high: int, low: int) -> int:
     try:
         value = int(raw)
     except ValueError:
@@ -320,25 +381,45 @@ def _page(handler):
     return view
 
 
-async def _events_page(datasette, request, as_json: bool):
-    """Every event, largest and newest first, with a short digest each."""
+async def _visible_stories(datasette, request, db) -> bool:
+    """Whether this page shows stories: the database has them and the actor may view them (a page
+    that only adds them to events leaves them out otherwise, rather than refusing)."""
+    if not await has_stories(db):
+        return False
+    try:
+        await ensure_can_view(datasette, request.actor, db.name, (STORIES,))
+    except Forbidden:
+        return False
+    return True
+
+
+async def _stories_database(datasette, request):
+    """The database for a story page: 404 without stories, 403 unless the actor may view them."""
     db = await _database(datasette, request)
-    database = db.name
-    settings = settings_for(datasette, database)
-    size = _int_arg(request, "_size", settings.page_size, high=MAX_PAGE_SIZE)
-    total = (await db.execute("select count(*) from events")).single_value()
-    pages = max(1, -(-total // size))
-    page = _int_arg(request, "page", 1, high=pages)
-    rows = await db.execute(
-        "select id, label, first_published, last_published, articles, outlets from events "
-        "order by articles desc, last_published is null, last_published desc, id "
-        "limit :limit offset :offset",
-        {"limit": size, "offset": (page - 1) * size},
-    )
+    if not await has_stories(db):
+        raise PageError(404, f"{db.name} has no stories table; rebuild it with `newsdigest build`")
+    await ensure_can_view(datasette, request.actor, db.name, (STORIES,))
+    return db
+
+
+def _event_item(datasette, database: str, row) -> dict:
+    event = dict(row)
+    event["edited"] = bool(event.get("edited"))
+    return {**event, **_event_links(datasette, database, event["id"])}
+
+
+def _story_item(datasette, database: str, row) -> dict:
+    story = dict(row)
+    story["edited"] = bool(story.get("edited"))
+    return {**story, "url": story_url(datasette, database, story["id"]),
+            "json_url": story_url(datasette, database, story["id"], as_json=True)}
+
+
+async def _with_digests(datasette, db, settings: Settings, events: list[dict]) -> list[dict]:
+    """The events with their main outlets and a short digest each (the events list's: its
+    sentences, from the leads of its first articles), cached as the events list caches them."""
     options = digest.Options(sentences=settings.list_sentences, method=settings.method)
-    events = []
-    for row in rows.rows:
-        event = dict(row)
+    for event in events:
         outlets = await _outlet_counts(db, event["id"])
         event["outlet_names"] = [r["outlet"] for r in outlets if r["outlet"]][:8]
         try:
@@ -347,36 +428,70 @@ async def _events_page(datasette, request, as_json: bool):
             sentences = computed["sentences"]
         except digest.DigestError as e:
             sentences, event["digest_error"] = [], str(e)
-        event["digest"] = _decorate(datasette, database, sentences)
-        event.update(_event_links(datasette, database, event["id"]))
-        events.append(event)
+        event["digest"] = _decorate(datasette, db.name, sentences)
+    return events
+
+
+def _paging(request, settings: Settings, total: int, url: str) -> tuple[dict, int]:
+    """The page asked for (``?page=``, ``?_size=``, both bounded) and the links to its neighbours,
+    as the JSON has them; and the offset of its first row."""
+    size = _int_arg(request, "_size", settings.page_size, high=MAX_PAGE_SIZE)
+    pages = max(1, -(-total // size))
+    page = _int_arg(request, "page", 1, high=pages)
 
     def page_url(n):
         if n < 1 or n > pages:
             return None
         args = {"page": n} if size == settings.page_size else {"page": n, "_size": size}
-        return digest_url(datasette, database, as_json=as_json) + "?" + urlencode(args)
+        return url + "?" + urlencode(args)
 
-    data = {
-        "database": database,
-        "total": total,
-        "page": page,
-        "pages": pages,
-        "page_size": size,
-        "next_url": page_url(page + 1),
-        "previous_url": page_url(page - 1),
-        "events": events,
-    }
-    if as_json:
-        return Response.json(data)
+    return {"total": total, "page": page, "pages": pages, "page_size": size,
+            "next_url": page_url(page + 1), "previous_url": page_url(page - 1)}, (page - 1) * size
+
+
+async def _html(datasette, request, template: str, data: dict, json_url: str, status: int = 200, **extra):
+    """A page's HTML: its JSON's data, the chart assets and a link to the JSON with the same query."""
+    query = f"?{request.query_string}" if request.query_string else ""
     return Response.html(
         await datasette.render_template(
-            "newsdigest_events.html",
-            {**data, **_assets(datasette), "json_url": digest_url(datasette, database, as_json=True)
-             + (f"?{request.query_string}" if request.query_string else "")},
-            request=request,
-        )
+            template, {**data, **_assets(datasette), **extra, "json_url": json_url + query}, request=request),
+        status=status,
     )
+
+
+async def _events_page(datasette, request, as_json: bool):
+    """Every event, largest and newest first, with a short digest each and its story."""
+    db = await _database(datasette, request)
+    database = db.name
+    settings = settings_for(datasette, database)
+    total = (await db.execute("select count(*) from events")).single_value()
+    paging, offset = _paging(request, settings, total, digest_url(datasette, database, as_json=as_json))
+    with_stories = await _visible_stories(datasette, request, db)
+    schema = await _schema(db)
+    fields = schema.event_fields + (", story_id" if with_stories else "")
+    rows = await db.execute(
+        f"select {fields} from events "
+        "order by articles desc, last_published is null, last_published desc, id "
+        "limit :limit offset :offset",
+        {"limit": paging["page_size"], "offset": offset},
+    )
+    events = await _with_digests(datasette, db, settings, [_event_item(datasette, database, r) for r in rows.rows])
+    stories: dict = {}
+    if with_stories:
+        ids = sorted({e["story_id"] for e in events if e["story_id"] is not None})
+        rows = await db.execute(
+            f"select {schema.story_fields} from stories where id in (select value from json_each(:ids))",
+            {"ids": json.dumps(ids)},
+        )
+        stories = {r["id"]: _story_item(datasette, database, r) for r in rows.rows}
+    for event in events:
+        event["story"] = stories.get(event.pop("story_id", None))
+    data = {"database": database, **paging, "events": events,
+            "stories_url": story_url(datasette, database) if with_stories else None}
+    if as_json:
+        return Response.json(data)
+    return await _html(datasette, request, "newsdigest_events.html", data,
+                       digest_url(datasette, database, as_json=True))
 
 
 events_page = _page(_events_page)
@@ -405,13 +520,13 @@ async def _event_page(datasette, request, as_json: bool):
     database = db.name
     settings = settings_for(datasette, database)
     event_id = tilde_decode(request.url_vars["event_id"])
-    row = (await db.execute(
-        "select id, label, first_published, last_published, articles, outlets from events where id = :id",
-        {"id": event_id},
-    )).first()
+    with_stories = await _visible_stories(datasette, request, db)
+    fields = (await _schema(db)).event_fields + (", story_id" if with_stories else "")
+    row = (await db.execute(f"select {fields} from events where id = :id", {"id": event_id})).first()
     if row is None:
         raise PageError(404, f"Event not found: {event_id}")
-    event = dict(row)
+    event = _event_item(datasette, database, row)
+    story_id = event.pop("story_id", None)
     can_choose = await datasette.permission_allowed(request.actor, "execute-sql", database, default=True)
     if not can_choose and any(request.args.get(k) for k in CHOICE_ARGS):
         raise PageError(403, "Choosing a digest's length or method runs the digest SQL functions, "
@@ -453,7 +568,8 @@ async def _event_page(datasette, request, as_json: bool):
         listing.append(item)
     data = {
         "database": database,
-        "event": {**event, **_event_links(datasette, database, event["id"])},
+        "event": event,
+        "story": None if story_id is None else await _story_of(datasette, db, story_id, event["id"]),
         "options": {"sentences": options.sentences, "words": options.words, "method": options.method}
         if options else None,
         "error": error,
@@ -465,21 +581,112 @@ async def _event_page(datasette, request, as_json: bool):
     }
     if as_json:
         return Response.json(data)
-    query = f"?{request.query_string}" if request.query_string else ""
-    return Response.html(
-        await datasette.render_template(
-            "newsdigest_event.html",
-            {**data, **_assets(datasette), "form": form, "methods": tuple(digest.REGISTRY),
-             "can_choose": can_choose, "default_sentences": settings.event_sentences,
-             "list_url": digest_url(datasette, database),
-             "json_url": data["event"]["json_url"] + query},
-            request=request,
-        ),
-        status=400 if error else 200,
-    )
+    return await _html(datasette, request, "newsdigest_event.html", data, event["json_url"],
+                       status=400 if error else 200, form=form, methods=tuple(digest.REGISTRY),
+                       can_choose=can_choose, default_sentences=settings.event_sentences,
+                       list_url=digest_url(datasette, database))
 
 
 event_page = _page(_event_page)
+
+
+async def _story(datasette, db, story_id: int) -> dict | None:
+    row = (await db.execute(f"select {(await _schema(db)).story_fields} from stories where id = :id",
+                            {"id": story_id})).first()
+    return None if row is None else _story_item(datasette, db.name, row)
+
+
+async def _story_of(datasette, db, story_id: int, event_id: int) -> dict | None:
+    """An event's story, with the story's other events in time order (the first OTHER_EVENTS)."""
+    story = await _story(datasette, db, story_id)
+    if story is None:
+        return None
+    params = {"story": story_id, "event": event_id}
+    others = await db.execute(
+        f"select {(await _schema(db)).event_fields} from events where story_id = :story and id != :event "
+        f"order by {IN_TIME} limit :limit", {**params, "limit": OTHER_EVENTS})
+    story["other_events"] = [_event_item(datasette, db.name, r) for r in others.rows]
+    story["other_events_total"] = (await db.execute(
+        "select count(*) from events where story_id = :story and id != :event", params)).single_value()
+    return story
+
+
+async def _story_page(datasette, request, as_json: bool):
+    """One story: its events as a timeline, earliest first, each with a short digest (a page of
+    them at a time, so the digests computed per request stay bounded), and a chart of them."""
+    db = await _stories_database(datasette, request)
+    database = db.name
+    settings = settings_for(datasette, database)
+    raw = tilde_decode(request.url_vars["story_id"])
+    story_id = _whole_number("story id", raw, high=2**63 - 1, low=-(2**63))
+    story = await _story(datasette, db, story_id)
+    if story is None:
+        raise PageError(404, f"Story not found: {story_id}")
+    fields = (await _schema(db)).event_fields
+    total = (await db.execute("select count(*) from events where story_id = :story",
+                              {"story": story_id})).single_value()
+    paging, offset = _paging(request, settings, total, story_url(datasette, database, story_id, as_json=as_json))
+    rows = await db.execute(
+        f"select {fields} from events where story_id = :story order by {IN_TIME} limit :limit offset :offset",
+        {"story": story_id, "limit": paging["page_size"], "offset": offset},
+    )
+    events = await _with_digests(datasette, db, settings, [_event_item(datasette, database, r) for r in rows.rows])
+    drawn = await db.execute(
+        f"select {fields} from events where story_id = :story order by {IN_TIME} limit :limit",
+        {"story": story_id, "limit": CHART_EVENTS},
+    )
+    chart_rows = [
+        {"label": e["label"] or f"Event {e['id']}", "first": e["first_published"], "last": e["last_published"],
+         "articles": e["articles"], "edited": e["edited"], "url": e["url"]}
+        for e in (_event_item(datasette, database, r) for r in drawn.rows)
+    ]
+    data = {"database": database, "story": story, **paging, "events": events,
+            "charts": {"events": charts.story_events(chart_rows, total)}}
+    if as_json:
+        return Response.json(data)
+    return await _html(datasette, request, "newsdigest_story.html", data, story["json_url"],
+                       list_url=digest_url(datasette, database), stories_url=story_url(datasette, database))
+
+
+story_page = _page(_story_page)
+
+
+async def _stories_page(datasette, request, as_json: bool):
+    """Every story, largest and newest first, with its events under it in time order (the first
+    STORY_LIST_EVENTS of each; no digests here: each story's page has them)."""
+    db = await _stories_database(datasette, request)
+    database = db.name
+    settings = settings_for(datasette, database)
+    total = (await db.execute("select count(*) from stories")).single_value()
+    paging, offset = _paging(request, settings, total, story_url(datasette, database, as_json=as_json))
+    schema = await _schema(db)
+    rows = await db.execute(
+        f"select {schema.story_fields} from stories "
+        "order by articles desc, last_published is null, last_published desc, id limit :limit offset :offset",
+        {"limit": paging["page_size"], "offset": offset},
+    )
+    stories = [_story_item(datasette, database, r) for r in rows.rows]
+    fields = schema.event_fields
+    events = await db.execute(
+        f"select {fields}, story_id from (select {fields}, story_id, "
+        f"row_number() over (partition by story_id order by {IN_TIME}) as n from events "
+        "where story_id in (select value from json_each(:ids))) where n <= :limit order by story_id, n",
+        {"ids": json.dumps([s["id"] for s in stories]), "limit": STORY_LIST_EVENTS},
+    )
+    by_story: dict[int, list[dict]] = {}
+    for r in events.rows:
+        item = _event_item(datasette, database, r)
+        by_story.setdefault(item.pop("story_id"), []).append(item)
+    for story in stories:
+        story["first_events"] = by_story.get(story["id"], [])
+    data = {"database": database, **paging, "stories": stories}
+    if as_json:
+        return Response.json(data)
+    return await _html(datasette, request, "newsdigest_stories.html", data,
+                       story_url(datasette, database, as_json=True), list_url=digest_url(datasette, database))
+
+
+stories_page = _page(_stories_page)
 
 
 async def _error_response(datasette, request, status: int, message: str, as_json: bool):
