@@ -1,8 +1,10 @@
 """Fixtures shared by the test modules, so no test module imports data or helpers from another.
 
 Markers (registered in pyproject.toml, --strict-markers): ``browser`` for the tests that drive
-headless Chromium, ``slow`` for tests that start real processes or servers or build large inputs.
-The fast loop is ``./build.sh test -m "not browser and not slow"``.
+headless Chromium, ``slow`` for tests that start real processes or servers, build large inputs or
+search exhaustively. Slow tests are skipped, with the reason shown, unless ``--run-slow`` is given;
+``./build.sh test`` with no arguments (the full run, what .ci/run runs) gives it. The fast loop is
+``./build.sh test -m "not browser"``.
 """
 
 import contextlib
@@ -31,6 +33,21 @@ METADATA = ROOT / "metadata.yml"
 SUBPROCESS_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run the tests marked slow (./build.sh test with no arguments does)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The pytest documentation's pattern: skip, visibly, what the fast loop leaves to the full run."""
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run by --run-slow (./build.sh test with no arguments)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -138,6 +138,7 @@ def test_summary_groups_duplicate_ids(tmp_path):
     assert "3 skipped (3 duplicate id)" in result.output
 
 
+@pytest.mark.slow
 def test_cli_imports_no_heavy_module_before_a_command_runs():
     """--help must answer fast: the store (numpy, scipy, sumy, sqlite-utils) loads in the command."""
     heavy = ["numpy", "scipy", "sumy", "nltk", "sqlite_utils", "trafilatura", "tqdm",
