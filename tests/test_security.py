@@ -41,6 +41,12 @@ def news_db(build_news_db):
     return build_news_db([_article(i) for i in range(3)])
 
 
+@pytest.fixture
+def datasette(news_db, shared_datasette):
+    """The database with Datasette's defaults, one instance for the tests that only send requests."""
+    return shared_datasette(news_db)
+
+
 def _cookies(datasette, actor):
     return {"ds_actor": datasette.sign({"a": actor}, "actor")} if actor else {}
 
@@ -302,8 +308,7 @@ def test_real_server_with_bad_config_exits_with_the_message(news_db, tmp_path, f
 # --- Time limit, bounded arguments, one error shape -------------------------------------------
 
 @pytest.mark.asyncio
-async def test_query_time_limit_is_a_clear_503(news_db, monkeypatch):
-    datasette = Datasette([str(news_db)])
+async def test_query_time_limit_is_a_clear_503(datasette, monkeypatch):
     event_id = await _event_id(datasette)
     execute = Database.execute
 
@@ -324,8 +329,7 @@ async def test_query_time_limit_is_a_clear_503(news_db, monkeypatch):
 
 
 @pytest.mark.asyncio
-async def test_page_queries_use_indexes(news_db):
-    datasette = Datasette([str(news_db)])
+async def test_page_queries_use_indexes(datasette):
     plans = []
     execute = Database.execute
 
@@ -352,16 +356,14 @@ async def test_page_queries_use_indexes(news_db):
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("page", [str(2**63), str(2**64), "9" * 5000, "-1", "0", "2"])
-async def test_page_number_is_bounded(news_db, page):
-    datasette = Datasette([str(news_db)])
+async def test_page_number_is_bounded(datasette, page):
     data = _assert_error(await _get(datasette, f"/-/digest/news.json?page={page}"), 400)
     assert "page must" in data["error"]
     assert (await _get(datasette, f"/-/digest/news?page={page}")).status_code == 400
 
 
 @pytest.mark.asyncio
-async def test_both_pages_answer_errors_in_one_shape(news_db):
-    datasette = Datasette([str(news_db)])
+async def test_both_pages_answer_errors_in_one_shape(datasette):
     event_id = await _event_id(datasette)
     for path, status in [
         ("/-/digest/nope.json", 404), ("/-/digest/news/999999.json", 404),

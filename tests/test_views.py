@@ -34,8 +34,9 @@ def news_db(build_news_db):
 
 
 @pytest.fixture
-def datasette(news_db):
-    return Datasette([str(news_db)])
+def datasette(news_db, shared_datasette):
+    """One instance for the module's tests that only send requests."""
+    return shared_datasette(news_db)
 
 
 async def _sentence(datasette, article_id, position):
