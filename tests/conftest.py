@@ -84,21 +84,38 @@ def build_news_db(tmp_path_factory, seeds_dir) -> Callable[[list[dict]], Path]:
 
 @pytest.fixture(scope="session")
 def shared_datasette() -> Callable[..., object]:
-    """``shared_datasette(db, ..., metadata=None, settings=None)``: a Datasette instance serving these
-    databases with this configuration, made once per session and then handed to every test that
-    asks for the same. A fresh instance compiles its templates and reads the schemas again on its
-    first requests (about 0.1 s of CPU); tests that only send requests share one. A test that
-    changes an instance (its databases, its attributes, its startup) makes its own instead."""
+    """``shared_datasette(db, ..., metadata=None, settings=None, memory=False)``: a Datasette instance
+    serving these databases with this configuration, made once per session and handed to every test
+    that asks for the same. A fresh instance compiles its templates and reads the schemas again on
+    its first requests (about 0.1 s of CPU); so tests that only send requests share one, and the
+    instances made here share their compiled templates too (jinja's bytecode cache, checked against
+    each template's source). A test that changes an instance (its databases, its attributes) or
+    checks its startup makes its own with ``Datasette(...)``."""
     from datasette.app import Datasette
+    from jinja2 import BytecodeCache
 
+    class Compiled(BytecodeCache):
+        def __init__(self):
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])  # ignored if the source changed
+
+        def dump_bytecode(self, bucket):
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    compiled = Compiled()
     instances: dict[str, object] = {}
 
-    def get(*databases: Path, metadata: dict | None = None, settings: dict | None = None):
-        key = json.dumps([[str(db) for db in databases], metadata, settings], sort_keys=True)
+    def get(*databases: Path, metadata: dict | None = None, settings: dict | None = None, memory: bool = False):
+        key = json.dumps([[str(db) for db in databases], metadata, settings, memory], sort_keys=True)
         if key not in instances:
             # Copies, so a test that edits its dict afterwards changes neither the instance nor the key.
-            instances[key] = Datasette([str(db) for db in databases], metadata=json.loads(json.dumps(metadata)),
-                                       settings=json.loads(json.dumps(settings)))
+            instance = Datasette([str(db) for db in databases], metadata=json.loads(json.dumps(metadata)),
+                                 settings=json.loads(json.dumps(settings)), memory=memory)
+            instance.jinja_env.bytecode_cache = compiled
+            instances[key] = instance
         return instances[key]
 
     return get

@@ -1,12 +1,11 @@
 """The plugin is installed and Datasette serves a built database."""
 
 import pytest
-from datasette.app import Datasette
 
 
 @pytest.mark.asyncio
-async def test_plugin_is_installed():
-    datasette = Datasette(memory=True)
+async def test_plugin_is_installed(shared_datasette):
+    datasette = shared_datasette(memory=True)
     response = await datasette.client.get("/-/plugins.json")
     assert response.status_code == 200
     assert "datasette-newsdigest" in {p["name"] for p in response.json()}

@@ -5,7 +5,6 @@ import sqlite3
 
 import pytest
 from bridge import BRIDGE_1, BRIDGE_2, BRIDGE_3
-from datasette.app import Datasette
 
 from datasette_newsdigest import digest, sql, text
 
@@ -236,9 +235,7 @@ async def test_datasette_shows_bad_options_message(db_path, shared_datasette):
 
 
 @pytest.mark.asyncio
-async def test_datasette_plugin_config_caps_work(db_path):
-    ds = Datasette(
-        [str(db_path)], metadata={"plugins": {"datasette-newsdigest": {"max_chars": 800}}}
-    )
+async def test_datasette_plugin_config_caps_work(db_path, shared_datasette):
+    ds = shared_datasette(db_path, metadata={"plugins": {"datasette-newsdigest": {"max_chars": 800}}})
     response = await _query(ds, "select newsdigest(body) as d from articles")
     assert "max_chars" in response.json()[0]["d"]
