@@ -2,7 +2,8 @@
 # Set up and build datasette-newsdigest.
 #   ./build.sh          install (into .venv unless a virtualenv is active) and build news.db from seeds/
 #   ./build.sh serve    the same, then serve news.db with Datasette on http://127.0.0.1:8001/
-#   ./build.sh test     install with the test extras and run the test suite
+#   ./build.sh test     install with the test extras and run the whole test suite (slow tests too);
+#                       with pytest arguments, only those: slow tests then skip unless --run-slow
 #   ./build.sh lint     install with the lint extras, then ruff and mypy (settings in pyproject.toml);
 #                       a summary line, and a non-zero exit when either fails
 # A news.db that holds anything but this script's build of seeds/ is never replaced:
@@ -69,6 +70,9 @@ case "${1:-build}" in
     test)
         install test
         shift
+        # No arguments: the full run, the tests marked slow included (what .ci/run runs). With
+        # arguments (the fast loop: -m "not browser"), slow tests are skipped unless --run-slow is one.
+        [ $# -gt 0 ] || set -- --run-slow
         exec python -m pytest "$@"
         ;;
     lint)

@@ -1,8 +1,10 @@
 """Fixtures shared by the test modules, so no test module imports data or helpers from another.
 
 Markers (registered in pyproject.toml, --strict-markers): ``browser`` for the tests that drive
-headless Chromium, ``slow`` for tests that start real processes or servers or build large inputs.
-The fast loop is ``./build.sh test -m "not browser and not slow"``.
+headless Chromium, ``slow`` for tests that start real processes or servers, build large inputs or
+search exhaustively. Slow tests are skipped, with the reason shown, unless ``--run-slow`` is given;
+``./build.sh test`` with no arguments (the full run, what .ci/run runs) gives it. The fast loop is
+``./build.sh test -m "not browser"``.
 """
 
 import contextlib
@@ -31,6 +33,21 @@ METADATA = ROOT / "metadata.yml"
 SUBPROCESS_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run the tests marked slow (./build.sh test with no arguments does)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The pytest documentation's pattern: skip, visibly, what the fast loop leaves to the full run."""
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run by --run-slow (./build.sh test with no arguments)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +80,45 @@ def build_news_db(tmp_path_factory, seeds_dir) -> Callable[[list[dict]], Path]:
         return _build(tmp_path_factory.mktemp("db") / "news.db", folder)
 
     return build
+
+
+@pytest.fixture(scope="session")
+def shared_datasette() -> Callable[..., object]:
+    """``shared_datasette(db, ..., metadata=None, settings=None, memory=False)``: a Datasette instance
+    serving these databases with this configuration, made once per session and handed to every test
+    that asks for the same. A fresh instance compiles its templates and reads the schemas again on
+    its first requests (about 0.1 s of CPU); so tests that only send requests share one, and the
+    instances made here share their compiled templates too (jinja's bytecode cache, checked against
+    each template's source). A test that changes an instance (its databases, its attributes) or
+    checks its startup makes its own with ``Datasette(...)``."""
+    from datasette.app import Datasette
+    from jinja2 import BytecodeCache
+
+    class Compiled(BytecodeCache):
+        def __init__(self):
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])  # ignored if the source changed
+
+        def dump_bytecode(self, bucket):
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    compiled = Compiled()
+    instances: dict[str, object] = {}
+
+    def get(*databases: Path, metadata: dict | None = None, settings: dict | None = None, memory: bool = False):
+        key = json.dumps([[str(db) for db in databases], metadata, settings, memory], sort_keys=True)
+        if key not in instances:
+            # Copies, so a test that edits its dict afterwards changes neither the instance nor the key.
+            instance = Datasette([str(db) for db in databases], metadata=json.loads(json.dumps(metadata)),
+                                 settings=json.loads(json.dumps(settings)), memory=memory)
+            instance.jinja_env.bytecode_cache = compiled
+            instances[key] = instance
+        return instances[key]
+
+    return get
 
 
 @pytest.fixture(scope="session")

@@ -477,3 +477,14 @@ def test_build_sh_rebuilds_its_own_build_of_the_seeds(clone, tmp_path):
     assert build(news, write_articles(tmp_path / "more.jsonl", 0, 2), "--add").exit_code == 0
     done, calls = run()
     assert "leaving it alone" in done.stderr and len(ids(news)) == 7
+
+
+@pytest.mark.slow
+def test_build_sh_test_without_arguments_runs_the_slow_tests_too(clone):
+    folder, run = clone
+    installed = (".venv-installed", ".venv-installed-test")
+    done, calls = run("test", stamps=installed)
+    assert done.returncode == 0, done.stderr
+    assert calls == ["python -m pytest --run-slow"]
+    done, calls = run("test", "-m", "not browser", stamps=installed)  # the fast loop: as given
+    assert calls == ["python -m pytest -m not browser"]

@@ -138,6 +138,7 @@ def test_summary_groups_duplicate_ids(tmp_path):
     assert "3 skipped (3 duplicate id)" in result.output
 
 
+@pytest.mark.slow
 def test_cli_imports_no_heavy_module_before_a_command_runs():
     """--help must answer fast: the store (numpy, scipy, sumy, sqlite-utils) loads in the command."""
     heavy = ["numpy", "scipy", "sumy", "nltk", "sqlite_utils", "trafilatura", "tqdm",
@@ -153,9 +154,8 @@ def test_cli_imports_no_heavy_module_before_a_command_runs():
     assert done.stdout.strip().splitlines()[-1] == "loaded: []"
 
 
-def test_metadata_hides_exactly_the_store_hidden_tables(tmp_path, seeds_dir):
-    db = tmp_path / "news.db"
-    assert build(db, seeds_dir).exit_code == 0
+def test_metadata_hides_exactly_the_store_hidden_tables(seeds_db):
+    db = seeds_db
     tables = (yaml.safe_load((ROOT / "metadata.yml").read_text())["databases"]["news"]["tables"])
     hidden = {name for name, table in tables.items() if table.get("hidden")}
     assert hidden == set(store.HIDDEN_TABLES)

@@ -291,6 +291,7 @@ def test_everything_about_methods_comes_from_the_registry(monkeypatch):
     assert len(digest.digest(EVENT, sentences=2, method="luhn2")) == 2
 
 
+@pytest.mark.slow
 def test_lsa_warning_is_silenced_only_around_its_call():
     import subprocess
     import sys
@@ -328,6 +329,7 @@ def test_lsa_warning_is_silenced_only_around_its_call():
     assert out.stdout.strip() == "warns"  # the input does make sumy's LSA warn, outside our call
 
 
+@pytest.mark.slow
 def test_importing_text_loads_no_model_or_nltk():
     import subprocess
     import sys

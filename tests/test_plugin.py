@@ -1,20 +1,19 @@
 """The plugin is installed and Datasette serves a built database."""
 
 import pytest
-from datasette.app import Datasette
 
 
 @pytest.mark.asyncio
-async def test_plugin_is_installed():
-    datasette = Datasette(memory=True)
+async def test_plugin_is_installed(shared_datasette):
+    datasette = shared_datasette(memory=True)
     response = await datasette.client.get("/-/plugins.json")
     assert response.status_code == 200
     assert "datasette-newsdigest" in {p["name"] for p in response.json()}
 
 
 @pytest.mark.asyncio
-async def test_serves_articles_with_metadata(seeds_db, metadata):
-    datasette = Datasette([str(seeds_db)], metadata=metadata)
+async def test_serves_articles_with_metadata(seeds_db, metadata, shared_datasette):
+    datasette = shared_datasette(seeds_db, metadata=metadata)
     response = await datasette.client.get("/news/articles.json?_shape=array&_col=title")
     assert response.status_code == 200
     assert len(response.json()) == 5
@@ -29,10 +28,10 @@ async def test_serves_articles_with_metadata(seeds_db, metadata):
     ("event_digest", {"event_id": "1", "sentences": "3", "method": ""}),
     ("sentences_per_article", {"event_id": ""}),
 ])
-async def test_canned_queries_run_and_open_as_charts(seeds_db, metadata, query, params):
+async def test_canned_queries_run_and_open_as_charts(seeds_db, metadata, shared_datasette, query, params):
     canned = metadata["databases"]["news"]["queries"][query]
     assert canned["fragment"].startswith("g.mark=")
-    datasette = Datasette([str(seeds_db)], metadata=metadata)
+    datasette = shared_datasette(seeds_db, metadata=metadata)
     response = await datasette.client.get(f"/news/{query}.json", params={**params, "_shape": "array"})
     assert response.status_code == 200, response.text
     rows = response.json()

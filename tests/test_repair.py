@@ -9,6 +9,7 @@ import string
 
 import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252, which the damage below needs)
+import pytest
 import sqlite_utils
 from ftfy.badness import BADNESS_RE, is_bad
 
@@ -123,6 +124,7 @@ def test_correct_text_is_left_alone(tmp_path):
     assert (record["title"], record["body"], record.notes) == (CLEAN_TITLE, CLEAN_BODY, [])
 
 
+@pytest.mark.slow
 def test_text_skipped_by_the_fast_check_is_never_what_ftfy_calls_mojibake():
     """repair_text looks only at lines with a character outside ASCII and ftfy's common typographic
     marks; no sequence of those characters (up to four, the longest ftfy's detector needs there)

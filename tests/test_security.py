@@ -41,6 +41,12 @@ def news_db(build_news_db):
     return build_news_db([_article(i) for i in range(3)])
 
 
+@pytest.fixture
+def datasette(news_db, shared_datasette):
+    """The database with Datasette's defaults, one instance for the tests that only send requests."""
+    return shared_datasette(news_db)
+
+
 def _cookies(datasette, actor):
     return {"ds_actor": datasette.sign({"a": actor}, "actor")} if actor else {}
 
@@ -68,8 +74,8 @@ RESTRICTED = {"allow": ADMIN}
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("table", ["articles", "events", "sentences"])
-async def test_table_denial_hides_the_pages_and_links(news_db, table):
-    datasette = Datasette([str(news_db)], metadata={"databases": {"news": {"tables": {table: RESTRICTED}}}})
+async def test_table_denial_hides_the_pages_and_links(news_db, shared_datasette, table):
+    datasette = shared_datasette(news_db, metadata={"databases": {"news": {"tables": {table: RESTRICTED}}}})
     event_id = await _event_id(datasette)
     for path in ("/-/digest/news", "/-/digest/news.json", f"/-/digest/news/{event_id}",
                  f"/-/digest/news/{event_id}.json"):
@@ -84,9 +90,9 @@ async def test_table_denial_hides_the_pages_and_links(news_db, table):
 
 
 @pytest.mark.asyncio
-async def test_issue_scenario_tables_and_sql_restricted(news_db):
+async def test_issue_scenario_tables_and_sql_restricted(news_db, shared_datasette):
     restricted = {t: RESTRICTED for t in ("articles", "sentences", "events")}
-    datasette = Datasette([str(news_db)], metadata={
+    datasette = shared_datasette(news_db, metadata={
         "allow_sql": ADMIN, "databases": {"news": {"tables": restricted}}})
     event_id = await _event_id(datasette)
     for path in ("/-/digest/news", "/-/digest/news.json", f"/-/digest/news/{event_id}",
@@ -97,17 +103,17 @@ async def test_issue_scenario_tables_and_sql_restricted(news_db):
 
 
 @pytest.mark.asyncio
-async def test_database_denial_hides_the_pages(news_db):
-    datasette = Datasette([str(news_db)], metadata={"databases": {"news": RESTRICTED}})
+async def test_database_denial_hides_the_pages(news_db, shared_datasette):
+    datasette = shared_datasette(news_db, metadata={"databases": {"news": RESTRICTED}})
     _assert_error(await _get(datasette, "/-/digest/news.json"), 403)
     assert (await _get(datasette, "/-/digest/news.json", ADMIN)).status_code == 200
 
 
 @pytest.mark.asyncio
-async def test_sql_denial_keeps_default_digests_but_not_chosen_ones(news_db):
+async def test_sql_denial_keeps_default_digests_but_not_chosen_ones(news_db, shared_datasette):
     """Without execute-sql the pages work like Datasette's table pages (fixed queries), but a
     digest of the asker's choosing (length, method) is what the SQL functions compute: 403."""
-    datasette = Datasette([str(news_db)], metadata={"allow_sql": ADMIN})
+    datasette = shared_datasette(news_db, metadata={"allow_sql": ADMIN})
     event_id = await _event_id(datasette)
     assert (await _get(datasette, "/news.json?sql=select+1")).status_code == 403
     assert (await _get(datasette, "/-/digest/news.json")).status_code == 200
@@ -228,8 +234,8 @@ def test_sql_functions_apply_the_word_caps(recorded):
 
 
 @pytest.mark.asyncio
-async def test_pages_apply_the_configured_word_caps(news_db, recorded):
-    datasette = Datasette([str(news_db)], metadata={"plugins": {"datasette-newsdigest": {
+async def test_pages_apply_the_configured_word_caps(news_db, shared_datasette, recorded):
+    datasette = shared_datasette(news_db, metadata={"plugins": {"datasette-newsdigest": {
         "max_words": 40, "method": "lexrank"}}})
     event_id = await _event_id(datasette)
     assert (await _get(datasette, f"/-/digest/news/{event_id}.json?method=luhn")).status_code == 200
@@ -302,8 +308,7 @@ def test_real_server_with_bad_config_exits_with_the_message(news_db, tmp_path, f
 # --- Time limit, bounded arguments, one error shape -------------------------------------------
 
 @pytest.mark.asyncio
-async def test_query_time_limit_is_a_clear_503(news_db, monkeypatch):
-    datasette = Datasette([str(news_db)])
+async def test_query_time_limit_is_a_clear_503(datasette, monkeypatch):
     event_id = await _event_id(datasette)
     execute = Database.execute
 
@@ -324,8 +329,7 @@ async def test_query_time_limit_is_a_clear_503(news_db, monkeypatch):
 
 
 @pytest.mark.asyncio
-async def test_page_queries_use_indexes(news_db):
-    datasette = Datasette([str(news_db)])
+async def test_page_queries_use_indexes(datasette):
     plans = []
     execute = Database.execute
 
@@ -352,16 +356,14 @@ async def test_page_queries_use_indexes(news_db):
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("page", [str(2**63), str(2**64), "9" * 5000, "-1", "0", "2"])
-async def test_page_number_is_bounded(news_db, page):
-    datasette = Datasette([str(news_db)])
+async def test_page_number_is_bounded(datasette, page):
     data = _assert_error(await _get(datasette, f"/-/digest/news.json?page={page}"), 400)
     assert "page must" in data["error"]
     assert (await _get(datasette, f"/-/digest/news?page={page}")).status_code == 400
 
 
 @pytest.mark.asyncio
-async def test_both_pages_answer_errors_in_one_shape(news_db):
-    datasette = Datasette([str(news_db)])
+async def test_both_pages_answer_errors_in_one_shape(datasette):
     event_id = await _event_id(datasette)
     for path, status in [
         ("/-/digest/nope.json", 404), ("/-/digest/news/999999.json", 404),
@@ -398,13 +400,13 @@ def _links(response):
 
 
 @pytest.mark.asyncio
-async def test_every_link_resolves_for_names_that_need_encoding(news_db, tmp_path):
+async def test_every_link_resolves_for_names_that_need_encoding(news_db, tmp_path, shared_datasette):
     names = ["x.y", "a b", "news.json"]
     paths = []
     for name in names:
         shutil.copy(news_db, tmp_path / f"{name}.db")
         paths.append(str(tmp_path / f"{name}.db"))
-    datasette = Datasette(paths)
+    datasette = shared_datasette(*paths)
     home = await _get(datasette, "/")
     start = [h.replace("&amp;", "&") for h in HREF.findall(home.text) if "/-/digest/" in h]
     assert len(start) == len(names)

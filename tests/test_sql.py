@@ -5,7 +5,6 @@ import sqlite3
 
 import pytest
 from bridge import BRIDGE_1, BRIDGE_2, BRIDGE_3
-from datasette.app import Datasette
 
 from datasette_newsdigest import digest, sql, text
 
@@ -178,9 +177,10 @@ def test_bad_plugin_config_fails_at_connection():
         sql.register(sqlite3.connect(":memory:"), {"max_chars": -1})
 
 
-@pytest.fixture
-def db_path(tmp_path):
-    path = tmp_path / "news.db"
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    """Written once: the tests below only read it."""
+    path = tmp_path_factory.mktemp("sql") / "news.db"
     conn = sqlite3.connect(path)
     _create(conn)
     conn.close()
@@ -193,8 +193,8 @@ async def _query(ds, sql_text, **params):
 
 
 @pytest.mark.asyncio
-async def test_datasette_group_by(db_path):
-    ds = Datasette([str(db_path)])
+async def test_datasette_group_by(db_path, shared_datasette):
+    ds = shared_datasette(db_path)
     response = await _query(
         ds,
         """select event_id, newsdigest(body, '{"words": 30}') as digest,
@@ -211,8 +211,8 @@ async def test_datasette_group_by(db_path):
 
 
 @pytest.mark.asyncio
-async def test_datasette_scalar_functions(db_path):
-    ds = Datasette([str(db_path)])
+async def test_datasette_scalar_functions(db_path, shared_datasette):
+    ds = shared_datasette(db_path)
     response = await _query(
         ds,
         "select newsdigest_summarize(body, :o) as s, newsdigest_sentences(body) as j "
@@ -225,8 +225,8 @@ async def test_datasette_scalar_functions(db_path):
 
 
 @pytest.mark.asyncio
-async def test_datasette_shows_bad_options_message(db_path):
-    ds = Datasette([str(db_path)])
+async def test_datasette_shows_bad_options_message(db_path, shared_datasette):
+    ds = shared_datasette(db_path)
     response = await _query(ds, """select newsdigest(body, '{"sentence": 3}') as d from articles""")
     assert response.status_code == 200
     assert response.json()[0]["d"] == (
@@ -235,9 +235,7 @@ async def test_datasette_shows_bad_options_message(db_path):
 
 
 @pytest.mark.asyncio
-async def test_datasette_plugin_config_caps_work(db_path):
-    ds = Datasette(
-        [str(db_path)], metadata={"plugins": {"datasette-newsdigest": {"max_chars": 800}}}
-    )
+async def test_datasette_plugin_config_caps_work(db_path, shared_datasette):
+    ds = shared_datasette(db_path, metadata={"plugins": {"datasette-newsdigest": {"max_chars": 800}}})
     response = await _query(ds, "select newsdigest(body) as d from articles")
     assert "max_chars" in response.json()[0]["d"]

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from datasette.app import Datasette
 from markupsafe import escape
 
 from datasette_newsdigest import text
@@ -34,8 +33,9 @@ def news_db(build_news_db):
 
 
 @pytest.fixture
-def datasette(news_db):
-    return Datasette([str(news_db)])
+def datasette(news_db, shared_datasette):
+    """One instance for the module's tests that only send requests."""
+    return shared_datasette(news_db)
 
 
 async def _sentence(datasette, article_id, position):
@@ -159,12 +159,12 @@ async def test_event_page_options(datasette):
 
 
 @pytest.mark.asyncio
-async def test_not_found(datasette):
+async def test_not_found(datasette, shared_datasette):
     assert (await datasette.client.get("/-/digest/nope")).status_code == 404
     assert (await datasette.client.get("/-/digest/nope.json")).status_code == 404
     assert (await datasette.client.get("/-/digest/news/999999")).status_code == 404
     assert (await datasette.client.get("/-/digest/news/999999.json")).status_code == 404
-    memory = Datasette(memory=True)
+    memory = shared_datasette(memory=True)
     assert (await memory.client.get("/-/digest/_memory")).status_code == 404
 
 
@@ -177,8 +177,8 @@ async def test_menu_and_database_action(datasette):
 
 
 @pytest.mark.asyncio
-async def test_base_url(news_db):
-    datasette = Datasette([str(news_db)], settings={"base_url": "/prefix/"})
+async def test_base_url(news_db, shared_datasette):
+    datasette = shared_datasette(news_db, settings={"base_url": "/prefix/"})
     # datasette.client adds the base_url prefix to the paths it is given
     data = (await datasette.client.get("/-/digest/news.json")).json()
     event = data["events"][0]
@@ -189,9 +189,9 @@ async def test_base_url(news_db):
 
 
 @pytest.mark.asyncio
-async def test_plugin_configuration_sets_defaults(news_db):
+async def test_plugin_configuration_sets_defaults(news_db, shared_datasette):
     metadata = {"plugins": {"datasette-newsdigest": {"list_sentences": 1, "event_sentences": 2, "page_size": 2}}}
-    datasette = Datasette([str(news_db)], metadata=metadata)
+    datasette = shared_datasette(news_db, metadata=metadata)
     data = (await datasette.client.get("/-/digest/news.json")).json()
     assert len(data["events"]) <= 2 and all(len(e["digest"]) <= 1 for e in data["events"])
     event = data["events"][0]
@@ -214,8 +214,8 @@ def test_lead_paragraphs_keep_sentence_positions(seeds_dir):
 
 
 @pytest.mark.asyncio
-async def test_event_larger_than_max_chars_gets_a_digest_of_its_first_articles(news_db):
-    datasette = Datasette([str(news_db)], metadata={"plugins": {"datasette-newsdigest": {"max_chars": 700}}})
+async def test_event_larger_than_max_chars_gets_a_digest_of_its_first_articles(news_db, shared_datasette):
+    datasette = shared_datasette(news_db, metadata={"plugins": {"datasette-newsdigest": {"max_chars": 700}}})
     event_id = await _event_of(datasette, "a1")
     response = await datasette.client.get(f"/-/digest/news/{event_id}.json")
     assert response.status_code == 200
