@@ -654,6 +654,9 @@ class SplitParams:
     and the seeds together (``bench/events.py --incidents``)."""
 
     threshold: float = 0.06  # mean story-relative cosine two groups of a story need to be one incident
+    separation: float = 0.4  # then parts stay apart only if their mean cosine is below this share of
+    # their own cohesion (mean cosine inside them)
+    max_parts: int = 300  # the separation test compares all parts of a story: at most this many
     name_weight: float = 2.0  # participants and places ("@peskov", "@belgorod") against plain words
     number_weight: float = 2.0  # figures and years ("#2005", "#4200")
     phrase_weight: float = 1.5  # two content words in a row ("~drone oper", "~attack kremlin")
@@ -663,6 +666,7 @@ class SplitParams:
 
 
 _CLAUSE = re.compile(r"[.!?;:\n]+")
+_LEDE_WORDS = 80  # of an untitled body read for its first sentence
 
 
 def phrases(text: str) -> list[str]:
@@ -674,6 +678,17 @@ def phrases(text: str) -> list[str]:
         terms = content_terms(clause)
         out.extend(f"~{a} {b}" for a, b in zip(terms, terms[1:]) if a != b)
     return out
+
+
+def _story_terms(article: Article, params: Params) -> list[str]:
+    """An article's terms for the split; an untitled article's first sentence stands in for its title,
+    as the lede names the incident."""
+    title = article.title
+    if not (title and title.strip()):
+        sentences = split_sentences(first_words(article.body or "", _LEDE_WORDS))
+        title = sentences[0] if sentences else None
+    lead = first_words(article.body or "", params.body_words)
+    return features(title, article.body, params) + phrases((title or "") + "\n" + lead)
 
 
 def _kind_weights(terms: Sequence[str], split: SplitParams) -> np.ndarray:
@@ -693,9 +708,7 @@ def story_vectors(articles: Sequence[Article], params: Params = Params(),
     has is dropped, since it tells no pair apart and only dilutes the cosine (more so in long
     articles). Names, numbers and two-word phrases count as terms too. (n_articles, n_terms) csr."""
     vocabulary = Vocabulary()
-    counts = vocabulary.count(
-        features(a.title, a.body, params) + phrases((a.title or "") + "\n" + first_words(a.body or "", params.body_words))
-        for a in articles)
+    counts = vocabulary.count(_story_terms(a, params) for a in articles)
     m = sp.csr_matrix(counts, shape=(counts.shape[0], len(vocabulary.terms)), dtype=np.float32, copy=True)
     idf = np.log((1 + vocabulary.documents + split.background) / (1 + vocabulary.df)).astype(np.float32)
     idf[vocabulary.df < 2] = 0
@@ -737,10 +750,56 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
         qi, ri = _candidates(nodes, lo, hi, nodes, lo, hi, params, same=True)
         qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
     roots = _agglomerate(groups, (qi, ri), _row_dots(nodes, nodes, qi, ri), params)
-    out = fixed_of.copy()
-    new_roots = roots[old:]
-    fresh = new_roots >= old
-    out[new[~fresh]] = new_roots[~fresh]
+    part = fixed_of.copy()
+    part[new] = roots[old:]
+    part = _merge_close_parts(x, part, part < old, split)
+    out = part.copy()
+    fresh = part >= old
     if fresh.any():
-        out[new[fresh]] = old + _renumber(new_roots[fresh], days[new[fresh]])
+        out[fresh] = old + _renumber(part[fresh], days[fresh])
     return out.tolist()
+
+
+def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, split: SplitParams) -> np.ndarray:
+    """Join parts of a story that are not well separated: best pair first, while the mean cosine
+    between two parts is at least ``separation`` times their cohesion (the mean cosine inside
+    each, averaged; a lone article has none, and a pair of them is held to the story's own mean).
+    One threshold serves a story whose articles are all alike as badly as one whose incidents
+    share little: this asks how far apart two parts are next to how tight they are. Two parts
+    with fixed articles never join; a joined part keeps the fixed part's number. ``x`` (n, n_terms)
+    csr, ``part`` and ``fixed`` (n,); the parts' numbers out, (n,) int."""
+    ids, inverse = np.unique(part, return_inverse=True)
+    k, n = len(ids), len(part)
+    if k < 2 or k > split.max_parts:
+        return part
+    member = sp.csr_matrix((np.ones(n), (inverse, np.arange(n))), shape=(k, n))
+    sums = member @ x.astype(np.float64)
+    dots = (sums @ sums.T).toarray()  # bilinear, so joining two parts adds their rows and columns
+    squares = member @ np.asarray(x.multiply(x).sum(axis=1)).ravel()  # each part's articles' self-cosines
+    sizes = np.bincount(inverse, minlength=k).astype(float)
+    pinned = np.zeros(k, dtype=bool)
+    np.logical_or.at(pinned, inverse, fixed)
+    story_mean = (dots.sum() - squares.sum()) / (n * (n - 1))
+    alive = np.ones(k, dtype=bool)
+    target = np.arange(k)
+    for _ in range(k - 1):
+        tight = sizes > 1
+        cohesion = np.where(tight, np.diag(dots) - squares, 0) / np.where(tight, sizes * (sizes - 1), 1)
+        counted = tight[:, None].astype(float) + tight[None, :]
+        pair = np.where(counted > 0, (cohesion[:, None] + cohesion[None, :]) / np.maximum(counted, 1), story_mean)
+        ratio = np.where(pair > 0, dots / np.outer(sizes, sizes) / np.where(pair > 0, pair, 1), -np.inf)
+        blocked = ~(alive[:, None] & alive[None, :]) | (pinned[:, None] & pinned[None, :]) | np.eye(k, dtype=bool)
+        ratio[blocked] = -np.inf
+        a, b = np.unravel_index(np.argmax(ratio), ratio.shape)
+        if ratio[a, b] < split.separation:
+            break
+        if pinned[b] and not pinned[a]:
+            a, b = b, a
+        dots[a] += dots[b]
+        dots[:, a] += dots[:, b]
+        sizes[a] += sizes[b]
+        squares[a] += squares[b]
+        pinned[a] |= pinned[b]
+        alive[b] = False
+        target[target == b] = a
+    return ids[target[inverse]]
