@@ -373,8 +373,8 @@ def _article(r) -> events.Article:
 def split_all(records, story_of, params, split) -> list[str]:
     """Each record's incident as "story/incident", every story split on its own."""
     members: dict = {}
-    for i, r in enumerate(records):
-        members.setdefault(story_of[i], []).append(i)
+    for i, story in enumerate(story_of):
+        members.setdefault(story, []).append(i)
     out = [""] * len(records)
     for story, idx in members.items():
         for i, incident in zip(idx, events.split_story([_article(records[i]) for i in idx], params, split),

@@ -23,6 +23,21 @@ topic. How, and why:
 * Incremental (``--add``): existing events enter the same agglomeration as fixed groups (their
   summed vectors, which store.py keeps in ``_newsdigest_event_state``), the new articles as single ones, and two
   existing events may not merge, so existing events keep their ids and members.
+* Incidents within a story (:func:`split_story`): inside one story every article shares its
+  vocabulary (Russia, drone, NATO), so global rarity cannot tell its incidents apart. Each story
+  gets vectors of its own (:func:`story_vectors`): IDF counted over the story, so a term all its
+  articles carry weighs little and one a few share weighs most; terms of a single article dropped
+  (they pair nothing and only dilute the cosine); names (participants, places) and numbers (years,
+  counts) doubled; and two-word phrases within a clause, stop words skipped, so the place an event
+  word attaches to ("attack on the Kremlin": ``~attack kremlin``) and shared phrases ("drone
+  operators", "Foreign Ministry") are terms of their own. An untitled article's first sentence
+  stands in for its title. Average link at ``SplitParams.threshold`` (no time penalty: inside a
+  story, dates cost more than they told apart) cuts the story; then parts that are not well
+  separated join again, best pair first, while the mean cosine between two parts is at least
+  ``separation`` times their own cohesion. One absolute threshold either leaves two incidents of
+  one kind together (two quakes on one island) or cuts a long story of alike articles into
+  fragments; asking how far apart two parts are next to how tight each is lets the threshold be
+  strict. Existing incidents stay fixed under ``--add``.
 """
 
 from __future__ import annotations
@@ -653,14 +668,14 @@ class SplitParams:
     """How a story is cut into incidents; chosen on ECB+ dev, DUC 2004 clusters, WikiRef220 topics
     and the seeds together (``bench/events.py --incidents``)."""
 
-    threshold: float = 0.06  # mean story-relative cosine two groups of a story need to be one incident
+    threshold: float = 0.065  # mean story-relative cosine two groups of a story need to be one incident
     separation: float = 0.4  # then parts stay apart only if their mean cosine is below this share of
     # their own cohesion (mean cosine inside them)
     max_parts: int = 300  # the separation test compares all parts of a story: at most this many
     name_weight: float = 2.0  # participants and places ("@peskov", "@belgorod") against plain words
     number_weight: float = 2.0  # figures and years ("#2005", "#4200")
     phrase_weight: float = 1.5  # two content words in a row ("~drone oper", "~attack kremlin")
-    background: int = 1  # unseen articles in the story's IDF, so a term all articles share weighs a little
+    background: int = 3  # unseen articles in the story's IDF, so a term all articles share weighs a little
     time_weight: float = 0.0  # per log1p(days apart): within a story dates cost DUC clusters recall
     max_pairs: int = 200_000  # stories larger than ~630 articles compare candidate pairs only
 
@@ -673,14 +688,14 @@ def phrases(text: str) -> list[str]:
     """Adjacent content words within a clause, stop words skipped: "training for drone operators"
     gives "~train drone" and "~drone oper", "the attack on the Kremlin" "~attack kremlin", so the
     place or target an event word attaches to becomes a term of its own."""
-    out = []
+    out: list[str] = []
     for clause in _CLAUSE.split(text):
         terms = content_terms(clause)
-        out.extend(f"~{a} {b}" for a, b in zip(terms, terms[1:]) if a != b)
+        out.extend(f"~{a} {b}" for a, b in zip(terms, terms[1:], strict=False) if a != b)
     return out
 
 
-def _story_terms(article: Article, params: Params) -> list[str]:
+def _story_terms(article: Article, params: Params, split: SplitParams) -> list[str]:
     """An article's terms for the split; an untitled article's first sentence stands in for its title,
     as the lede names the incident."""
     title = article.title
@@ -708,7 +723,7 @@ def story_vectors(articles: Sequence[Article], params: Params = Params(),
     has is dropped, since it tells no pair apart and only dilutes the cosine (more so in long
     articles). Names, numbers and two-word phrases count as terms too. (n_articles, n_terms) csr."""
     vocabulary = Vocabulary()
-    counts = vocabulary.count(_story_terms(a, params) for a in articles)
+    counts = vocabulary.count(_story_terms(a, params, split) for a in articles)
     m = sp.csr_matrix(counts, shape=(counts.shape[0], len(vocabulary.terms)), dtype=np.float32, copy=True)
     idf = np.log((1 + vocabulary.documents + split.background) / (1 + vocabulary.df)).astype(np.float32)
     idf[vocabulary.df < 2] = 0
@@ -727,14 +742,14 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     Without ``fixed`` every article is new and incidents are numbered 0.. by first date."""
     n = len(articles)
     fixed_of = np.full(n, -1) if fixed is None else np.asarray(fixed, dtype=np.int64)
-    if n == 0:
-        return []
+    new = np.flatnonzero(fixed_of < 0)
+    old = int(fixed_of.max()) + 1 if len(new) < n else 0
+    if len(new) == 0 or (n == 1 and old == 0):
+        return [max(int(i), 0) for i in fixed_of]  # nothing to compare: most stories are one article
     x = story_vectors(articles, params, split)
     days = np.array([day_number(a.published) for a in articles])
     params = replace(params, threshold=split.threshold, time_weight=split.time_weight)
-    old = int(fixed_of.max()) + 1 if (fixed_of >= 0).any() else 0
     # nodes: one per existing incident (its summed rows), then one per new article
-    new = np.flatnonzero(fixed_of < 0)
     member = sp.csr_matrix((np.ones(n - len(new), dtype=np.float32), (fixed_of[fixed_of >= 0],
                             np.flatnonzero(fixed_of >= 0))), shape=(old, n))
     nodes = sp.vstack([member @ x, x[new]], format="csr")
