@@ -414,22 +414,24 @@ def incidents_scale_child(size: int, params, split) -> dict:
     chosen = set(range(total)) if size >= total else set(random.Random(0).sample(range(total), size))
     records = [events.Article(r["id"], r["title"], r["body"], r["published"], r["outlet"])
                for r in _allsides(chosen, set(), [])]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     clustering = events.cluster(records, params)
-    cluster_seconds = time.perf_counter() - started
+    cluster_seconds, cluster_cpu = time.perf_counter() - started, time.process_time() - cpu
     cluster_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     members: dict[int, list[int]] = {}
     for i, e in enumerate(clustering.event_of):
         members.setdefault(e, []).append(i)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     parts, largest = 0, 0
     for idx in members.values():
         parts += len(set(events.split_story([records[i] for i in idx], params, split)))
         largest = max(largest, len(idx))
-    split_seconds = time.perf_counter() - started
+    split_seconds, split_cpu = time.perf_counter() - started, time.process_time() - cpu
     return {"articles": len(records), "stories": len(members), "incidents": parts, "largest_story": largest,
-            "cluster_seconds": cluster_seconds, "cluster_peak_mb": cluster_peak,
-            "split_seconds": split_seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "one_article_stories": sum(len(idx) == 1 for idx in members.values()),
+            "cluster_seconds": cluster_seconds, "cluster_cpu": cluster_cpu, "cluster_peak_mb": cluster_peak,
+            "split_seconds": split_seconds, "split_cpu": split_cpu,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def incidents_scale(args, params, split):
@@ -441,13 +443,14 @@ def incidents_scale(args, params, split):
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
         print(json.dumps(results[-1]), file=sys.stderr, flush=True)
-    print("| articles | stories | incidents | largest story | cluster | peak RSS after cluster | split all stories "
-          "| peak RSS after split |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| articles | stories (one article) | incidents | largest story | cluster wall / CPU | peak RSS after "
+          "cluster | split all stories wall / CPU | split / cluster CPU | peak RSS after split |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['articles']:,} | {r['stories']:,} | {r['incidents']:,} | {r['largest_story']} | "
-              f"{r['cluster_seconds']:.1f} s | {r['cluster_peak_mb']:.0f} MB | {r['split_seconds']:.1f} s | "
-              f"{r['peak_mb']:.0f} MB |")
+        print(f"| {r['articles']:,} | {r['stories']:,} ({r['one_article_stories']:,}) | {r['incidents']:,} | "
+              f"{r['largest_story']} | {r['cluster_seconds']:.1f} s / {r['cluster_cpu']:.1f} s | "
+              f"{r['cluster_peak_mb']:.0f} MB | {r['split_seconds']:.1f} s / {r['split_cpu']:.1f} s | "
+              f"×{r['split_cpu'] / r['cluster_cpu']:.2f} | {r['peak_mb']:.0f} MB |")
 
 
 def parse_split(settings) -> events.SplitParams:

@@ -28,9 +28,9 @@ topic. How, and why:
   gets vectors of its own (:func:`story_vectors`): IDF counted over the story, so a term all its
   articles carry weighs little and one a few share weighs most; terms of a single article dropped
   (they pair nothing and only dilute the cosine); names (participants, places) and numbers (years,
-  counts) doubled; and two-word phrases within a clause, stop words skipped, so the place an event
-  word attaches to ("attack on the Kremlin": ``~attack kremlin``) and shared phrases ("drone
-  operators", "Foreign Ministry") are terms of their own. An untitled article's first sentence
+  counts) doubled; and each pair of adjacent content words (stop words skipped) as a phrase, so
+  the place an event word attaches to ("attack on the Kremlin": ``~attack kremlin``) and shared
+  phrases ("drone operators", "Foreign Ministry") are terms of their own. An untitled article's first sentence
   stands in for its title. Average link at ``SplitParams.threshold`` (no time penalty: inside a
   story, dates cost more than they told apart) cuts the story; then parts that are not well
   separated join again, best pair first, while the mean cosine between two parts is at least
@@ -680,30 +680,31 @@ class SplitParams:
     max_pairs: int = 200_000  # stories larger than ~630 articles compare candidate pairs only
 
 
-_CLAUSE = re.compile(r"[.!?;:\n]+")
 _LEDE_WORDS = 80  # of an untitled body read for its first sentence
 
 
-def phrases(text: str) -> list[str]:
-    """Adjacent content words within a clause, stop words skipped: "training for drone operators"
+def phrases(terms: Sequence[str]) -> list[str]:
+    """Adjacent content terms as one term, stop words already gone: "training for drone operators"
     gives "~train drone" and "~drone oper", "the attack on the Kremlin" "~attack kremlin", so the
-    place or target an event word attaches to becomes a term of its own."""
-    out: list[str] = []
-    for clause in _CLAUSE.split(text):
-        terms = content_terms(clause)
-        out.extend(f"~{a} {b}" for a, b in zip(terms, terms[1:], strict=False) if a != b)
-    return out
+    place or target an event word attaches to becomes a term of its own. A pair across a sentence
+    end is noise that seldom recurs, and a term of one article weighs nothing in a story."""
+    return [f"~{a} {b}" for a, b in zip(terms, terms[1:], strict=False) if a != b]
 
 
-def _story_terms(article: Article, params: Params, split: SplitParams) -> list[str]:
-    """An article's terms for the split; an untitled article's first sentence stands in for its title,
-    as the lede names the incident."""
+def _story_terms(article: Article, params: Params) -> list[str]:
+    """An article's terms for the split: :func:`features` and the phrases of its title and of its
+    body's content terms (the run that :func:`features` puts after the repeated title, before the
+    names and numbers). An untitled article's first sentence stands in for its title, as the lede
+    names the incident."""
     title = article.title
     if not (title and title.strip()):
         sentences = split_sentences(first_words(article.body or "", _LEDE_WORDS))
         title = sentences[0] if sentences else None
-    lead = first_words(article.body or "", params.body_words)
-    return features(title, article.body, params) + phrases((title or "") + "\n" + lead)
+    terms = features(title, article.body, params)
+    heading = content_terms(title or "")
+    start = len(heading) * params.title_repeat
+    end = next((i for i in range(start, len(terms)) if terms[i][0] in "@#"), len(terms))
+    return terms + phrases(heading) + phrases(terms[start:end])
 
 
 def _kind_weights(terms: Sequence[str], split: SplitParams) -> np.ndarray:
@@ -723,7 +724,7 @@ def story_vectors(articles: Sequence[Article], params: Params = Params(),
     has is dropped, since it tells no pair apart and only dilutes the cosine (more so in long
     articles). Names, numbers and two-word phrases count as terms too. (n_articles, n_terms) csr."""
     vocabulary = Vocabulary()
-    counts = vocabulary.count(_story_terms(a, params, split) for a in articles)
+    counts = vocabulary.count(_story_terms(a, params) for a in articles)
     m = sp.csr_matrix(counts, shape=(counts.shape[0], len(vocabulary.terms)), dtype=np.float32, copy=True)
     idf = np.log((1 + vocabulary.documents + split.background) / (1 + vocabulary.df)).astype(np.float32)
     idf[vocabulary.df < 2] = 0
