@@ -747,17 +747,20 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     old = int(fixed_of.max()) + 1 if len(new) < n else 0
     if len(new) == 0 or (n == 1 and old == 0):
         return [max(int(i), 0) for i in fixed_of]  # nothing to compare: most stories are one article
+    if n == 2 and _pair_is_one(articles, params, split):
+        return [max(int(fixed_of.max()), 0)] * 2
     x = story_vectors(articles, params, split)
     days = np.array([day_number(a.published) for a in articles])
     params = replace(params, threshold=split.threshold, time_weight=split.time_weight)
-    # nodes: one per existing incident (its summed rows), then one per new article
-    member = sp.csr_matrix((np.ones(n - len(new), dtype=np.float32), (fixed_of[fixed_of >= 0],
-                            np.flatnonzero(fixed_of >= 0))), shape=(old, n))
+    # nodes: one per existing incident (its summed rows; the numbers given need not be dense), then
+    # one per new article
+    held = np.flatnonzero(fixed_of >= 0)
+    ids, dense = np.unique(fixed_of[held], return_inverse=True)
+    member = sp.csr_matrix((np.ones(len(held), dtype=np.float32), (dense, held)), shape=(len(ids), n))
     nodes = sp.vstack([member @ x, x[new]], format="csr")
-    sizes = np.r_[np.bincount(fixed_of[fixed_of >= 0], minlength=old), np.ones(len(new))].astype(float)
-    dates = group_dates(fixed_of[fixed_of >= 0], days[fixed_of >= 0], old) + [
-        days[[i]][np.isfinite(days[[i]])] for i in new]
-    groups = _Groups(nodes, sizes, dates, np.r_[np.ones(old, bool), np.zeros(len(new), bool)])
+    sizes = np.r_[np.bincount(dense, minlength=len(ids)), np.ones(len(new))].astype(float)
+    dates = group_dates(dense, days[held], len(ids)) + [days[[i]][np.isfinite(days[[i]])] for i in new]
+    groups = _Groups(nodes, sizes, dates, np.r_[np.ones(len(ids), bool), np.zeros(len(new), bool)])
     count = nodes.shape[0]
     if count * (count - 1) // 2 <= split.max_pairs:
         qi, ri = np.triu_indices(count, k=1)
@@ -766,14 +769,26 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
         qi, ri = _candidates(nodes, lo, hi, nodes, lo, hi, params, same=True)
         qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
     roots = _agglomerate(groups, (qi, ri), _row_dots(nodes, nodes, qi, ri), params)
-    part = fixed_of.copy()
-    part[new] = roots[old:]
+    joined = roots[len(ids):]
+    part = fixed_of.copy()  # existing incidents by their numbers, new groups numbered from ``old`` up
+    part[new] = np.where(joined < len(ids), ids[np.minimum(joined, len(ids) - 1)] if len(ids) else 0, old + joined)
     part = _merge_close_parts(x, part, part < old, split)
     out = part.copy()
     fresh = part >= old
     if fresh.any():
         out[fresh] = old + _renumber(part[fresh], days[fresh])
     return out.tolist()
+
+
+def _pair_is_one(articles: Sequence[Article], params: Params, split: SplitParams) -> bool:
+    """Whether a two-article story is one incident without building its vectors: the separation
+    test holds two lone articles to their own mean, so they join whenever they share a term that
+    weighs (any the story's IDF counts, with a background, and whose kind weighs)."""
+    if split.separation > 1 or split.background <= 0:
+        return False
+    first, second = (set(_story_terms(a, params)) for a in articles)
+    shared = sorted(first & second)
+    return bool(shared) and bool((_kind_weights(shared, split) > 0).any())
 
 
 def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, split: SplitParams) -> np.ndarray:

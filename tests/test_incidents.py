@@ -135,3 +135,13 @@ def test_phrases_keep_a_place_with_its_event_word():
     # an untitled article is read by its first sentence as if it were its title
     untitled = events._story_terms(Article("b", None, "Drones hit Moscow. Officials said little."), events.Params())
     assert untitled.count("moscow") == 1 + events.Params().title_repeat
+
+
+def test_fixed_incident_numbers_need_not_start_at_zero():
+    # a story's existing incidents may be any numbers; a new article joins the one it reports and
+    # never an incident number that holds no article
+    story = KESSARIA + TAMBER + SORVIK
+    got = events.split_story(story, fixed=[5, 5, -1, -1, -1, -1, -1])
+    assert got[:3] == [5, 5, 5] and got[3] == got[4] and got[5] == got[6]
+    assert sorted({got[3], got[5]}) == [6, 7]
+    assert events.split_story(KESSARIA[:2], fixed=[-1, 3]) == [3, 3]
