@@ -289,14 +289,7 @@ def scale(args, params):
 
 
 def parse_params(settings) -> events.Params:
-    types = {f.name: f.type for f in fields(events.Params)}
-    values = {}
-    for item in settings:
-        key, _, value = item.partition("=")
-        if key not in types:
-            raise SystemExit(f"unknown parameter {key!r}; one of {', '.join(types)}")
-        values[key] = float(value) if types[key] in (float, "float") else int(value)
-    return replace(events.Params(), **values)
+    return parse_fields(events.Params(), settings)
 
 
 def main():
@@ -453,15 +446,16 @@ def incidents_scale(args, params, split):
               f"×{r['split_cpu'] / r['cluster_cpu']:.2f} | {r['peak_mb']:.0f} MB |")
 
 
-def parse_split(settings) -> events.SplitParams:
-    types = {f.name: f.type for f in fields(events.SplitParams)}
+def parse_fields(defaults, settings):
+    """``defaults`` (a frozen dataclass: Params, SplitParams) with NAME=VALUE settings applied."""
+    types = {f.name: f.type for f in fields(defaults)}
     values = {}
     for item in settings:
         key, _, value = item.partition("=")
         if key not in types:
-            raise SystemExit(f"unknown split parameter {key!r}; one of {', '.join(types)}")
+            raise SystemExit(f"unknown {type(defaults).__name__} field {key!r}; one of {', '.join(types)}")
         values[key] = float(value) if types[key] in (float, "float") else int(value)
-    return replace(events.SplitParams(), **values)
+    return replace(defaults, **values)
 
 
 def incidents_main(argv) -> bool:
@@ -479,7 +473,7 @@ def incidents_main(argv) -> bool:
     parser.add_argument("--split", action="append", default=[], metavar="NAME=VALUE",
                         help="override a SplitParams field")
     args = parser.parse_args(argv)
-    params, split = parse_params(args.set), parse_split(args.split)
+    params, split = parse_params(args.set), parse_fields(events.SplitParams(), args.split)
     if args.incidents_scale_child:
         print(json.dumps(incidents_scale_child(args.incidents_scale_child, params, split)))
     elif args.incidents_scale:
