@@ -7,6 +7,9 @@ Run by hand from the repository root with the virtualenv active::
     python bench/events.py --small          # small databases: DUC events alone, in twos, in fives
     python bench/events.py --scale          # AllSides 10k vs 37k: time and peak memory
     python bench/events.py --set threshold=0.08 --set neighbours=10   # try other parameters
+    python bench/events.py --incidents      # stories split into incidents: ECB+, DUC, WikiRef, seeds
+    python bench/events.py --incidents --split threshold=0.05   # other SplitParams
+    python bench/events.py --incidents-scale   # split every story of a 10k AllSides clustering
 
 Quality and incremental runs go through ``update_events`` on a temporary SQLite database, the
 same path ``newsdigest build`` takes. Data is read from ``../shared`` and never copied here.
@@ -286,14 +289,7 @@ def scale(args, params):
 
 
 def parse_params(settings) -> events.Params:
-    types = {f.name: f.type for f in fields(events.Params)}
-    values = {}
-    for item in settings:
-        key, _, value = item.partition("=")
-        if key not in types:
-            raise SystemExit(f"unknown parameter {key!r}; one of {', '.join(types)}")
-        values[key] = float(value) if types[key] in (float, "float") else int(value)
-    return replace(events.Params(), **values)
+    return parse_fields(events.Params(), settings)
 
 
 def main():
@@ -324,5 +320,169 @@ def main():
         quality(args, params)
 
 
+
+# --------------------------------------------------------------------------
+# Incidents: events.split_story inside stories (pure functions, no database)
+
+
+SEED_INCIDENTS = {  # from reading the seeds: file number -> incident
+    "000": "moscow-july", "002": "moscow-july", "001": "kremlin", "003": "kremlin", "004": "belgorod",
+}
+
+
+def ecbplus():
+    """ECB+ dev: ``story`` is the topic (two incidents of one kind), ``gold`` the incident."""
+    with open(EVAL / "ecbplus" / "dev.jsonl", encoding="utf-8") as f:
+        return [{"id": r["id"], "title": r["title"], "body": r["body"], "published": None, "outlet": None,
+                 "gold": r["cluster"], "story": re.match(r"\d+", r["cluster"]).group()}
+                for r in map(json.loads, f)]
+
+
+def seeds():
+    """The five seeds as ``newsdigest build`` reads them (its articles table), gold from reading."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "seeds.db"
+        subprocess.run([str(Path(sys.executable).parent / "newsdigest"), "build", str(path),
+                        *map(str, sorted((ROOT / "seeds").glob("*.txt")))], check=True, capture_output=True)
+        db = sqlite_utils.Database(path)
+        rows = list(db.query("select id, title, body, published, outlet, source from articles"))
+        db.close()
+    return [{**{k: r[k] for k in ("id", "title", "body", "published", "outlet")},
+             "gold": SEED_INCIDENTS[Path(r["source"]).name[:3]], "story": "seeds"} for r in rows]
+
+
+INCIDENT_SETS = {  # name -> (loader, what its gold is); ``story`` defaults to the gold
+    "ecbplus-dev": (ecbplus, "incidents"),
+    "duc2004": (lambda: _unique(duc2004()), "stories"),
+    "wikiref220": (wikiref220, "topics"),
+    "seeds": (seeds, "incidents"),
+}
+
+
+def _article(r) -> events.Article:
+    return events.Article(r["id"], r["title"], r["body"], r["published"], r["outlet"])
+
+
+def split_all(records, story_of, params, split) -> list[str]:
+    """Each record's incident as "story/incident", every story split on its own."""
+    members: dict = {}
+    for i, story in enumerate(story_of):
+        members.setdefault(story, []).append(i)
+    out = [""] * len(records)
+    for story, idx in members.items():
+        for i, incident in zip(idx, events.split_story([_article(records[i]) for i in idx], params, split),
+                               strict=True):
+            out[i] = f"{story}/{incident}"
+    return out
+
+
+def incidents(args, params, split):
+    print(f"SplitParams: {split}\n")
+    print("| set | gold | stories from | stories | incidents per story | incidents (gold) | B³ P | B³ R "
+          "| B³ F1 | seconds |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name in args.incident_sets:
+        loader, kind = INCIDENT_SETS[name]
+        records = loader()
+        gold = [r["gold"] for r in records]
+        clustered = events.cluster([_article(r) for r in records], params).event_of
+        for source, story_of in (("gold", [r.get("story", r["gold"]) for r in records]),
+                                 ("events.cluster", clustered)):
+            started = time.perf_counter()
+            pred = split_all(records, story_of, params, split)
+            seconds = time.perf_counter() - started
+            p, r, f = bcubed(pred, gold)
+            stories = len(set(story_of))
+            print(f"| {name} | {kind} | {source} | {stories} | {len(set(pred)) / stories:.2f} | "
+                  f"{len(set(pred))} ({len(set(gold))}) | {p:.3f} | {r:.3f} | {f:.3f} | {seconds:.1f} |",
+                  flush=True)
+        if name == "seeds":
+            by_file = sorted(zip((r["gold"] for r in records), pred, strict=True))
+            print(f"|  | seeds by gold incident: {by_file} |", flush=True)
+
+
+def incidents_scale_child(size: int, params, split) -> dict:
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
+        total = sum(1 for _ in f)
+    chosen = set(range(total)) if size >= total else set(random.Random(0).sample(range(total), size))
+    records = [events.Article(r["id"], r["title"], r["body"], r["published"], r["outlet"])
+               for r in _allsides(chosen, set(), [])]
+    started, cpu = time.perf_counter(), time.process_time()
+    clustering = events.cluster(records, params)
+    cluster_seconds, cluster_cpu = time.perf_counter() - started, time.process_time() - cpu
+    cluster_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    members: dict[int, list[int]] = {}
+    for i, e in enumerate(clustering.event_of):
+        members.setdefault(e, []).append(i)
+    started, cpu = time.perf_counter(), time.process_time()
+    parts, largest = 0, 0
+    for idx in members.values():
+        parts += len(set(events.split_story([records[i] for i in idx], params, split)))
+        largest = max(largest, len(idx))
+    split_seconds, split_cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"articles": len(records), "stories": len(members), "incidents": parts, "largest_story": largest,
+            "one_article_stories": sum(len(idx) == 1 for idx in members.values()),
+            "cluster_seconds": cluster_seconds, "cluster_cpu": cluster_cpu, "cluster_peak_mb": cluster_peak,
+            "split_seconds": split_seconds, "split_cpu": split_cpu,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def incidents_scale(args, params, split):
+    """Split every story of an AllSides clustering, in a child process so peak memory is its own."""
+    results = []
+    for size in args.sizes:
+        cmd = [sys.executable, __file__, "--incidents-scale-child", str(size),
+               *sum((["--set", s] for s in args.set), []), *sum((["--split", s] for s in args.split), [])]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    print("| articles | stories (one article) | incidents | largest story | cluster wall / CPU | peak RSS after "
+          "cluster | split all stories wall / CPU | split / cluster CPU | peak RSS after split |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['articles']:,} | {r['stories']:,} ({r['one_article_stories']:,}) | {r['incidents']:,} | "
+              f"{r['largest_story']} | {r['cluster_seconds']:.1f} s / {r['cluster_cpu']:.1f} s | "
+              f"{r['cluster_peak_mb']:.0f} MB | {r['split_seconds']:.1f} s / {r['split_cpu']:.1f} s | "
+              f"×{r['split_cpu'] / r['cluster_cpu']:.2f} | {r['peak_mb']:.0f} MB |")
+
+
+def parse_fields(defaults, settings):
+    """``defaults`` (a frozen dataclass: Params, SplitParams) with NAME=VALUE settings applied."""
+    types = {f.name: f.type for f in fields(defaults)}
+    values = {}
+    for item in settings:
+        key, _, value = item.partition("=")
+        if key not in types:
+            raise SystemExit(f"unknown {type(defaults).__name__} field {key!r}; one of {', '.join(types)}")
+        values[key] = float(value) if types[key] in (float, "float") else int(value)
+    return replace(defaults, **values)
+
+
+def incidents_main(argv) -> bool:
+    """The --incidents modes, parsed on their own so the other modes' options stay as they are;
+    False when ``argv`` asks for none of them."""
+    if not {"--incidents", "--incidents-scale", "--incidents-scale-child"} & set(argv):
+        return False
+    parser = argparse.ArgumentParser(description="stories split into incidents (events.split_story)")
+    parser.add_argument("--incidents", action="store_true")
+    parser.add_argument("--incidents-scale", action="store_true")
+    parser.add_argument("--incidents-scale-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--incident-sets", nargs="+", choices=list(INCIDENT_SETS), default=list(INCIDENT_SETS))
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a Params field")
+    parser.add_argument("--split", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a SplitParams field")
+    args = parser.parse_args(argv)
+    params, split = parse_params(args.set), parse_fields(events.SplitParams(), args.split)
+    if args.incidents_scale_child:
+        print(json.dumps(incidents_scale_child(args.incidents_scale_child, params, split)))
+    elif args.incidents_scale:
+        incidents_scale(args, params, split)
+    else:
+        incidents(args, params, split)
+    return True
+
+
 if __name__ == "__main__":
-    main()
+    if not incidents_main(sys.argv[1:]):
+        main()

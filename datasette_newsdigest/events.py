@@ -23,6 +23,21 @@ topic. How, and why:
 * Incremental (``--add``): existing events enter the same agglomeration as fixed groups (their
   summed vectors, which store.py keeps in ``_newsdigest_event_state``), the new articles as single ones, and two
   existing events may not merge, so existing events keep their ids and members.
+* Incidents within a story (:func:`split_story`): inside one story every article shares its
+  vocabulary (Russia, drone, NATO), so global rarity cannot tell its incidents apart. Each story
+  gets vectors of its own (:func:`story_vectors`): IDF counted over the story, so a term all its
+  articles carry weighs little and one a few share weighs most; terms of a single article dropped
+  (they pair nothing and only dilute the cosine); names (participants, places) and numbers (years,
+  counts) doubled; and each pair of adjacent content words (stop words skipped) as a phrase, so
+  the place an event word attaches to ("attack on the Kremlin": ``~attack kremlin``) and shared
+  phrases ("drone operators", "Foreign Ministry") are terms of their own. An untitled article's first sentence
+  stands in for its title. Average link at ``SplitParams.threshold`` (no time penalty: inside a
+  story, dates cost more than they told apart) cuts the story; then parts that are not well
+  separated join again, best pair first, while the mean cosine between two parts is at least
+  ``separation`` times their own cohesion. One absolute threshold either leaves two incidents of
+  one kind together (two quakes on one island) or cuts a long story of alike articles into
+  fragments; asking how far apart two parts are next to how tight each is lets the threshold be
+  strict. Existing incidents stay fixed under ``--add``.
 """
 
 from __future__ import annotations
@@ -58,6 +73,7 @@ __all__ = [
     "group_dates",
     "name_terms",
     "numbers",
+    "phrases",
     "split_story",
     "story_vectors",
     "time_penalty",
@@ -649,20 +665,70 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
 
 @dataclass(frozen=True)
 class SplitParams:
-    """How a story is cut into incidents (bench/events.py measures it)."""
+    """How a story is cut into incidents; chosen on ECB+ dev, DUC 2004 clusters, WikiRef220 topics
+    and the seeds together (``bench/events.py --incidents``)."""
 
-    threshold: float = 0.10  # mean story-relative cosine two groups of a story need to be one incident
+    threshold: float = 0.065  # mean story-relative cosine two groups of a story need to be one incident
+    separation: float = 0.4  # then parts stay apart only if their mean cosine is below this share of
+    # their own cohesion (mean cosine inside them)
+    max_parts: int = 300  # the separation test compares all parts of a story: at most this many
+    name_weight: float = 2.0  # participants and places ("@peskov", "@belgorod") against plain words
+    number_weight: float = 2.0  # figures and years ("#2005", "#4200")
+    phrase_weight: float = 1.5  # two content words in a row ("~drone oper", "~attack kremlin")
+    background: int = 3  # unseen articles in the story's IDF, so a term all articles share weighs a little
+    time_weight: float = 0.0  # per log1p(days apart): within a story dates cost DUC clusters recall
     max_pairs: int = 200_000  # stories larger than ~630 articles compare candidate pairs only
 
 
-def story_vectors(articles: Sequence[Article], params: Params = Params()) -> sp.csr_matrix:
+_LEDE_WORDS = 80  # of an untitled body read for its first sentence
+
+
+def phrases(terms: Sequence[str]) -> list[str]:
+    """Adjacent content terms as one term, stop words already gone: "training for drone operators"
+    gives "~train drone" and "~drone oper", "the attack on the Kremlin" "~attack kremlin", so the
+    place or target an event word attaches to becomes a term of its own. A pair across a sentence
+    end is noise that seldom recurs, and a term of one article weighs nothing in a story."""
+    return [f"~{a} {b}" for a, b in zip(terms, terms[1:], strict=False) if a != b]
+
+
+def _story_terms(article: Article, params: Params) -> list[str]:
+    """An article's terms for the split: :func:`features` and the phrases of its title and of its
+    body's content terms (the run that :func:`features` puts after the repeated title, before the
+    names and numbers). An untitled article's first sentence stands in for its title, as the lede
+    names the incident."""
+    title = article.title
+    if not (title and title.strip()):
+        sentences = split_sentences(first_words(article.body or "", _LEDE_WORDS))
+        title = sentences[0] if sentences else None
+    terms = features(title, article.body, params)
+    heading = content_terms(title or "")
+    start = len(heading) * params.title_repeat
+    end = next((i for i in range(start, len(terms)) if terms[i][0] in "@#"), len(terms))
+    return terms + phrases(heading) + phrases(terms[start:end])
+
+
+def _kind_weights(terms: Sequence[str], split: SplitParams) -> np.ndarray:
+    """Weight of each term by its kind (its first character): (n_terms,) float32."""
+    first = np.array([t[:1] for t in terms], dtype="<U1")
+    weights = np.ones(len(terms), dtype=np.float32)
+    weights[first == "@"] = split.name_weight
+    weights[first == "#"] = split.number_weight
+    weights[first == "~"] = split.phrase_weight
+    return weights
+
+
+def story_vectors(articles: Sequence[Article], params: Params = Params(),
+                  split: SplitParams = SplitParams()) -> sp.csr_matrix:
     """TF-IDF rows with rarity judged against the story itself: a term every article of the
-    story carries weighs nothing, one that a few share weighs most. (n_articles, n_terms) csr."""
+    story carries weighs little, one that a few share weighs most, and one that a single article
+    has is dropped, since it tells no pair apart and only dilutes the cosine (more so in long
+    articles). Names, numbers and two-word phrases count as terms too. (n_articles, n_terms) csr."""
     vocabulary = Vocabulary()
-    counts = vocabulary.count(features(a.title, a.body, params) for a in articles)
+    counts = vocabulary.count(_story_terms(a, params) for a in articles)
     m = sp.csr_matrix(counts, shape=(counts.shape[0], len(vocabulary.terms)), dtype=np.float32, copy=True)
-    idf = np.log((1 + vocabulary.documents) / (1 + vocabulary.df)).astype(np.float32)
-    m.data = (1 + np.log(m.data)) * idf[m.indices]
+    idf = np.log((1 + vocabulary.documents + split.background) / (1 + vocabulary.df)).astype(np.float32)
+    idf[vocabulary.df < 2] = 0
+    m.data = (1 + np.log(m.data)) * (idf * _kind_weights(vocabulary.terms, split))[m.indices]
     m.eliminate_zeros()
     return _normalize(m)
 
@@ -677,20 +743,24 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     Without ``fixed`` every article is new and incidents are numbered 0.. by first date."""
     n = len(articles)
     fixed_of = np.full(n, -1) if fixed is None else np.asarray(fixed, dtype=np.int64)
-    if n == 0:
-        return []
-    x = story_vectors(articles, params)
-    days = np.array([day_number(a.published) for a in articles])
-    old = int(fixed_of.max()) + 1 if (fixed_of >= 0).any() else 0
-    # nodes: one per existing incident (its summed rows), then one per new article
     new = np.flatnonzero(fixed_of < 0)
-    member = sp.csr_matrix((np.ones(n - len(new), dtype=np.float32), (fixed_of[fixed_of >= 0],
-                            np.flatnonzero(fixed_of >= 0))), shape=(old, n))
+    old = int(fixed_of.max()) + 1 if len(new) < n else 0
+    if len(new) == 0 or (n == 1 and old == 0):
+        return [max(int(i), 0) for i in fixed_of]  # nothing to compare: most stories are one article
+    if n == 2 and _pair_is_one(articles, params, split):
+        return [max(int(fixed_of.max()), 0)] * 2
+    x = story_vectors(articles, params, split)
+    days = np.array([day_number(a.published) for a in articles])
+    params = replace(params, threshold=split.threshold, time_weight=split.time_weight)
+    # nodes: one per existing incident (its summed rows; the numbers given need not be dense), then
+    # one per new article
+    held = np.flatnonzero(fixed_of >= 0)
+    ids, dense = np.unique(fixed_of[held], return_inverse=True)
+    member = sp.csr_matrix((np.ones(len(held), dtype=np.float32), (dense, held)), shape=(len(ids), n))
     nodes = sp.vstack([member @ x, x[new]], format="csr")
-    sizes = np.r_[np.bincount(fixed_of[fixed_of >= 0], minlength=old), np.ones(len(new))].astype(float)
-    dates = group_dates(fixed_of[fixed_of >= 0], days[fixed_of >= 0], old) + [
-        days[[i]][np.isfinite(days[[i]])] for i in new]
-    groups = _Groups(nodes, sizes, dates, np.r_[np.ones(old, bool), np.zeros(len(new), bool)])
+    sizes = np.r_[np.bincount(dense, minlength=len(ids)), np.ones(len(new))].astype(float)
+    dates = group_dates(dense, days[held], len(ids)) + [days[[i]][np.isfinite(days[[i]])] for i in new]
+    groups = _Groups(nodes, sizes, dates, np.r_[np.ones(len(ids), bool), np.zeros(len(new), bool)])
     count = nodes.shape[0]
     if count * (count - 1) // 2 <= split.max_pairs:
         qi, ri = np.triu_indices(count, k=1)
@@ -698,12 +768,69 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
         lo, hi = _ends(dates)
         qi, ri = _candidates(nodes, lo, hi, nodes, lo, hi, params, same=True)
         qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
-    roots = _agglomerate(groups, (qi, ri), _row_dots(nodes, nodes, qi, ri),
-                         replace(params, threshold=split.threshold))
-    out = fixed_of.copy()
-    new_roots = roots[old:]
-    fresh = new_roots >= old
-    out[new[~fresh]] = new_roots[~fresh]
+    roots = _agglomerate(groups, (qi, ri), _row_dots(nodes, nodes, qi, ri), params)
+    joined = roots[len(ids):]
+    part = fixed_of.copy()  # existing incidents by their numbers, new groups numbered from ``old`` up
+    part[new] = np.where(joined < len(ids), ids[np.minimum(joined, len(ids) - 1)] if len(ids) else 0, old + joined)
+    part = _merge_close_parts(x, part, part < old, split)
+    out = part.copy()
+    fresh = part >= old
     if fresh.any():
-        out[new[fresh]] = old + _renumber(new_roots[fresh], days[new[fresh]])
+        out[fresh] = old + _renumber(part[fresh], days[fresh])
     return out.tolist()
+
+
+def _pair_is_one(articles: Sequence[Article], params: Params, split: SplitParams) -> bool:
+    """Whether a two-article story is one incident without building its vectors: the separation
+    test holds two lone articles to their own mean, so they join whenever they share a term that
+    weighs (any the story's IDF counts, with a background, and whose kind weighs)."""
+    if split.separation > 1 or split.background <= 0:
+        return False
+    first, second = (set(_story_terms(a, params)) for a in articles)
+    shared = sorted(first & second)
+    return bool(shared) and bool((_kind_weights(shared, split) > 0).any())
+
+
+def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, split: SplitParams) -> np.ndarray:
+    """Join parts of a story that are not well separated: best pair first, while the mean cosine
+    between two parts is at least ``separation`` times their cohesion (the mean cosine inside
+    each, averaged; a lone article has none, and a pair of them is held to the story's own mean).
+    One threshold serves a story whose articles are all alike as badly as one whose incidents
+    share little: this asks how far apart two parts are next to how tight they are. Two parts
+    with fixed articles never join; a joined part keeps the fixed part's number. ``x`` (n, n_terms)
+    csr, ``part`` and ``fixed`` (n,); the parts' numbers out, (n,) int."""
+    ids, inverse = np.unique(part, return_inverse=True)
+    k, n = len(ids), len(part)
+    if k < 2 or k > split.max_parts:
+        return part
+    member = sp.csr_matrix((np.ones(n), (inverse, np.arange(n))), shape=(k, n))
+    sums = member @ x.astype(np.float64)
+    dots = (sums @ sums.T).toarray()  # bilinear, so joining two parts adds their rows and columns
+    squares = member @ np.asarray(x.multiply(x).sum(axis=1)).ravel()  # each part's articles' self-cosines
+    sizes = np.bincount(inverse, minlength=k).astype(float)
+    pinned = np.zeros(k, dtype=bool)
+    np.logical_or.at(pinned, inverse, fixed)
+    story_mean = (dots.sum() - squares.sum()) / (n * (n - 1))
+    alive = np.ones(k, dtype=bool)
+    target = np.arange(k)
+    for _ in range(k - 1):
+        tight = sizes > 1
+        cohesion = np.where(tight, np.diag(dots) - squares, 0) / np.where(tight, sizes * (sizes - 1), 1)
+        counted = tight[:, None].astype(float) + tight[None, :]
+        pair = np.where(counted > 0, (cohesion[:, None] + cohesion[None, :]) / np.maximum(counted, 1), story_mean)
+        ratio = np.where(pair > 0, dots / np.outer(sizes, sizes) / np.where(pair > 0, pair, 1), -np.inf)
+        blocked = ~(alive[:, None] & alive[None, :]) | (pinned[:, None] & pinned[None, :]) | np.eye(k, dtype=bool)
+        ratio[blocked] = -np.inf
+        a, b = np.unravel_index(np.argmax(ratio), ratio.shape)
+        if ratio[a, b] < split.separation:
+            break
+        if pinned[b] and not pinned[a]:
+            a, b = b, a
+        dots[a] += dots[b]
+        dots[:, a] += dots[:, b]
+        sizes[a] += sizes[b]
+        squares[a] += squares[b]
+        pinned[a] |= pinned[b]
+        alive[b] = False
+        target[target == b] = a
+    return ids[target[inverse]]
