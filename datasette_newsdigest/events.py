@@ -85,7 +85,7 @@ class Params:
     title_repeat: int = 3
     name_repeat: int = 0  # times a name run counts in story vectors (split_story always counts it once)
     state_terms: int = 256  # terms of an event's summed vector kept for --add
-    background_documents: int = 2000  # IDF counts this many unseen documents (see Vocabulary.idf)
+    background_documents: int = 4000  # IDF counts this many unseen documents (see Vocabulary.idf)
 
 
 @dataclass
