@@ -2,7 +2,8 @@
 
 Run by hand from the repository root with the virtualenv active::
 
-    python bench/events.py                  # B-cubed / NMI on DUC 2004, WikiRef220, GoogleNews
+    python bench/events.py                  # story level: B-cubed / NMI on DUC 2004, WikiRef220,
+                                            # GoogleNews, ECB+ dev by topic, the seeds
     python bench/events.py --incremental    # cluster 80%, --add 20%, compare with a full build
     python bench/events.py --small          # small databases: DUC events alone, in twos, in fives
     python bench/events.py --scale          # AllSides 10k vs 37k: time and peak memory
