@@ -1,28 +1,34 @@
-"""Articles -> events: which articles report the same news event.
+"""Articles -> stories -> events: which articles report the same story, and within it the same
+incident.
 
-A digest is per event, so articles must be grouped by incident (this raid, that statement), not by
-topic. How, and why:
+Two levels, because one threshold cannot serve both: a story is a run of related events over days
+or weeks (the Hun Sen coalition talks, the AOL-Netscape deal, Ukrainian drone attacks on Moscow);
+an event is one incident within it (this raid, that statement). :func:`cluster` and :func:`assign`
+group articles into stories; :func:`split_story` (last section) cuts one story into incidents,
+with rarity judged against the story itself. How the story level works, and why:
 
 * Each article is a TF-IDF vector (sublinear term counts; IDF from the articles being clustered
   plus ``background_documents`` unseen ones, so a small database is not scored as if its own
   story were common English)
   over its content terms (title counted three times, body cut to its first words: the lead carries
-  the event, the tail wanders), the capitalized name sequences inside sentences ("Hun Sen") and the
-  numbers. Rare names, places and figures are what tell one incident from another on the same
-  topic, and IDF weights them up.
-* Candidate pairs: every article's nearest neighbours, found through its heaviest terms that occur
-  in at most ``max_df`` articles, by sparse matrix products in blocks. Cost grows with the number of
-  articles, not its square, and neighbours close in time rank first.
+  the story, the tail wanders) and the numbers. The capitalized name runs inside sentences ("Hun
+  Sen", "Moscow City") count ``name_repeat`` times, by default not at all: they are what tells one
+  incident of a story from the next, so at the story level they split what belongs together
+  (ECB+ dev read by topic 0.867 with them, 0.891 without; bench/README.md), while
+  :func:`split_story` counts them.
+* Candidate pairs: every article's ``neighbours`` nearest articles, found through its heaviest
+  terms that occur in at most ``max_df`` articles, by sparse matrix products in blocks. Cost grows
+  with the number of articles, not its square, and neighbours close in time rank first.
 * Average-link agglomeration over the candidate pairs, best pair first: two groups join while the
   mean, over their article pairs, of cosine less a time penalty is at least ``threshold``. The
   penalty is ``time_weight * log1p(days apart)``, and the whole cosine past ``horizon_days``; it is
   0 when either article is undated, so undated articles join on content alone. Average link
   (exact for the cosine, from summed vectors) does not chain the way single link does: a story
   that runs for months does not absorb everything on its topic, and the time term keeps repeated
-  incidents by the same actors apart.
-* Incremental (``--add``): existing events enter the same agglomeration as fixed groups (their
-  summed vectors, which store.py keeps in ``_newsdigest_event_state``), the new articles as single ones, and two
-  existing events may not merge, so existing events keep their ids and members.
+  stories about the same actors apart.
+* Incremental (``--add``): existing stories enter the same agglomeration as fixed groups (their
+  summed vectors, which store.py keeps in ``_newsdigest_event_state``), the new articles as single
+  ones, and two existing stories may not merge, so existing stories keep their ids and members.
 * Incidents within a story (:func:`split_story`): inside one story every article shares its
   vocabulary (Russia, drone, NATO), so global rarity cannot tell its incidents apart. Each story
   gets vectors of its own (:func:`story_vectors`): IDF counted over the story, so a term all its
@@ -82,19 +88,20 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Params:
-    """Tuned on DUC 2004, WikiRef220, GoogleNews-TS and small DUC databases together
-    (bench/events.py)."""
+    """Story-level grouping; tuned on DUC 2004, WikiRef220, GoogleNews-TS, ECB+ dev read by topic
+    and small DUC databases together (bench/events.py)."""
 
     threshold: float = 0.10  # mean cosine two groups need at zero days apart
     time_weight: float = 0.015  # extra mean cosine needed per log1p(days apart)
-    horizon_days: float = 90  # articles further apart are never the same event
-    neighbours: int = 5  # candidate neighbours per article
+    horizon_days: float = 90  # articles further apart are never the same story
+    neighbours: int = 10  # candidate neighbours per article
     max_df: int = 2000  # terms in more articles than this never make a candidate pair
     candidate_terms: int = 40  # heaviest terms of an article used to find candidates
     body_words: int = 400
     title_repeat: int = 3
+    name_repeat: int = 0  # times a name run counts in story vectors (split_story always counts it once)
     state_terms: int = 256  # terms of an event's summed vector kept for --add
-    background_documents: int = 2000  # IDF counts this many unseen documents (see Vocabulary.idf)
+    background_documents: int = 4000  # IDF counts this many unseen documents (see Vocabulary.idf)
 
 
 @dataclass
@@ -171,14 +178,15 @@ def first_words(body: str, words: int) -> str:
     return m.group() if m else body
 
 
-def features(title: str | None, body: str | None, params: Params = Params()) -> list[str]:
-    """The terms an article is compared by (repeated terms count more)."""
+def features(title: str | None, body: str | None, params: Params = Params(), names: int = 1) -> list[str]:
+    """The terms an article is compared by (repeated terms count more); name runs count ``names``
+    times."""
     title = title or ""
     body = first_words(body or "", params.body_words)
     return (
         content_terms(title) * params.title_repeat
         + content_terms(body)
-        + name_terms(body)
+        + (name_terms(body) * names if names else [])
         + numbers(title + "\n" + body)
     )
 
@@ -477,9 +485,10 @@ class EventState:
 
 @dataclass
 class Clustering:
-    """``event_of[i]`` is the event of article ``i``, a row of ``state`` (0..events-1);
-    ``headlines`` has a readable label for each event the call created (all of them for
-    :func:`cluster`; for :func:`assign`, the new ones, numbered on from the old event count)."""
+    """``event_of[i]`` is the group of article ``i`` (a story: the names say "event" from before
+    there were two levels), a row of ``state`` (0..events-1); ``headlines`` has a readable label
+    for each group the call created (all of them for :func:`cluster`; for :func:`assign`, the new
+    ones, numbered on from the old count)."""
 
     event_of: list[int]
     headlines: dict[int, str | None]  # None: no article of the event has a title or a sentence
@@ -504,7 +513,7 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
         for a in tqdm(articles, total=total, desc="Event features", disable=not progress, file=sys.stderr,
                       leave=False):
             light.append(Article(a.id, a.title, (a.body or "")[:_LABEL_CHARS], a.published, a.outlet))
-            yield features(a.title, a.body, params)
+            yield features(a.title, a.body, params, params.name_repeat)
 
     x = vocabulary.weigh(vocabulary.count(docs()), params.background_documents)
     return x, light
