@@ -162,11 +162,25 @@ def test_event_labels_have_no_dateline():
     assert titled.headlines == {0: "Rebels attack a market town"}
 
 
+VOLCANO = [
+    Article("volcano-1", "Mount Keluhan erupts, ash closes Tarvo airport",
+            "Mount Keluhan erupted on Saturday, throwing an ash column nine kilometres high. Tarvo airport "
+            "shut and 3,100 villagers on the volcano's slopes were moved to shelters, governor Ade Santosa said.",
+            "2024-06-01", "Reuters"),
+    Article("volcano-2", "Ash from Keluhan eruption grounds Tarvo flights",
+            "Flights at Tarvo were grounded after Mount Keluhan erupted, governor Ade Santosa said, adding that "
+            "3,100 people living on its slopes had been evacuated as the ash column rose nine kilometres.",
+            "2024-06-01", "AP"),
+]
+
+
 def test_assign_joins_existing_events_or_makes_new_ones():
+    """At the story level since stories came in: the July Moscow attack would now join the May
+    Kremlin story (split_story tells those incidents apart), so the new story is another topic."""
     base = events.cluster(DAM[:2] + KREMLIN + OTHER)
     old = len(base.state.sizes)
     dam_event = base.event_of[0]
-    added = events.assign([DAM[2], MOSCOW[0], MOSCOW[1]], base.state)
+    added = events.assign([DAM[2], VOLCANO[0], VOLCANO[1]], base.state)
     assert added.event_of[0] == dam_event
     assert added.event_of[1] == added.event_of[2] == old  # a new event, numbered on
     assert set(added.headlines) == {old}
