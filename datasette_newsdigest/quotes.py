@@ -133,8 +133,19 @@ _TAIL_WORDS = {"on", "in", "at", "during", "to", "with", "after", "before", "las
 # --------------------------------------------------------------------------
 # Tokens: words, punctuation, and each quoted span as one token
 
-_MAY_QUOTE_RE = re.compile(r"[“”„«»\"]|''|``|\b(?:" + "|".join(sorted(VERBS, key=len, reverse=True))
-                           + r"|[Aa]ccording to)\b")
+_QUOTE_CHAR_RE = re.compile(r"[“”„«»\"]|''|``")
+_LOWER_WORD_RE = re.compile(r"[a-z]+")
+_CUE_WORDS = frozenset(VERBS) | {"according"}
+
+
+def _may_quote(unit: str, continued: bool) -> bool:
+    """A cheap test before tokenizing: a cue word, or a quotation that may go on the last one."""
+    if not _CUE_WORDS.isdisjoint(_LOWER_WORD_RE.findall(unit.lower())):
+        return True
+    return continued and _QUOTE_CHAR_RE.match(unit) is not None
+
+
+
 _OPEN = "“„«"
 _CLOSE = "”»"
 _QUOTE_MARK_RE = re.compile(r"[“”„«»\"]|''|``")
@@ -187,9 +198,10 @@ def _words(s: str, start: int, end: int) -> list[_Token]:
     out = []
     for m in _TOKEN_RE.finditer(s, start, end):
         word = m.group()
-        if len(word) > 1 and word.endswith(".") and not _keeps_dot(word):
-            out.append(_Token(word[:-1], m.start(), m.end() - 1))
-            out.append(_Token(".", m.end() - 1, m.end()))
+        if word[-1] == "." and len(word) > 1 and not _keeps_dot(word):
+            at = m.end() - 1
+            out.append(_Token(word[:-1], m.start(), at))
+            out.append(_Token(".", at, at + 1))
         else:
             out.append(_Token(word, m.start(), m.end()))
     return out
@@ -234,7 +246,7 @@ def _is_np_word(t: _Token) -> bool:
         and not low.endswith(("ed", "ing", "ly")))
 
 
-def _speaker_before(tokens: Sequence[_Token], end: int, floor: int = 0) -> _Speaker | None:
+def _speaker_before(tokens: Sequence[_Token], end: int, floor: int = 0, loose: bool = False) -> _Speaker | None:
     """The speaker phrase ending just before token ``end`` ("Kremlin spokesman Dmitry Peskov",
     "a spokeswoman, Anna Richardson White", "the ministry", "he"), or None."""
     if end <= floor:
@@ -261,11 +273,12 @@ def _speaker_before(tokens: Sequence[_Token], end: int, floor: int = 0) -> _Spea
         while s2 > floor and inner - s2 < NP_TOKENS and _is_np_word(tokens[s2 - 1]):
             s2 -= 1
         if s2 < inner and _appositive(tokens[s2:inner], tokens[start:end]) and (
-                s2 == floor or tokens[s2 - 1].text in {",", "(", ".", ";", ":", "—", "–"} or tokens[s2 - 1].quote):
+                s2 == floor or tokens[s2 - 1].text in {",", "(", ".", ";", ":", "—", "–"} or tokens[s2 - 1].quote
+                or (s2 - 1 == floor and tokens[s2 - 1].capital)):  # "Even Rendell, a supporter, said"
             start = s2
     while start < end and tokens[start].low in {"of", "'s", "’s"}:
         start += 1
-    while start < end and not _head_ok(tokens[start:end]):
+    while start < end and not _head_ok(tokens[start:end], loose):
         start += 1
     if start >= end:
         return None
@@ -281,11 +294,13 @@ def _appositive(left: Sequence[_Token], right: Sequence[_Token]) -> bool:
     return (left_role and right_name and not left_name) or (left_name and right_role and not right_name)
 
 
-def _head_ok(span: Sequence[_Token]) -> bool:
-    """A speaker phrase ends in a name or a speaker noun, and holds no stray lower-case words
-    before a name (that would be a clause's tail, not a speaker)."""
+def _head_ok(span: Sequence[_Token], loose: bool = False) -> bool:
+    """A speaker phrase ends in a name or a speaker noun (any noun-like word when ``loose``: next
+    to a quotation, "“...,” the email said"), and holds few stray lower-case words."""
     head = span[-1]
-    if not (_is_name_word(head) or head.low in SPEAKER_NOUNS or head.low.rstrip(".") in _TITLES):
+    if not (_is_name_word(head) or head.low in SPEAKER_NOUNS or head.low.rstrip(".") in _TITLES or (
+            loose and span[0].low in _DETERMINERS | {"the", "a", "an"} and _is_np_word(head)
+            and head.low not in _DETERMINERS)):
         return False
     if head.low.rstrip(".") in _MONTHS_DAYS:
         return False
@@ -330,7 +345,7 @@ def _describe(span: Sequence[_Token], start: int, end: int) -> _Speaker:
     return _Speaker(start, end, phrase, None, None, kind)
 
 
-def _speaker_after(tokens: Sequence[_Token], start: int) -> _Speaker | None:
+def _speaker_after(tokens: Sequence[_Token], start: int, loose: bool = False) -> _Speaker | None:
     """The speaker phrase right after an inverted cue ("said Peskov", "according to city officials")."""
     end = start
     while end < len(tokens) and end - start < NP_TOKENS and (
@@ -350,7 +365,7 @@ def _speaker_after(tokens: Sequence[_Token], start: int) -> _Speaker | None:
         if tokens[k].low in {"in", "on", "at", "during", "to", "with", "after", "before", "for", "from", "by"}:
             break
         cut = k + 1
-    while cut > start and not _head_ok(tokens[start:cut]):
+    while cut > start and not _head_ok(tokens[start:cut], loose):
         cut -= 1
     if cut == start:
         return None
@@ -378,6 +393,8 @@ _STOP_PUNCT = {".", "?", "!", ";"}
 _NOUN_BEFORE = {"the", "a", "an", "this", "that", "his", "her", "its", "their", "our", "my", "your", "whose",
                 "no", "any", "every", "each", "such", "new", "first", "latest"}
 _DASHES = {",", "—", "–", "(", ")"}
+_CONJUNCTIONS = {"but", "and", "while", "though", "although", "as", "because", "who", "which", "where", "when",
+                 "yet", "so", "even", "despite"}
 _BREAKS = {"adding", "saying", "noting", "arguing", "claiming", "insisting", "warning", "explaining", "stressing"}
 
 
@@ -402,7 +419,7 @@ def _cues(tokens: Sequence[_Token]) -> list[_Found]:
     """Every attribution in one unit's tokens, left to right."""
     found: list[_Found] = []
     taken_until = -1
-    for i in range(len(tokens)):
+    for i in [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS]:
         if i <= taken_until:
             continue
         lemma = _lemma(tokens, i)
@@ -476,12 +493,17 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         return None  # "the Kremlin's claim", "a report": nouns, not cues
     k = _skip_aux_back(tokens, i)
     sp = _speaker_before(tokens, k, floor)
+    if sp is None:
+        sp = _speaker_before(tokens, k, floor, loose=True)
+        if sp is not None and not (sp.start > floor and (tokens[sp.start - 1].quote or (
+                tokens[sp.start - 1].text == "," and sp.start - 1 > floor and tokens[sp.start - 2].quote))):
+            sp = None
     if sp is None and k - 1 > floor and tokens[k - 1].text == ",":
         # "Three US officials, speaking to NBC News on Wednesday, said ..."
         opening = next((j for j in range(k - 2, max(floor, k - 16) - 1, -1) if tokens[j].text == ","), None)
         if opening is not None and not any(t.quote for t in tokens[opening:k]):
             sp = _speaker_before(tokens, opening, floor)
-            if sp is not None and sp.start != floor:
+            if sp is not None and sp.start != floor and not tokens[sp.start - 1].quote:
                 sp = None
     if sp is not None and sp.start > 0 and tokens[sp.start - 1].low in {"which", "that", "what", "who", "whom"}:
         return None  # "... the Kremlin, which it says was ...": a nested aside
@@ -489,7 +511,7 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         return _subject_cue(tokens, i, lemma, sp, floor)
     # inverted: "“...,” said Peskov" / "..., said the ministry."
     if i > floor and (tokens[i - 1].text == "," or tokens[i - 1].quote) and lemma not in _THOUGHT:
-        sp = _speaker_after(tokens, i + 1)
+        sp = _speaker_after(tokens, i + 1, loose=tokens[i - 1].quote or (i > 1 and tokens[i - 2].quote))
         if sp is not None:
             after = _tail_end(tokens, sp.end)
             if after < n and tokens[after].text not in _STOP_PUNCT | {","}:
@@ -520,22 +542,31 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
             content_end -= 1
         after = _tail_end(tokens, i + 1)
         if content_end > floor:
-            if after >= n or tokens[after].text in _STOP_PUNCT or tokens[content_end - 1].quote and (
-                    tokens[after].text != ","):
-                return _Found(floor, content_end, sp, verb, i)
+            if after + 1 < n and tokens[after].text == "," and tokens[after + 1].quote:
+                # "“...,” he said, “...”" and "An economic downturn, he said, “could be ...”"
+                return _Found(floor, _clause_end(tokens, after + 1), sp, verb, i, (content_end, after + 1))
+            if after >= n or tokens[after].text in _STOP_PUNCT or tokens[content_end - 1].quote:
+                return _Found(floor, content_end, sp, verb, i)  # "“...,” X said, ..." ends with X
             if tokens[after].text == "," and after + 1 < n and (
-                    tokens[after + 1].low == "according" or tokens[after + 1].low in _BREAKS):
+                    tokens[after + 1].low in _BREAKS | _CONJUNCTIONS or tokens[after + 1].quote):
                 return _Found(floor, content_end, sp, verb, i)
-            if tokens[after].text == "," and not (after + 1 < n and tokens[after + 1].low in _BREAKS):
+            if tokens[after].text == ",":
                 # parenthetical: "The hashtag, he said, was even more popular"
                 return _Found(floor, _clause_end(tokens, after + 1), sp, verb, i, (content_end, after + 1))
     if lemma in _THOUGHT and sp.name is None and sp.pronoun is None:
         return None
+    if before > floor and tokens[before - 1].low in {"if", "whether", "asked", "when", "what", "how"}:
+        return None  # "Asked if he thought ...": a question put to someone
     start, end = _after_cue(tokens, i, lemma)
     if end <= start:
-        if i + 1 < n and tokens[i + 1].text == ":" and i + 2 >= n:
-            return _Found(i + 2, i + 2, sp, verb, i)  # "X said:" and the quotation follows
+        colon = _tail_end(tokens, i + 1)
+        if colon + 1 >= n and colon < n and tokens[colon].text == ":":
+            return _Found(n, n, sp, verb, i)  # "X said on Monday:" and the quotation follows
         return None
+    if tokens[start].quote and start + 1 < end and (
+            tokens[start + 1].text == "," or tokens[start + 1].low in _CONJUNCTIONS) and not any(
+            t.quote for t in tokens[start + 1:end]):
+        end = start + 1  # "X said: “...,” but in fact ...": the quotation is the statement
     if lemma not in _CLAUSE_VERBS and not (tokens[start - 1].low == "that" or tokens[start].quote
                                            or tokens[start - 1].text == ":"):
         return None  # "Russia accuses the US of ...": an object, not a statement
@@ -671,26 +702,32 @@ def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, st
     ``text.split_sentences(body)``, which splits paragraph by paragraph; ``sentences`` may hand
     that split in (the build has it already): each is then placed in its paragraph by search."""
     position = 0
-    remaining = list(sentences) if sentences is not None else None
+    given = 0  # the next of ``sentences`` to place
     for paragraph in text.paragraphs(body):
-        if remaining is None:
+        if sentences is None:
             block = text.split_sentences(paragraph)
         else:
             block, at = [], 0
-            while remaining and (found := paragraph.find(remaining[0], at)) >= 0:
-                block.append(remaining.pop(0))
+            while given < len(sentences) and (found := paragraph.find(sentences[given], at)) >= 0:
+                block.append(sentences[given])
                 at = found + len(block[-1])
+                given += 1
         i = 0
         while i < len(block):
             j = i
             joined = block[i]
             while (j + 1 < len(block) and j - i + 1 < MAX_QUOTE_SENTENCES and len(joined) <= MAX_SENTENCE_CHARS
-                   and _quoted_spans(joined)[1] is not None):
+                   and (_quoted_spans(joined)[1] is not None or _asks_then_cue(joined, block[j + 1]))):
                 j += 1
                 joined += " " + block[j]
             yield position + i, joined, i == 0
             i = j + 1
         position += len(block)
+
+
+def _asks_then_cue(sentence: str, following: str) -> bool:
+    """“Why are you still endorsing him?” | Obama asked.: the splitter cut after the question."""
+    return sentence.endswith(("?”", "!”", '?"', '!"')) and len(following) < 200 and _may_quote(following, False)
 
 
 def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Quote]:
@@ -702,7 +739,7 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     for position, unit, paragraph_start in _units(body or "", sentences):
         made: list[tuple[Quote, str]] = []
         colon: Quote | None = None
-        if len(unit) <= MAX_SENTENCE_CHARS and _MAY_QUOTE_RE.search(unit):
+        if len(unit) <= MAX_SENTENCE_CHARS and _may_quote(unit, carry is not None):
             tokens = _tokens(unit)
             for hit in _cues(tokens):
                 q = _quote(tokens, unit, hit, position, people)
