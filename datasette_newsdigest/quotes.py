@@ -138,11 +138,10 @@ _LOWER_WORD_RE = re.compile(r"[a-z]+")
 _CUE_WORDS = frozenset(VERBS) | {"according"}
 
 
-def _may_quote(unit: str, continued: bool) -> bool:
-    """A cheap test before tokenizing: a cue word, or a quotation that may go on the last one."""
-    if not _CUE_WORDS.isdisjoint(_LOWER_WORD_RE.findall(unit.lower())):
-        return True
-    return continued and _QUOTE_CHAR_RE.match(unit) is not None
+def _may_quote(unit: str) -> bool:
+    """A cheap test before tokenizing: a quotation mark or a cue word."""
+    return _QUOTE_CHAR_RE.search(unit) is not None or not _CUE_WORDS.isdisjoint(
+        _LOWER_WORD_RE.findall(unit.lower()))
 
 
 
@@ -378,10 +377,14 @@ def _speaker_after(tokens: Sequence[_Token], start: int, loose: bool = False) ->
 # Cues
 
 
-def _lemma(tokens: Sequence[_Token], i: int) -> str | None:
+def _lemma(tokens: Sequence[_Token], i: int, other: bool = False) -> str | None:
+    """The cue's lemma; with ``other``, any past-tense-looking verb is "*" (a quotation's cue)."""
     t = tokens[i]
     if t.quote:
         return None
+    if other and t.low not in VERBS and t.text.islower() and len(t.low) > 4 and t.low.endswith("ed") \
+            and t.low not in text.stop_words():
+        return "*"
     if t.low == "according" and i + 1 < len(tokens) and tokens[i + 1].low == "to":
         return "according to"
     if not t.text.islower():  # "States" in "United States" is no cue
@@ -415,14 +418,15 @@ class _Found:
     skip: tuple[int, int] = (0, 0)  # tokens inside the range that are the attribution itself
 
 
-def _cues(tokens: Sequence[_Token]) -> list[_Found]:
-    """Every attribution in one unit's tokens, left to right."""
+def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
+    """Every attribution in one unit's tokens, left to right; with ``other``, any verb with a
+    speaker next to it ("Manafort dismissed it as “absurd.”") when its statement quotes."""
     found: list[_Found] = []
     taken_until = -1
-    for i in [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS]:
+    for i in [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or other and t.low.endswith("ed")]:
         if i <= taken_until:
             continue
-        lemma = _lemma(tokens, i)
+        lemma = _lemma(tokens, i, other)
         if lemma is None:
             continue
         hit = _according(tokens, i, found) if lemma == "according to" else _verb_cue(tokens, i, lemma, found)
@@ -540,6 +544,8 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
         content_end = before
         while content_end > floor and tokens[content_end - 1].text in _DASHES:
             content_end -= 1
+        if lemma == "*" and not tokens[content_end - 1].quote:
+            return None
         after = _tail_end(tokens, i + 1)
         if content_end > floor:
             if after + 1 < n and tokens[after].text == "," and tokens[after + 1].quote:
@@ -567,8 +573,10 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
             tokens[start + 1].text == "," or tokens[start + 1].low in _CONJUNCTIONS) and not any(
             t.quote for t in tokens[start + 1:end]):
         end = start + 1  # "X said: “...,” but in fact ...": the quotation is the statement
-    if lemma not in _CLAUSE_VERBS and not (tokens[start - 1].low == "that" or tokens[start].quote
-                                           or tokens[start - 1].text == ":"):
+    if lemma == "*" and not any(t.quote for t in tokens[start:end]):
+        return None
+    if lemma not in _CLAUSE_VERBS | {"*"} and not (tokens[start - 1].low == "that" or tokens[start].quote
+                                                   or tokens[start - 1].text == ":"):
         return None  # "Russia accuses the US of ...": an object, not a statement
     if lemma in _THOUGHT and tokens[start - 1].low != "that":
         return None
@@ -727,7 +735,7 @@ def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, st
 
 def _asks_then_cue(sentence: str, following: str) -> bool:
     """“Why are you still endorsing him?” | Obama asked.: the splitter cut after the question."""
-    return sentence.endswith(("?”", "!”", '?"', '!"')) and len(following) < 200 and _may_quote(following, False)
+    return sentence.endswith(("?”", "!”", '?"', '!"')) and len(following) < 200 and _may_quote(following)
 
 
 def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Quote]:
@@ -739,9 +747,12 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     for position, unit, paragraph_start in _units(body or "", sentences):
         made: list[tuple[Quote, str]] = []
         colon: Quote | None = None
-        if len(unit) <= MAX_SENTENCE_CHARS and _may_quote(unit, carry is not None):
+        if len(unit) <= MAX_SENTENCE_CHARS and _may_quote(unit):
             tokens = _tokens(unit)
-            for hit in _cues(tokens):
+            hits = _cues(tokens)
+            if not hits and any(t.quote for t in tokens):
+                hits = _cues(tokens, other=True)
+            for hit in hits:
                 q = _quote(tokens, unit, hit, position, people)
                 if q is None:
                     continue
