@@ -94,6 +94,12 @@ colonel captain sergeant coordinator manager consultant pollster pollsters histo
 scientists doctor doctors parent parents family relatives friend friends neighbor neighbors employee
 employees worker workers activist activists protesters organizers democrats republicans conservatives
 liberals press regime forces service""".split())
+_PERSON_NOUNS = set("""source official spokesman spokeswoman spokesperson minister aide adviser advisor analyst
+expert officer senator governor president leader chief secretary director diplomat judge prosecutor lawyer
+attorney representative member voter staffer executive founder economist strategist operative insider observer
+journalist reporter chairman chairwoman chair mayor candidate nominee speaker host anchor ambassador envoy
+general commander colonel captain sergeant coordinator manager consultant pollster historian scientist doctor
+parent friend neighbor employee worker activist witness critic supporter lawmaker resident""".split())
 _PRONOUNS = {"he": "person", "she": "person", "they": "plural", "it": "thing", "we": "plural", "i": "person"}
 _TITLES = set("""president secretary minister prime foreign spokesman spokeswoman spokesperson sen sen. senator
 rep rep. representative gov gov. governor mayor chancellor chief director general gen. judge justice speaker
@@ -340,7 +346,8 @@ def _describe(span: Sequence[_Token], start: int, end: int) -> _Speaker:
             name, role = role + " " + name, None
         plural = span[-1].low in SPEAKER_NOUNS and span[-1].low.endswith("s")
         return _Speaker(start, end, phrase, name, role, "plural" if plural else "person")
-    kind = "org" if is_org else ("plural" if span[-1].low.endswith("s") else "person")
+    head = span[-1].low
+    kind = "plural" if head.endswith("s") and not is_org else "person" if head in _PERSON_NOUNS else "org"
     return _Speaker(start, end, phrase, None, None, kind)
 
 
@@ -648,8 +655,10 @@ def _people_in(unit: str) -> list[str]:
     out = []
     for m in _PERSON_RE.finditer(unit):
         words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in m.group().split(" ")]
-        while words and (words[0].lower().rstrip(".") in _NOT_NAMES or words[0].lower().rstrip(".") in _TITLES
-                         or words[0].lower() in VERBS):
+        titled = [k for k, w in enumerate(words) if w.lower().rstrip(".") in _TITLES]
+        if titled:
+            words = words[titled[-1] + 1:]  # "Russian President Vladimir Putin"
+        while words and (words[0].lower().rstrip(".") in _NOT_NAMES or words[0].lower() in VERBS):
             words = words[1:]
         while words and words[-1].lower().rstrip(".") in _NOT_NAMES:
             words = words[:-1]
