@@ -646,14 +646,20 @@ _PLACE_STARTS = {"united", "new", "north", "south", "east", "west", "white", "st
                  "wall", "silicon", "air", "fort", "mount", "lake", "cape", "sri", "saudi", "el", "puerto"}
 
 
+_HEADING_RE = re.compile(r"[A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*){0,5}\.?")
 _PERSON_RE = re.compile(r"[A-Z][\w'’\-]*\.?"
                         r"(?: (?:[A-Z][\w'’\-]*\.?|(?:de|van|von|bin|al|da|del|der|la|le)(?= [A-Z]))){1,4}")
 
 
-def _people_in(unit: str) -> list[str]:
-    """Runs of two to four capitalized words that look like a person: "Dmitry Peskov"."""
+def _people_in(unit: str) -> list[tuple[str, int]]:
+    """Runs of two to four capitalized words that look like a person ("Dmitry Peskov"), each
+    with its rank for ``_People.see``: 1 at the start of the sentence, else 2."""
     out = []
+    if _HEADING_RE.fullmatch(unit):
+        return out  # "Divisive Legacy.": a heading, not a name
     for m in _PERSON_RE.finditer(unit):
+        if "&" in unit[max(0, m.start() - 3):m.start()]:
+            continue  # "Moore & Van Allen": a firm
         words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in m.group().split(" ")]
         titled = [k for k, w in enumerate(words) if w.lower().rstrip(".") in _TITLES]
         if titled:
@@ -665,7 +671,7 @@ def _people_in(unit: str) -> list[str]:
         if 2 <= len(words) <= 4 and words[0].lower() not in _PLACE_STARTS and not any(
                 w.lower().rstrip(".") in _ORG_WORDS or w.lower().rstrip(".") in _TITLES or w.isupper()
                 for w in words):
-            out.append(" ".join(words))
+            out.append((" ".join(words), 1 if m.start() == 0 else 2))
     return out
 
 
@@ -674,16 +680,17 @@ class _People:
 
     def __init__(self) -> None:
         self.full: dict[str, str] = {}  # surname (folded) -> first full name given
-        self.recent: list[tuple[int, str, str]] = []  # (sentence, name, kind) in order of mention
+        self.recent: list[tuple[int, str, str, int]] = []  # (sentence, name, kind, rank), in order
 
-    def see(self, position: int, name: str, kind: str) -> None:
+    def see(self, position: int, name: str, kind: str, rank: int) -> None:
+        """``rank``: 0 a speaker, 1 a name that starts its sentence (a subject), 2 any other name."""
         parts = name.split()
         bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
         if kind == "person" and len(bare) >= 2:
             self.full.setdefault(_fold(bare[-1]), " ".join(bare))
-        if kind == "person" and len(bare) == 1 and _fold(bare[0]) not in self.full:
+        if rank and kind == "person" and len(bare) == 1 and _fold(bare[0]) not in self.full:
             return  # a lone capitalized word may be a place
-        self.recent.append((position, self.full_name(name), kind))
+        self.recent.append((position, self.full_name(name), kind, rank))
         if len(self.recent) > 200:
             del self.recent[:100]
 
@@ -695,14 +702,17 @@ class _People:
         return name
 
     def resolve(self, position: int, pronoun: str) -> str | None:
-        wants = {"he": ["person"], "she": ["person"], "they": ["plural", "org"], "it": ["org"]}.get(pronoun, [])
-        for want in wants:
-            for at, name, kind in reversed(self.recent):
-                if position - at > PRONOUN_LOOKBACK:
-                    break
-                if kind == want:
-                    return name
-        return None
+        """The nearest sentence before with someone compatible in it, and in it the speaker, else the
+        subject, else the last name mentioned."""
+        wants = {"he": {"person"}, "she": {"person"}, "they": {"plural", "org"}, "it": {"org"}}.get(pronoun, set())
+        best: tuple[int, str] | None = None
+        at_position = None
+        for at, name, kind, rank in reversed(self.recent):
+            if position - at > PRONOUN_LOOKBACK or (best is not None and at != at_position):
+                break
+            if kind in wants and (best is None or rank < best[0]):
+                best, at_position = (rank, name), at
+        return best[1] if best else None
 
 
 def _fold(word: str) -> str:
@@ -762,6 +772,9 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
             if not hits and any(t.quote for t in tokens):
                 hits = _cues(tokens, other=True)
             for hit in hits:
+                if hit.speaker.pronoun in {"he", "she"} and made and made[-1][1] == "person":
+                    hit.speaker = _Speaker(hit.speaker.start, hit.speaker.end, made[-1][0].speaker, made[-1][0].speaker,
+                                           None, "person")  # "Putney told CNN ..., but he said ..."
                 q = _quote(tokens, unit, hit, position, people)
                 if q is None:
                     continue
@@ -778,10 +791,10 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
                 else:
                     made.append((Quote(position, carry.speaker, carry.speaker_role, words, "direct", carry.verb),
                                  "person"))
-        for name in _people_in(unit):
-            people.see(position, name, "person")
+        for name, rank in _people_in(unit):
+            people.see(position, name, "person", rank)
         for q, kind in made:
-            people.see(position, q.speaker, kind)
+            people.see(position, q.speaker, kind, 0)
             out.append(q)
         carry = colon or next((q for q, _ in reversed(made) if q.kind == "direct"), None)
     for q in out:  # "Peskov" in the lead, "Kremlin spokesman Dmitry Peskov" further down
