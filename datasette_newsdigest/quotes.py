@@ -116,6 +116,7 @@ force forces office administration government bank fund foundation inc inc. corp
 centre network press reuters federation kingdom republic commission authority board bureau police guard
 navy kremlin pentagon nato cnn bbc fox msnbc abc cbs nbc ap afp tass politifact""".split())
 _NOT_NAMES = set("""the a an but and or so yet if when while as after before since although though because
+despite following like unlike including among amid via per with without until unless whether
 however meanwhile earlier later still also then now today yesterday tomorrow this that these those there here
 in on at by for with from of to into over under about against between without within during through across
 mr mrs monday tuesday wednesday thursday friday saturday sunday january february march april may june july
@@ -134,7 +135,8 @@ _TAIL_WORDS = {"on", "in", "at", "during", "to", "with", "after", "before", "las
                "tweet", "post", "email", "e-mail", "phone", "call", "television", "radio", "recently", "then",
                "also", "separately", "privately", "publicly", "again", "previously", "when", "asked", "about",
                "written", "joint", "brief", "video", "message", "exclusive", "remarks", "address", "event",
-               "hearing", "on-camera", "off-camera", "appearance"}
+               "hearing", "on-camera", "off-camera", "appearance", "ago", "days", "weeks", "months", "years",
+               "two", "three", "four", "five", "ten", "few", "several", "recent"}
 
 # --------------------------------------------------------------------------
 # Tokens: words, punctuation, and each quoted span as one token
@@ -168,6 +170,12 @@ class _Token:
         self.capital = not quote and text_[:1].isupper()
 
 
+def _opens(s: str, at: int) -> bool:
+    """A closing mark used to open ("”This is why ...,” said ..."): at a word's start, before a letter."""
+    return (at == 0 or not s[at - 1].isalnum()) and at + 1 < len(s) and s[at + 1].isalpha() and (
+        at == 0 or s[at - 1] in " (\u202a\u202c\u200e\u200f\ufeff")
+
+
 def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None]:
     """(start, end) of each closed quotation, and where one left open starts."""
     spans = []
@@ -175,7 +183,7 @@ def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None]:
     for m in _QUOTE_MARK_RE.finditer(s):
         mark = m.group()
         if opened is None:
-            if mark not in _CLOSE:
+            if mark not in _CLOSE or _opens(s, m.start()):
                 opened = m.start()
         elif mark not in _OPEN or mark == '"':
             spans.append((opened, m.end()))
@@ -326,6 +334,9 @@ def _describe(span: Sequence[_Token], start: int, end: int) -> _Speaker:
             and not span[i - 1].low.endswith(("'s", "’s")):
         i -= 1
     name_tokens = [t for t in span[i:] if t.text != ","]
+    if name_tokens and name_tokens[-1].text.endswith(".") and len(name_tokens[-1].text) > 3:
+        last = name_tokens[-1]
+        name_tokens[-1] = _Token(last.text[:-1], last.start, last.end - 1)  # "Ben Brafman." ends a sentence
     before = [t for t in span[:i] if t.text != ","]
     if not name_tokens and span[-1].text != "," and len(span) > 1:
         # "Jack Dorsey, Twitter's chief executive": the name comes first
@@ -403,6 +414,9 @@ _STOP_PUNCT = {".", "?", "!", ";"}
 _NOUN_BEFORE = {"the", "a", "an", "this", "that", "his", "her", "its", "their", "our", "my", "your", "whose",
                 "no", "any", "every", "each", "such", "new", "first", "latest"}
 _DASHES = {",", "—", "–", "(", ")"}
+_PREPOSITIONS = {"at", "in", "on", "during", "after", "before", "to", "from", "with", "for", "last", "this",
+                 "earlier", "through", "via", "over"}
+_PROMISES = {"vow", "promise", "pledge", "threaten", "refuse", "urge", "ask", "*"}
 _CONJUNCTIONS = {"but", "and", "while", "though", "although", "as", "because", "who", "which", "where", "when",
                  "yet", "so", "even", "despite"}
 _BREAKS = {"adding", "saying", "noting", "arguing", "claiming", "insisting", "warning", "explaining", "stressing"}
@@ -441,6 +455,11 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
             continue
         if found and (hit.start, hit.end) == (found[-1].start, found[-1].end):
             continue  # "..., the ministry said, according to AFP": one statement, its first source
+        if found and found[-1].start < hit.speaker.start < found[-1].end and hit.speaker.start > found[-1].cue:
+            end = hit.speaker.start  # "Cruz said he'd ..., and Trump vowed to ...": two statements
+            while end > found[-1].start and tokens[end - 1].low in {",", "and", "but", "while", "as", ";"}:
+                end -= 1
+            found[-1].end = end
         found.append(hit)
         taken_until = max(hit.cue, hit.speaker.end - 1, hit.skip[1] - 1)
     return found
@@ -477,8 +496,13 @@ def _clause_end(tokens: Sequence[_Token], j: int) -> int:
         if tokens[k].text == ";":
             end = k
             break
-        if tokens[k].text == "," and k + 1 < n and tokens[k + 1].low in _BREAKS:
+        if tokens[k].text == "," and k + 1 < n and (tokens[k + 1].low in _BREAKS or tokens[k + 1].low == "according"
+                                                     and k + 2 < n and tokens[k + 2].low == "to"):
             end = k
+            break
+        if tokens[k].text == "," and k + 2 < n and tokens[k + 1].low in {"and", "but"} and (
+                tokens[k + 2].low in VERBS or tokens[k + 2].low.endswith("ed") and tokens[k + 2].text.islower()):
+            end = k  # "Ryan said he was “not ready”, and suggested ...": the speaker's next act
             break
     while end > j and tokens[end - 1].text in _STOP_PUNCT | {","}:
         end -= 1
@@ -502,6 +526,11 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         return _Found(start, end, subject, verb, i) if end > start else None
     if i > 0 and (tokens[i - 1].low in _NOUN_BEFORE or tokens[i - 1].low.endswith(("'s", "’s"))):
         return None  # "the Kremlin's claim", "a report": nouns, not cues
+    if lemma in {"state", "report"} and i + 1 < n:
+        nxt = tokens[i + 1]
+        if (nxt.capital and nxt.text != "I") or not verb.endswith("ed") and not (
+                nxt.low in {"that", "he", "she", "it", "they", "we"} or nxt.quote or nxt.text in {":", ","}):
+            return None  # "Ohio state Sen. Nina Turner", "Central Asian states and ...": nouns
     k = _skip_aux_back(tokens, i)
     sp = _speaker_before(tokens, k, floor)
     if sp is None:
@@ -558,8 +587,17 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
             if after + 1 < n and tokens[after].text == "," and tokens[after + 1].quote:
                 # "“...,” he said, “...”" and "An economic downturn, he said, “could be ...”"
                 return _Found(floor, _clause_end(tokens, after + 1), sp, verb, i, (content_end, after + 1))
-            if after >= n or tokens[after].text in _STOP_PUNCT or tokens[content_end - 1].quote:
-                return _Found(floor, content_end, sp, verb, i)  # "“...,” X said, ..." ends with X
+            if tokens[content_end - 1].quote:
+                start = floor
+                colon = [k for k in range(floor, content_end) if tokens[k].text == ":"]
+                if colon and all(t.quote for t in tokens[colon[-1] + 1:content_end]):
+                    start = colon[-1] + 1  # "... posted a message: “Men, ...,” she wrote."
+                if after < n and tokens[after].text == "." and after + 1 < n and all(
+                        t.quote or t.text in _STOP_PUNCT for t in tokens[after + 1:]):
+                    return _Found(start, n, sp, verb, i, (content_end, after + 1))  # “...,” X said. “...”
+                return _Found(start, content_end, sp, verb, i)
+            if after >= n or tokens[after].text in _STOP_PUNCT:
+                return _Found(floor, content_end, sp, verb, i)  # "..., X said."
             if tokens[after].text == "," and after + 1 < n and (
                     tokens[after + 1].low in _BREAKS | _CONJUNCTIONS or tokens[after + 1].quote):
                 return _Found(floor, content_end, sp, verb, i)
@@ -571,6 +609,10 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
     if before > floor and tokens[before - 1].low in {"if", "whether", "asked", "when", "what", "how"}:
         return None  # "Asked if he thought ...": a question put to someone
     start, end = _after_cue(tokens, i, lemma)
+    if end > start and _tail_end(tokens, start) >= end and not tokens[start].quote:
+        return None  # "X said in a statement": where, not what
+    if end > start and lemma == "claim" and tokens[start].low in {"responsibility", "credit", "victory"}:
+        return None
     if end <= start:
         colon = _tail_end(tokens, i + 1)
         if colon + 1 >= n and colon < n and tokens[colon].text == ":":
@@ -580,8 +622,10 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
             tokens[start + 1].text == "," or tokens[start + 1].low in _CONJUNCTIONS) and not any(
             t.quote for t in tokens[start + 1:end]):
         end = start + 1  # "X said: “...,” but in fact ...": the quotation is the statement
-    if lemma == "*" and not any(t.quote for t in tokens[start:end]):
+    if lemma == "*" and not any(t.quote for t in tokens[start:min(end, start + 12)]):
         return None
+    if lemma in _PROMISES and tokens[start].low == "to":
+        return _Found(start, end, sp, verb, i)  # "Trump vowed to “bomb the hell” out of ..."
     if lemma not in _CLAUSE_VERBS | {"*"} and not (tokens[start - 1].low == "that" or tokens[start].quote
                                                    or tokens[start - 1].text == ":"):
         return None  # "Russia accuses the US of ...": an object, not a statement
@@ -618,6 +662,12 @@ def _after_cue(tokens: Sequence[_Token], i: int, lemma: str) -> tuple[int, int]:
         k = _tail_end(tokens, j)
         if k < n and (tokens[k].low == "that" or tokens[k].text in {",", ":"}):
             j = k
+        elif j < n and tokens[j].low in _PREPOSITIONS:
+            window = tokens[j:j + 10]  # "said at a Post-sponsored tech conference that ..."
+            that = next((m for m, t in enumerate(window) if t.low == "that"), None)
+            if that is not None and all(not t.quote and t.text not in {",", ":"} and t.low not in VERBS
+                                        for t in window[:that]):
+                j += that
     while j < n and tokens[j].text in {",", ":", "—", "–"}:
         j += 1
     if j < n and tokens[j].low == "that":
@@ -668,7 +718,9 @@ def _people_in(unit: str) -> list[tuple[str, int]]:
             words = words[1:]
         while words and words[-1].lower().rstrip(".") in _NOT_NAMES:
             words = words[:-1]
-        if 2 <= len(words) <= 4 and words[0].lower() not in _PLACE_STARTS and not any(
+        if words and words[-1].rstrip(".").lower() in {"jr", "sr", "ii", "iii"}:
+            words = words[:-1]
+        if 2 <= len(words) <= 3 and words[0].lower() not in _PLACE_STARTS and not any(
                 w.lower().rstrip(".") in _ORG_WORDS or w.lower().rstrip(".") in _TITLES or w.isupper()
                 for w in words):
             out.append((" ".join(words), 1 if m.start() == 0 else 2))
