@@ -261,6 +261,11 @@ def hostile() -> None:
         "1 MB one sentence, commas": ("he said, " * 120_000)[:1_000_000],
         "1 MB sentences of 'according to'": ("According to the ministry, it said. " * 30_000)[:1_000_000],
     }
+    for unit in ("“a,” said He, ", "Peskov said, ", "Officials, speaking to NBC, said "):
+        # sentences just under MAX_SENTENCE_CHARS, each packed with cues: the most work per sentence
+        sentence = unit * ((quotes.MAX_SENTENCE_CHARS - 100) // len(unit)) + "end. "
+        cases[f"1 MB of {len(sentence):,}-character sentences of {unit.strip()!r}"] = sentence * (
+            1_000_000 // len(sentence))
     baseline = "The minister said the plan works. " * 30_000
     started = time.perf_counter()
     quotes.extract(baseline)

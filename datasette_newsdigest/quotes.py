@@ -23,12 +23,13 @@ from dataclasses import asdict, dataclass
 
 from . import text
 
-__all__ = ["MAX_SENTENCE_CHARS", "Quote", "extract", "speaker_key", "speaker_keys"]
+__all__ = ["MAX_CUES", "MAX_SENTENCE_CHARS", "Quote", "extract", "speaker_key", "speaker_keys"]
 
 MAX_SENTENCE_CHARS = 3000  # longer "sentences" are lists or markup, not reported speech
 MAX_QUOTE_SENTENCES = 8  # a quotation left open stops here (or at its paragraph's end)
 PRONOUN_LOOKBACK = 6  # sentences searched for the person a pronoun stands for
 NP_TOKENS = 10  # longest speaker phrase
+MAX_CUES = 8  # attributions looked for in one unit (news sentences hold one or two)
 
 
 @dataclass
@@ -447,6 +448,8 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
     for i in [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or other and t.low.endswith("ed")]:
         if i <= taken_until:
             continue
+        if len(found) == MAX_CUES:
+            break
         lemma = _lemma(tokens, i, other)
         if lemma is None:
             continue

@@ -156,6 +156,12 @@ def test_pathological_megabyte_completes():
         assert isinstance(quotes.extract(body), list)
 
 
+def test_sentences_packed_with_cues_complete():
+    sentence = "Peskov said, " * ((quotes.MAX_SENTENCE_CHARS - 100) // 13) + "end. "
+    found = quotes.extract(sentence * 20)
+    assert isinstance(found, list) and len(found) <= 20 * quotes.MAX_CUES
+
+
 # --------------------------------------------------------------------------
 # SQL
 
