@@ -124,6 +124,7 @@ mr mrs monday tuesday wednesday thursday friday saturday sunday january february
 august september october november december it its he she they we i you his her their our my your what who
 which where why how all some many most no not one two three several other another each every both either
 neither such last next first new more much very just only even read watch click related advertisement
+does do did is are was were can could will would should going
 according""".split())
 _MONTHS_DAYS = {w for w in _NOT_NAMES if w.endswith("day") or w in {
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -496,7 +497,7 @@ def _clause_end(tokens: Sequence[_Token], j: int) -> int:
     n = len(tokens)
     end = n
     for k in range(j, n):
-        if tokens[k].text == ";":
+        if tokens[k].text in {";", ".", "?", "!"} and k + 1 < n:
             end = k
             break
         if tokens[k].text == "," and k + 1 < n and (tokens[k + 1].low in _BREAKS or tokens[k + 1].low == "according"
@@ -516,6 +517,8 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
     n = len(tokens)
     verb = tokens[i].low
     floor = found[-1].cue + 1 if found else 0
+    # a unit joins sentences a quotation spans: look no further back than this one's start
+    floor = next((k + 1 for k in range(i - 1, floor - 1, -1) if tokens[k].text in {".", "?", "!"}), floor)
     if verb.endswith("ing"):
         # "..., saying ..." / "X issued a statement asserting that ...": the subject speaks
         if i == 0 or not (tokens[i - 1].text == "," or tokens[i - 1].low in SPEAKER_NOUNS):
@@ -543,7 +546,7 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
             sp = None
     if sp is None and k - 1 > floor and tokens[k - 1].text == ",":
         # "Three US officials, speaking to NBC News on Wednesday, said ..."
-        opening = next((j for j in range(k - 2, max(floor, k - 16) - 1, -1) if tokens[j].text == ","), None)
+        opening = next((j for j in range(k - 2, max(floor, k - 24) - 1, -1) if tokens[j].text == ","), None)
         if opening is not None and not any(t.quote for t in tokens[opening:k]):
             sp = _speaker_before(tokens, opening, floor)
             if sp is not None and sp.start != floor and not tokens[sp.start - 1].quote:
