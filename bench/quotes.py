@@ -107,7 +107,9 @@ def _named(source: str | None) -> bool:
 
 
 _SPAN_RE = re.compile(r"[“\"]([^”\"]{3,2000})[”\"]")
-_NEAR_RE = re.compile(r"([A-Z][\w’'.-]*(?: [A-Z][\w’'.-]*)*) (?:said|says|told)|(?:said|says|told) ([A-Z][\w’'.-]*(?: [A-Z][\w’'.-]*)*|he|she)|\b(he|she|they) (?:said|says|told)")
+_NAME = r"[A-Z][\w’'.-]*(?: [A-Z][\w’'.-]*)*"
+_NEAR_RE = re.compile(rf"({_NAME}) (?:said|says|told)|(?:said|says|told) ({_NAME}|he|she)"
+                      r"|\b(he|she|they) (?:said|says|told)")
 
 
 def baseline_extract(body: str) -> list[quotes.Quote]:
