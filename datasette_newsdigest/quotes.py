@@ -359,8 +359,8 @@ def _describe(span: Sequence[_Token], start: int, end: int) -> _Speaker:
             name, role = role + " " + name, None
         plural = span[-1].low in SPEAKER_NOUNS and span[-1].low.endswith("s")
         return _Speaker(start, end, phrase, name, role, "plural" if plural else "person")
-    head = span[-1].low
-    kind = "plural" if head.endswith("s") and not is_org else "person" if head in _PERSON_NOUNS else "org"
+    noun = span[-1].low
+    kind = "plural" if noun.endswith("s") and not is_org else "person" if noun in _PERSON_NOUNS else "org"
     return _Speaker(start, end, phrase, None, None, kind)
 
 
@@ -620,8 +620,8 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
     if end > start and lemma == "claim" and tokens[start].low in {"responsibility", "credit", "victory"}:
         return None
     if end <= start:
-        colon = _tail_end(tokens, i + 1)
-        if colon + 1 >= n and colon < n and tokens[colon].text == ":":
+        stop = _tail_end(tokens, i + 1)
+        if stop + 1 >= n and stop < n and tokens[stop].text == ":":
             return _Found(n, n, sp, verb, i)  # "X said on Monday:" and the quotation follows
         return None
     if tokens[start].quote and start + 1 < end and (
