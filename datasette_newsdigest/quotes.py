@@ -710,7 +710,7 @@ _PERSON_RE = re.compile(r"[A-Z][\w'’\-]*\.?"
 def _people_in(unit: str) -> list[tuple[str, int]]:
     """Runs of two to four capitalized words that look like a person ("Dmitry Peskov"), each
     with its rank for ``_People.see``: 1 at the start of the sentence, else 2."""
-    out = []
+    out: list[tuple[str, int]] = []
     if _HEADING_RE.fullmatch(unit):
         return out  # "Divisive Legacy.": a heading, not a name
     for m in _PERSON_RE.finditer(unit):
