@@ -69,7 +69,10 @@ def _forms(lemma: str) -> list[str]:
     return [lemma, third, stem + "ed", stem + "ing"]
 
 
-VERBS = {form: lemma for lemma in _LEMMAS for form in _forms(lemma)}
+# forms that are nouns far more often than cues in news ("the United States", "questions", "charges")
+_NOUN_FORMS = {"state", "states", "question", "questions", "charge", "charges", "remark", "remarks", "report",
+               "counter", "counters", "estimate", "estimates"}
+VERBS = {form: lemma for lemma in _LEMMAS for form in _forms(lemma) if form not in _NOUN_FORMS}
 _THOUGHT = {"believe", "think"}  # cues of thought, taken only with a named speaker and "that"
 _OBJECT_VERBS = {"tell", "warn", "urge", "ask", "accuse", "remind", "assure", "inform"}
 _AUX = {"has", "have", "had", "was", "is", "also", "later", "further", "then", "previously",
