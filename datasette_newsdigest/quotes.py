@@ -98,6 +98,7 @@ colonel captain sergeant coordinator manager consultant pollster pollsters histo
 scientists doctor doctors parent parents family relatives friend friends neighbor neighbors employee
 employees worker workers activist activists protesters organizers democrats republicans conservatives
 liberals press regime forces service""".split())
+_AGENT_PLURALS = ("ists", "ers", "ians", "ants", "ents")  # "hacking specialists say", "researchers said"
 _PERSON_NOUNS = set("""source official spokesman spokeswoman spokesperson minister aide adviser advisor analyst
 expert officer senator governor president leader chief secretary director diplomat judge prosecutor lawyer
 attorney representative member voter staffer executive founder economist strategist operative insider observer
@@ -316,7 +317,8 @@ def _head_ok(span: Sequence[_Token], loose: bool = False) -> bool:
     """A speaker phrase ends in a name or a speaker noun (any noun-like word when ``loose``: next
     to a quotation, "“...,” the email said"), and holds few stray lower-case words."""
     head = span[-1]
-    if not (_is_name_word(head) or head.low in SPEAKER_NOUNS or head.low.rstrip(".") in _TITLES or (
+    if not (_is_name_word(head) or head.low in SPEAKER_NOUNS or head.low.rstrip(".") in _TITLES
+            or head.low.endswith(_AGENT_PLURALS) or (
             loose and span[0].low in _DETERMINERS | {"the", "a", "an"} and _is_np_word(head)
             and head.low not in _DETERMINERS)):
         return False
@@ -538,7 +540,7 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
     if lemma in {"state", "report"} and i + 1 < n:
         nxt = tokens[i + 1]
         if (nxt.capital and nxt.text != "I") or not verb.endswith("ed") and not (
-                nxt.low in {"that", "he", "she", "it", "they", "we"} or nxt.quote or nxt.text in {":", ","}):
+                nxt.low in {"that", "he", "she", "it", "they", "we"} or nxt.quote or nxt.text in {":", ",", "."}):
             return None  # "Ohio state Sen. Nina Turner", "Central Asian states and ...": nouns
     k = _skip_aux_back(tokens, i)
     sp = _speaker_before(tokens, k, floor)
@@ -615,7 +617,7 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
                 return _Found(floor, _clause_end(tokens, after + 1), sp, verb, i, (content_end, after + 1))
     if lemma in _THOUGHT and sp.name is None and sp.pronoun is None:
         return None
-    if before > floor and tokens[before - 1].low in {"if", "whether", "asked", "when", "what", "how"}:
+    if before > floor and tokens[before - 1].low in {"if", "whether", "asked", "what", "how"}:
         return None  # "Asked if he thought ...": a question put to someone
     start, end = _after_cue(tokens, i, lemma)
     if end > start and _tail_end(tokens, start) >= end and not tokens[start].quote:
@@ -720,6 +722,8 @@ def _people_in(unit: str) -> list[tuple[str, int]]:
         if "&" in unit[max(0, m.start() - 3):m.start()]:
             continue  # "Moore & Van Allen": a firm
         words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in m.group().split(" ")]
+        if words[-1].endswith(".") and len(words[-1]) > 3:
+            words[-1] = words[-1][:-1]  # "... said Donald Trump.": the sentence's full stop
         titled = [k for k, w in enumerate(words) if w.lower().rstrip(".") in _TITLES]
         if titled:
             words = words[titled[-1] + 1:]  # "Russian President Vladimir Putin"
