@@ -251,6 +251,8 @@ class _Speaker:
 
 
 def _is_name_word(t: _Token) -> bool:
+    if len(t.text) == 2 and t.text[1] == "." and t.capital:
+        return True  # an initial: "Jock A. Finlayson"
     return t.capital and t.low.rstrip(".") not in _NOT_NAMES and t.low not in VERBS and t.low not in {
         "having", "being", "asked", "speaking", "writing", "according"}
 
@@ -505,7 +507,8 @@ def _clause_end(tokens: Sequence[_Token], j: int) -> int:
         if tokens[k].text in {";", ".", "?", "!"} and k + 1 < n:
             end = k
             break
-        if tokens[k].text == "," and k + 1 < n and (tokens[k + 1].low in _BREAKS or tokens[k + 1].low == "according"
+        if tokens[k].text == "," and k + 1 < n and (tokens[k + 1].low in _BREAKS | {"while", "whereas"}
+                                                     or tokens[k + 1].low == "according"
                                                      and k + 2 < n and tokens[k + 2].low == "to"):
             end = k
             break
@@ -554,8 +557,15 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         opening = next((j for j in range(k - 2, max(floor, k - 24) - 1, -1) if tokens[j].text == ","), None)
         if opening is not None and not any(t.quote for t in tokens[opening:k]):
             sp = _speaker_before(tokens, opening, floor)
-            if sp is not None and sp.start != floor and not tokens[sp.start - 1].quote:
+            if sp is not None and sp.start != floor and not tokens[sp.start - 1].quote and not (
+                    sp.start - 1 == floor and tokens[floor].low in {"but", "and", "so", "yet", "still"}):
                 sp = None
+    if sp is None and k - 1 > floor and tokens[k - 1].low in {"and", "but"} and lemma in _CLAUSE_VERBS:
+        # "She blamed the violence on ..., and said it was unnerving": the subject goes on
+        subject = found[-1].speaker if found else _subject(tokens, k - 1)
+        if subject is not None:
+            start, end = _after_cue(tokens, i, lemma)
+            return _Found(start, end, subject, verb, i) if end > start else None
     if sp is not None and sp.start > 0 and tokens[sp.start - 1].low in {"which", "that", "what", "who", "whom"}:
         return None  # "... the Kremlin, which it says was ...": a nested aside
     if sp is not None:
