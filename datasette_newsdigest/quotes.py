@@ -552,6 +552,16 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         if sp is not None and not (sp.start > floor and (tokens[sp.start - 1].quote or (
                 tokens[sp.start - 1].text == "," and sp.start - 1 > floor and tokens[sp.start - 2].quote))):
             sp = None
+    if sp is None:
+        # "RNC spokesman Sean Spicer on Thursday evening said ...": a time between speaker and cue
+        j = k
+        while j > floor and k - j < 5 and (tokens[j - 1].low in _TAIL_WORDS or tokens[j - 1].low.isdigit()
+                                           or tokens[j - 1].low.rstrip(".") in _MONTHS_DAYS):
+            j -= 1
+        while j < k and tokens[j].low not in {"on", "in", "at", "during", "last", "this", "earlier", "late"}:
+            j += 1
+        if floor < j < k:
+            sp = _speaker_before(tokens, j, floor)
     if sp is None and k - 1 > floor and tokens[k - 1].text == ",":
         # "Three US officials, speaking to NBC News on Wednesday, said ..."
         opening = next((j for j in range(k - 2, max(floor, k - 24) - 1, -1) if tokens[j].text == ","), None)
