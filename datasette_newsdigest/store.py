@@ -447,10 +447,14 @@ def fill_quotes(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None)
     else:
         where, args = " where a.id in (select value from json_each(?))", [json.dumps(list(new_ids))]
         db.execute("delete from quotes where article_id in (select value from json_each(?))", args)
-        # an --add may move older articles between events: their quotes follow them
+    touched: set[int] = set()
+    if new_ids is not None:
+        # an --add may move older articles between events: their quotes follow, both events are re-keyed
+        moved = db.execute("select distinct q.event_id, a.event_id from quotes q join articles a "
+                           "on a.id = q.article_id where q.event_id is not a.event_id").fetchall()
+        touched.update(e for pair in moved for e in pair)
         db.execute("update quotes set event_id = (select event_id from articles where id = quotes.article_id) "
                    "where event_id is not (select event_id from articles where id = quotes.article_id)")
-    touched: set[int] = set()
     rows: list[dict] = []
     articles = db.execute(f"select a.id, a.body, a.event_id from articles a{where} order by a.rowid", args)
     for article_id, body, event_id in articles:

@@ -8,7 +8,9 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from datasette_newsdigest import quotes, sql, text
+import sqlite_utils
+
+from datasette_newsdigest import quotes, sql, store, text
 from datasette_newsdigest.cli import cli
 
 
@@ -243,3 +245,24 @@ def test_quotes_table_after_add(tmp_path, seeds_dir):
             len(quotes.extract(body)) for (body,) in old)
         assert db.execute("select count(*) from (select article_id, position, quote from quotes "
                           "group by 1, 2, 3 having count(*) > 1)").fetchone()[0] == 0
+
+
+def test_add_rekeys_the_event_an_older_article_moved_to(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "q.db")
+    store.create_tables(db)
+    db.table("articles").insert_all([
+        {"id": "a", "body": "Kremlin spokesman Dmitry Peskov said Washington chose the target.", "event_id": 1},
+        {"id": "b", "body": "Peskov said Kiev only does what it is told.", "event_id": 2},
+    ])
+    for article in db.table("articles").rows:
+        db.table("sentences").insert_all({"article_id": article["id"], "position": i, "text": s}
+                                         for i, s in enumerate(text.split_sentences(article["body"])))
+    store.fill_quotes(db)
+    assert db.execute("select speaker_key from quotes where article_id = 'b'").fetchone()[0] == "peskov"
+    # an --add moves b into a's event and adds c elsewhere: b's quote follows, its new event is re-keyed
+    db.execute("update articles set event_id = 1 where id = 'b'")
+    db.table("articles").insert({"id": "c", "body": "Officials said nothing happened.", "event_id": 3})
+    db.table("sentences").insert({"article_id": "c", "position": 0, "text": "Officials said nothing happened."})
+    store.fill_quotes(db, ["c"])
+    assert db.execute("select event_id, speaker_key from quotes where article_id = 'b'").fetchone() == (
+        1, "dmitry peskov")
