@@ -6,9 +6,8 @@ import json
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
-
 import sqlite_utils
+from click.testing import CliRunner
 
 from datasette_newsdigest import quotes, sql, store, text
 from datasette_newsdigest.cli import cli
