@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from functools import partial
 
-from . import digest
+from . import digest, quotes
 
 __all__ = ["ERROR_PREFIX", "register"]
 
@@ -28,8 +28,9 @@ def register(conn, limits: digest.Limits | dict | None = None):
     if not isinstance(limits, digest.Limits):
         limits = digest.Limits.from_config(limits)
     conn.create_function(
-        "newsdigest_sentences", 1, partial(_sentences, limits), deterministic=True
+        "newsdigest_sentences", 1, partial(_per_text, limits, digest.sentences), deterministic=True
     )
+    conn.create_function("newsdigest_quotes", 1, partial(_per_text, limits, _quotes), deterministic=True)
     for arity in (1, 2):
         conn.create_function("newsdigest_summarize", arity, partial(_summarize, limits))
         conn.create_aggregate("newsdigest", arity, partial(_Digest, limits, False))
@@ -53,7 +54,8 @@ def _error(error: digest.DigestError, as_json: bool) -> str:
     return json.dumps({"error": str(error)}) if as_json else ERROR_PREFIX + str(error)
 
 
-def _sentences(limits, value):
+def _per_text(limits, compute, value):
+    """A scalar function of one text that returns JSON: ``compute(text)``, within max_chars."""
     value = _text(value)
     if value is None:
         return None
@@ -61,7 +63,11 @@ def _sentences(limits, value):
         digest.check_size(len(value), limits, "this function")
     except digest.DigestError as e:
         return _error(e, True)
-    return json.dumps(digest.sentences(value), ensure_ascii=False)
+    return json.dumps(compute(value), ensure_ascii=False)
+
+
+def _quotes(value: str) -> list[dict]:
+    return quotes.speaker_keys(q.as_dict() for q in quotes.extract(value))
 
 
 def _summarize(limits, value, options=None):

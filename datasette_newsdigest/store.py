@@ -37,7 +37,7 @@ import scipy.sparse as sp
 import sqlite_utils
 from tqdm import tqdm
 
-from . import events, ingest, text
+from . import events, ingest, quotes, text
 
 __all__ = [
     "ARTICLE_COLUMNS",
@@ -46,6 +46,7 @@ __all__ = [
     "EVENT_STATE_VERSION",
     "HIDDEN_TABLES",
     "META_TABLE",
+    "QUOTE_COLUMNS",
     "SCHEMA_VERSION",
     "SENTENCE_COLUMNS",
     "STATE_TABLE",
@@ -55,6 +56,7 @@ __all__ = [
     "build_database",
     "built_only_from",
     "create_tables",
+    "fill_quotes",
     "finish_database",
     "load",
     "read_meta",
@@ -158,6 +160,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
     if not db.table("sentences").exists():
         db.table("sentences").create(SENTENCE_COLUMNS, pk="id", foreign_keys=[("article_id", "articles", "id")])
         db.table("sentences").create_index(["article_id", "position"], unique=True)
+    create_quotes_table(db)
 
 
 def finish_database(db: sqlite_utils.Database) -> None:
@@ -419,6 +422,70 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
 
 
 # --------------------------------------------------------------------------
+# Quotes: who said what, per article, keyed per event
+
+QUOTE_COLUMNS = {"id": int, "article_id": str, "event_id": int, "position": int, "speaker": str,
+                 "speaker_key": str, "speaker_role": str, "quote": str, "kind": str, "verb": str}
+
+
+def create_quotes_table(db: sqlite_utils.Database) -> None:
+    if not db.table("quotes").exists():
+        db.table("quotes").create(QUOTE_COLUMNS, pk="id", foreign_keys=[("article_id", "articles", "id")])
+        db.table("quotes").create_index(["article_id", "position"])
+        db.table("quotes").create_index(["event_id", "speaker_key"])
+
+
+def fill_quotes(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None) -> None:
+    """Extract the quotes of every article (``new_ids`` None) or of the new ones, after the events
+    are written, then key the speakers of every event that gained quotes or articles.
+
+    Each article's sentences come from the sentences table, so positions agree with it."""
+    create_quotes_table(db)
+    where, args = "", []
+    if new_ids is None:
+        db.execute("delete from quotes")
+    else:
+        where, args = " where a.id in (select value from json_each(?))", [json.dumps(list(new_ids))]
+        db.execute("delete from quotes where article_id in (select value from json_each(?))", args)
+    touched: set[int] = set()
+    if new_ids is not None:
+        # an --add may move older articles between events: their quotes follow, both events are re-keyed
+        moved = db.execute("select distinct q.event_id, a.event_id from quotes q join articles a "
+                           "on a.id = q.article_id where q.event_id is not a.event_id").fetchall()
+        touched.update(e for pair in moved for e in pair)
+        db.execute("update quotes set event_id = (select event_id from articles where id = quotes.article_id) "
+                   "where event_id is not (select event_id from articles where id = quotes.article_id)")
+    rows: list[dict] = []
+    articles = db.execute(f"select a.id, a.body, a.event_id from articles a{where} order by a.rowid", args)
+    for article_id, body, event_id in articles:
+        sentences = [t for (t,) in db.execute(
+            "select text from sentences where article_id = ? order by position", [article_id])]
+        for q in quotes.extract(body, sentences):
+            rows.append({"article_id": article_id, "event_id": event_id, **q.as_dict()})
+        touched.add(event_id)
+        if len(rows) >= 5000:
+            db.table("quotes").insert_all(rows, batch_size=5000)
+            rows.clear()
+    db.table("quotes").insert_all(rows, batch_size=5000)
+    _key_speakers(db, None if new_ids is None else touched)
+
+
+def _key_speakers(db: sqlite_utils.Database, event_ids: set[int] | None) -> None:
+    """``speaker_key`` for the quotes of these events (all when None), one event at a time."""
+    sql = "select id, event_id, speaker from quotes"
+    args: list[str] = []
+    if event_ids is not None:
+        sql += " where event_id in (select value from json_each(?))"
+        args = [json.dumps(sorted(e for e in event_ids if e is not None))]
+    updates: list[tuple[str | None, int]] = []
+    for _, group in itertools.groupby(db.execute(sql + " order by event_id, id", args), key=lambda r: r[1]):
+        keyed = quotes.speaker_keys({"id": i, "speaker": speaker} for i, _, speaker in group)
+        updates.extend((q["speaker_key"], q["id"]) for q in keyed)
+    with db.conn:
+        db.conn.executemany("update quotes set speaker_key = ? where id = ?", updates)
+
+
+# --------------------------------------------------------------------------
 # Meta: whose database this is, and of which schema
 
 
@@ -565,6 +632,7 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
             if not stats.articles and not add:
                 raise _failed(database, "no articles could be read")
             stats.clustering = update_events(db, stats.new_ids if add else None, progress=progress)
+            fill_quotes(db, stats.new_ids if add else None)
             finish_database(db)
             _write_meta(db, previous, paths, add)
         finally:
