@@ -56,6 +56,7 @@ __all__ = [
     "features",
     "first_words",
     "group_dates",
+    "headlines",
     "name_terms",
     "numbers",
     "split_story",
@@ -566,6 +567,19 @@ def _event_headlines(articles: list[Article], centrality: np.ndarray, group_of: 
     order = np.lexsort((-(np.nan_to_num(centrality) + 10 * titled), group_of))
     firsts = order[np.r_[True, np.diff(group_of[order]) != 0]] if len(order) else order
     return {int(group_of[i]): _headline(articles[i]) for i in firsts if int(group_of[i]) in wanted}
+
+
+def headlines(articles: Sequence[Article], group_of: Sequence[int], params: Params = Params()) -> dict[int, str | None]:
+    """Headline of each group of these articles (the incidents of one story, a group a correction
+    made): that of its most central article, titled ones first, with centrality judged on vectors
+    relative to these articles only (:func:`story_vectors`)."""
+    if not articles:
+        return {}
+    groups = np.asarray(group_of, dtype=np.int64)
+    x = story_vectors(articles, params)
+    count = int(groups.max()) + 1
+    centrality = _centrality(x, groups, _member_sums(groups, count, x))
+    return _event_headlines(list(articles), centrality, groups, set(groups.tolist()))
 
 
 def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False) -> Clustering:
