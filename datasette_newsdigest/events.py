@@ -576,9 +576,12 @@ def headlines(articles: Sequence[Article], group_of: Sequence[int], params: Para
     if not articles:
         return {}
     groups = np.asarray(group_of, dtype=np.int64)
-    x = story_vectors(articles, params)
     count = int(groups.max()) + 1
-    centrality = _centrality(x, groups, _member_sums(groups, count, x))
+    if np.bincount(groups, minlength=count).max() == 1:
+        centrality = np.full(len(groups), np.nan)  # each its own group: no vectors needed
+    else:
+        x = story_vectors(articles, params)
+        centrality = _centrality(x, groups, _member_sums(groups, count, x))
     return _event_headlines(list(articles), centrality, groups, set(groups.tolist()))
 
 

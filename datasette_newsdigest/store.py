@@ -535,7 +535,8 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
             {r for r in refs if r and r[0] == "k"}, key=lambda r: r[1])
         index = {r: i for i, r in enumerate(fixed_refs)}
         fixed = [index[r] if r else -1 for r in refs]
-        incidents = events.split_story(arts, params, split, fixed)
+        # one article is one incident: the split and its vectors are not needed
+        incidents = events.split_story(arts, params, split, fixed) if len(arts) > 1 else [max(fixed[0], 0)]
         headlines = events.headlines(arts, incidents, params)
         for art, t in zip(arts, incidents, strict=True):
             if art.id not in placed:
@@ -818,7 +819,8 @@ def _group_id(db: sqlite_utils.Database, level: str, value: str) -> int:
     try:
         group = int(value)
     except ValueError:
-        raise CorrectionError(f"{value!r} is not a {level} id (a whole number)") from None
+        article = "an" if level == "event" else "a"
+        raise CorrectionError(f"{value!r} is not {article} {level} id (a whole number)") from None
     if not _exists(db, _TABLE[level], group):
         raise CorrectionError(f"there is no {level} {group}")
     return group

@@ -195,7 +195,7 @@ def test_a_correction_whose_article_is_gone_is_reported_skipped_and_kept(db, inp
 @pytest.mark.parametrize("args, says", [
     (["events", "move", "{db}", "nope", "--to", "1"], "Error: there is no article 'nope'"),
     (["events", "move", "{db}", "dam-0", "--to", "99"], "Error: there is no event 99"),
-    (["events", "move", "{db}", "dam-0", "--to", "x1"], "Error: 'x1' is not a event id (a whole number)"),
+    (["events", "move", "{db}", "dam-0", "--to", "x1"], "Error: 'x1' is not an event id (a whole number)"),
     (["stories", "merge", "{db}", "1", "1"], "Error: merge needs at least two different stories"),
     (["events", "merge", "{db}", "1", "7"], "Error: there is no event 7"),
     (["events", "label", "{db}", "1", "   "], "Error: a label needs some text"),
