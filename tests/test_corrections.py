@@ -7,7 +7,10 @@ Where a grouping must be known in advance it is set by grouping fields (--story-
 
 import fcntl
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -89,7 +92,7 @@ def test_move_to_an_event_survives_a_rebuild_and_an_add(db, inputs):
     assert "1 correction applied" in output
     assert together(db, "bridge-1", "dam-0", "dam-2") and not together(db, "bridge-1", "bridge-4")
     assert rows(db, "select edited from events where id = ?", [event_of(db)["dam-0"]]) == [(1,)]
-    run("build", "--no-progress", db, inputs[1], "--add")
+    assert "incremental clustering" in run("build", "--no-progress", db, inputs[1], "--add")
     assert together(db, "bridge-1", "dam-0", "dam-5") and not together(db, "bridge-1", "bridge-4")
     assert rows(db, "select count(*) from corrections") == [(1,)]
 
@@ -104,20 +107,26 @@ def test_move_to_new_puts_the_articles_together_in_one_new_event(db, inputs):
     assert not rows(db, "select 1 from events where id = 2")  # the fire's only article left: no event 2
     run("build", "--no-progress", db, inputs[0], *FIELDS)
     assert together(db, "dam-0", "fire-3") and not together(db, "dam-0", "dam-2")
-    run("build", "--no-progress", db, inputs[1], "--add")
+    assert "incremental clustering" in run("build", "--no-progress", db, inputs[1], "--add")
     assert together(db, "dam-0", "fire-3") and not together(db, "dam-0", "dam-2")
 
 
-def test_move_to_new_survives_a_rebuild_that_clusters(tmp_path, seeds_dir):
+def test_corrections_survive_a_rebuild_and_an_add_that_cluster(tmp_path, seeds_dir, inputs):
     db = tmp_path / "news.db"
     run("build", "--no-progress", db, seeds_dir)
     ids = sorted(event_of(db))
     run("events", "move", db, ids[0], "--to", "new")
     run("events", "merge", db, str(event_of(db)[ids[1]]), str(event_of(db)[ids[2]]))
-    for _ in range(2):
+    run("stories", "move", db, ids[3], "--to", "new")
+    (kept,) = rows(db, "select count(*) from corrections")[0]
+    assert f"{kept} corrections applied" in run("build", "--no-progress", db, seeds_dir)
+    for added in (inputs[1], write(tmp_path / "more.jsonl", [FIRST[0]]), None):
         assert not any(event_of(db)[a] == event_of(db)[ids[0]] for a in ids[1:])
         assert together(db, ids[1], ids[2])
-        run("build", "--no-progress", db, seeds_dir)
+        assert [a for a, s in story_of(db).items() if s == story_of(db)[ids[3]]] == [ids[3]]
+        if added:  # the stored state still fits the corrected stories: --add stays incremental
+            assert "incremental clustering" in run("build", "--no-progress", db, added, "--add")
+    assert rows(db, "select count(*) from articles") == [(8,)]
 
 
 def test_merge_events_keeps_one_row_per_moved_article_and_survives_a_rebuild(db, inputs):
@@ -245,3 +254,19 @@ def test_a_correction_waits_for_a_running_build(db):
     worker.join(timeout=30)
     assert not worker.is_alive()
     assert rows(db, "select label from events where id = 1") == [("Bridge",)]
+
+
+def test_the_commands_help_loads_no_heavy_module():
+    heavy = ["numpy", "scipy", "sumy", "sqlite_utils", "datasette_newsdigest.store", "datasette_newsdigest.events"]
+    script = ("import sys\nfrom datasette_newsdigest.cli import cli\n"
+              "for args in (['events', '--help'], ['stories', 'move', '--help'],\n"
+              "             ['events', 'corrections', '--help']):\n"
+              "    try:\n        cli.main(args)\n    except SystemExit:\n        pass\n"
+              f"print('loaded:', [m for m in {heavy!r} if m in sys.modules])")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                              filter(None, [str(root), os.environ.get("PYTHONPATH")]))})
+    assert done.returncode == 0, done.stderr
+    assert "--to EVENT_ID|new" not in done.stdout and "--to STORY_ID|new" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "loaded: []"
