@@ -23,6 +23,7 @@ import os
 import re
 import stat
 import unicodedata
+import warnings
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 
 import ftfy
 from dateutil import parser as dateparser
+from dateutil.parser import UnknownTimezoneWarning
 from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
 from sqlite_utils.utils import maximize_csv_field_size_limit
 
@@ -145,8 +147,10 @@ def parse_date(value) -> str | None:
             and (_HAS_MONTH.search(text) or re.search(r"\d{1,2}\D+\d{1,2}\D+\d{2,4}|\d{4}\D\d{1,2}\D\d{1,2}", text))):
         return None
     try:
-        first = dateparser.parse(text, default=datetime(1900, 1, 1, 0, 0, 0))
-        second = dateparser.parse(text, default=datetime(1904, 2, 2, 1, 1, 1))
+        with warnings.catch_warnings():  # "4:10 p.m. ET": the zone is dropped, not printed on stderr per article
+            warnings.simplefilter("ignore", UnknownTimezoneWarning)
+            first = dateparser.parse(text, default=datetime(1900, 1, 1, 0, 0, 0))
+            second = dateparser.parse(text, default=datetime(1904, 2, 2, 1, 1, 1))
     except (ValueError, OverflowError, TypeError):
         return None
     if first.date() != second.date():

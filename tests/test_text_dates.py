@@ -4,6 +4,7 @@ story merely mentions never does, and a date the input gives wins, with ``'input
 
 import json
 import sqlite3
+import warnings
 
 import pytest
 from click.testing import CliRunner
@@ -91,3 +92,10 @@ def test_add_to_a_database_without_the_column_creates_it(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("select id, published, published_from from articles order by id").fetchall() == [
             ("a1", "2024-01-02", None), ("a2", "2013-05-03", "text")]
+
+
+def test_a_time_zone_dateutil_does_not_know_is_dropped_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = record(f"Updated 4:10 p.m. ET, 2/10/2014\n\n{STORY}")
+    assert (got["published"], got["published_from"]) == ("2014-02-10T16:10:00", "text")
