@@ -520,35 +520,8 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
         _ranked({k: m for k, m in story_members.items() if k[0] != "s"}, where))}
     story_id = {a: key[1] if key[0] == "s" else new_story_ids[key] for a, key in story_of.items()}
 
-    event_id: dict[str, int | tuple] = {}
-    new_events: dict[tuple, list[str]] = {}
-    labels: dict[tuple, str | None] = {}
-    changed_events: set[int] = set()
-    for story, new_members in sorted(_group_members(story_id).items()):
-        existing = [] if full else [a for (a,) in db.execute(
-            "select a.id from articles a join events e on e.id = a.event_id where e.story_id = ? "
-            "order by a.rowid", [story])]
-        arts = _articles(db, existing + new_members)
-        refs = [("e", event_of_existing[art.id]) if art.id in event_of_existing and art.id not in placed
-                else fixed_event.get(art.id) for art in arts]
-        fixed_refs = sorted({r for r in refs if r and r[0] == "e"}, key=lambda r: r[1]) + sorted(
-            {r for r in refs if r and r[0] == "k"}, key=lambda r: r[1])
-        index = {r: i for i, r in enumerate(fixed_refs)}
-        fixed = [index[r] if r else -1 for r in refs]
-        # one article is one incident: the split and its vectors are not needed
-        incidents = events.split_story(arts, params, split, fixed) if len(arts) > 1 else [max(fixed[0], 0)]
-        headlines = events.headlines(arts, incidents, params)
-        for art, t in zip(arts, incidents, strict=True):
-            if art.id not in placed:
-                continue
-            if t < len(fixed_refs) and fixed_refs[t][0] == "e":
-                event_id[art.id] = fixed_refs[t][1]
-                changed_events.add(fixed_refs[t][1])
-            else:
-                key = (story, t)
-                new_events.setdefault(key, []).append(art.id)
-                labels[key] = headlines.get(t)
-                event_id[art.id] = key
+    event_id, new_events, labels, changed_events = _split_stories(
+        db, _group_members(story_id), placed, event_of_existing, fixed_event, params, split)
     first_event = 1 if full else _next_id(db, "events")
     new_event_ids = {key: first_event + i for i, key in enumerate(_ranked(new_events, where))}
     final = {a: e if isinstance(e, int) else new_event_ids[e] for a, e in event_id.items()}
@@ -584,6 +557,47 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
         "stories_changed": len(changed_stories),
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], placed: set[str],
+                   event_of_existing: dict[str, int], fixed_event: dict[str, tuple], params: events.Params,
+                   split: events.SplitParams) -> tuple[dict[str, Any], dict[tuple, list[str]],
+                                                       dict[tuple, str | None], set[int]]:
+    """Cut each story that receives articles (``stories``: its new members) into its events, its
+    existing events and those an event field names held fixed. Returns each placed article's
+    event (an existing id, or a (story, incident) key for a new one), the new events' members
+    and labels, and the existing events that received articles."""
+    event_id: dict[str, Any] = {}
+    new_events: dict[tuple, list[str]] = {}
+    labels: dict[tuple, str | None] = {}
+    changed: set[int] = set()
+    for story, new_members in sorted(stories.items()):
+        existing = [a for (a,) in db.execute(
+            "select a.id from articles a join events e on e.id = a.event_id where e.story_id = ? "
+            "order by a.rowid", [story])] if event_of_existing else []
+        arts = _articles(db, [a for a in existing if a not in placed] + new_members)
+        refs = [("e", event_of_existing[art.id]) if art.id not in placed else fixed_event.get(art.id)
+                for art in arts]
+        fixed_refs = sorted({r for r in refs if r and r[0] == "e"}, key=lambda r: r[1]) + sorted(
+            {r for r in refs if r and r[0] == "k"}, key=lambda r: r[1])
+        index = {r: i for i, r in enumerate(fixed_refs)}
+        fixed = [index[r] if r else -1 for r in refs]
+        # one article is one incident: the split and its vectors are not needed
+        incidents = events.split_story(arts, params, split, fixed) if len(arts) > 1 else [max(fixed[0], 0)]
+        made = {t for art, t in zip(arts, incidents, strict=True)
+                if art.id in placed and (t >= len(fixed_refs) or fixed_refs[t][0] == "k")}
+        headlines = events.headlines(arts, incidents, params) if made else {}
+        for art, t in zip(arts, incidents, strict=True):
+            if art.id not in placed:
+                continue
+            if t in made:
+                new_events.setdefault((story, t), []).append(art.id)
+                labels[(story, t)] = headlines.get(t)
+                event_id[art.id] = (story, t)
+            else:
+                event_id[art.id] = fixed_refs[t][1]
+                changed.add(fixed_refs[t][1])
+    return event_id, new_events, labels, changed
 
 
 def _placing(db: sqlite_utils.Database, new_ids: Sequence[str] | None, full: bool) -> list[str]:
