@@ -569,10 +569,14 @@ def _event_headlines(articles: list[Article], centrality: np.ndarray, group_of: 
     return {int(group_of[i]): _headline(articles[i]) for i in firsts if int(group_of[i]) in wanted}
 
 
+_HEADLINE_LEAD = 50  # words of a body that judge how typical an article is of its group
+
+
 def headlines(articles: Sequence[Article], group_of: Sequence[int], params: Params = Params()) -> dict[int, str | None]:
     """Headline of each group of these articles (the incidents of one story, a group a correction
-    made): that of its most central article, titled ones first, with centrality judged on vectors
-    relative to these articles only (:func:`story_vectors`)."""
+    made): that of its most central article, titled ones first. Centrality is judged on the
+    headline and lead (first 50 words) with rarity relative to these articles (:func:`story_vectors`):
+    the lead carries the incident, and the whole body would cost as much again as the split."""
     if not articles:
         return {}
     groups = np.asarray(group_of, dtype=np.int64)
@@ -580,7 +584,8 @@ def headlines(articles: Sequence[Article], group_of: Sequence[int], params: Para
     if np.bincount(groups, minlength=count).max() == 1:
         centrality = np.full(len(groups), np.nan)  # each its own group: no vectors needed
     else:
-        x = story_vectors(articles, params)
+        leads = [Article(a.id, a.title, first_words(a.body or "", _HEADLINE_LEAD)) for a in articles]
+        x = story_vectors(leads, params)
         centrality = _centrality(x, groups, _member_sums(groups, count, x))
     return _event_headlines(list(articles), centrality, groups, set(groups.tolist()))
 
