@@ -926,33 +926,35 @@ def correct(path: str | os.PathLike, level: str, action: str, ids: Sequence[str]
     return said
 
 
-def _read(path: str | os.PathLike) -> sqlite_utils.Database:
+@contextmanager
+def _reading(path: str | os.PathLike) -> Iterator[sqlite_utils.Database]:
+    """The database at ``path``, read-only; a failure to read it is one CorrectionError line."""
     database = Path(path)
     _editable(database)
-    return sqlite_utils.Database(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True))
+    try:
+        db = sqlite_utils.Database(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True))
+        try:
+            yield db
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error) as error:
+        raise CorrectionError(f"could not read {database}: {_reason(error)}") from None
 
 
 def _read_group(path: Path, level: str, article: str) -> int | None:
-    db = _read(path)
-    try:
+    with _reading(path) as db:
         return _group_of(db, level, article)
-    finally:
-        db.close()
 
 
 def list_groups(path: str | os.PathLike, level: str) -> list[dict]:
     """Every event or story of the database, in id order (what ``newsdigest events list`` prints)."""
-    db = _read(path)
-    try:
+    with _reading(path) as db:
         return list(db.query(f"select * from {_TABLE[level]} order by id"))
-    finally:
-        db.close()
 
 
 def show_group(path: str | os.PathLike, level: str, group: str) -> dict:
     """One event (with its articles) or story (with its events); CorrectionError when there is none."""
-    db = _read(path)
-    try:
+    with _reading(path) as db:
         found = _group_id(db, level, group)
         row = next(db.query(f"select * from {_TABLE[level]} where id = ?", [found]))
         if level == "event":
@@ -963,22 +965,17 @@ def show_group(path: str | os.PathLike, level: str, group: str) -> dict:
                                            "where story_id = ? order by first_published is null, first_published, id",
                                            [found]))
         return row
-    finally:
-        db.close()
 
 
 def list_corrections(path: str | os.PathLike) -> list[dict]:
     """Every stored correction in id order, each with ``status``: ``ok``, or why a rebuild skips it."""
-    db = _read(path)
-    try:
+    with _reading(path) as db:
         rows = list(db.query(f"select {', '.join(CORRECTION_COLUMNS)} from corrections order by id"))
         for row in rows:
             missing = [a for a in (row["article_id"], row["anchor_id"]) if a is not None
                        and not _exists(db, "articles", a)]
             row["status"] = f"skipped: article {missing[0]!r} is not in the database" if missing else "ok"
         return rows
-    finally:
-        db.close()
 
 
 # --------------------------------------------------------------------------

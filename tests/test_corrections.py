@@ -273,3 +273,12 @@ def test_the_commands_help_loads_no_heavy_module():
     assert done.returncode == 0, done.stderr
     assert "--to EVENT_ID|new" not in done.stdout and "--to STORY_ID|new" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "loaded: []"
+
+
+def test_a_database_that_cannot_be_read_is_one_line(db):
+    with sqlite3.connect(db) as conn:
+        conn.execute("drop table stories")
+    result = CliRunner().invoke(cli, ["stories", "list", str(db)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"Error: could not read {db}: no such table: stories"]
+    assert CliRunner().invoke(cli, ["events", "corrections", str(db)]).exit_code == 0
