@@ -77,6 +77,7 @@ __all__ = [
     "features",
     "first_words",
     "group_dates",
+    "headlines",
     "name_terms",
     "numbers",
     "phrases",
@@ -591,6 +592,27 @@ def _event_headlines(articles: list[Article], centrality: np.ndarray, group_of: 
     order = np.lexsort((-(np.nan_to_num(centrality) + 10 * titled), group_of))
     firsts = order[np.r_[True, np.diff(group_of[order]) != 0]] if len(order) else order
     return {int(group_of[i]): _headline(articles[i]) for i in firsts if int(group_of[i]) in wanted}
+
+
+_HEADLINE_LEAD = 50  # words of a body that judge how typical an article is of its group
+
+
+def headlines(articles: Sequence[Article], group_of: Sequence[int], params: Params = Params()) -> dict[int, str | None]:
+    """Headline of each group of these articles (the incidents of one story, a group a correction
+    made): that of its most central article, titled ones first. Centrality is judged on the
+    headline and lead (first 50 words) with rarity relative to these articles (:func:`story_vectors`):
+    the lead carries the incident, and the whole body would cost as much again as the split."""
+    if not articles:
+        return {}
+    groups = np.asarray(group_of, dtype=np.int64)
+    count = int(groups.max()) + 1
+    if np.bincount(groups, minlength=count).max() == 1:
+        centrality = np.full(len(groups), np.nan)  # each its own group: no vectors needed
+    else:
+        leads = [Article(a.id, a.title, first_words(a.body or "", _HEADLINE_LEAD)) for a in articles]
+        x = story_vectors(leads, params)
+        centrality = _centrality(x, groups, _member_sums(groups, count, x))
+    return _event_headlines(list(articles), centrality, groups, set(groups.tolist()))
 
 
 def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False) -> Clustering:

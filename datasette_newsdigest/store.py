@@ -19,6 +19,7 @@ import errno
 import fcntl
 import itertools
 import json
+import math
 import os
 import re
 import sqlite3
@@ -42,25 +43,34 @@ from . import events, ingest, quotes, text
 __all__ = [
     "ARTICLE_COLUMNS",
     "BUILT_BY",
+    "CORRECTION_COLUMNS",
     "EVENT_COLUMNS",
-    "EVENT_STATE_VERSION",
     "HIDDEN_TABLES",
+    "LEGACY_STATE_TABLE",
     "META_TABLE",
     "QUOTE_COLUMNS",
     "SCHEMA_VERSION",
     "SENTENCE_COLUMNS",
     "STATE_TABLE",
+    "STORY_COLUMNS",
+    "STORY_STATE_VERSION",
     "VOCAB_TABLE",
     "BuildError",
     "BuildStats",
+    "CorrectionError",
     "build_database",
     "built_only_from",
+    "correct",
     "create_tables",
     "fill_quotes",
     "finish_database",
+    "list_corrections",
+    "list_groups",
     "load",
     "read_meta",
+    "reapply_corrections",
     "roll_back_interrupted_write",
+    "show_group",
     "update_events",
 ]
 
@@ -74,6 +84,7 @@ ARTICLE_COLUMNS = {
     "outlet_from": str,  # where the outlet came from: 'input', 'page' or 'url' (ingest.finish)
     "author": str,
     "published": str,
+    "published_from": str,  # where the date came from: 'input' or 'text' (ingest.text_date)
     "url": str,
     "source": str,
     "words": int,
@@ -81,15 +92,20 @@ ARTICLE_COLUMNS = {
 }
 SENTENCE_COLUMNS = {"id": int, "article_id": str, "position": int, "text": str}
 EVENT_COLUMNS = {"id": int, "label": str, "first_published": str, "last_published": str, "articles": int,
-                 "outlets": int}
-STATE_COLUMNS = {"event_id": int, "articles": int, "terms": bytes, "weights": bytes}
+                 "outlets": int, "story_id": int, "edited": int}
+STORY_COLUMNS = {"id": int, "label": str, "first_published": str, "last_published": str, "events": int,
+                 "articles": int, "outlets": int, "edited": int}
+CORRECTION_COLUMNS = {"id": int, "created": str, "level": str, "action": str, "article_id": str,
+                      "anchor_id": str, "label": str}
+STATE_COLUMNS = {"story_id": int, "articles": int, "terms": bytes, "weights": bytes}
 META_TABLE = "_newsdigest_meta"
-STATE_TABLE = "_newsdigest_event_state"
-VOCAB_TABLE = "_newsdigest_event_vocab"
+STATE_TABLE = "_newsdigest_story_state"
+VOCAB_TABLE = "_newsdigest_story_vocab"
+LEGACY_STATE_TABLE = "_newsdigest_event_state"  # schema version 1's, by which a database from before the meta is known
 HIDDEN_TABLES = (STATE_TABLE, VOCAB_TABLE)  # metadata.yml hides these (tests/test_cli.py checks)
 BUILT_BY = "datasette-newsdigest"
-SCHEMA_VERSION = "1"
-EVENT_STATE_VERSION = 2  # 2: IDF with background documents; another version makes --add cluster again
+SCHEMA_VERSION = "2"  # 2: stories, events.story_id and edited, corrections, articles.published_from
+STORY_STATE_VERSION = 2  # 2: IDF with background documents; another version makes --add cluster again
 BATCH = 500
 COPY_PAGES = 4096  # pages per backup step when copying a build into place (16 MB at 4 KB pages)
 
@@ -152,15 +168,29 @@ def _failed(database: Path, reason: str, hint: str = "") -> BuildError:
 
 def create_tables(db: sqlite_utils.Database) -> None:
     """The tables of ARCHITECTURE.md, created up front so their shape does not
-    depend on which fields the first record happens to have."""
+    depend on which fields the first record happens to have; stories and events
+    first, so that the articles' foreign key has a table to point at."""
+    _create_group_tables(db)
     if not db.table("articles").exists():
-        db.table("articles").create(ARTICLE_COLUMNS, pk="id")
-    elif "outlet_from" not in db.table("articles").columns_dict:
-        db.table("articles").add_column("outlet_from", str)  # --add to a database built before it
+        db.table("articles").create(ARTICLE_COLUMNS, pk="id", foreign_keys=[("event_id", "events", "id")])
+    for name in ("outlet_from", "published_from"):
+        if name not in db.table("articles").columns_dict:
+            db.table("articles").add_column(name, str)  # --add to a database built before it
     if not db.table("sentences").exists():
         db.table("sentences").create(SENTENCE_COLUMNS, pk="id", foreign_keys=[("article_id", "articles", "id")])
         db.table("sentences").create_index(["article_id", "position"], unique=True)
     create_quotes_table(db)
+    if not db.table("corrections").exists():
+        db.table("corrections").create(CORRECTION_COLUMNS, pk="id")
+
+
+def _create_group_tables(db: sqlite_utils.Database) -> None:
+    if not db.table("stories").exists():
+        db.table("stories").create(STORY_COLUMNS, pk="id", defaults={"edited": 0})
+    if not db.table("events").exists():
+        db.table("events").create(EVENT_COLUMNS, pk="id", defaults={"edited": 0},
+                                  foreign_keys=[("story_id", "stories", "id")])
+        db.table("events").create_index(["story_id"], if_not_exists=True)
 
 
 def finish_database(db: sqlite_utils.Database) -> None:
@@ -262,19 +292,30 @@ def _size(path: str | os.PathLike) -> int:
 
 
 # --------------------------------------------------------------------------
-# Events: what events.py computes, read from and written to the tables
+# Stories and events: what events.py computes, read from and written to the tables
+#
+# Stories are events.cluster / events.assign's groups; each story is cut into its events (incidents)
+# by events.split_story. Under --add both are incremental: new articles join existing stories or
+# start new ones (assign), and only the stories that received articles are split again, with their
+# existing events fixed, so existing stories and events keep their ids and members.
 
 
 class _Rows:
-    """The articles to cluster, streamed from the table (37k bodies need not sit in memory)."""
+    """The articles to cluster, streamed from the table (37k bodies need not sit in memory): all,
+    or those added (``new_ids``, and any without an event), less the ``skip`` ones."""
 
-    def __init__(self, db: sqlite_utils.Database, new_ids: Sequence[str] | None = None):
+    def __init__(self, db: sqlite_utils.Database, new_ids: Iterable[str] | None = None, skip: Iterable[str] = ()):
         self.db = db
-        self.where = ""
+        conditions: list[str] = []
         self.args: list[str] = []
         if new_ids is not None:
-            self.where = " where event_id is null or id in (select value from json_each(?))"
-            self.args = [json.dumps(list(new_ids))]
+            conditions.append("(event_id is null or id in (select value from json_each(?)))")
+            self.args.append(json.dumps(list(new_ids)))
+        skipped = list(skip)
+        if skipped:
+            conditions.append("id not in (select value from json_each(?))")
+            self.args.append(json.dumps(skipped))
+        self.where = (" where " + " and ".join(conditions)) if conditions else ""
 
     def __len__(self) -> int:
         return self.db.execute("select count(*) from articles" + self.where, self.args).fetchone()[0]
@@ -284,29 +325,39 @@ class _Rows:
         return (events.Article(*row) for row in self.db.execute(sql, self.args))
 
 
-def _write_state(db: sqlite_utils.Database, state: events.EventState, event_ids: list[int],
+def _articles(db: sqlite_utils.Database, ids: Sequence[str]) -> list[events.Article]:
+    """These articles in full, in rowid (input) order."""
+    sql = ("select id, title, body, published, outlet from articles "
+           "where id in (select value from json_each(?)) order by rowid")
+    return [events.Article(*row) for row in db.execute(sql, [json.dumps(list(ids))])]
+
+
+def _write_state(db: sqlite_utils.Database, state: events.EventState, story_of_row: dict[int, int],
                  rows: Iterable[int] | None = None) -> None:
-    """Save the state of the given rows (all when None) and the vocabulary."""
-    rows = range(state.sums.shape[0]) if rows is None else rows
+    """Save the state of the given rows of ``state`` (all when None) that belong to a story
+    (``story_of_row``), and the vocabulary."""
+    chosen = [r for r in (range(state.sums.shape[0]) if rows is None else rows) if r in story_of_row]
     sums = state.sums
     db.table(STATE_TABLE).upsert_all(
         (
             {
-                "event_id": event_ids[r],
+                "story_id": story_of_row[r],
                 "articles": int(state.sizes[r]),
                 "terms": sums.indices[sums.indptr[r] : sums.indptr[r + 1]].astype(np.int32).tobytes(),
                 "weights": sums.data[sums.indptr[r] : sums.indptr[r + 1]].astype(np.float32).tobytes(),
             }
-            for r in rows
+            for r in chosen
         ),
-        pk="event_id",
+        pk="story_id",
         columns=STATE_COLUMNS,
     )
+    if not db.table(STATE_TABLE).exists():
+        db.table(STATE_TABLE).create(STATE_COLUMNS, pk="story_id")
     vocabulary = state.vocabulary
     db.table(VOCAB_TABLE).upsert(
         {
             "id": 1,
-            "version": EVENT_STATE_VERSION,
+            "version": STORY_STATE_VERSION,
             "params": json.dumps(asdict(state.params)),
             "documents": vocabulary.documents,
             "terms": json.dumps(vocabulary.terms, ensure_ascii=False),
@@ -316,109 +367,619 @@ def _write_state(db: sqlite_utils.Database, state: events.EventState, event_ids:
     )
 
 
+def _realign_state(db: sqlite_utils.Database) -> None:
+    """Make each stored story's article count its current one, and forget emptied stories, after
+    grouping fields or corrections moved articles the clustering placed elsewhere. The summed
+    vectors are kept: the next full build computes them again."""
+    if not db.table(STATE_TABLE).exists():
+        return
+    db.execute(f"""update [{STATE_TABLE}] set articles = coalesce((select count(*) from articles a
+                   join events e on e.id = a.event_id where e.story_id = [{STATE_TABLE}].story_id), 0)""")
+    db.execute(f"delete from [{STATE_TABLE}] where articles = 0")
+
+
 def _load_state(db: sqlite_utils.Database) -> tuple[events.EventState, list[int]] | None:
-    """The stored state and the event id of each of its rows; None when it is missing or does
-    not match the events the articles table holds."""
+    """The stored state and the story id of each of its rows; None when it is missing or does
+    not match the stories the tables hold."""
     if not (db.table(STATE_TABLE).exists() and db.table(VOCAB_TABLE).exists()):
         return None
     meta = db.execute(
         f"select version, params, documents, terms, df from [{VOCAB_TABLE}] where id = 1").fetchone()
-    if meta is None or meta[0] != EVENT_STATE_VERSION:
+    if meta is None or meta[0] != STORY_STATE_VERSION:
         return None
     stored = db.execute(
-        f"select event_id, articles, terms, weights from [{STATE_TABLE}] order by event_id"
+        f"select story_id, articles, terms, weights from [{STATE_TABLE}] order by story_id"
     ).fetchall()
-    counts = dict(db.execute(
-        "select event_id, count(*) from articles where event_id is not null group by event_id").fetchall())
-    if not stored or counts != {row[0]: row[1] for row in stored}:
+    counts = dict(db.execute("select e.story_id, count(*) from articles a join events e on e.id = a.event_id "
+                             "group by e.story_id").fetchall())
+    if any(counts.get(row[0], 0) != row[1] for row in stored):
         return None
     terms = json.loads(meta[3])
     vocabulary = events.Vocabulary(terms, np.frombuffer(meta[4], dtype=np.int32).astype(np.int64), meta[2])
     indices = [np.frombuffer(row[2], dtype=np.int32) for row in stored]
     weights = [np.frombuffer(row[3], dtype=np.float32) for row in stored]
     sums = sp.csr_matrix(
-        (np.concatenate(weights), np.concatenate(indices), np.r_[0, np.cumsum([len(i) for i in indices])]),
+        (np.concatenate(weights or [np.zeros(0, np.float32)]), np.concatenate(indices or [np.zeros(0, np.int32)]),
+         np.r_[0, np.cumsum([len(i) for i in indices])].astype(np.int64)),
         shape=(len(stored), len(terms)),
     )
     row_of = {row[0]: i for i, row in enumerate(stored)}
-    dated = db.execute("select event_id, published from articles where event_id is not null").fetchall()
-    dates = events.group_dates([row_of[e] for e, _ in dated], [events.day_number(p) for _, p in dated],
+    dated = db.execute("select e.story_id, a.published from articles a join events e on e.id = a.event_id").fetchall()
+    dated = [(s, p) for s, p in dated if s in row_of]
+    dates = events.group_dates([row_of[s] for s, _ in dated], [events.day_number(p) for _, p in dated],
                                len(stored))
     state = events.EventState(vocabulary, sums, np.array([row[1] for row in stored], dtype=float), dates,
                               events.Params(**json.loads(meta[1])))
     return state, [row[0] for row in stored]
 
 
-def _write_events(db: sqlite_utils.Database, event_ids: list[int], headlines: dict[int, str | None],
-                  replace: bool) -> None:
-    """(Re)write the events rows of ``event_ids`` from the articles; ``headlines`` label new ones."""
-    if replace:
-        db.table("events").drop(ignore=True)
-    if not db.table("events").exists():
-        db.table("events").create(EVENT_COLUMNS, pk="id")
-    rows = db.execute(
-        "select event_id, min(nullif(trim(published), '')), max(nullif(trim(published), '')), count(*), "
-        "count(distinct nullif(trim(outlet), '')) from articles "
-        "where event_id in (select value from json_each(?)) group by event_id",
-        [json.dumps(event_ids)],
-    ).fetchall()
-    db.table("events").upsert_all(
-        (
-            {"id": e, "first_published": first, "last_published": last, "articles": n, "outlets": outlets,
-             **({"label": headlines[e]} if e in headlines else {})}
-            for e, first, last, n, outlets in rows
-        ),
-        pk="id",
-    )
+def _field_values(db: sqlite_utils.Database, field: str | None) -> dict[str, str]:
+    """Each article's value of an input field that already groups the input (``--story-field``,
+    ``--event-field``), as text; articles without it (NULL or blank) are left out. The field is
+    its own column, ``input_<field>`` when ingest renamed it, or a key of ``extra_fields``."""
+    if not field:
+        return {}
+    columns = db.table("articles").columns_dict
+    parts: list[str] = []
+    args: list[str] = []
+    for name in (field, f"input_{field}"):
+        if name in columns and name not in ARTICLE_COLUMNS:
+            parts.append(_quote(name))
+    if ingest.OVERFLOW_COLUMN in columns:
+        parts.append(f"json_extract({_quote(ingest.OVERFLOW_COLUMN)}, ?)")
+        args.append("$." + json.dumps(field))
+    if not parts:
+        raise BuildError(f"no article has a field {field!r} to group by")
+    value = f"cast(coalesce({', '.join(parts)}) as text)" if len(parts) > 1 else f"cast({parts[0]} as text)"
+    rows = db.execute(f"select id, trim({value}) from articles", args).fetchall()
+    return {article: key for article, key in rows if key}
 
 
-def _assign_ids(db: sqlite_utils.Database, pairs: Iterable[tuple[int, str]]) -> None:
-    with db.conn:
-        db.conn.executemany("update articles set event_id = ? where id = ?", pairs)
-    db.table("articles").create_index(["event_id"], if_not_exists=True)
+def _majority(pairs: Iterable[tuple[Any, Any]]) -> dict[Any, Any]:
+    """For each first item, the second item it is paired with most often (the first seen on a tie)."""
+    counts: dict[Any, Counter] = {}
+    for key, value in pairs:
+        counts.setdefault(key, Counter())[value] += 1
+    return {key: c.most_common(1)[0][0] for key, c in counts.items()}
+
+
+def _ranked(members: dict[Any, list[str]], where: dict[str, tuple[int, float]]) -> list[Any]:
+    """Group keys ordered by their first date (undated last), then their first article's rowid;
+    ``where`` is each article's (rowid, day number)."""
+    def first(key: Any) -> tuple[float, int]:
+        spots = [where[a] for a in members[key]]
+        days = [d for _, d in spots if not math.isnan(d)]
+        return (min(days) if days else math.inf, min(r for r, _ in spots))
+    return sorted(members, key=first)
 
 
 def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None, progress: bool = False,
-                  params: events.Params | None = None) -> dict[str, Any]:
-    """Fill ``articles.event_id`` and the ``events`` table of a sqlite-utils Database.
+                  params: events.Params | None = None, split: events.SplitParams | None = None, *,
+                  story_field: str | None = None, event_field: str | None = None) -> dict[str, Any]:
+    """Fill ``articles.event_id`` and the ``events`` and ``stories`` tables of a sqlite-utils Database.
 
-    With ``new_ids`` None every article is clustered again and events are numbered 1.. by first
-    date. With ``new_ids`` (the articles just added; any article without an event is placed too)
-    existing events keep their ids and members, new articles join them or form new events.
-    Without a usable stored state (an older database) --add falls back to a full clustering.
-    ``params`` applies to full clustering; --add uses those the events were built with."""
+    With ``new_ids`` None every article is grouped again: stories numbered 1.. by first date, and
+    events 1.. by first date across the database. With ``new_ids`` (the articles just added; any
+    article without an event is placed too) existing stories and events keep their ids and members;
+    new articles join them or start new ones, numbered on. Without a usable stored state (an older
+    database) --add falls back to a full build. ``params`` applies to full clustering; --add uses
+    those the stories were built with. ``story_field``/``event_field`` name an input field that
+    already groups the articles: articles with a value are grouped by it instead of clustering
+    (an event's story is the one most of its articles fall in), those without are clustered."""
     started = time.perf_counter()
+    _create_group_tables(db)
+    story_keys = _field_values(db, story_field)
+    event_keys = _field_values(db, event_field)
     loaded = _load_state(db) if new_ids is not None else None
-    if loaded is None:
-        result = events.cluster(_Rows(db), params or events.Params(), progress)
-        articles = result.articles
-        event_ids = list(range(1, len(result.state.sizes) + 1))
-        _assign_ids(db, [(e + 1, a.id) for a, e in zip(articles, result.event_of, strict=True)])
-        db.table(STATE_TABLE).drop(ignore=True)
-        _write_state(db, result.state, event_ids)
-        _write_events(db, event_ids, {e + 1: headline for e, headline in result.headlines.items()}, replace=True)
-        mode, changed = "full", event_ids
+    full = loaded is None
+    state_ids: list[int] = []
+    if loaded is not None and loaded[0].sums.shape[0]:
+        state, state_ids = loaded
+        result = events.assign(_Rows(db, new_ids, skip=story_keys), state, progress)
+        params = state.params
     else:
-        state, event_ids = loaded
-        result = events.assign(_Rows(db, new_ids), state, progress)
-        articles = result.articles
-        old = len(event_ids)
-        first_new = max(event_ids) + 1
-        event_ids = event_ids + list(range(first_new, first_new + len(result.state.sizes) - old))
-        _assign_ids(db, [(event_ids[e], a.id) for a, e in zip(articles, result.event_of, strict=True)])
-        rows = sorted(set(result.event_of))
-        _write_state(db, result.state, event_ids, rows)
-        changed = [event_ids[r] for r in rows]
-        _write_events(db, changed, {event_ids[r]: headline for r, headline in result.headlines.items()},
-                      replace=False)
-        mode = "incremental"
+        params = params or (loaded[0].params if loaded is not None else events.Params())
+        rows = _Rows(db, None if full else new_ids, skip=story_keys)
+        result = events.cluster(rows, params, progress)
+    split = split or events.SplitParams()
+    old = len(state_ids)
+    # each article being placed: its story, as ("s", id) for an existing one or a key for a new one
+    story_of: dict[str, tuple] = {a.id: ("s", state_ids[r]) if r < old else ("c", r)
+                                  for a, r in zip(result.articles, result.event_of, strict=True)}
+    placing = _placing(db, new_ids, full)
+    placed = set(placing)
+    event_of_existing: dict[str, int] = {}
+    story_of_event: dict[int, int] = {}
+    if not full:
+        event_of_existing = dict(db.execute("select id, event_id from articles where event_id is not null"))
+        story_of_event = dict(db.execute("select id, story_id from events"))
+    known_story = _majority((story_keys[a], story_of_event.get(e)) for a, e in event_of_existing.items()
+                            if a in story_keys)
+    for a in placing:
+        if a in story_keys:
+            found = known_story.get(story_keys[a])
+            story_of[a] = ("s", found) if found is not None else ("k", story_keys[a])
+    # articles an input field puts in one event: an existing event with that value, or a new one
+    known_event = _majority((event_keys[a], e) for a, e in event_of_existing.items() if a in event_keys)
+    fixed_event: dict[str, tuple] = {}
+    for a in placing:
+        if a in event_keys:
+            found = known_event.get(event_keys[a])
+            fixed_event[a] = ("e", found) if found is not None else ("k", event_keys[a])
+            if found is not None:
+                story_of[a] = ("s", story_of_event[found])
+    new_keyed = _group_members({a: ref for a, ref in fixed_event.items() if ref[0] == "k"})
+    for members in new_keyed.values():
+        chosen = _majority(("x", story_of[a]) for a in members)["x"]
+        for a in members:
+            story_of[a] = chosen
+
+    where = {a: (rowid, events.day_number(p)) for a, rowid, p in db.execute(
+        "select id, rowid, published from articles where id in (select value from json_each(?))",
+        [json.dumps(placing)])}
+    story_members = _group_members(story_of)
+    first_story = 1 if full else _next_id(db, "stories")
+    new_story_ids = {key: first_story + i for i, key in enumerate(
+        _ranked({k: m for k, m in story_members.items() if k[0] != "s"}, where))}
+    story_id = {a: key[1] if key[0] == "s" else new_story_ids[key] for a, key in story_of.items()}
+
+    event_id, new_events, labels, changed_events = _split_stories(
+        db, _group_members(story_id), placed, event_of_existing, fixed_event, params, split)
+    first_event = 1 if full else _next_id(db, "events")
+    new_event_ids = {key: first_event + i for i, key in enumerate(_ranked(new_events, where))}
+    final = {a: e if isinstance(e, int) else new_event_ids[e] for a, e in event_id.items()}
+
+    if full:
+        db.execute("delete from events")
+        db.execute("delete from stories")
+    with db.conn:
+        db.conn.executemany("insert into stories (id, edited) values (?, 0)",
+                            ((s,) for s in sorted(new_story_ids.values())))
+        db.conn.executemany("insert into events (id, label, story_id, edited) values (?, ?, ?, 0)",
+                            ((new_event_ids[k], labels[k], k[0]) for k in new_events))
+        db.conn.executemany("update articles set event_id = ? where id = ?", ((e, a) for a, e in final.items()))
+    db.table("articles").create_index(["event_id"], if_not_exists=True)
+    changed_stories = set(story_id.values())
+    _refresh(db, changed_events | set(new_event_ids.values()), changed_stories)
+    _label_stories(db, new_story_ids.values())
+    story_of_row = {r: state_ids[r] for r in range(old)}
+    story_of_row.update({key[1]: new_story_ids[key] for key in new_story_ids if key[0] == "c"})
+    if full or not old:
+        db.table(STATE_TABLE).drop(ignore=True)
+        _write_state(db, result.state, story_of_row)
+    else:
+        _write_state(db, result.state, story_of_row, sorted(set(result.event_of)))
+    _realign_state(db)
+    db.conn.commit()
     return {
-        "mode": mode,
-        "articles": len(articles),
+        "mode": "full" if full else "incremental",
+        "articles": len(placing),
         "events": db.table("events").count,
-        "events_changed": len(changed),
+        "events_changed": len(changed_events) + len(new_event_ids),
+        "stories": db.table("stories").count,
+        "stories_changed": len(changed_stories),
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], placed: set[str],
+                   event_of_existing: dict[str, int], fixed_event: dict[str, tuple], params: events.Params,
+                   split: events.SplitParams) -> tuple[dict[str, Any], dict[tuple, list[str]],
+                                                       dict[tuple, str | None], set[int]]:
+    """Cut each story that receives articles (``stories``: its new members) into its events, its
+    existing events and those an event field names held fixed. Returns each placed article's
+    event (an existing id, or a (story, incident) key for a new one), the new events' members
+    and labels, and the existing events that received articles."""
+    event_id: dict[str, Any] = {}
+    new_events: dict[tuple, list[str]] = {}
+    labels: dict[tuple, str | None] = {}
+    changed: set[int] = set()
+    for story, new_members in sorted(stories.items()):
+        existing = [a for (a,) in db.execute(
+            "select a.id from articles a join events e on e.id = a.event_id where e.story_id = ? "
+            "order by a.rowid", [story])] if event_of_existing else []
+        arts = _articles(db, [a for a in existing if a not in placed] + new_members)
+        refs = [("e", event_of_existing[art.id]) if art.id not in placed else fixed_event.get(art.id)
+                for art in arts]
+        fixed_refs = sorted({r for r in refs if r and r[0] == "e"}, key=lambda r: r[1]) + sorted(
+            {r for r in refs if r and r[0] == "k"}, key=lambda r: r[1])
+        index = {r: i for i, r in enumerate(fixed_refs)}
+        fixed = [index[r] if r else -1 for r in refs]
+        # one article is one incident: the split and its vectors are not needed
+        incidents = events.split_story(arts, params, split, fixed) if len(arts) > 1 else [max(fixed[0], 0)]
+        made = {t for art, t in zip(arts, incidents, strict=True)
+                if art.id in placed and (t >= len(fixed_refs) or fixed_refs[t][0] == "k")}
+        headlines = events.headlines(arts, incidents, params) if made else {}
+        for art, t in zip(arts, incidents, strict=True):
+            if art.id not in placed:
+                continue
+            if t in made:
+                new_events.setdefault((story, t), []).append(art.id)
+                labels[(story, t)] = headlines.get(t)
+                event_id[art.id] = (story, t)
+            else:
+                event_id[art.id] = fixed_refs[t][1]
+                changed.add(fixed_refs[t][1])
+    return event_id, new_events, labels, changed
+
+
+def _placing(db: sqlite_utils.Database, new_ids: Sequence[str] | None, full: bool) -> list[str]:
+    """The ids of the articles this run places, in rowid order."""
+    if full:
+        return [a for (a,) in db.execute("select id from articles order by rowid")]
+    return [a for (a,) in db.execute("select id from articles where event_id is null or id in "
+                                     "(select value from json_each(?)) order by rowid",
+                                     [json.dumps(list(new_ids or []))])]
+
+
+def _group_members(group_of: dict[str, Any]) -> dict[Any, list[str]]:
+    members: dict[Any, list[str]] = {}
+    for article, group in group_of.items():
+        members.setdefault(group, []).append(article)
+    return members
+
+
+def _next_id(db: sqlite_utils.Database, table: str) -> int:
+    return db.execute(f"select coalesce(max(id), 0) + 1 from {table}").fetchone()[0]
+
+
+def _refresh(db: sqlite_utils.Database, event_ids: Iterable[int], story_ids: Iterable[int]) -> None:
+    """Recount the dates, articles, outlets (and a story's events) of these events and stories
+    from the articles, and delete those left without articles."""
+    events_json, stories_json = json.dumps(sorted(set(event_ids))), json.dumps(sorted(set(story_ids)))
+    dates = ("min(nullif(trim(a.published), '')), max(nullif(trim(a.published), '')), count(*), "
+             "count(distinct nullif(trim(a.outlet), ''))")
+    db.execute(f"""update events set (first_published, last_published, articles, outlets) =
+                   (select {dates} from articles a where a.event_id = events.id)
+                   where id in (select value from json_each(?))""", [events_json])
+    db.execute("delete from events where id in (select value from json_each(?)) and articles = 0",
+               [events_json])
+    db.execute(f"""update stories set (first_published, last_published, articles, outlets, events) =
+                   (select {dates}, count(distinct e.id) from articles a join events e on e.id = a.event_id
+                    where e.story_id = stories.id)
+                   where id in (select value from json_each(?))""", [stories_json])
+    db.execute("delete from stories where id in (select value from json_each(?)) and articles = 0",
+               [stories_json])
+
+
+def _label_stories(db: sqlite_utils.Database, story_ids: Iterable[int]) -> None:
+    """A new story's label: that of its largest event (the earliest of equal ones)."""
+    db.execute("""update stories set label = (select label from events where story_id = stories.id
+                  order by articles desc, id limit 1) where id in (select value from json_each(?)) and label is null""",
+               [json.dumps(sorted(set(story_ids)))])
+
+
+# --------------------------------------------------------------------------
+# Corrections: an analyst's fixes to the grouping, kept by article id and re-applied after builds
+#
+# A row of ``corrections`` says where one article belongs, relative to another (its anchor), so it
+# holds whatever ids the groups get: ``move`` and ``merge`` put ``article_id`` in the group of
+# ``anchor_id`` (a new group when the anchor is NULL; the articles moved with it then name it as
+# their anchor), ``label`` gives the group of ``anchor_id`` the text ``label``. At the story level
+# a moved article is placed among the target story's events as --add would place it, and a merge
+# moves the events that hold the articles. Rows are applied in id order; a row whose article or
+# anchor is not in the database is reported, skipped and kept.
+
+LEVELS = ("event", "story")
+_TABLE = {"event": "events", "story": "stories"}
+_GROUP = {"event": "a.event_id", "story": "(select story_id from events where id = a.event_id)"}
+_MEMBERS = {
+    "event": "select a.id from articles a where a.event_id = ? order by a.rowid",
+    "story": "select a.id from articles a join events e on e.id = a.event_id where e.story_id = ? order by a.rowid",
+}
+MAX_LABEL = 500
+
+
+class CorrectionError(Exception):
+    """A correction that cannot be made, in one line; the database is unchanged."""
+
+
+@dataclass
+class _Touched:
+    """What corrections changed, to recount, flag as edited and label when new."""
+
+    events: set[int] = field(default_factory=set)
+    stories: set[int] = field(default_factory=set)
+    new_events: set[int] = field(default_factory=set)
+    new_stories: set[int] = field(default_factory=set)
+
+
+def _group_of(db: sqlite_utils.Database, level: str, article: str) -> int | None:
+    row = db.execute(f"select {_GROUP[level]} from articles a where a.id = ?", [article]).fetchone()
+    return None if row is None else row[0]
+
+
+def _members(db: sqlite_utils.Database, level: str, group: int) -> list[str]:
+    return [a for (a,) in db.execute(_MEMBERS[level], [group])]
+
+
+def _exists(db: sqlite_utils.Database, table: str, key: str | int) -> bool:
+    return db.execute(f"select 1 from {table} where id = ?", [key]).fetchone() is not None
+
+
+def _new_group(db: sqlite_utils.Database, level: str, touched: _Touched, story: int | None = None) -> int:
+    new = _next_id(db, _TABLE[level])
+    if level == "event":
+        db.execute("insert into events (id, story_id, articles, edited) values (?, ?, 0, 1)", [new, story])
+        touched.new_events.add(new)
+    else:
+        db.execute("insert into stories (id, articles, edited) values (?, 0, 1)", [new])
+        touched.new_stories.add(new)
+    return new
+
+
+def _params(db: sqlite_utils.Database) -> events.Params:
+    """The parameters the stories were clustered with (the defaults when none are stored)."""
+    if db.table(VOCAB_TABLE).exists():
+        row = db.execute(f"select params from [{VOCAB_TABLE}] where id = 1").fetchone()
+        if row:
+            return events.Params(**json.loads(row[0]))
+    return events.Params()
+
+
+def _apply(db: sqlite_utils.Database, row: dict, touched: _Touched) -> str | None:
+    """Apply one ``corrections`` row; the reason it cannot be applied, or None."""
+    level, article, anchor = row["level"], row["article_id"], row["anchor_id"]
+    for needed in (article, anchor):
+        if needed is not None and not _exists(db, "articles", needed):
+            return f"article {needed!r} is not in the database"
+    if row["action"] == "label":
+        group = _group_of(db, level, anchor)
+        if group is None:
+            return f"article {anchor!r} is in no {level}"
+        db.execute(f"update {_TABLE[level]} set label = ?, edited = 1 where id = ?", [row["label"], group])
+        return None
+    source, source_story = _group_of(db, "event", article), _group_of(db, "story", article)
+    if source is None or source_story is None:
+        return f"article {article!r} is in no event"
+    target_story = source_story if anchor is None else _group_of(db, "story", anchor)
+    if target_story is None:
+        return f"article {anchor!r} is in no event"
+    if level == "event":
+        if anchor is None:
+            if _members(db, "event", source) == [article]:
+                return None  # already an event of its own
+            target = _new_group(db, "event", touched, source_story)
+        else:
+            target = _group_of(db, "event", anchor) or source
+        if target != source:
+            db.execute("update articles set event_id = ? where id = ?", [target, article])
+            touched.events.update((source, target))
+            touched.stories.update((source_story, target_story))
+    elif row["action"] == "merge":
+        if target_story != source_story:
+            db.execute("update events set story_id = ? where id = ?", [target_story, source])
+            touched.stories.update((source_story, target_story))
+    elif anchor is None:
+        if _members(db, "story", source_story) != [article]:
+            story = _new_group(db, "story", touched)
+            _move(db, article, _new_group(db, "event", touched, story), source, touched)
+            touched.stories.update((source_story, story))
+    elif target_story != source_story:
+        _move(db, article, _place(db, article, target_story, touched), source, touched)
+        touched.stories.update((source_story, target_story))
+    return None
+
+
+def _move(db: sqlite_utils.Database, article: str, target: int, source: int, touched: _Touched) -> None:
+    db.execute("update articles set event_id = ? where id = ?", [target, article])
+    touched.events.update((source, target))
+
+
+def _place(db: sqlite_utils.Database, article: str, story: int, touched: _Touched) -> int:
+    """The event of ``story`` that ``article`` joins, as --add would place it (a new one when none fits)."""
+    existing = _members(db, "story", story)
+    members = _articles(db, existing + [article])
+    event_of = dict(db.execute("select id, event_id from articles where id in (select value from json_each(?))",
+                               [json.dumps(existing)]))
+    ids = sorted(set(event_of.values()))
+    index = {e: i for i, e in enumerate(ids)}
+    fixed = [-1 if a.id == article else index[event_of[a.id]] for a in members]
+    placed = events.split_story(members, _params(db), events.SplitParams(), fixed)[
+        [a.id for a in members].index(article)]
+    return ids[placed] if placed < len(ids) else _new_group(db, "event", touched, story)
+
+
+def _finish(db: sqlite_utils.Database, touched: _Touched) -> None:
+    """Recount what the corrections touched, flag it as edited, and label the groups they made."""
+    _refresh(db, touched.events | touched.new_events, touched.stories | touched.new_stories)
+    for level, ids in (("event", touched.events | touched.new_events), ("story", touched.stories)):
+        db.execute(f"update {_TABLE[level]} set edited = 1 where id in (select value from json_each(?))",
+                   [json.dumps(sorted(ids))])
+    params = _params(db)
+    for event in sorted(touched.new_events):
+        members = _articles(db, _members(db, "event", event))
+        if members:
+            label = events.headlines(members, [0] * len(members), params).get(0)
+            db.execute("update events set label = ? where id = ? and label is null", [label, event])
+    _label_stories(db, touched.new_stories)
+    _realign_state(db)
+    follow_corrections(db)
+
+
+def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = None,
+                        notify: Notify = _to_stderr) -> dict[str, int]:
+    """Apply the stored corrections again (after a build; with ``only``, those naming one of these
+    article ids, which --add just brought in); each one that cannot be applied is told to
+    ``notify`` and kept. Returns how many were applied and skipped."""
+    if not db.table("corrections").exists():
+        return {"applied": 0, "skipped": 0}
+    rows = [dict(zip(CORRECTION_COLUMNS, row, strict=True)) for row in db.execute(
+        f"select {', '.join(CORRECTION_COLUMNS)} from corrections order by id")]
+    if only is not None:
+        wanted = set(only)
+        rows = [r for r in rows if r["article_id"] in wanted or r["anchor_id"] in wanted]
+    touched = _Touched()
+    skipped = 0
+    with db.conn:
+        for row in rows:
+            reason = _apply(db, row, touched)
+            if reason:
+                skipped += 1
+                notify(f"correction {row['id']} ({row['level']} {row['action']}) skipped: {reason}")
+        _finish(db, touched)
+    return {"applied": len(rows) - skipped, "skipped": skipped}
+
+
+def _copy_corrections(source: Path, db: sqlite_utils.Database) -> None:
+    """The previous database's corrections, into the one a full rebuild is writing."""
+    with closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        if not conn.execute("select 1 from sqlite_master where type = 'table' and name = 'corrections'").fetchone():
+            return
+        rows = conn.execute(f"select {', '.join(CORRECTION_COLUMNS)} from corrections order by id").fetchall()
+    create_tables(db)
+    with db.conn:
+        db.conn.executemany(f"insert into corrections ({', '.join(CORRECTION_COLUMNS)}) "
+                            f"values ({', '.join('?' * len(CORRECTION_COLUMNS))})", rows)
+
+
+def _group_id(db: sqlite_utils.Database, level: str, value: str) -> int:
+    try:
+        group = int(value)
+    except ValueError:
+        article = "an" if level == "event" else "a"
+        raise CorrectionError(f"{value!r} is not {article} {level} id (a whole number)") from None
+    if not _exists(db, _TABLE[level], group):
+        raise CorrectionError(f"there is no {level} {group}")
+    return group
+
+
+def _correction_rows(db: sqlite_utils.Database, level: str, action: str, ids: Sequence[str],
+                     to: str | None, label: str | None) -> tuple[list[dict], str]:
+    """The rows one command adds, and what to say it did."""
+    def row(article: str | None, anchor: str | None, text: str | None = None) -> dict:
+        return {"level": level, "action": action, "article_id": article, "anchor_id": anchor, "label": text}
+
+    if action == "move":
+        articles = list(dict.fromkeys(ids))
+        for article in articles:
+            if not _exists(db, "articles", article):
+                raise CorrectionError(f"there is no article {article!r}")
+        if to is None or to.strip().lower() == "new":
+            return ([row(articles[0], None)] + [row(a, articles[0]) for a in articles[1:]],
+                    f"moved {text.counted(len(articles), 'article')} to a new {level}")
+        target = _group_id(db, level, to)
+        members = _members(db, level, target)
+        anchor = next((m for m in members if m not in articles), members[0])
+        return ([row(a, anchor) for a in articles if a != anchor],
+                f"moved {text.counted(len(articles), 'article')} to {level} {target}")
+    groups = list(dict.fromkeys(_group_id(db, level, g) for g in ids))
+    if action == "merge":
+        if len(groups) < 2:
+            raise CorrectionError(f"merge needs at least two different {_TABLE[level]}")
+        anchor = _members(db, level, groups[0])[0]
+        return ([row(a, anchor) for g in groups[1:] for a in _members(db, level, g)],
+                f"merged {_TABLE[level]} {', '.join(map(str, groups[1:]))} into {level} {groups[0]}")
+    label = " ".join((label or "").split())
+    if not label:
+        raise CorrectionError("a label needs some text")
+    if len(label) > MAX_LABEL:
+        raise CorrectionError(f"a label is at most {MAX_LABEL} characters (this one has {len(label)})")
+    return [row(None, _members(db, level, groups[0])[0], label)], f"labelled {level} {groups[0]}"
+
+
+def _editable(database: Path) -> None:
+    """Refuse anything but a database of this schema that newsdigest made, in one line."""
+    if not database.is_file():
+        raise CorrectionError(f"{database} does not exist" if not database.exists() else f"{database} is not a file")
+    meta = read_meta(database)
+    if meta is None:
+        raise CorrectionError(f"{database} is not a database made by newsdigest")
+    found = meta.get("schema_version", SCHEMA_VERSION)
+    if found != SCHEMA_VERSION:
+        raise CorrectionError(f"{database} has schema version {found}, not the version {SCHEMA_VERSION} this "
+                              "newsdigest writes, so nothing was changed "
+                              f"(rebuild it: newsdigest build {database} PATH...)")
+
+
+def correct(path: str | os.PathLike, level: str, action: str, ids: Sequence[str], *, to: str | None = None,
+            label: str | None = None, notify: Notify = _to_stderr) -> str:
+    """Make one correction (``move`` articles ``to`` a group or "new", ``merge`` groups, ``label`` a
+    group) in the database at ``path``, keep it in ``corrections`` and apply it at once, with the
+    build lock held and in one transaction. Returns one line saying what was done; raises
+    CorrectionError (nothing changed) when it cannot be made."""
+    if level not in LEVELS or action not in ("move", "merge", "label"):
+        raise ValueError(f"no correction {level} {action}")
+    database = Path(path)
+    _editable(database)
+    try:
+        with _build_lock(database, notify):
+            before = database.stat()
+            db = sqlite_utils.Database(database)
+            try:
+                with db.conn:
+                    rows, said = _correction_rows(db, level, action, ids, to, label)
+                    created = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+                    touched = _Touched()
+                    for row in rows:
+                        row["id"] = db.execute("insert into corrections (created, level, action, article_id, "
+                                               "anchor_id, label) values (?, ?, ?, ?, ?, ?)",
+                                               [created, level, action, row["article_id"], row["anchor_id"],
+                                                row["label"]]).lastrowid
+                        reason = _apply(db, row, touched)
+                        if reason:
+                            raise CorrectionError(reason)
+                    _finish(db, touched)
+            finally:
+                db.close()
+            _mark_changed(database, before)
+    except (OSError, sqlite3.Error) as error:
+        raise CorrectionError(f"could not change {database}: {_reason(error)}") from None
+    if action == "move" and (to is None or to.strip().lower() == "new"):
+        said += f" ({level} {_read_group(database, level, ids[0])})"
+    return said
+
+
+@contextmanager
+def _reading(path: str | os.PathLike) -> Iterator[sqlite_utils.Database]:
+    """The database at ``path``, read-only; a failure to read it is one CorrectionError line."""
+    database = Path(path)
+    _editable(database)
+    try:
+        db = sqlite_utils.Database(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True))
+        try:
+            yield db
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error) as error:
+        raise CorrectionError(f"could not read {database}: {_reason(error)}") from None
+
+
+def _read_group(path: Path, level: str, article: str) -> int | None:
+    with _reading(path) as db:
+        return _group_of(db, level, article)
+
+
+def list_groups(path: str | os.PathLike, level: str) -> list[dict]:
+    """Every event or story of the database, in id order (what ``newsdigest events list`` prints)."""
+    with _reading(path) as db:
+        return list(db.query(f"select * from {_TABLE[level]} order by id"))
+
+
+def show_group(path: str | os.PathLike, level: str, group: str) -> dict:
+    """One event (with its articles) or story (with its events); CorrectionError when there is none."""
+    with _reading(path) as db:
+        found = _group_id(db, level, group)
+        row = next(db.query(f"select * from {_TABLE[level]} where id = ?", [found]))
+        if level == "event":
+            row["members"] = list(db.query("select id, published, outlet, title from articles "
+                                           "where event_id = ? order by published is null, published, rowid", [found]))
+        else:
+            row["members"] = list(db.query("select id, first_published, articles, edited, label from events "
+                                           "where story_id = ? order by first_published is null, first_published, id",
+                                           [found]))
+        return row
+
+
+def list_corrections(path: str | os.PathLike) -> list[dict]:
+    """Every stored correction in id order, each with ``status``: ``ok``, or why a rebuild skips it."""
+    with _reading(path) as db:
+        rows = list(db.query(f"select {', '.join(CORRECTION_COLUMNS)} from corrections order by id"))
+        for row in rows:
+            missing = [a for a in (row["article_id"], row["anchor_id"]) if a is not None
+                       and not _exists(db, "articles", a)]
+            row["status"] = f"skipped: article {missing[0]!r} is not in the database" if missing else "ok"
+        return rows
 
 
 # --------------------------------------------------------------------------
@@ -447,14 +1008,8 @@ def fill_quotes(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None)
     else:
         where, args = " where a.id in (select value from json_each(?))", [json.dumps(list(new_ids))]
         db.execute("delete from quotes where article_id in (select value from json_each(?))", args)
-    touched: set[int] = set()
-    if new_ids is not None:
-        # an --add may move older articles between events: their quotes follow, both events are re-keyed
-        moved = db.execute("select distinct q.event_id, a.event_id from quotes q join articles a "
-                           "on a.id = q.article_id where q.event_id is not a.event_id").fetchall()
-        touched.update(e for pair in moved for e in pair)
-        db.execute("update quotes set event_id = (select event_id from articles where id = quotes.article_id) "
-                   "where event_id is not (select event_id from articles where id = quotes.article_id)")
+    # an --add or a correction may move older articles between events: their quotes follow
+    touched = _follow_moved_articles(db) if new_ids is not None else set()
     rows: list[dict] = []
     articles = db.execute(f"select a.id, a.body, a.event_id from articles a{where} order by a.rowid", args)
     for article_id, body, event_id in articles:
@@ -470,8 +1025,32 @@ def fill_quotes(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None)
     _key_speakers(db, None if new_ids is None else touched)
 
 
+def _follow_moved_articles(db: sqlite_utils.Database) -> set[int]:
+    """Give quotes the event their article is in now; returns the events they left and joined,
+    whose speakers need keying again."""
+    moved = db.execute("select distinct q.event_id, a.event_id from quotes q join articles a "
+                       "on a.id = q.article_id where q.event_id is not a.event_id").fetchall()
+    db.execute("update quotes set event_id = (select event_id from articles where id = quotes.article_id) "
+               "where event_id is not (select event_id from articles where id = quotes.article_id)")
+    return {e for pair in moved for e in pair}
+
+
+def follow_corrections(db: sqlite_utils.Database) -> None:
+    """After a correction moved articles: their quotes follow them and the events are keyed again."""
+    if db.table("quotes").exists():
+        touched = _follow_moved_articles(db)
+        if touched:
+            _write_speaker_keys(db, touched)
+
+
 def _key_speakers(db: sqlite_utils.Database, event_ids: set[int] | None) -> None:
     """``speaker_key`` for the quotes of these events (all when None), one event at a time."""
+    with db.conn:
+        _write_speaker_keys(db, event_ids)
+
+
+def _write_speaker_keys(db: sqlite_utils.Database, event_ids: set[int] | None) -> None:
+    """:func:`_key_speakers` inside the caller's transaction (a correction's, which must stay one)."""
     sql = "select id, event_id, speaker from quotes"
     args: list[str] = []
     if event_ids is not None:
@@ -481,8 +1060,7 @@ def _key_speakers(db: sqlite_utils.Database, event_ids: set[int] | None) -> None
     for _, group in itertools.groupby(db.execute(sql + " order by event_id, id", args), key=lambda r: r[1]):
         keyed = quotes.speaker_keys({"id": i, "speaker": speaker} for i, _, speaker in group)
         updates.extend((q["speaker_key"], q["id"]) for q in keyed)
-    with db.conn:
-        db.conn.executemany("update quotes set speaker_key = ? where id = ?", updates)
+    db.conn.executemany("update quotes set speaker_key = ? where id = ?", updates)
 
 
 # --------------------------------------------------------------------------
@@ -508,6 +1086,8 @@ def read_meta(path: Path) -> dict[str, str] | None:
                 return meta if meta.get("built_by") == BUILT_BY else None
         except sqlite3.DatabaseError:
             return None
+    if {"articles", LEGACY_STATE_TABLE} <= tables:
+        return {"schema_version": "1"}  # from before the meta table, so of schema version 1
     return {} if {"articles", STATE_TABLE} <= tables else None
 
 
@@ -523,7 +1103,7 @@ def built_only_from(database: str, *inputs: str) -> bool:
 
 
 def _write_meta(db: sqlite_utils.Database, previous: dict[str, str] | None,
-                paths: Iterable[str | os.PathLike], add: bool) -> None:
+                paths: Iterable[str | os.PathLike], add: bool, fields: dict[str, str | None]) -> None:
     """Record how the database was built, so a later build can tell it is ours
     and build.sh can tell whether it holds anything but the seeds."""
     now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
@@ -538,7 +1118,7 @@ def _write_meta(db: sqlite_utils.Database, previous: dict[str, str] | None,
     except PackageNotFoundError:
         package_version = None
     meta.update(built_by=BUILT_BY, schema_version=SCHEMA_VERSION, newsdigest_version=package_version,
-                inputs=json.dumps(inputs, ensure_ascii=False), updated_at=now)
+                inputs=json.dumps(inputs, ensure_ascii=False), updated_at=now, **fields)
     db.table(META_TABLE).insert_all(({"key": k, "value": v} for k, v in meta.items()),
                               pk="key", replace=True)
 
@@ -581,9 +1161,13 @@ def _check_target(database: Path, add: bool) -> dict[str, str] | None:
 
 def build_database(path: str | os.PathLike, inputs: Sequence[str | os.PathLike], *, add: bool = False,
                    mapping: dict[str, str] | None = None, progress: bool = False,
-                   notify: Notify = _to_stderr) -> BuildStats:
+                   notify: Notify = _to_stderr, story_field: str | None = None,
+                   event_field: str | None = None) -> BuildStats:
     """Build the database at ``path`` from ``inputs`` (files or folders), or with ``add`` append
-    to it; returns what was read, with ``stats.clustering`` from ``update_events``.
+    to it; returns what was read, with ``stats.clustering`` from ``update_events`` and
+    ``stats.clustering["corrections"]`` from ``reapply_corrections``. ``story_field`` and
+    ``event_field`` name input fields that already group the articles (see ``update_events``);
+    --add uses those the database was built with unless given.
 
     Skipped inputs are in ``stats.problems`` and also told to ``notify`` as they are found, with
     the waits and clean-ups of the build; a fatal error raises ``BuildError``, and leaves the
@@ -598,7 +1182,10 @@ def build_database(path: str | os.PathLike, inputs: Sequence[str | os.PathLike],
         with _build_lock(database, notify):
             _remove_stale_temporaries(database, notify)
             previous = _check_target(database, add)
-            return _build_into(database, inputs, add, previous, mapping, progress, notify)
+            fields = {"story_field": story_field, "event_field": event_field}
+            if add:
+                fields = {k: v or (previous or {}).get(k) for k, v in fields.items()}
+            return _build_into(database, inputs, add, previous, mapping, progress, notify, fields)
     except (OSError, sqlite3.Error) as error:
         raise _failed(database, f"could not build {database}: {_reason(error)}") from None
 
@@ -617,24 +1204,35 @@ def _reason(error: Exception) -> str:
 
 
 def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, previous: dict[str, str] | None,
-                mapping: dict[str, str] | None, progress: bool, notify: Notify) -> BuildStats:
+                mapping: dict[str, str] | None, progress: bool, notify: Notify,
+                fields: dict[str, str | None]) -> BuildStats:
     """Build in a temporary file next to ``database`` and put it in place; the
-    temporary file and its journal are gone afterwards, whatever happens."""
+    temporary file and its journal are gone afterwards, whatever happens. A rebuild
+    takes the previous database's corrections along (an --add copies them with the rest)."""
     tmp = database.with_name(f"{_temporary_name(database)}{os.getpid()}")
     try:
         _temporary_copy(database, tmp, add)
         db = sqlite_utils.Database(tmp)
         try:
             db.execute("pragma synchronous = off")
+            if previous is not None and not add:
+                _copy_corrections(database, db)
             stats = load(db, paths, mapping=mapping, progress=progress)
             for problem in stats.problems:
                 notify(f"skipped {problem}")
             if not stats.articles and not add:
                 raise _failed(database, "no articles could be read")
-            stats.clustering = update_events(db, stats.new_ids if add else None, progress=progress)
+            try:
+                stats.clustering = update_events(db, stats.new_ids if add else None, progress=progress,
+                                                 story_field=fields["story_field"],
+                                                 event_field=fields["event_field"])
+            except BuildError as error:  # a grouping field no article has
+                raise _failed(database, str(error)) from None
+            stats.clustering["corrections"] = reapply_corrections(
+                db, stats.new_ids if add and stats.clustering["mode"] == "incremental" else None, notify)
             fill_quotes(db, stats.new_ids if add else None)
             finish_database(db)
-            _write_meta(db, previous, paths, add)
+            _write_meta(db, previous, paths, add, fields)
         finally:
             db.close()
         _put_in_place(tmp, database, progress)
@@ -749,9 +1347,13 @@ def _put_in_place(tmp: Path, target: Path, progress: bool) -> None:
                   file=sys.stderr, leave=False) as bar:
             source.backup(dest, pages=COPY_PAGES,
                           progress=lambda status, remaining, count: bar.update(count - remaining - bar.n))
+    _mark_changed(target, before)
+
+
+def _mark_changed(target: Path, before: os.stat_result) -> None:
+    """The digest pages cache by (mtime, size); a coarse clock must not hide a change."""
     after = target.stat()
     if (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size):
-        # The digest pages cache by (mtime, size); a coarse clock must not hide a change.
         os.utime(target, ns=(after.st_atime_ns, before.st_mtime_ns + 1))
 
 

@@ -122,7 +122,7 @@ def test_meta_records_how_the_database_was_built(tmp_path, seeds_dir):
     extra = write_articles(tmp_path / "in.jsonl", 0, 2)
     assert build(db, seeds_dir).exit_code == 0
     meta = store.read_meta(db)
-    assert meta["built_by"] == "datasette-newsdigest" and meta["schema_version"] == "1"
+    assert meta["built_by"] == "datasette-newsdigest" and meta["schema_version"] == "2"
     assert json.loads(meta["inputs"]) == [str(seeds_dir)]
     assert store.built_only_from(str(db), str(seeds_dir))
     assert build(db, extra, "--add").exit_code == 0
@@ -131,8 +131,8 @@ def test_meta_records_how_the_database_was_built(tmp_path, seeds_dir):
     assert store.built_only_from(str(tmp_path / "absent.db"), str(seeds_dir))
 
 
-@pytest.mark.parametrize("version, says", [("2", "newer than the version 1"), ("0", "not the version 1"),
-                                           ("x", "not the version 1")])
+@pytest.mark.parametrize("version, says", [("3", "newer than the version 2"), ("1", "not the version 2"),
+                                           ("0", "not the version 2"), ("x", "not the version 2")])
 def test_add_refuses_another_schema_version(tmp_path, seeds_dir, version, says):
     db = tmp_path / "news.db"
     assert build(db, seeds_dir).exit_code == 0

@@ -232,7 +232,7 @@ def test_update_events_fills_articles_and_events(db):
     chess = db["events"].get(assigned["chess"])
     assert chess["articles"] == 1 and chess["first_published"] is None
     assert set(db["events"].columns_dict) == {"id", "label", "first_published", "last_published",
-                                             "articles", "outlets"}
+                                             "articles", "outlets", "story_id", "edited"}
     assert any(ix.columns == ["event_id"] for ix in db["articles"].indexes)
     store.update_events(db, progress=True)  # a full rebuild again replaces everything
     assert db["events"].count == 5 and event_of(db) == assigned
