@@ -708,6 +708,7 @@ class SplitParams:
     phrase_weight: float = 1.5  # two content words in a row ("~drone oper", "~attack kremlin")
     background: int = 3  # unseen articles in the story's IDF, so a term all articles share weighs a little
     time_weight: float = 0.0  # per log1p(days apart): within a story dates cost DUC clusters recall
+    horizon_days: float = 60  # dated articles further apart are never one incident, even in one story
     max_pairs: int = 200_000  # stories larger than ~630 articles compare candidate pairs only
 
 
@@ -782,7 +783,8 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
         return [max(int(fixed_of.max()), 0)] * 2
     x = story_vectors(articles, params, split)
     days = np.array([day_number(a.published) for a in articles])
-    params = replace(params, threshold=split.threshold, time_weight=split.time_weight)
+    params = replace(params, threshold=split.threshold, time_weight=split.time_weight,
+                     horizon_days=min(params.horizon_days, split.horizon_days))
     # nodes: one per existing incident (its summed rows; the numbers given need not be dense), then
     # one per new article
     held = np.flatnonzero(fixed_of >= 0)
@@ -803,7 +805,7 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     joined = roots[len(ids):]
     part = fixed_of.copy()  # existing incidents by their numbers, new groups numbered from ``old`` up
     part[new] = np.where(joined < len(ids), ids[np.minimum(joined, len(ids) - 1)] if len(ids) else 0, old + joined)
-    part = _merge_close_parts(x, part, part < old, split)
+    part = _merge_close_parts(x, part, part < old, days, split)
     out = part.copy()
     fresh = part >= old
     if fresh.any():
@@ -822,14 +824,16 @@ def _pair_is_one(articles: Sequence[Article], params: Params, split: SplitParams
     return bool(shared) and bool((_kind_weights(shared, split) > 0).any())
 
 
-def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, split: SplitParams) -> np.ndarray:
+def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, days: np.ndarray,
+                       split: SplitParams) -> np.ndarray:
     """Join parts of a story that are not well separated: best pair first, while the mean cosine
     between two parts is at least ``separation`` times their cohesion (the mean cosine inside
     each, averaged; a lone article has none, and a pair of them is held to the story's own mean).
     One threshold serves a story whose articles are all alike as badly as one whose incidents
     share little: this asks how far apart two parts are next to how tight they are. Two parts
-    with fixed articles never join; a joined part keeps the fixed part's number. ``x`` (n, n_terms)
-    csr, ``part`` and ``fixed`` (n,); the parts' numbers out, (n,) int."""
+    with fixed articles never join, nor two whose dated articles are all more than
+    ``horizon_days`` apart; a joined part keeps the fixed part's number. ``x`` (n, n_terms) csr,
+    ``part``, ``fixed`` and ``days`` (n,); the parts' numbers out, (n,) int."""
     ids, inverse = np.unique(part, return_inverse=True)
     k, n = len(ids), len(part)
     if k < 2 or k > split.max_parts:
@@ -841,6 +845,10 @@ def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, sp
     sizes = np.bincount(inverse, minlength=k).astype(float)
     pinned = np.zeros(k, dtype=bool)
     np.logical_or.at(pinned, inverse, fixed)
+    lo, hi = np.full(k, np.inf), np.full(k, -np.inf)
+    dated = np.isfinite(days)
+    np.minimum.at(lo, inverse[dated], days[dated])
+    np.maximum.at(hi, inverse[dated], days[dated])
     story_mean = (dots.sum() - squares.sum()) / (n * (n - 1))
     alive = np.ones(k, dtype=bool)
     target = np.arange(k)
@@ -850,7 +858,10 @@ def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, sp
         counted = tight[:, None].astype(float) + tight[None, :]
         pair = np.where(counted > 0, (cohesion[:, None] + cohesion[None, :]) / np.maximum(counted, 1), story_mean)
         ratio = np.where(pair > 0, dots / np.outer(sizes, sizes) / np.where(pair > 0, pair, 1), -np.inf)
-        blocked = ~(alive[:, None] & alive[None, :]) | (pinned[:, None] & pinned[None, :]) | np.eye(k, dtype=bool)
+        both = np.isfinite(lo)[:, None] & np.isfinite(lo)[None, :]
+        gap = np.where(both, np.maximum(lo[None, :] - hi[:, None], lo[:, None] - hi[None, :]), 0)
+        blocked = (~(alive[:, None] & alive[None, :]) | (pinned[:, None] & pinned[None, :]) | np.eye(k, dtype=bool)
+                   | (gap > split.horizon_days))
         ratio[blocked] = -np.inf
         a, b = np.unravel_index(np.argmax(ratio), ratio.shape)
         if ratio[a, b] < split.separation:
@@ -862,6 +873,7 @@ def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, sp
         sizes[a] += sizes[b]
         squares[a] += squares[b]
         pinned[a] |= pinned[b]
+        lo[a], hi[a] = min(lo[a], lo[b]), max(hi[a], hi[b])
         alive[b] = False
         target[target == b] = a
     return ids[target[inverse]]

@@ -145,3 +145,23 @@ def test_fixed_incident_numbers_need_not_start_at_zero():
     assert got[:3] == [5, 5, 5] and got[3] == got[4] and got[5] == got[6]
     assert sorted({got[3], got[5]}) == [6, 7]
     assert events.split_story(KESSARIA[:2], fixed=[-1, 3]) == [3, 3]
+
+
+def test_reports_months_apart_are_two_incidents_even_when_their_words_agree():
+    """The same words three months apart are a second incident (a new attack on the same city),
+    and neither the agglomeration nor the re-joining of close parts may put them together; without
+    dates, words alone decide."""
+    from dataclasses import replace
+
+    from datasette_newsdigest.events import Article, split_story
+
+    body = ("Drones struck the Lakeside district of Orvan before dawn, the mayor said, damaging two "
+            "apartment blocks. Air defences downed three more over the river port, officials added.")
+    may = [Article(f"may-{i}", "Drones strike Lakeside district of Orvan", body, f"2023-05-0{i + 1}", o)
+           for i, o in enumerate(["Wire", "Daily", "Post"])]
+    august = [Article(f"aug-{i}", "Drones strike Lakeside district of Orvan", body, f"2023-08-0{i + 1}", o)
+              for i, o in enumerate(["Wire", "Daily", "Post"])]
+    got = split_story(may + august)
+    assert got[:3] == [got[0]] * 3 and got[3:] == [got[3]] * 3 and got[0] != got[3]
+    undated = [replace(a, published=None) for a in may + august]
+    assert len(set(split_story(undated))) == 1
