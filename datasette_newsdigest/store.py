@@ -203,6 +203,12 @@ def finish_database(db: sqlite_utils.Database) -> None:
         # The events page's order, so a page of events is read from the index, not sorted per request.
         db.execute("create index if not exists events_listing on events "
                    "(articles desc, last_published is null, last_published desc, id)")
+        # A story's events in time order (story page, event page) and the stories page's order.
+        db.execute("create index if not exists events_in_story on events "
+                   "(story_id, first_published is null, first_published, id)")
+    if db.table("stories").exists():
+        db.execute("create index if not exists stories_listing on stories "
+                   "(articles desc, last_published is null, last_published desc, id)")
 
 
 def _sentence_rows(article_id: str, body: str) -> list[dict]:
