@@ -282,3 +282,20 @@ def test_a_database_that_cannot_be_read_is_one_line(db):
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [f"Error: could not read {db}: no such table: stories"]
     assert CliRunner().invoke(cli, ["events", "corrections", str(db)]).exit_code == 0
+
+
+def test_quotes_follow_a_moved_article_and_are_keyed_in_their_new_event(tmp_path):
+    """A correction moves an article's quotes with it (event_id) and keys its speakers among the
+    new event's, at once, not only at the next build."""
+    said = [dict(record(0, "dam", "floods", "2024-04-10"),
+                 body="Mayor Ana Kovac said the dam had been leaking for months. Crews worked all night."),
+            dict(record(1, "bridge", "bridges", "2024-04-08"),
+                 body="Kovac said the bridge would stay closed until engineers had checked it. Traffic was diverted.")]
+    db = tmp_path / "news.db"
+    run("build", "--no-progress", db, write(tmp_path / "said.jsonl", said), *FIELDS)
+    before = dict(rows(db, "select article_id, event_id from quotes"))
+    assert set(before) == {"dam-0", "bridge-1"} and before["dam-0"] != before["bridge-1"]
+    run("events", "move", db, "bridge-1", "--to", str(event_of(db)["dam-0"]))
+    quoted = {a: (e, key) for a, e, key in rows(db, "select article_id, event_id, speaker_key from quotes")}
+    assert quoted["bridge-1"][0] == quoted["dam-0"][0] == event_of(db)["dam-0"]
+    assert quoted["bridge-1"][1] == quoted["dam-0"][1]  # "Kovac" is the event's "Ana Kovac"
