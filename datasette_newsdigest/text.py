@@ -169,13 +169,15 @@ def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'s' * (n != 1)}"
 
 
-# The dateline a wire story opens with: "WASHINGTON (AP) —", "NAIROBI, Kenya (AP) _", "ST. LOUIS, Mo. --".
+# The dateline a wire story opens with: "WASHINGTON (AP) —", "NAIROBI, Kenya (AP) _", "ST. LOUIS, Mo. --",
+# or the agency alone: "(Reuters) -".
 DATELINE_RE = re.compile(
-    r"""^(?=[A-Z.'’\-\s]*[A-Z]{3})                               # a place name, not "U.S."
-         (?:[A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}       # WASHINGTON, NEW YORK, ST. LOUIS
+    r"""^(?:(?=[A-Z.'’\-\s]*[A-Z]{3})                            # a place name, not "U.S."
+         [A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}          # WASHINGTON, NEW YORK, ST. LOUIS
          (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
          \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
-         (?:--|[\-—–_:])\s+)""",
+        |\([A-Z][A-Za-z&\- ]{1,24}\)\s*)                       # (Reuters), no place
+         (?:--|[\-—–_:])\s+""",
     re.X,
 )
 
@@ -213,3 +215,107 @@ def label(title: str | None, first_sentence: str | None, chars: int = LABEL_CHAR
     if not first:
         return None
     return first if len(first) <= chars else first[:chars].rsplit(" ", 1)[0] + "…"
+
+
+# --- Furniture: page parts that are not the story (issue 15; rules in bench/README.md) ----------
+# Each predicate reads one line or sentence and describes a shape, not one site's strings: where a
+# shape is a label ("Story highlights", "Related"), the label words are the list.
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+          r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+# A closing parenthesis naming a source: "(REUTERS/Jane Doe)", "(Getty Images)", "(AP Photo)".
+_CREDIT_WORD = re.compile(r"\b(?:via|getty|photo|photograph|images?|credit|shutterstock|pool|file)\b", re.I)
+_CAPTION_PREFIX = re.compile(r"^(?:photo|photograph|image|picture|caption|credit|file photo)\s*(?:credit)?\s*[:|]",
+                             re.I)
+# A credit fused to the caption it opens: "Carlos Barria / Reuters Pastor ...", "Reuters/ Getty Images,"; a
+# slash with a space on at least one side, between capitalized names (so "Biden/Harris" is not one).
+_OPENING_CREDIT = re.compile(r"^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s+/\s*|/\s+)[A-Z]")
+# ... or closing it, wire style: "... on May 1, 2019. REUTERS/Jim Bourg".
+_CLOSING_CREDIT = re.compile(r"\b[A-Z]{2,}(?:\s+PHOTO)?\s*/\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*$")
+# A caption's date: after a comma, the full date ends the sentence ("..., September 27, 2018.").
+_CAPTION_DATE = re.compile(rf",\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?{_MONTH}\s+\d{{1,2}},\s+"
+                           r"(?:19|20)\d\d\.?$")
+_BOX_LABEL = re.compile(r"^(?:story highlights|highlights|key points|key takeaways|what you need to know|"
+                        r"at a glance|in brief|tl;\s?dr)\s*[:\-–—|]?\s+[\"'‘“]?(?-i:[A-Z0-9])", re.I)
+_LINK_OPENING = re.compile(
+    r"^[\W_]*(?:(?:read more|click here|see also|also read|read also|related (?:coverage|stories|articles|links))\b"
+    r"|(?:read|more|watch|listen|related|video|photos?)\s*[:|»>]"
+    r"|related\s+[\"'‘“]?(?-i:[A-Z0-9]))", re.I)
+_LINK_CLOSING = re.compile(r"\bread more\W*$", re.I)
+_FUSED_LABEL = re.compile(r"^[A-Z][\w'’]*(?:\s+[\w'’]+){0,3}:[A-Z]")  # "Report:Read ...", not "10:30" or "http:"
+_TITLE_WORD = r"(?:[A-Z0-9][\w'’.&-]*|of|the|and|a|an|in|on|for|to|at|by)"
+_DASH_TEASER = re.compile(rf"^[A-Z][\w'’.&-]*(?:\s+{_TITLE_WORD}){{0,5}}\s+[-–—|]\s+[\"'‘“]?[A-Z]")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_QUESTION_END = re.compile(r"\?[)\]]*$")  # the question mark outside any closing quotation mark
+
+
+def ends_like_sentence(line: str) -> bool:
+    return bool(_SENTENCE_END.search(line))
+
+
+def has_credit(line: str) -> bool:
+    """The line ends with "(...)" (then only white space), without nested parentheses, holding a
+    slash or a credit word: "(REUTERS/Jane Doe)". Only the last parenthesis is tested, so a line
+    reads in linear time (the one-regex form backtracked quadratically on "(a/ a/ a/ ...")."""
+    line = line.rstrip()
+    if not line.endswith(")"):
+        return False
+    opening = line.rfind("(", 0, -1)
+    if opening < 0:
+        return False
+    inside = line[opening + 1:-1]
+    return ")" not in inside and ("/" in inside or bool(_CREDIT_WORD.search(inside)))
+
+
+def is_caption(line: str) -> bool:
+    """A photo caption or credit (rules 1-2): a credit at either end or in a closing parenthesis,
+    a caption label, or a sentence dated after a comma at its end, as captions are and news is not."""
+    return bool(has_credit(line) or _CAPTION_PREFIX.match(line) or _OPENING_CREDIT.match(line)
+                or _CLOSING_CREDIT.search(line) or _CAPTION_DATE.search(line))
+
+
+def is_shouted(line: str, min_words: int = 3) -> bool:
+    """Three or more words with letters, nearly all of them capitals: a headline inside a body. An
+    acronym-heavy sentence has lower-case words between its acronyms."""
+    letters = [c for c in line if c.isalpha()]
+    if len(letters) < 8 or sum(1 for w in line.split() if any(c.isalpha() for c in w)) < min_words:
+        return False
+    return sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+
+
+def is_link_line(line: str) -> bool:
+    """A summary box, a link or "Related" line, or a link teaser (rules 3-5)."""
+    if _BOX_LABEL.match(line) or _LINK_OPENING.match(line) or _LINK_CLOSING.search(line):
+        return True
+    return not ends_like_sentence(line) and bool(_FUSED_LABEL.match(line) or _DASH_TEASER.match(line))
+
+
+def is_furniture(sentence: str) -> bool:
+    """Rules 1-6 of bench/README.md "Furniture in digests": a caption, credit, summary box, link
+    line, teaser or shouted headline, wherever it appears."""
+    return is_caption(sentence) or is_shouted(sentence) or is_link_line(sentence)
+
+
+def is_question(sentence: str) -> bool:
+    """Ends in a question mark outside quotation marks: a teaser or a rhetorical question, which
+    reports nothing; a quoted question ("Why now?" she asked.) reports what was said."""
+    return bool(_QUESTION_END.search(sentence.rstrip()))
+
+
+# A sentence opening with a pronoun or connective points at one the reader of a digest line does
+# not have. "This week" and "That night" are times, not references.
+_UNRESOLVED = re.compile(
+    r"""^[\"'‘“(]?(?:
+        (?:He|She|It|They|We|His|Her|Their|Its|Our|Him|Them|Such|Here|But|And|Or|Nor|So|Yet|Still|
+           Also|However|Instead|Thus|Hence|Therefore|Moreover|Furthermore|Nevertheless|Nonetheless)\b(?!-)
+        |(?:This|That|These|Those)\b(?!\s+(?:week|weekend|month|year|morning|afternoon|evening|night|
+           summer|spring|fall|autumn|winter|season|time)\b)
+        |(?:In\s+addition|As\s+a\s+result|The\s+latter|The\s+former|At\s+the\s+same\s+time)\b)""",
+    re.X,
+)
+
+
+def is_unresolved(sentence: str) -> bool:
+    """Opens with an unresolved pronoun or connective ("He added...", "But...", "Here at the White
+    House..."): it does not read on its own (rule 11)."""
+    return bool(_UNRESOLVED.match(sentence))
