@@ -70,6 +70,7 @@ ARTICLE_COLUMNS = {
     "raw": str,
     "outlet": str,
     "outlet_from": str,  # where the outlet came from: 'input', 'page' or 'url' (ingest.finish)
+    "genre": str,  # 'news', 'analysis' or 'opinion' as the article states, else 'news' (ingest.genre_of)
     "author": str,
     "published": str,
     "url": str,
@@ -153,8 +154,10 @@ def create_tables(db: sqlite_utils.Database) -> None:
     depend on which fields the first record happens to have."""
     if not db.table("articles").exists():
         db.table("articles").create(ARTICLE_COLUMNS, pk="id")
-    elif "outlet_from" not in db.table("articles").columns_dict:
-        db.table("articles").add_column("outlet_from", str)  # --add to a database built before it
+    else:
+        for column in ("outlet_from", "genre"):  # --add to a database built before them
+            if column not in db.table("articles").columns_dict:
+                db.table("articles").add_column(column, str)
     if not db.table("sentences").exists():
         db.table("sentences").create(SENTENCE_COLUMNS, pk="id", foreign_keys=[("article_id", "articles", "id")])
         db.table("sentences").create_index(["article_id", "position"], unique=True)
