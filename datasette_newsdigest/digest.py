@@ -436,9 +436,14 @@ class _Pool:
     def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int):
         self.docs = docs
         doc, position, sentences, tokens = [], [], [], []
+        cut: set[tuple[int, int]] = set()  # (document, position) of sentences that may be the rest of one
         for d, document in enumerate(docs):
+            previous = ""
             for p, raw in enumerate(text.split_sentences(document.text or "")):
-                sentence = text.strip_dateline(raw, MIN_POOL_WORDS) if p < 3 else raw
+                if _CUT_AFTER.search(previous, max(0, len(previous) - 8)):
+                    cut.update(((d, p - 1), (d, p)))
+                previous = raw
+                sentence = text.strip_dateline(raw, MIN_POOL_WORDS)  # anywhere: bodies may hold several stories
                 if _BOILERPLATE_RE.match(sentence) or _has_url(sentence) or text.is_furniture(sentence):
                     continue
                 doc.append(d)
@@ -465,7 +470,8 @@ class _Pool:
         self.tokens = [tokens[i] for i in index]
         self.lengths = np.array([len(tokens[i]) for i in index], dtype=float)
         self.tier = np.array([GENRE_TIERS.get(docs[d].genre or "news", 0) for d in self.doc], dtype=np.int64)
-        self.candidate = np.array([_stands_alone(s) for s in self.sentences], dtype=bool)
+        self.candidate = np.array([_stands_alone(s) and (d, p) not in cut for s, d, p
+                                   in zip(self.sentences, self.doc, self.position, strict=True)], dtype=bool)
         if not self.candidate.any():
             self.candidate[:] = True  # nothing stands alone: a digest of what there is, not none
         kept_tokens = keep[owner]
@@ -477,11 +483,17 @@ class _Pool:
         return (not published, published, self.doc[i], self.position[i])
 
 
+# A sentence the splitter ended at initials ("... the U.S." / "Ambassador to Libya Chris Stevens ...") may
+# have been cut there, so neither it nor the next one is offered as a digest line: either may be half of one.
+_CUT_AFTER = re.compile(r"(?:^|[\s\-])(?:[A-Z]\.){2,3}$")
+
+
 def _stands_alone(sentence: str) -> bool:
     """A digest line must read on its own (bench/README.md "Furniture in digests", rules 10-11):
-    not a question standing alone, not an opening pronoun or connective pointing at a sentence the
-    reader does not have. Such sentences still count for what the event reports."""
-    return not (text.is_question(sentence) or text.is_unresolved(sentence))
+    a whole sentence, not a question standing alone, not an opening pronoun or connective pointing
+    at a sentence the reader does not have. Such sentences still count for what the event reports."""
+    return not (text.is_fragment(sentence) or text.is_question(sentence) or text.is_unresolved(sentence)
+                or text.is_transcript(sentence))
 
 
 def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], max_words: int,

@@ -383,10 +383,9 @@ def _is_story_furniture(line: str, heading: bool) -> bool:
     """Furniture inside an exported story (bench/README.md "Furniture in digests", rules 1-6): a
     caption, a shouted headline, a link or summary-box line, or, where the line may be a
     ``heading``, one without sentence punctuation of fewer than 8 words, as pages are read."""
-    if textmod.is_shouted(line) or textmod.is_link_line(line):
-        return True
-    if _word_count(line) <= MAX_CAPTION_WORDS and textmod.is_caption(line):
-        return True
+    if textmod.is_furniture(line):  # a long caption-shaped line is kept unless another shape holds
+        return (_word_count(line) <= MAX_CAPTION_WORDS or not textmod.is_caption(line) or textmod.is_shouted(line)
+                or textmod.is_link_line(line) or textmod.is_headline(line))
     return heading and not _is_sentence_like(line) and _word_count(line) < 8
 
 
@@ -403,13 +402,18 @@ def clean_body(body: str, title: str | None = None) -> str:
     that repeats the ``title``. A body that is all furniture by these rules keeps the lines the
     page-furniture rules alone keep, so a short note is not lost as a heading."""
     blocks = _blocks(body)
-    kept = [line for block in blocks for line in block if not _is_furniture(line)]
-    story = [line for b, block in enumerate(blocks) for line in block
-             if not _is_furniture(line) and not _is_story_furniture(line, _may_be_heading(blocks, b))]
+    kept: list[str] = []
+    story: list[str] = []
+    for b, block in enumerate(blocks):
+        for line in block:
+            if not _is_furniture(line):
+                kept.append(line)
+                if not _is_story_furniture(line, _may_be_heading(blocks, b)):
+                    story.append(line)
     title = " ".join((title or "").split())
     if story and title and " ".join(story[0].split()) == title:
         story = story[1:]
-    return "\n\n".join(story if any(c.isalpha() for line in story for c in line) else kept)
+    return "\n\n".join(story if any(c.isalpha() for c in "".join(story)) else kept)
 
 
 # --------------------------------------------------------------------------
@@ -447,7 +451,7 @@ def genre_of(*, title: str | None = None, top: str | None = None, url: str | Non
             return "opinion"
         if re.search(r"\banalys[ie]s\b", words, re.I):
             return "analysis"
-    for line in (title or "", *(top or "").split("\n")[:3]):
+    for line in (title or "", *(top or "").split("\n", 3)[:3]):
         line = line.strip()
         match = _GENRE_LABEL.match(line) or (_GENRE_CAPS.match(line) if line[:8].isupper() else None)
         if match:

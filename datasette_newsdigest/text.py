@@ -176,7 +176,9 @@ DATELINE_RE = re.compile(
          [A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}          # WASHINGTON, NEW YORK, ST. LOUIS
          (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
          \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
-        |\([A-Z][A-Za-z&\- ]{1,24}\)\s*)                       # (Reuters), no place
+        |(?:[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3}         # or any place (Washington, New York)
+            (?:,\s+[A-Z][A-Za-z.]*)?\s*)?                         # or none
+         \([A-Z][A-Za-z&\- ]{1,24}\)\s*)                          # before the agency: (CNN), (Reuters)
          (?:--|[\-—–_:])\s+""",
     re.X,
 )
@@ -225,13 +227,16 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
           r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 # A closing parenthesis naming a source: "(REUTERS/Jane Doe)", "(Getty Images)", "(AP Photo)".
 _CREDIT_WORD = re.compile(r"\b(?:via|getty|photo|photograph|images?|credit|shutterstock|pool|file)\b", re.I)
-_CAPTION_PREFIX = re.compile(r"^(?:photo|photograph|image|picture|caption|credit|file photo)\s*(?:credit)?\s*[:|]",
-                             re.I)
+_CAPTION_PREFIX = re.compile(r"^(?:(?:photo|photograph|image|picture|caption|credit|file photo)\s*(?:credit)?\s*[:|]"
+                             r"|(?:image|media|photo) (?:copyright|caption|credit)\b|enlarge this image\b|"
+                             r"(?:toggle|hide) caption\b)", re.I)
 # A credit fused to the caption it opens: "Carlos Barria / Reuters Pastor ...", "Reuters/ Getty Images,"; a
 # slash with a space on at least one side, between capitalized names (so "Biden/Harris" is not one).
 _OPENING_CREDIT = re.compile(r"^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s+/\s*|/\s+)[A-Z]")
 # ... or closing it, wire style: "... on May 1, 2019. REUTERS/Jim Bourg".
 _CLOSING_CREDIT = re.compile(r"\b[A-Z]{2,}(?:\s+PHOTO)?\s*/\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*$")
+# Characters from the end that can hold a closing credit or a caption's date: each line is read in linear time.
+_CREDIT_REACH, _DATE_REACH = 80, 48
 # A caption's date: after a comma, the full date ends the sentence ("..., September 27, 2018.").
 _CAPTION_DATE = re.compile(rf",\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?{_MONTH}\s+\d{{1,2}},\s+"
                            r"(?:19|20)\d\d\.?$")
@@ -242,15 +247,37 @@ _LINK_OPENING = re.compile(
     r"|(?:read|more|watch|listen|related|video|photos?)\s*[:|»>]"
     r"|related\s+[\"'‘“]?(?-i:[A-Z0-9]))", re.I)
 _LINK_CLOSING = re.compile(r"\bread more\W*$", re.I)
+_LINK_REACH = 40  # characters from the end that can hold "Read more"
+# A label in capitals fused to the text it opens: "JUST WATCHED What do ...", "SHARE YOUR THOUGHTS Have you ..."
+# (two or more words, one of five letters or more, so "NBA MVP LeBron James" is a sentence); with a colon,
+# on a line that is no sentence: "STORY: Boy Scouts vote ...", "SLIDESHOW: ... >>>" (so a dateline
+# "WASHINGTON: The Senate voted." is not one).
+_CAPS_LABEL = re.compile(r"^[\W_]*(?=[A-Z\s'’]*[A-Z]{5})[A-Z][A-Z'’]+(?:\s+[A-Z][A-Z'’]+)+\s+[A-Z][a-z]")
+_CAPS_COLON = re.compile(r"^[\W_]*[A-Z][A-Z'’]+(?:\s+[A-Z][A-Z'’]+)?\s*:\s")
 _FUSED_LABEL = re.compile(r"^[A-Z][\w'’]*(?:\s+[\w'’]+){0,3}:[A-Z]")  # "Report:Read ...", not "10:30" or "http:"
 _TITLE_WORD = r"(?:[A-Z0-9][\w'’.&-]*|of|the|and|a|an|in|on|for|to|at|by)"
 _DASH_TEASER = re.compile(rf"^[A-Z][\w'’.&-]*(?:\s+{_TITLE_WORD}){{0,5}}\s+[-–—|]\s+[\"'‘“]?[A-Z]")
+_END_REACH = 24  # characters from the end that can hold a sentence's last mark and closing quotes
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _QUESTION_END = re.compile(r"\?[)\]]*$")  # the question mark outside any closing quotation mark
+_SMALL_WORDS = frozenset("a an and as at but by for from in into is of on or over the to up vs with".split())
+_ASIDE = re.compile(r"^[(\[][^()\[\]]*[)\]][.]?$")  # a line that is all one parenthesis
+
+
+def _either(*patterns: re.Pattern[str]) -> re.Pattern[str]:
+    """One regex for several, each keeping its own case rule: a line is read once, not once per shape."""
+    return re.compile("|".join(f"(?i:{p.pattern})" if p.flags & re.I else f"(?:{p.pattern})" for p in patterns))
+
+
+_CAPTION_START, _CAPTION_END = _either(_CAPTION_PREFIX, _OPENING_CREDIT), _either(_CLOSING_CREDIT, _CAPTION_DATE)
+_LINK_START, _TEASER = _either(_BOX_LABEL, _LINK_OPENING, _CAPS_LABEL), _either(_FUSED_LABEL, _DASH_TEASER, _CAPS_COLON)
+_FURNITURE_START = _either(_CAPTION_START, _LINK_START, _ASIDE)
+_FURNITURE_END = _either(_CAPTION_END, _LINK_CLOSING)
+_REACH = max(_CREDIT_REACH, _DATE_REACH, _LINK_REACH)
 
 
 def ends_like_sentence(line: str) -> bool:
-    return bool(_SENTENCE_END.search(line))
+    return bool(_SENTENCE_END.search(line, max(0, len(line) - _END_REACH)))
 
 
 def has_credit(line: str) -> bool:
@@ -270,30 +297,56 @@ def has_credit(line: str) -> bool:
 def is_caption(line: str) -> bool:
     """A photo caption or credit (rules 1-2): a credit at either end or in a closing parenthesis,
     a caption label, or a sentence dated after a comma at its end, as captions are and news is not."""
-    return bool(has_credit(line) or _CAPTION_PREFIX.match(line) or _OPENING_CREDIT.match(line)
-                or _CLOSING_CREDIT.search(line) or _CAPTION_DATE.search(line))
+    return bool(has_credit(line) or _CAPTION_START.match(line) or (_may_end_in_furniture(line)
+                and _CAPTION_END.search(line, max(0, len(line) - _REACH))))
+
+
+def is_headline(line: str) -> bool:
+    """No sentence punctuation at its end and its words (but the small ones) capitalized: a
+    headline or link title inside a body ("A Fine Line: Distinguishing Issue Ads From Advocacy")."""
+    if ends_like_sentence(line):
+        return False
+    capitalized = [w[:1].isupper() for w in words(line) if w[0].isalpha() and w.lower() not in _SMALL_WORDS]
+    return len(capitalized) >= 3 and sum(capitalized) >= 0.8 * len(capitalized)
+
+
+_LOWER = re.compile(r"[^\W\d_A-Z]")  # a letter, not a capital (of ASCII's: capitals elsewhere are rare)
+_UPPER = re.compile(r"[A-Z]")
+_PROSE = re.compile(r"\b[a-z]{3,}\b(?:.*?\b[a-z]{3,}\b){2}", re.S)
+
+
+def _may_end_in_furniture(line: str) -> bool:
+    """Whether a closing credit, caption date or "Read more" can end ``line``: each needs a slash, a
+    final digit or "more" near the end, which most lines lack (the regex is the costly test)."""
+    tail = line[-_REACH:]
+    return "/" in tail or line.rstrip(". ")[-1:].isdigit() or "more" in tail[-24:].lower()
 
 
 def is_shouted(line: str, min_words: int = 3) -> bool:
     """Three or more words with letters, nearly all of them capitals: a headline inside a body. An
     acronym-heavy sentence has lower-case words between its acronyms."""
-    letters = [c for c in line if c.isalpha()]
-    if len(letters) < 8 or sum(1 for w in line.split() if any(c.isalpha() for c in w)) < min_words:
+    if _PROSE.search(line):  # three lower-case words: prose, found in its first few words
         return False
-    return sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+    lower, upper = len(_LOWER.findall(line)), len(_UPPER.findall(line))
+    if lower + upper < 8 or sum(1 for w in line.split() if any(c.isalpha() for c in w)) < min_words:
+        return False
+    return upper >= 0.9 * (lower + upper)
 
 
 def is_link_line(line: str) -> bool:
     """A summary box, a link or "Related" line, or a link teaser (rules 3-5)."""
-    if _BOX_LABEL.match(line) or _LINK_OPENING.match(line) or _LINK_CLOSING.search(line):
+    if _LINK_START.match(line) or _LINK_CLOSING.search(line, max(0, len(line) - _LINK_REACH)):
         return True
-    return not ends_like_sentence(line) and bool(_FUSED_LABEL.match(line) or _DASH_TEASER.match(line))
+    return not ends_like_sentence(line) and bool(_TEASER.match(line))
 
 
 def is_furniture(sentence: str) -> bool:
     """Rules 1-6 of bench/README.md "Furniture in digests": a caption, credit, summary box, link
-    line, teaser or shouted headline, wherever it appears."""
-    return is_caption(sentence) or is_shouted(sentence) or is_link_line(sentence)
+    line, teaser, aside in parentheses, or headline, shouted or title-cased, wherever it appears."""
+    if (has_credit(sentence) or _FURNITURE_START.match(sentence) or is_shouted(sentence)
+            or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))):
+        return True
+    return not ends_like_sentence(sentence) and bool(_TEASER.match(sentence) or is_headline(sentence))
 
 
 def is_question(sentence: str) -> bool:
@@ -319,3 +372,18 @@ def is_unresolved(sentence: str) -> bool:
     """Opens with an unresolved pronoun or connective ("He added...", "But...", "Here at the White
     House..."): it does not read on its own (rule 11)."""
     return bool(_UNRESOLVED.match(sentence))
+
+
+def is_transcript(sentence: str) -> bool:
+    """A speaker's label in capitals, then what was said ("BARR: Well, I think ..."): a transcript
+    line, which needs the exchange around it."""
+    return bool(_CAPS_COLON.match(sentence))
+
+
+_BULLET = re.compile(r"^(?:(?:[•·*>]|--?|[–—])\s*\w|o\s+[A-Z])")  # "o Third, ..." from a word processor's list
+
+
+def is_fragment(sentence: str) -> bool:
+    """Not a whole sentence of a story: no sentence punctuation at its end (a deck, heading or
+    teaser, a lead-in ending in a colon, a cut line), or an item of a bulleted list (rule 10)."""
+    return not ends_like_sentence(sentence) or bool(_BULLET.match(sentence))

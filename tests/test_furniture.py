@@ -151,11 +151,21 @@ def test_a_text_with_no_standalone_sentence_still_gets_a_digest():
     assert [p.sentence for p in picks] == ["He said the Senate would vote on the nomination again next week."]
 
 
-def test_the_wire_dateline_alone_leaves_a_digest_sentence():
-    docs = [digest.Document(i, "(Reuters) - A civil rights group asked a federal judge on Monday to block the "
-                               "new voting rule in Georgia.") for i in range(2)]
-    (pick,) = digest.digest(docs, sentences=1)
-    assert pick.sentence.startswith("A civil rights group asked")
+@pytest.mark.parametrize("dateline", ["(Reuters) - ", "Washington (CNN) - ", "SACRAMENTO, Calif. (AP) — "])
+def test_the_wire_dateline_leaves_a_digest_sentence(dateline):
+    lead = "Officials in Atlanta said on Monday that the new voting rule in Georgia would take effect soon."
+    docs = [digest.Document(i, lead + "\n\n" + dateline + "A civil rights group asked a federal judge on Monday "
+                               "to block the new voting rule in Georgia.") for i in range(2)]
+    assert any(p.sentence.startswith("A civil rights group asked") for p in digest.digest(docs, sentences=2))
+
+
+def test_sentences_cut_at_initials_and_list_items_are_no_digest_lines():
+    body = ("The senator used the wave of anti-U.S. sentiment in the region to attack the plan. "
+            "Officials briefed the U.N. Ambassador to the United Nations on the Benghazi attack. "
+            "The Benghazi attack killed four Americans, officials said on Tuesday.\n\n"
+            "o Third, the Benghazi review will make the consulates safer, officials said.")
+    picks = digest.digest([digest.Document(i, body) for i in range(2)], sentences=5)
+    assert [p.sentence for p in picks] == ["The Benghazi attack killed four Americans, officials said on Tuesday."]
 
 
 def test_opinion_is_read_only_after_news():
