@@ -439,7 +439,10 @@ class _Pool:
         cut: set[tuple[int, int]] = set()  # (document, position) of sentences that may be the rest of one
         for d, document in enumerate(docs):
             previous = ""
-            for p, raw in enumerate(text.split_sentences(document.text or "")):
+            split = text.split_sentences(document.text or "")
+            for p, raw in enumerate(split):
+                if p >= len(split) - 2 and _AUTHOR_BIO.match(raw):
+                    continue
                 if _CUT_AFTER.search(previous, max(0, len(previous) - 8)):
                     cut.update(((d, p - 1), (d, p)))
                 previous = raw
@@ -486,6 +489,11 @@ class _Pool:
 # A sentence the splitter ended at initials ("... the U.S." / "Ambassador to Libya Chris Stevens ...") may
 # have been cut there, so neither it nor the next one is offered as a digest line: either may be half of one.
 _CUT_AFTER = re.compile(r"(?:^|[\s\-])(?:[A-Z]\.){2,3}$")
+
+
+# The author's box at an article's end: "Michael Linden is the Director for Tax and Budget Policy at ...".
+_AUTHOR_BIO = re.compile(r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3},?\s+(?:is|was|has been)\s+(?:(?:a|an|the)\s+)?"
+                         r"(?:[\w’'-]+\s+){0,8}?(?:at|of|for|with)\s+(?:the\s+)?[A-Z]")
 
 
 def _stands_alone(sentence: str) -> bool:

@@ -176,10 +176,12 @@ DATELINE_RE = re.compile(
          [A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}          # WASHINGTON, NEW YORK, ST. LOUIS
          (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
          \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
-        |(?:[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3}         # or any place (Washington, New York)
-            (?:,\s+[A-Z][A-Za-z.]*)?\s*)?                         # or none
-         \([A-Z][A-Za-z&\- ]{1,24}\)\s*)                          # before the agency: (CNN), (Reuters)
-         (?:--|[\-—–_:])\s+""",
+         (?:--|[\-—–_:])\s+
+        |(?:[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3}         # or any place (Washington, New York), or none,
+            (?:,\s+[A-Z][A-Za-z.]*)?\s*)?
+         \([A-Z][A-Za-z&\- ]{1,24}\)\s*                         # before the agency: (CNN), (Reuters)
+         (?:(?:--|[\-—–_:])\s+|(?=[A-Z])))                      # with a dash or not: "(CNN) There were"
+    """,
     re.X,
 )
 
@@ -230,6 +232,12 @@ _CREDIT_WORD = re.compile(r"\b(?:via|getty|photo|photograph|images?|credit|shutt
 _CAPTION_PREFIX = re.compile(r"^(?:(?:photo|photograph|image|picture|caption|credit|file photo)\s*(?:credit)?\s*[:|]"
                              r"|(?:image|media|photo) (?:copyright|caption|credit)\b|enlarge this image\b|"
                              r"(?:toggle|hide) caption\b)", re.I)
+# A caption says what the picture shows: "... is pictured in this December 11, 2013 handout photo."
+_PICTURED = re.compile(r"\b(?:is|are) pictured\b|\bin this (?:[\w,.'’-]+\s+){0,6}?(?:file |handout )?photo\b", re.I)
+
+
+def _pictured(line: str) -> bool:
+    return ("hoto" in line or "pictured" in line) and bool(_PICTURED.search(line))
 # A credit fused to the caption it opens: "Carlos Barria / Reuters Pastor ...", "Reuters/ Getty Images,"; a
 # slash with a space on at least one side, between capitalized names (so "Biden/Harris" is not one).
 _OPENING_CREDIT = re.compile(r"^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s+/\s*|/\s+)[A-Z]")
@@ -297,7 +305,7 @@ def has_credit(line: str) -> bool:
 def is_caption(line: str) -> bool:
     """A photo caption or credit (rules 1-2): a credit at either end or in a closing parenthesis,
     a caption label, or a sentence dated after a comma at its end, as captions are and news is not."""
-    return bool(has_credit(line) or _CAPTION_START.match(line) or (_may_end_in_furniture(line)
+    return bool(has_credit(line) or _CAPTION_START.match(line) or _pictured(line) or (_may_end_in_furniture(line)
                 and _CAPTION_END.search(line, max(0, len(line) - _REACH))))
 
 
@@ -343,7 +351,7 @@ def is_link_line(line: str) -> bool:
 def is_furniture(sentence: str) -> bool:
     """Rules 1-6 of bench/README.md "Furniture in digests": a caption, credit, summary box, link
     line, teaser, aside in parentheses, or headline, shouted or title-cased, wherever it appears."""
-    if (has_credit(sentence) or _FURNITURE_START.match(sentence) or is_shouted(sentence)
+    if (has_credit(sentence) or _FURNITURE_START.match(sentence) or is_shouted(sentence) or _pictured(sentence)
             or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))):
         return True
     return not ends_like_sentence(sentence) and bool(_TEASER.match(sentence) or is_headline(sentence))
@@ -368,10 +376,15 @@ _UNRESOLVED = re.compile(
 )
 
 
+# ... or with a short opening phrase and then a pronoun: "Tonight, he's set to ...", "During his first term, she ...".
+_UNRESOLVED_AFTER = re.compile(r"^[^,;:\"“”]{1,60},\s+(?:he|she|it|they|his|her|their|its)\b(?!-)")
+
+
 def is_unresolved(sentence: str) -> bool:
     """Opens with an unresolved pronoun or connective ("He added...", "But...", "Here at the White
-    House..."): it does not read on its own (rule 11)."""
-    return bool(_UNRESOLVED.match(sentence))
+    House..."), or with a short phrase and then a pronoun ("Tonight, he's ..."): it does not read
+    on its own (rule 11)."""
+    return bool(_UNRESOLVED.match(sentence) or _UNRESOLVED_AFTER.match(sentence))
 
 
 def is_transcript(sentence: str) -> bool:
@@ -380,7 +393,7 @@ def is_transcript(sentence: str) -> bool:
     return bool(_CAPS_COLON.match(sentence))
 
 
-_BULLET = re.compile(r"^(?:(?:[•·*>]|--?|[–—])\s*\w|o\s+[A-Z])")  # "o Third, ..." from a word processor's list
+_BULLET = re.compile(r"^(?:(?:[•·*>]|--?|[–—])\s*\w|o\s+[A-Z]|[:;,.])")  # "o Third, ..." from a word processor's list
 
 
 def is_fragment(sentence: str) -> bool:

@@ -37,6 +37,9 @@ def body_of(*lines: str, title: str | None = None) -> str:
     "TRUMP SIGNS BILL TO END PARTIAL GOVERNMENT SHUTDOWN",
     "CLICK HERE TO GET THE FOX NEWS APP",
     "SUPPLY CHAINS BROKEN",
+    "The cover of the magazine's Person of the Year issue is pictured in this December 11, 2013 handout photo.",
+    "( Also on POLITICO: Karl Rove vs. the tea party)",
+    "A Fine Line: Distinguishing Issue Ads From Advocacy",
 ])
 def test_each_furniture_shape_leaves_a_json_body(furniture):
     body = body_of(STORY[0], furniture, STORY[1])
@@ -151,7 +154,8 @@ def test_a_text_with_no_standalone_sentence_still_gets_a_digest():
     assert [p.sentence for p in picks] == ["He said the Senate would vote on the nomination again next week."]
 
 
-@pytest.mark.parametrize("dateline", ["(Reuters) - ", "Washington (CNN) - ", "SACRAMENTO, Calif. (AP) — "])
+@pytest.mark.parametrize("dateline", ["(Reuters) - ", "Washington (CNN) - ", "SACRAMENTO, Calif. (AP) — ",
+                                      "Miami (CNN) "])
 def test_the_wire_dateline_leaves_a_digest_sentence(dateline):
     lead = "Officials in Atlanta said on Monday that the new voting rule in Georgia would take effect soon."
     docs = [digest.Document(i, lead + "\n\n" + dateline + "A civil rights group asked a federal judge on Monday "
@@ -189,6 +193,14 @@ def test_the_predicates_keep_news_of_similar_shape():
     assert not text.is_unresolved("This week, the Senate voted to confirm the nominee.")
     assert not text.is_unresolved("Thebes was the capital.") and not text.is_unresolved("Heidi Heitkamp voted no.")
     assert text.is_unresolved("It was the first time since 1881.") and text.is_unresolved("That decision stands.")
+    assert text.is_unresolved("Tonight, he's set to accept the nomination.")
+    assert not text.is_unresolved("On Tuesday, the Senate voted to confirm the nominee.")
+
+
+def test_an_author_box_at_the_end_is_no_digest_line():
+    body = " ".join(GOOD) + " Chris Stirewalt is digital politics editor for Fox News."
+    picks = digest.digest([digest.Document(i, body) for i in range(2)], sentences=5)
+    assert sorted(p.sentence for p in picks) == sorted(GOOD)
 
 
 # --- The event page -----------------------------------------------------------------------------
