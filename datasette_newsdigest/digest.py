@@ -46,7 +46,7 @@ from . import text
 
 __all__ = [
     "DEFAULT_MAX_CHARS", "DEFAULT_MAX_SENTENCES", "DEFAULT_MAX_VOCABULARY", "DEFAULT_MAX_WORDS",
-    "DEFAULT_SENTENCES", "MAX_BUDGET", "METHODS", "OPTION_NAMES", "ORDERS", "OWN_METHODS", "REGISTRY",
+    "DEFAULT_SENTENCES", "GENRE_TIERS", "MAX_BUDGET", "METHODS", "OPTION_NAMES", "ORDERS", "OWN_METHODS", "REGISTRY",
     "SUMY_METHODS", "DigestError", "Document", "InputTooLarge", "Limits", "Method", "Options",
     "OptionsError", "Selected", "check_size", "digest", "digest_with_support", "parse_options",
     "positive_setting", "sentences", "summarize", "support",
@@ -145,6 +145,11 @@ class Document:
     id: Any
     text: str | None
     published: Any = None
+    genre: str | None = None  # 'news' | 'analysis' | 'opinion' (articles.genre); None reads as news
+
+
+# Which genres a digest reads first: opinion is chosen only when no news or analysis is left.
+GENRE_TIERS = MappingProxyType({"news": 0, "analysis": 1, "opinion": 2})
 
 
 @dataclass(frozen=True)
@@ -431,10 +436,18 @@ class _Pool:
     def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int):
         self.docs = docs
         doc, position, sentences, tokens = [], [], [], []
+        cut: set[tuple[int, int]] = set()  # (document, position) of sentences that may be the rest of one
         for d, document in enumerate(docs):
-            for p, raw in enumerate(text.split_sentences(document.text or "")):
-                sentence = text.strip_dateline(raw, MIN_POOL_WORDS) if p < 3 else raw
-                if _BOILERPLATE_RE.match(sentence) or _has_url(sentence):
+            previous = ""
+            split = text.split_sentences(document.text or "")
+            for p, raw in enumerate(split):
+                if p >= len(split) - 2 and _AUTHOR_BIO.match(raw):
+                    continue
+                if _CUT_AFTER.search(previous, max(0, len(previous) - 8)):
+                    cut.update(((d, p - 1), (d, p)))
+                previous = raw
+                sentence = text.strip_dateline(raw, MIN_POOL_WORDS)  # anywhere: bodies may hold several stories
+                if _BOILERPLATE_RE.match(sentence) or _has_url(sentence) or text.is_furniture(sentence):
                     continue
                 doc.append(d)
                 position.append(p)
@@ -459,6 +472,11 @@ class _Pool:
         self.sentences = [sentences[i] for i in index]
         self.tokens = [tokens[i] for i in index]
         self.lengths = np.array([len(tokens[i]) for i in index], dtype=float)
+        self.tier = np.array([GENRE_TIERS.get(docs[d].genre or "news", 0) for d in self.doc], dtype=np.int64)
+        self.candidate = np.array([_stands_alone(s) and (d, p) not in cut for s, d, p
+                                   in zip(self.sentences, self.doc, self.position, strict=True)], dtype=bool)
+        if not self.candidate.any():
+            self.candidate[:] = True  # nothing stands alone: a digest of what there is, not none
         kept_tokens = keep[owner]
         self.stems, self.content = stems[kept_tokens], content[kept_tokens]
         self.owner = (np.cumsum(keep) - 1)[owner[kept_tokens]]
@@ -466,6 +484,24 @@ class _Pool:
     def reading_key(self, i: int):
         published = str(self.docs[self.doc[i]].published or "").strip()  # "" is undated too
         return (not published, published, self.doc[i], self.position[i])
+
+
+# A sentence the splitter ended at initials ("... the U.S." / "Ambassador to Libya Chris Stevens ...") may
+# have been cut there, so neither it nor the next one is offered as a digest line: either may be half of one.
+_CUT_AFTER = re.compile(r"(?:^|[\s\-])(?:[A-Z]\.){2,3}$")
+
+
+# The author's box at an article's end: "Michael Linden is the Director for Tax and Budget Policy at ...".
+_AUTHOR_BIO = re.compile(r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3},?\s+(?:is|was|has been)\s+(?:(?:a|an|the)\s+)?"
+                         r"(?:[\w’'-]+\s+){0,8}?(?:at|of|for|with)\s+(?:the\s+)?[A-Z]")
+
+
+def _stands_alone(sentence: str) -> bool:
+    """A digest line must read on its own (bench/README.md "Furniture in digests", rules 10-11):
+    a whole sentence, not a question standing alone, not an opening pronoun or connective pointing
+    at a sentence the reader does not have. Such sentences still count for what the event reports."""
+    return not (text.is_fragment(sentence) or text.is_question(sentence) or text.is_unresolved(sentence)
+                or text.is_transcript(sentence))
 
 
 def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], max_words: int,
@@ -614,8 +650,9 @@ def _frequent_words(pool: _Pool, share: float = 0.05) -> list[str]:
 
 
 def _select_by_rating(pool: _Pool, ratings: np.ndarray, budget: tuple[str, int]) -> list[tuple[int, float]]:
-    """(sentence index, rating) best first within the budget; ``ratings``: (n_sentences,)."""
-    order = sorted(range(len(ratings)), key=lambda i: -ratings[i])  # stable: ties keep text order
+    """(sentence index, rating) best first within the budget, among the candidates, news before
+    analysis before opinion; ``ratings``: (n_sentences,)."""
+    order = sorted(map(int, np.flatnonzero(pool.candidate)), key=lambda i: (pool.tier[i], -ratings[i]))  # stable
     return [(i, ratings[i]) for i in _fill(order, pool.lengths, budget)]
 
 
@@ -637,12 +674,9 @@ class _Tuning:
 
 
 TUNING = _Tuning()
-# Preferred sentences stand alone: no quotation (out of context, and often partial) and no
-# opening pronoun or connective pointing at a sentence the reader does not have.
+# Preferred sentences hold no quotation (out of context, and often partial); sentences that do
+# not stand alone are no candidates at all (_stands_alone).
 _QUOTE_RE = re.compile(r"``|''|[\"“”]")
-_DANGLING_RE = re.compile(
-    r"(?:He|She|It|They|This|These|Those|That|But|And|Also|However|His|Her|Their|Its)\b"
-)
 
 
 def _concepts(pool: _Pool) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -691,11 +725,11 @@ def _concept_digest(pool: _Pool, budget: tuple[str, int], tuning: _Tuning = TUNI
     incidence, is_bigram = _concepts(pool)
     uncovered = _concept_weights(pool, incidence, is_bigram, tuning)
     lengths = pool.lengths
-    allowed = np.ones(len(lengths), dtype=bool)
+    allowed = pool.candidate.copy()
     preferred = (
         (lengths >= tuning.min_preferred_words)
         & (lengths <= tuning.max_preferred_words)
-        & np.array([not (_QUOTE_RE.search(s) or _DANGLING_RE.match(s)) for s in pool.sentences])
+        & np.array([not _QUOTE_RE.search(s) for s in pool.sentences])
     )
     normalized = _unit_rows(incidence)
     by_concept = incidence.tocsc()
@@ -705,7 +739,8 @@ def _concept_digest(pool: _Pool, budget: tuple[str, int], tuning: _Tuning = TUNI
     picked: list[tuple[int, float]] = []
     used = 0
     while used < n and allowed.any():
-        candidates = allowed & preferred if (allowed & preferred).any() else allowed
+        candidates = allowed & (pool.tier == pool.tier[allowed].min())  # news first, opinion last
+        candidates = candidates & preferred if (candidates & preferred).any() else candidates
         if kind == "words":
             fits = candidates & (lengths <= n - used)
             if fits.any() and value[fits].max() > 0:

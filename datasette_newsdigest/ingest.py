@@ -47,6 +47,7 @@ __all__ = [
     "COMPUTED",
     "EXTENSIONS",
     "FIELDS",
+    "GENRES",
     "MAX_COLUMNS",
     "MAX_INPUT_BYTES",
     "MAX_LINE_BYTES",
@@ -59,6 +60,7 @@ __all__ = [
     "clean_body",
     "clean_page",
     "file_kind",
+    "genre_of",
     "finish",
     "input_files",
     "make_record",
@@ -75,7 +77,7 @@ __all__ = [
 FIELDS = ("id", "title", "body", "published", "outlet", "author", "url")
 # Columns the build computes itself; an input field with one of these names is
 # kept under ``input_<name>`` instead of being overwritten.
-COMPUTED = ("raw", "source", "words", "event_id", "subtitle", "outlet_from", "published_from")
+COMPUTED = ("raw", "source", "words", "event_id", "subtitle", "outlet_from", "published_from", "genre")
 EXTENSIONS = {
     ".txt": "txt",
     ".text": "txt",
@@ -220,12 +222,6 @@ _NAV = re.compile(
 )
 _BREADCRUMB = re.compile(r"\s(?:»|›|>|/|\|)\s")
 _WEATHER = re.compile(r"^-?\d{1,3}(?:[.,]\d)?\s*°?\s*[CF]$")
-# A caption's credit: a closing parenthesis whose content names a source. Tested
-# by _has_credit on the last parenthesis only, so a page reads in linear time (the
-# one-regex form backtracked quadratically on "(a/ a/ a/ ...").
-_CREDIT_WORD = re.compile(r"\b(?:via|getty|photo|photograph|images?|credit|shutterstock|pool|file)\b", re.I)
-_CAPTION_PREFIX = re.compile(r"^(?:photo|photograph|image|picture|caption|credit|file photo)\s*(?:credit)?\s*[:|]",
-                             re.I)
 _END_MARKERS = re.compile(
     r"^(?:leave a (?:reply|comment)|post a comment|add a comment|\d*\s*comments?:?|comment(?:s)? (?:are )?closed|"
     r"your email address will not be published.*|please enter your (?:comment|name).*|"
@@ -263,23 +259,6 @@ def _word_count(line: str) -> int:
 
 def _is_prose(line: str) -> bool:
     return _word_count(line) >= 8 and _is_sentence_like(line)
-
-
-def _has_credit(line: str) -> bool:
-    """The line ends with "(...)" (then only white space), without nested
-    parentheses, holding a slash or a credit word: "(REUTERS/Jane Doe)"."""
-    line = line.rstrip()
-    if not line.endswith(")"):
-        return False
-    opening = line.rfind("(", 0, -1)
-    if opening < 0:
-        return False
-    inside = line[opening + 1:-1]
-    return ")" not in inside and ("/" in inside or bool(_CREDIT_WORD.search(inside)))
-
-
-def _is_caption(line: str) -> bool:
-    return bool(_has_credit(line) or _CAPTION_PREFIX.match(line))
 
 
 def _is_furniture(line: str) -> bool:
@@ -325,17 +304,23 @@ def _unwrap(block: list[str]) -> list[str]:
     return block
 
 
-def _lines(text: str) -> list[str]:
-    lines: list[str] = []
+def _blocks(text: str) -> list[list[str]]:
+    """The blank-line-separated blocks of ``text``, each as its lines (hard-wrapped prose joined)."""
+    blocks: list[list[str]] = []
     block: list[str] = []
     for line in textmod.normalize(text).split("\n"):
         if line:
             block.append(line)
-        else:
-            lines.extend(_unwrap(block))
+        elif block:
+            blocks.append(_unwrap(block))
             block = []
-    lines.extend(_unwrap(block))
-    return lines
+    if block:
+        blocks.append(_unwrap(block))
+    return blocks
+
+
+def _lines(text: str) -> list[str]:
+    return [line for block in _blocks(text) for line in block]
 
 
 def _outlet_from_copyright(line: str) -> str | None:
@@ -362,7 +347,7 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
     authors: list[str] = []
 
     start = next((i for i, line in enumerate(lines) if _is_prose(line) and not _is_furniture(line)
-                  and not _is_caption(line) and not _END_MARKERS.match(line)), len(lines))
+                  and not textmod.is_caption(line) and not _END_MARKERS.match(line)), len(lines))
     crumb_title = None
     for line in lines[:start]:
         if _BREADCRUMB.search(line) and not _is_sentence_like(line):
@@ -399,7 +384,7 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
             break
         if _is_furniture(line) or line == meta["title"]:
             continue
-        if _is_caption(line):
+        if textmod.is_caption(line):
             if body and not _is_sentence_like(body[-1]) and _word_count(body[-1]) <= 10:
                 body.pop()  # the caption's own heading
             continue
@@ -426,14 +411,98 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
             meta["outlet"] = match.group(1).strip()
     meta["author"] = ", ".join(authors) or None
     meta["body"] = "\n\n".join(body)
+    meta["top"] = "\n".join(lines[:min(start, 2)] + body[:1])  # where a genre label may be (genre_of)
     return meta
 
 
-def clean_body(body: str) -> str:
-    """Tidy a body that came from a structured export: normalize spacing,
-    one paragraph per line or block, and drop lines that are page furniture."""
-    kept = [line for line in _lines(body) if not _is_furniture(line)]
-    return "\n\n".join(kept)
+# Captions are short: a longer line ending in a credit is story with a credit fused to its end.
+MAX_CAPTION_WORDS = 60
+
+
+def _is_story_furniture(line: str, heading: bool) -> bool:
+    """Furniture inside an exported story (bench/README.md "Furniture in digests", rules 1-6): a
+    caption, a shouted headline, a link or summary-box line, or, where the line may be a
+    ``heading``, one without sentence punctuation of fewer than 8 words, as pages are read."""
+    if textmod.is_furniture(line):  # a long caption-shaped line is kept unless another shape holds
+        return (_word_count(line) <= MAX_CAPTION_WORDS or not textmod.is_caption(line) or textmod.is_shouted(line)
+                or textmod.is_link_line(line) or textmod.is_headline(line))
+    return heading and not _is_sentence_like(line) and _word_count(line) < 8
+
+
+def _may_be_heading(blocks: list[list[str]], b: int) -> bool:
+    """Block ``b`` is one line and the next block opens a sentence: the line is not a sentence
+    broken across paragraphs ("Fourth" / "row.")."""
+    following = blocks[b + 1][0] if b + 1 < len(blocks) else ""
+    return len(blocks[b]) == 1 and not following[:1].islower()
+
+
+def clean_body(body: str, title: str | None = None) -> str:
+    """Tidy a body that came from a structured export: normalize spacing, one paragraph per line
+    or block, and drop the lines that are page furniture, the story's furniture and a first line
+    that repeats the ``title``. A body that is all furniture by these rules keeps the lines the
+    page-furniture rules alone keep, so a short note is not lost as a heading."""
+    blocks = _blocks(body)
+    kept: list[str] = []
+    story: list[str] = []
+    for b, block in enumerate(blocks):
+        for line in block:
+            if not _is_furniture(line):
+                kept.append(line)
+                if not _is_story_furniture(line, _may_be_heading(blocks, b)):
+                    story.append(line)
+    title = " ".join((title or "").split())
+    if story and title and " ".join(story[0].split()) == title:
+        story = story[1:]
+    return "\n\n".join(story if any(c.isalpha() for c in "".join(story)) else kept)
+
+
+# --------------------------------------------------------------------------
+# Genre: news unless the article states otherwise
+
+GENRES = ("news", "analysis", "opinion")
+_OPINION_WORDS = r"opinions?|op-?eds?|commentary|editorials?|columns?|columnists?"
+# A label heading the title or the body: "OPINION: ...", "Op-Ed | ...", "ANALYSIS/OPINION:", "Analysis" alone;
+# "Analysis of the data shows" and "Opinion polls" are sentences, not labels.
+_GENRE_LABEL = re.compile(
+    rf"^\W*(?:news\s+)?((?:{_OPINION_WORDS}|analysis)(?:\s*/\s*(?:{_OPINION_WORDS}|analysis))?)\s*(?:[:|–—-]|$)",
+    re.I)
+_GENRE_CAPS = re.compile(rf"^\W*((?:{_OPINION_WORDS}|analysis)(?:/(?:{_OPINION_WORDS}|analysis))?)\s", re.I)
+_GENRE_PATH = re.compile(rf"/({_OPINION_WORDS}|analysis|analyses)(?:/|$)", re.I)
+# An outlet name that states its section at its end: "New York Times - Opinion", "NPR Editorial".
+_GENRE_OUTLET = re.compile(rf"(?:^|[\s\-–—(|/])({_OPINION_WORDS})(?:\s+board)?\)?\s*$", re.I)
+_GENRE_FIELDS = ("genre", "section", "category")
+
+
+def _genre_word(found: str) -> str:
+    return "analysis" if re.fullmatch(r"(?:news\s+)?analys[ie]s", found.strip(), re.I) else "opinion"
+
+
+def genre_of(*, title: str | None = None, top: str | None = None, url: str | None = None,
+             outlet: str | None = None, stated: Iterable[Any] = ()) -> str:
+    """'news', 'analysis' or 'opinion': what the article states about itself, else 'news'.
+
+    Stated, in this order: a genre, section or category field of the input (``stated``), a label
+    heading the title or the ``top`` of the body, a section in the URL's path (``/opinion/``,
+    ``/analysis/``), the outlet's name ending in a section ("... - Opinion"). An opinion label
+    wins over analysis ("ANALYSIS/OPINION:"). Unstated is news: what a digest reads first."""
+    for value in stated:
+        words = " ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value or "")
+        if re.search(rf"\b(?:{_OPINION_WORDS})\b", words, re.I):
+            return "opinion"
+        if re.search(r"\banalys[ie]s\b", words, re.I):
+            return "analysis"
+    for line in (title or "", *(top or "").split("\n", 3)[:3]):
+        line = line.strip()
+        match = _GENRE_LABEL.match(line) or (_GENRE_CAPS.match(line) if line[:8].isupper() else None)
+        if match:
+            return "opinion" if "opinion" in map(_genre_word, re.split("/", match.group(1))) else "analysis"
+    path = re.sub(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/]*", "", re.split(r"[?#]", url or "", maxsplit=1)[0])
+    found = [_genre_word(m) for m in _GENRE_PATH.findall(path)]
+    if found:
+        return "opinion" if "opinion" in found else "analysis"
+    if outlet and _GENRE_OUTLET.search(outlet):
+        return "opinion"
+    return "news"
 
 
 # --------------------------------------------------------------------------
@@ -580,13 +649,13 @@ def _sqlite_value(name: str, value, notes: list[str]):
     return text if isinstance(value, (dict, list)) else json.dumps(value, ensure_ascii=False)
 
 
-def _body_text(value, name: str) -> str:
+def _body_text(value, name: str, title: str | None = None) -> str:
     if not isinstance(value, str):
         kind = "nothing" if value is None else type(value).__name__
         what = "no text" if value is None else f"not text (a JSON {kind})"
         raise RecordError(f"{what} in field {name!r}")
     _check_unicode(name, value)
-    body = clean_body(value)
+    body = clean_body(value, title)
     stripped = body.strip()
     if not stripped:
         raise RecordError(f"no text in field {name!r}")
@@ -608,9 +677,11 @@ def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] 
     source_names = {ours: mapping.get(ours, ours) for ours in FIELDS}
     used = set(source_names.values())
     repaired: list[str] = []
-    body = _body_text(_repaired(fields.get(source_names["body"]), "body", repaired), source_names["body"])
+    raw_body = _repaired(fields.get(source_names["body"]), "body", repaired)
+    title = _repaired(_as_given(fields.get(source_names["title"])), "title", repaired)
+    body = _body_text(raw_body, source_names["body"], title)
     record = Record(
-        title=_repaired(_as_given(fields.get(source_names["title"])), "title", repaired),
+        title=title,
         body=body,
         raw=raw,
         outlet=_repaired(_text_or_none(fields.get(source_names["outlet"])), "outlet", repaired),
@@ -623,6 +694,9 @@ def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] 
         line=line,
     )
     record["id"] = _as_given(fields.get(source_names["id"])) or stable_id(record["title"], body)
+    record["genre"] = genre_of(title=title, top=raw_body if isinstance(raw_body, str) else None,
+                               url=record["url"], outlet=record["outlet"],
+                               stated=[v for k, v in fields.items() if _fold(k) in _GENRE_FIELDS])
     if repaired:
         record.notes.append(_repair_note(", ".join(repaired)))
     for key, value in fields.items():
@@ -715,6 +789,7 @@ def page_record(page: dict, *, source: str, raw: str, repaired: bool = False) ->
         url=page.get("url"),
         source=source,
         subtitle=page["subtitle"],
+        genre=genre_of(title=page["title"], top=page.get("top"), url=page.get("url"), outlet=page["outlet"]),
     )
     if repaired:
         record.notes.append(_repair_note("the page"))

@@ -82,6 +82,7 @@ ARTICLE_COLUMNS = {
     "raw": str,
     "outlet": str,
     "outlet_from": str,  # where the outlet came from: 'input', 'page' or 'url' (ingest.finish)
+    "genre": str,  # 'news', 'analysis' or 'opinion' as the article states, else 'news' (ingest.genre_of)
     "author": str,
     "published": str,
     "published_from": str,  # where the date came from: 'input' or 'text' (ingest.text_date)
@@ -173,7 +174,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
     _create_group_tables(db)
     if not db.table("articles").exists():
         db.table("articles").create(ARTICLE_COLUMNS, pk="id", foreign_keys=[("event_id", "events", "id")])
-    for name in ("outlet_from", "published_from"):
+    for name in ("outlet_from", "published_from", "genre"):
         if name not in db.table("articles").columns_dict:
             db.table("articles").add_column(name, str)  # --add to a database built before it
     if not db.table("sentences").exists():

@@ -169,13 +169,19 @@ def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'s' * (n != 1)}"
 
 
-# The dateline a wire story opens with: "WASHINGTON (AP) —", "NAIROBI, Kenya (AP) _", "ST. LOUIS, Mo. --".
+# The dateline a wire story opens with: "WASHINGTON (AP) —", "NAIROBI, Kenya (AP) _", "ST. LOUIS, Mo. --",
+# or the agency alone: "(Reuters) -".
 DATELINE_RE = re.compile(
-    r"""^(?=[A-Z.'’\-\s]*[A-Z]{3})                               # a place name, not "U.S."
-         (?:[A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}       # WASHINGTON, NEW YORK, ST. LOUIS
+    r"""^(?:(?=[A-Z.'’\-\s]*[A-Z]{3})                            # a place name, not "U.S."
+         [A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}          # WASHINGTON, NEW YORK, ST. LOUIS
          (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
          \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
-         (?:--|[\-—–_:])\s+)""",
+         (?:--|[\-—–_:])\s+
+        |(?:[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3}         # or any place (Washington, New York), or none,
+            (?:,\s+[A-Z][A-Za-z.]*)?\s*)?
+         \([A-Z][A-Za-z&\- ]{1,24}\)\s*                         # before the agency: (CNN), (Reuters)
+         (?:(?:--|[\-—–_:])\s+|(?=[A-Z])))                      # with a dash or not: "(CNN) There were"
+    """,
     re.X,
 )
 
@@ -213,3 +219,184 @@ def label(title: str | None, first_sentence: str | None, chars: int = LABEL_CHAR
     if not first:
         return None
     return first if len(first) <= chars else first[:chars].rsplit(" ", 1)[0] + "…"
+
+
+# --- Furniture: page parts that are not the story (issue 15; rules in bench/README.md) ----------
+# Each predicate reads one line or sentence and describes a shape, not one site's strings: where a
+# shape is a label ("Story highlights", "Related"), the label words are the list.
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+          r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+# A closing parenthesis naming a source: "(REUTERS/Jane Doe)", "(Getty Images)", "(AP Photo)".
+_CREDIT_WORD = re.compile(r"\b(?:via|getty|photo|photograph|images?|credit|shutterstock|pool|file)\b", re.I)
+_CAPTION_PREFIX = re.compile(r"^(?:(?:photo|photograph|image|picture|caption|credit|file photo)\s*(?:credit)?\s*[:|]"
+                             r"|(?:image|media|photo) (?:copyright|caption|credit)\b|enlarge this image\b|"
+                             r"(?:toggle|hide) caption\b)", re.I)
+# A caption says what the picture shows: "... is pictured in this December 11, 2013 handout photo."
+_PICTURED = re.compile(r"\b(?:is|are) pictured\b|\bin this (?:[\w,.'’-]+\s+){0,6}?(?:file |handout )?photo\b", re.I)
+
+
+def _pictured(line: str) -> bool:
+    return ("hoto" in line or "pictured" in line) and bool(_PICTURED.search(line))
+# A credit fused to the caption it opens: "Carlos Barria / Reuters Pastor ...", "Reuters/ Getty Images,"; a
+# slash with a space on at least one side, between capitalized names (so "Biden/Harris" is not one).
+_OPENING_CREDIT = re.compile(r"^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s+/\s*|/\s+)[A-Z]")
+# ... or closing it, wire style: "... on May 1, 2019. REUTERS/Jim Bourg".
+_CLOSING_CREDIT = re.compile(r"\b[A-Z]{2,}(?:\s+PHOTO)?\s*/\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*$")
+# Characters from the end that can hold a closing credit or a caption's date: each line is read in linear time.
+_CREDIT_REACH, _DATE_REACH = 80, 48
+# A caption's date: after a comma, the full date ends the sentence ("..., September 27, 2018.").
+_CAPTION_DATE = re.compile(rf",\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?{_MONTH}\s+\d{{1,2}},\s+"
+                           r"(?:19|20)\d\d\.?$")
+_BOX_LABEL = re.compile(r"^(?:story highlights|highlights|key points|key takeaways|what you need to know|"
+                        r"at a glance|in brief|tl;\s?dr)\s*[:\-–—|]?\s+[\"'‘“]?(?-i:[A-Z0-9])", re.I)
+_LINK_OPENING = re.compile(
+    r"^[\W_]*(?:(?:read more|click here|see also|also read|read also|related (?:coverage|stories|articles|links))\b"
+    r"|(?:read|more|watch|listen|related|video|photos?)\s*[:|»>]"
+    r"|related\s+[\"'‘“]?(?-i:[A-Z0-9]))", re.I)
+_LINK_CLOSING = re.compile(r"\bread more\W*$", re.I)
+_LINK_REACH = 40  # characters from the end that can hold "Read more"
+# A label in capitals fused to the text it opens: "JUST WATCHED What do ...", "SHARE YOUR THOUGHTS Have you ..."
+# (two or more words, one of five letters or more, so "NBA MVP LeBron James" is a sentence); with a colon,
+# on a line that is no sentence: "STORY: Boy Scouts vote ...", "SLIDESHOW: ... >>>" (so a dateline
+# "WASHINGTON: The Senate voted." is not one).
+_CAPS_LABEL = re.compile(r"^[\W_]*(?=[A-Z\s'’]*[A-Z]{5})[A-Z][A-Z'’]+(?:\s+[A-Z][A-Z'’]+)+\s+[A-Z][a-z]")
+_CAPS_COLON = re.compile(r"^[\W_]*[A-Z][A-Z'’]+(?:\s+[A-Z][A-Z'’]+)?\s*:\s")
+_FUSED_LABEL = re.compile(r"^[A-Z][\w'’]*(?:\s+[\w'’]+){0,3}:[A-Z]")  # "Report:Read ...", not "10:30" or "http:"
+_TITLE_WORD = r"(?:[A-Z0-9][\w'’.&-]*|of|the|and|a|an|in|on|for|to|at|by)"
+_DASH_TEASER = re.compile(rf"^[A-Z][\w'’.&-]*(?:\s+{_TITLE_WORD}){{0,5}}\s+[-–—|]\s+[\"'‘“]?[A-Z]")
+_END_REACH = 24  # characters from the end that can hold a sentence's last mark and closing quotes
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_QUESTION_END = re.compile(r"\?[)\]]*$")  # the question mark outside any closing quotation mark
+_SMALL_WORDS = frozenset("a an and as at but by for from in into is of on or over the to up vs with".split())
+_ASIDE = re.compile(r"^[(\[][^()\[\]]*[)\]][.]?$")  # a line that is all one parenthesis
+
+
+def _either(*patterns: re.Pattern[str]) -> re.Pattern[str]:
+    """One regex for several, each keeping its own case rule: a line is read once, not once per shape."""
+    return re.compile("|".join(f"(?i:{p.pattern})" if p.flags & re.I else f"(?:{p.pattern})" for p in patterns))
+
+
+_CAPTION_START, _CAPTION_END = _either(_CAPTION_PREFIX, _OPENING_CREDIT), _either(_CLOSING_CREDIT, _CAPTION_DATE)
+_LINK_START, _TEASER = _either(_BOX_LABEL, _LINK_OPENING, _CAPS_LABEL), _either(_FUSED_LABEL, _DASH_TEASER, _CAPS_COLON)
+_FURNITURE_START = _either(_CAPTION_START, _LINK_START, _ASIDE)
+_FURNITURE_END = _either(_CAPTION_END, _LINK_CLOSING)
+_REACH = max(_CREDIT_REACH, _DATE_REACH, _LINK_REACH)
+
+
+def ends_like_sentence(line: str) -> bool:
+    return bool(_SENTENCE_END.search(line, max(0, len(line) - _END_REACH)))
+
+
+def has_credit(line: str) -> bool:
+    """The line ends with "(...)" (then only white space), without nested parentheses, holding a
+    slash or a credit word: "(REUTERS/Jane Doe)". Only the last parenthesis is tested, so a line
+    reads in linear time (the one-regex form backtracked quadratically on "(a/ a/ a/ ...")."""
+    line = line.rstrip()
+    if not line.endswith(")"):
+        return False
+    opening = line.rfind("(", 0, -1)
+    if opening < 0:
+        return False
+    inside = line[opening + 1:-1]
+    return ")" not in inside and ("/" in inside or bool(_CREDIT_WORD.search(inside)))
+
+
+def is_caption(line: str) -> bool:
+    """A photo caption or credit (rules 1-2): a credit at either end or in a closing parenthesis,
+    a caption label, or a sentence dated after a comma at its end, as captions are and news is not."""
+    return bool(has_credit(line) or _CAPTION_START.match(line) or _pictured(line) or (_may_end_in_furniture(line)
+                and _CAPTION_END.search(line, max(0, len(line) - _REACH))))
+
+
+def is_headline(line: str) -> bool:
+    """No sentence punctuation at its end and its words (but the small ones) capitalized: a
+    headline or link title inside a body ("A Fine Line: Distinguishing Issue Ads From Advocacy")."""
+    if ends_like_sentence(line):
+        return False
+    capitalized = [w[:1].isupper() for w in words(line) if w[0].isalpha() and w.lower() not in _SMALL_WORDS]
+    return len(capitalized) >= 3 and sum(capitalized) >= 0.8 * len(capitalized)
+
+
+_LOWER = re.compile(r"[^\W\d_A-Z]")  # a letter, not a capital (of ASCII's: capitals elsewhere are rare)
+_UPPER = re.compile(r"[A-Z]")
+_PROSE = re.compile(r"\b[a-z]{3,}\b(?:.*?\b[a-z]{3,}\b){2}", re.S)
+
+
+def _may_end_in_furniture(line: str) -> bool:
+    """Whether a closing credit, caption date or "Read more" can end ``line``: each needs a slash, a
+    final digit or "more" near the end, which most lines lack (the regex is the costly test)."""
+    tail = line[-_REACH:]
+    return "/" in tail or line.rstrip(". ")[-1:].isdigit() or "more" in tail[-24:].lower()
+
+
+def is_shouted(line: str, min_words: int = 3) -> bool:
+    """Three or more words with letters, nearly all of them capitals: a headline inside a body. An
+    acronym-heavy sentence has lower-case words between its acronyms."""
+    if _PROSE.search(line):  # three lower-case words: prose, found in its first few words
+        return False
+    lower, upper = len(_LOWER.findall(line)), len(_UPPER.findall(line))
+    if lower + upper < 8 or sum(1 for w in line.split() if any(c.isalpha() for c in w)) < min_words:
+        return False
+    return upper >= 0.9 * (lower + upper)
+
+
+def is_link_line(line: str) -> bool:
+    """A summary box, a link or "Related" line, or a link teaser (rules 3-5)."""
+    if _LINK_START.match(line) or _LINK_CLOSING.search(line, max(0, len(line) - _LINK_REACH)):
+        return True
+    return not ends_like_sentence(line) and bool(_TEASER.match(line))
+
+
+def is_furniture(sentence: str) -> bool:
+    """Rules 1-6 of bench/README.md "Furniture in digests": a caption, credit, summary box, link
+    line, teaser, aside in parentheses, or headline, shouted or title-cased, wherever it appears."""
+    if (has_credit(sentence) or _FURNITURE_START.match(sentence) or is_shouted(sentence) or _pictured(sentence)
+            or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))):
+        return True
+    return not ends_like_sentence(sentence) and bool(_TEASER.match(sentence) or is_headline(sentence))
+
+
+def is_question(sentence: str) -> bool:
+    """Ends in a question mark outside quotation marks: a teaser or a rhetorical question, which
+    reports nothing; a quoted question ("Why now?" she asked.) reports what was said."""
+    return bool(_QUESTION_END.search(sentence.rstrip()))
+
+
+# A sentence opening with a pronoun or connective points at one the reader of a digest line does
+# not have. "This week" and "That night" are times, not references.
+_UNRESOLVED = re.compile(
+    r"""^[\"'‘“(]?(?:
+        (?:He|She|It|They|We|His|Her|Their|Its|Our|Him|Them|Such|Here|But|And|Or|Nor|So|Yet|Still|
+           Also|However|Instead|Thus|Hence|Therefore|Moreover|Furthermore|Nevertheless|Nonetheless)\b(?!-)
+        |(?:This|That|These|Those)\b(?!\s+(?:week|weekend|month|year|morning|afternoon|evening|night|
+           summer|spring|fall|autumn|winter|season|time)\b)
+        |(?:In\s+addition|As\s+a\s+result|The\s+latter|The\s+former|At\s+the\s+same\s+time)\b)""",
+    re.X,
+)
+
+
+# ... or with a short opening phrase and then a pronoun: "Tonight, he's set to ...", "During his first term, she ...".
+_UNRESOLVED_AFTER = re.compile(r"^[^,;:\"“”]{1,60},\s+(?:he|she|it|they|his|her|their|its)\b(?!-)")
+
+
+def is_unresolved(sentence: str) -> bool:
+    """Opens with an unresolved pronoun or connective ("He added...", "But...", "Here at the White
+    House..."), or with a short phrase and then a pronoun ("Tonight, he's ..."): it does not read
+    on its own (rule 11)."""
+    return bool(_UNRESOLVED.match(sentence) or _UNRESOLVED_AFTER.match(sentence))
+
+
+def is_transcript(sentence: str) -> bool:
+    """A speaker's label in capitals, then what was said ("BARR: Well, I think ..."): a transcript
+    line, which needs the exchange around it."""
+    return bool(_CAPS_COLON.match(sentence))
+
+
+_BULLET = re.compile(r"^(?:(?:[•·*>]|--?|[–—])\s*\w|o\s+[A-Z]|[:;,.])")  # "o Third, ..." from a word processor's list
+
+
+def is_fragment(sentence: str) -> bool:
+    """Not a whole sentence of a story: no sentence punctuation at its end (a deck, heading or
+    teaser, a lead-in ending in a colon, a cut line), or an item of a bulleted list (rule 10)."""
+    return not ends_like_sentence(sentence) or bool(_BULLET.match(sentence))

@@ -238,7 +238,7 @@ async def _articles_of(db, event_id, limit: int | None = None, bodies: bool = Fa
     whose bodies fit in it together (at least one) leave the database, so a huge event does not
     ship every body to the page only for most to be dropped (see ``_within``)."""
     order = "published is null, published, rowid"
-    columns = "id, title, outlet, author, published, url, words" + (", body" if bodies else "")
+    columns = "id, title, outlet, author, published, url, words, genre" + (", body" if bodies else "")
     # An untitled article is named by its first sentence (see _label), read from the sentences table.
     first = ("case when nullif(trim(title), '') is null then (select text from sentences "
              "where article_id = articles.id and position = 0) end as first_sentence")
@@ -307,7 +307,7 @@ async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limi
     for article in articles:
         article["body"] = _first_paragraphs(article["body"], paragraphs)
     articles = _within(articles, limits.max_chars)
-    documents = [digest.Document(a["id"], a["body"], a["published"]) for a in articles]
+    documents = [digest.Document(a["id"], a["body"], a["published"], a["genre"]) for a in articles]
 
     def compute():
         if with_support:
@@ -560,7 +560,7 @@ async def _event_page(datasette, request, as_json: bool):
     }
     listing = []
     for a in articles:
-        item = {k: a[k] for k in ("id", "title", "outlet", "author", "published", "url", "words")}
+        item = {k: a[k] for k in ("id", "title", "outlet", "author", "published", "url", "words", "genre")}
         item["label"] = _label(a)
         item["row_url"] = datasette.urls.row(database, "articles", tilde_encode(str(a["id"])))
         item["outlet_url"] = _outlet_url(datasette, database, a["outlet"])

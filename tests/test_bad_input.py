@@ -19,6 +19,7 @@ import sqlite_utils
 from badinput import write_corpus
 
 from datasette_newsdigest import ingest, store
+from datasette_newsdigest import text as textmod
 from datasette_newsdigest.ingest import Problem, read_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -400,7 +401,7 @@ def test_credit_check_agrees_with_the_old_regex():
     pieces = ["(", ")", "/", " ", "a", "via", "Getty", "x", "\t", "IMAGES", "é", "_", "file", "\u2003", ".", "photos"]
     for _ in range(50_000):
         line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
-        assert ingest._has_credit(line) == bool(_OLD_CREDIT.search(line)), line
+        assert textmod.has_credit(line) == bool(_OLD_CREDIT.search(line)), line
 
 
 def test_hostile_page_reads_without_the_backtracking_regex(monkeypatch):
@@ -410,14 +411,14 @@ def test_hostile_page_reads_without_the_backtracking_regex(monkeypatch):
     page = ("Officials said on Monday that the bridge would close for repairs this year.\n\n"
             f"{run})x\n\n({'a ' * 16_000}photo)\n\n{run}")
     calls = []
-    real = ingest._CREDIT_WORD
+    real = textmod._CREDIT_WORD
 
     class Counting:
         def search(self, text, *args):
             calls.append(len(text))
             return real.search(text, *args)
 
-    monkeypatch.setattr(ingest, "_CREDIT_WORD", Counting())
+    monkeypatch.setattr(textmod, "_CREDIT_WORD", Counting())
     result = ingest.clean_page(page)
     assert "bridge would close" in result["body"]
     assert calls and sum(calls) <= 2 * len(page)

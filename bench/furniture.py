@@ -1,0 +1,127 @@
+"""Furniture in 5-sentence digests of the AllSides build: the share of digest sentences that are
+captions, credits, teasers, link lines, shouted headlines or lone questions by the written rules
+(bench/README.md "Furniture in digests"), and a sample to read by hand.
+
+The digests come from a child process running the code of ``--code`` (default: this checkout) on
+``--db``, a build of ../shared/corpora/allsides-37k.jsonl.gz made by the same code (``--build``
+makes it, into /tmp, never the repository). The sentences are judged here, by this checkout's
+rules, so a build of older code is counted by the same rules as this one. The events are a fixed
+sample: ``--events`` (200) of the events of 3+ articles, drawn with ``--seed``. Run by hand from
+the repository root:
+
+    python bench/furniture.py --build --db /tmp/allsides.db                   # this checkout
+    python bench/furniture.py --code ../main --db /tmp/allsides-main.db       # a build by main
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpora" / "allsides-37k.jsonl.gz"
+
+
+def child(db_path: Path, events: int, seed: int) -> None:
+    """Print, as one JSON line, the 5-sentence default digest of each sampled event (as the event
+    page makes it: articles earliest first, within max_chars) and the mojibake left in the build."""
+    from ftfy.badness import is_bad
+
+    from datasette_newsdigest import digest
+
+    conn = sqlite3.connect(db_path)
+    columns = {row[1] for row in conn.execute("pragma table_info(articles)")}
+    genre = "genre" if "genre" in columns and hasattr(digest.Document, "genre") else None
+    ids = [row[0] for row in conn.execute("select id from events where articles >= 3 order by id")]
+    sample = sorted(random.Random(seed).sample(ids, min(events, len(ids))))
+    limits = digest.Limits()
+    out = []
+    for event in sample:
+        selected = "id, body, published" + (", genre" if genre else "")
+        rows = conn.execute(f"select {selected} from articles where event_id = ? "
+                            "order by published is null, published, rowid", (event,)).fetchall()
+        kept, total = [], 0
+        for row in rows:
+            total += len(row[1] or "")
+            if total > limits.max_chars and kept:
+                break
+            kept.append(digest.Document(*row))
+        picks = digest.digest(kept, sentences=5, limits=limits)
+        out.append({"event": event, "sentences": [p.sentence for p in picks]})
+    articles = conn.execute("select count(*) from articles").fetchone()[0]
+    titles = sum(1 for (t,) in conn.execute("select title from articles") if t and is_bad(t))
+    bodies = sum(1 for (b,) in conn.execute("select body from articles") if b and is_bad(b))
+    print(json.dumps({"code": digest.__file__, "articles": articles, "bad_titles": titles, "bad_bodies": bodies,
+                      "digests": out}))
+
+
+def rule(sentence: str) -> str | None:
+    """The furniture rule (bench/README.md numbering) a digest sentence breaks, if any."""
+    from datasette_newsdigest import text
+
+    if text.is_caption(sentence):
+        return "1-2 caption or credit"
+    if text.is_shouted(sentence) or text.is_headline(sentence):
+        return "6 headline, shouted or title-cased"
+    if text.is_link_line(sentence) or text.is_furniture(sentence):
+        return "3-5 summary box, link line, teaser or aside"
+    if text.DATELINE_RE.match(sentence) and text.strip_dateline(sentence) != sentence:
+        return "9 dateline left"
+    if text.is_question(sentence):
+        return "10 question standing alone"
+    if text.is_transcript(sentence):
+        return "10 transcript line (SPEAKER: ...)"
+    if text.is_fragment(sentence):
+        return "10 no sentence (deck, heading, lead-in, bullet)"
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=Path("/tmp/allsides-furniture.db"))
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose digest code makes the digests")
+    parser.add_argument("--build", action="store_true", help="build --db from the corpus with --code first")
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--hand", type=Path, default=Path("/tmp/furniture-hand.txt"),
+                        help="where to write the first 100 sentences (20 events) to read by hand")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.db, args.events, args.seed)
+        return
+    env = {**os.environ, "PYTHONPATH": str(args.code.resolve())}
+    if args.build:
+        newsdigest = Path(sys.executable).with_name("newsdigest")
+        subprocess.run([str(newsdigest), "build", str(args.db), str(CORPUS), "--no-progress"], env=env, check=True)
+    out = subprocess.run([sys.executable, __file__, "--child", "--db", str(args.db), "--events", str(args.events),
+                          "--seed", str(args.seed)], env=env, check=True, capture_output=True, text=True).stdout
+    result = json.loads(out.splitlines()[-1])
+    sentences = [s for d in result["digests"] for s in d["sentences"]]
+    broken = Counter(r for r in map(rule, sentences) if r)
+    from datasette_newsdigest import text
+
+    unresolved = sum(map(text.is_unresolved, sentences))
+    furniture = sum(broken.values())
+    print(f"code {result['code']}; db {args.db}: {len(result['digests'])} events of 3+ articles (seed {args.seed}), "
+          f"{len(sentences)} digest sentences")
+    print(f"furniture by rules 1-10: {furniture} ({furniture / max(1, len(sentences)):.1%})")
+    for name, n in sorted(broken.items()):
+        print(f"  rule {name}: {n}")
+    print(f"opening unresolved (rule 11): {unresolved} ({unresolved / max(1, len(sentences)):.1%})")
+    print(f"mojibake (ftfy is_bad) in {result['articles']:,} articles: titles {result['bad_titles']}, "
+          f"bodies {result['bad_bodies']}")
+    lines = [f"{d['event']}\t{s}" for d in result["digests"] for s in d["sentences"]][:100]
+    args.hand.write_text("\n".join(lines) + "\n")
+    print(f"first {len(lines)} sentences for the hand check: {args.hand}")
+
+
+if __name__ == "__main__":
+    main()

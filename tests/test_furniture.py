@@ -1,0 +1,232 @@
+"""Page furniture out of stories and digests, genre, and digest lines that stand alone (issue 15)."""
+
+import json
+import sqlite3
+
+import pytest
+import sqlite_utils
+from datasette.app import Datasette
+
+from datasette_newsdigest import digest, ingest, store, text
+
+STORY = [
+    "The Senate confirmed the nominee on Saturday after a bitter fight that divided the chamber.",
+    "Republicans said the vote restored order, while Democrats vowed to make it an election issue.",
+]
+
+
+def body_of(*lines: str, title: str | None = None) -> str:
+    record = ingest.make_record({"id": "a", "title": title, "body": "\n\n".join(lines)}, source="t.jsonl", raw="{}")
+    return record["body"]
+
+
+@pytest.mark.parametrize("furniture", [
+    "Carlos Barria / Reuters Pastor Tony Spell attends Sunday service at the Life Tabernacle Church.",
+    "Reuters/ Getty Images,",
+    "Supreme Court nominee Judge Brett Kavanaugh testifies before the Senate Judiciary Committee, September 27, 2018.",
+    "Attorney General William Barr testifies before a Senate Judiciary Committee hearing, May 1, 2019.",
+    "Senators listen during the hearing in Washington, U.S., May 1, 2019. REUTERS/Jim Bourg",
+    "President Trump speaks to reporters at the White House (AP Photo/Evan Vucci)",
+    "Story highlights President Obama and House Speaker Boehner meet at the White House",
+    "Read more from Yahoo News:",
+    "Related: World leaders say they must tackle income inequality",
+    "Related Coronavirus could lead to the highest unemployment since the Great Depression",
+    "Young black men again faced highest rate of US police killings in 2016 Read more",
+    "Report:Read special counsel Robert Mueller's report on Russian interference",
+    "The Wall - An in-depth examination of Donald Trump's border wall",
+    "TRUMP SIGNS BILL TO END PARTIAL GOVERNMENT SHUTDOWN",
+    "CLICK HERE TO GET THE FOX NEWS APP",
+    "SUPPLY CHAINS BROKEN",
+    "The cover of the magazine's Person of the Year issue is pictured in this December 11, 2013 handout photo.",
+    "( Also on POLITICO: Karl Rove vs. the tea party)",
+    "A Fine Line: Distinguishing Issue Ads From Advocacy",
+])
+def test_each_furniture_shape_leaves_a_json_body(furniture):
+    body = body_of(STORY[0], furniture, STORY[1])
+    assert body.split("\n\n") == STORY
+
+
+def test_the_title_repeated_as_the_first_line_leaves_the_body():
+    title = "Poll: Prestigious Colleges Won't Make You Happier In Life Or Work"
+    assert body_of(title, *STORY, title=title).split("\n\n") == STORY
+
+
+@pytest.mark.parametrize("news", [
+    "The Judiciary Committee voted 11-10 on September 27, 2018, to advance the nomination to the floor.",
+    "The hearing, which began on May 1, 2019, ran for more than five hours, officials said.",
+    'Asked whether the deal would pass, he said: "Why would anyone vote against it now?" and left.',
+    "The FBI, CIA and NSA briefed NATO officials on the ISIS threat, the DOJ said in a statement.",
+    "The Biden/Harris campaign said it raised $26 million in the first 24 hours after the pick.",
+    "Related charges were filed against two other men in federal court in Brooklyn on Monday.",
+    "WASHINGTON (Reuters) - A civil rights group asked a federal judge on Monday to block the rule.",
+])
+def test_news_sentences_of_similar_shape_are_kept(news):
+    assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
+
+
+def test_a_sentence_broken_across_paragraphs_is_not_a_heading():
+    assert body_of("Fourth", "row.") == "Fourth\n\nrow."
+
+
+def test_a_body_of_furniture_only_keeps_what_the_page_rules_keep():
+    assert body_of("Breaking news") == "Breaking news"
+
+
+# --- Genre --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("fields", "genre"), [
+    ({"title": "OPINION: Fight for Kavanaugh"}, "opinion"),
+    ({"title": "Op-Ed | The case for a carbon tax"}, "opinion"),
+    ({"title": "Analysis: GOP health plan would leave millions uninsured"}, "analysis"),
+    ({"body": "ANALYSIS/OPINION:\n\nThe senator's speech was a mistake, and here is why it matters."}, "opinion"),
+    ({"url": "https://www.nytimes.com/2018/10/01/opinion/kavanaugh-vote.html"}, "opinion"),
+    ({"url": "https://edition.cnn.com/2019/05/01/politics/analysis/barr-hearing/index.html"}, "analysis"),
+    ({"url": "https://example.com/commentary/why-it-matters"}, "opinion"),
+    ({"section": "Opinion"}, "opinion"),
+    ({"Category": "News Analysis"}, "analysis"),
+    ({"genre": "news"}, "news"),
+    ({"outlet": "New York Times - Opinion"}, "opinion"),
+    ({"title": "Opinion polls show the race tightening in Ohio"}, "news"),
+    ({"title": "Analysis of the data shows a rise in wages", "url": "https://example.com/opinionated/x"}, "news"),
+    ({"outlet": "Commentary Magazine"}, "news"),
+    ({}, "news"),
+])
+def test_genre_from_label_url_and_input_field(fields, genre):
+    record = ingest.make_record({"body": "The Senate voted on Saturday to confirm the nominee.", **fields},
+                                source="t.jsonl", raw="{}")
+    assert record["genre"] == genre
+    assert "genre" not in record.extras  # an input genre field is read, and kept as input_genre
+
+
+def test_genre_of_a_page_from_its_url_or_label(tmp_path):
+    page = ingest.clean_page("Opinion: The vote was a mistake\n\nThe Senate voted on Saturday to confirm "
+                             "the nominee after a bitter fight.")
+    assert ingest.page_record(page, source="p.txt", raw="")["genre"] == "opinion"
+
+
+def test_an_older_database_gains_the_genre_column_on_add(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "old.db")
+    columns = {k: v for k, v in store.ARTICLE_COLUMNS.items() if k != "genre"}
+    db.table("articles").create(columns, pk="id")
+    store.create_tables(db)
+    assert "genre" in db.table("articles").columns_dict
+
+
+# --- The digest's candidates ----------------------------------------------------------------------
+
+GOOD = [
+    "The Senate confirmed Brett Kavanaugh to the Supreme Court on Saturday by a vote of 50 to 48.",
+    "The vote capped a bitter confirmation fight over sexual assault allegations against Kavanaugh.",
+    "Protesters gathered outside the Capitol as senators voted on the Kavanaugh confirmation.",
+]
+CAPTION = "Supreme Court nominee Brett Kavanaugh testifies before the Senate Judiciary Committee, September 27, 2018."
+DANGLING = [
+    "He added that the Senate vote on Kavanaugh would be remembered for a long time to come.",
+    "But the Kavanaugh confirmation fight in the Senate divided voters across the country.",
+    "Here at the Capitol, senators voted on the Kavanaugh confirmation under heavy security.",
+    "They said the Kavanaugh vote in the Senate was the most bitter in memory.",
+]
+QUESTION = "Will the Kavanaugh confirmation vote in the Senate change the Supreme Court?"
+
+
+def documents():
+    furniture = [CAPTION, "KAVANAUGH CONFIRMED TO THE SUPREME COURT AFTER SENATE VOTE", QUESTION, *DANGLING]
+    return [
+        digest.Document(i, "\n\n".join(furniture + GOOD if i % 2 else GOOD[::-1] + furniture))
+        for i in range(4)
+    ]
+
+
+@pytest.mark.parametrize("method", digest.METHODS)
+def test_no_method_picks_furniture_or_a_line_that_does_not_stand_alone(method):
+    picks = digest.digest(documents(), sentences=3, method=method)
+    assert sorted(p.sentence for p in picks) == sorted(GOOD)
+
+
+def test_every_pick_of_a_large_budget_stands_alone():
+    picks = digest.digest(documents(), sentences=20)
+    assert {p.sentence for p in picks} == set(GOOD)
+
+
+def test_a_text_with_no_standalone_sentence_still_gets_a_digest():
+    picks = digest.summarize("He said the Senate would vote on the nomination again next week.", sentences=1)
+    assert [p.sentence for p in picks] == ["He said the Senate would vote on the nomination again next week."]
+
+
+@pytest.mark.parametrize("dateline", ["(Reuters) - ", "Washington (CNN) - ", "SACRAMENTO, Calif. (AP) — ",
+                                      "Miami (CNN) "])
+def test_the_wire_dateline_leaves_a_digest_sentence(dateline):
+    lead = "Officials in Atlanta said on Monday that the new voting rule in Georgia would take effect soon."
+    docs = [digest.Document(i, lead + "\n\n" + dateline + "A civil rights group asked a federal judge on Monday "
+                               "to block the new voting rule in Georgia.") for i in range(2)]
+    assert any(p.sentence.startswith("A civil rights group asked") for p in digest.digest(docs, sentences=2))
+
+
+def test_sentences_cut_at_initials_and_list_items_are_no_digest_lines():
+    body = ("The senator used the wave of anti-U.S. sentiment in the region to attack the plan. "
+            "Officials briefed the U.N. Ambassador to the United Nations on the Benghazi attack. "
+            "The Benghazi attack killed four Americans, officials said on Tuesday.\n\n"
+            "o Third, the Benghazi review will make the consulates safer, officials said.")
+    picks = digest.digest([digest.Document(i, body) for i in range(2)], sentences=5)
+    assert [p.sentence for p in picks] == ["The Benghazi attack killed four Americans, officials said on Tuesday."]
+
+
+def test_opinion_is_read_only_after_news():
+    opinion = ("Confirming Kavanaugh to the Supreme Court will haunt the Senate for a generation, "
+               "and the Senate knows it.")
+    docs = [digest.Document("op1", opinion, "2018-10-06", "opinion"),
+            digest.Document("op2", opinion, "2018-10-06", "opinion"),
+            digest.Document("n1", GOOD[0] + " " + GOOD[1], "2018-10-07", "news"),
+            digest.Document("n2", GOOD[1] + " " + GOOD[2], "2018-10-07", None)]
+    for method in ("default", "lexrank", "luhn"):
+        picks = digest.digest(docs, sentences=3, method=method)
+        assert {p.id for p in picks} <= {"n1", "n2"}, method
+        more = digest.digest(docs, sentences=4, method=method)
+        assert [p.id for p in more if p.id.startswith("op")] == ["op1"], method  # only when news runs out
+
+
+def test_the_predicates_keep_news_of_similar_shape():
+    assert not text.is_furniture("The FBI and CIA told NATO that ISIS was regrouping, the DOJ said.")
+    assert not text.is_furniture("The panel voted on September 27, 2018, to advance the nomination.")
+    assert not text.is_question('"Why now?" she asked.')
+    assert not text.is_unresolved("This week, the Senate voted to confirm the nominee.")
+    assert not text.is_unresolved("Thebes was the capital.") and not text.is_unresolved("Heidi Heitkamp voted no.")
+    assert text.is_unresolved("It was the first time since 1881.") and text.is_unresolved("That decision stands.")
+    assert text.is_unresolved("Tonight, he's set to accept the nomination.")
+    assert not text.is_unresolved("On Tuesday, the Senate voted to confirm the nominee.")
+
+
+def test_an_author_box_at_the_end_is_no_digest_line():
+    body = " ".join(GOOD) + " Chris Stirewalt is digital politics editor for Fox News."
+    picks = digest.digest([digest.Document(i, body) for i in range(2)], sentences=5)
+    assert sorted(p.sentence for p in picks) == sorted(GOOD)
+
+
+# --- The event page -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def opinion_db(build_news_db):
+    opinion = {"id": "op-1", "title": "OPINION: Russia's drone story does not add up",
+               "url": "https://example.com/opinion/drones", "published": "2023-05-04",
+               "body": "Russia said on Wednesday that Ukraine attacked the Kremlin with two drones overnight. "
+                       "The Kremlin said the drones were shot down and called it an assassination attempt on "
+                       "Putin. The story does not add up, and the West should say so."}
+    return build_news_db([opinion])
+
+
+@pytest.mark.asyncio
+async def test_the_event_page_shows_opinion_apart(opinion_db):
+    with sqlite3.connect(opinion_db) as conn:
+        (event_id, genre), = conn.execute("select event_id, genre from articles where id = 'op-1'").fetchall()
+    assert genre == "opinion"
+    datasette = Datasette([str(opinion_db)])
+    response = await datasette.client.get(f"/-/digest/news/{event_id}")
+    assert response.status_code == 200
+    main, _, opinion = response.text.partition("Opinion on this event")
+    assert "Russia&#39;s drone story does not add up" in opinion
+    assert "Russia&#39;s drone story does not add up" not in main.split("<h2>Articles</h2>")[1]
+    data = (await datasette.client.get(f"/-/digest/news/{event_id}.json")).json()
+    assert {a["id"]: a["genre"] for a in data["articles"]}["op-1"] == "opinion"
+    assert json.dumps(data)  # the JSON carries genre for every article
