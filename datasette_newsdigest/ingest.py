@@ -173,6 +173,7 @@ _AGENCY = r"\([^()\n]{1,30}\)"
 _DATELINE_DATE = re.compile(rf"^(?:[A-Z][\w.'’-]*(?:,?\s+[A-Z][\w.'’-]*){{0,4}},?\s+)?(?:{_AGENCY}\s*)?"
                             rf"(?P<date>{_STATED_DATE})\s*(?:{_AGENCY}\s*)?(?:--?|[—–_|:])\s")
 _TOP_LINES = 4  # lines of a body, at most, read for its own date
+_DATE_CHARS = 4000  # of an uncleaned body, enough for those lines
 
 
 def text_date(body: str | None) -> str | None:
@@ -693,6 +694,10 @@ def make_record(fields: dict, *, source: str, raw: str, mapping: dict[str, str] 
         source=source,
         line=line,
     )
+    if not record["published"]:
+        # read before cleaning: a date line at the top is a short line that cleaning drops as a heading
+        record["published"] = text_date(raw_body[:_DATE_CHARS])
+        record["published_from"] = "text" if record["published"] else None
     record["id"] = _as_given(fields.get(source_names["id"])) or stable_id(record["title"], body)
     record["genre"] = genre_of(title=title, top=raw_body if isinstance(raw_body, str) else None,
                                url=record["url"], outlet=record["outlet"],
