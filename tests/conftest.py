@@ -195,3 +195,23 @@ def serve_datasette():
             urllib.request.urlopen(served.url + "/-/digest/news.json")
     """
     return _serve
+
+
+@pytest.fixture
+def query_plans(monkeypatch) -> list[tuple[str, list[str]]]:
+    """The query plan of every select the "news" database runs from here on, as pages are
+    requested: a list of (sql, [plan detail, ...]) that fills as the test goes."""
+    from datasette.database import Database
+
+    plans: list[tuple[str, list[str]]] = []
+    execute = Database.execute
+
+    async def explain(self, sql_, params=None, **kwargs):
+        if self.name == "news" and sql_.lstrip().lower().startswith("select") and "sqlite_master" not in sql_:
+            plan = await execute(self, "explain query plan " + sql_, params)
+            plans.append((sql_, [row["detail"] for row in plan.rows]))
+        return await execute(self, sql_, params, **kwargs)
+
+    monkeypatch.setattr(Database, "execute", explain)
+    return plans
+

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from datasette.app import Datasette
-from datasette.database import Database
 
 from datasette_newsdigest import charts, digest, views
 
@@ -392,24 +391,12 @@ async def test_everything_from_stories_and_articles_is_escaped(datasette):
 
 
 @pytest.mark.asyncio
-async def test_story_page_queries_use_indexes(datasette):
-    plans = []
-    execute = Database.execute
-
-    async def explain(self, sql_, params=None, **kwargs):
-        if self.name == "news" and sql_.lstrip().lower().startswith("select") and "sqlite_master" not in sql_:
-            plan = await execute(self, "explain query plan " + sql_, params)
-            plans.append((sql_, [row["detail"] for row in plan.rows]))
-        return await execute(self, sql_, params, **kwargs)
-
+async def test_story_page_queries_use_indexes(datasette, query_plans):
     views.CACHE.clear()
-    Database.execute = explain
-    try:
-        for path in ("/-/digest/news/story/1.json", "/-/digest/news/stories.json", "/-/digest/news/2.json",
-                     "/-/digest/news.json"):
-            assert (await _get(datasette, path)).status_code == 200
-    finally:
-        Database.execute = execute
+    for path in ("/-/digest/news/story/1.json", "/-/digest/news/stories.json", "/-/digest/news/2.json",
+                 "/-/digest/news.json"):
+        assert (await _get(datasette, path)).status_code == 200
+    plans = query_plans
     assert any("story_id = :story" in query for query, _ in plans)
     for query, details in plans:
         if "count(*) from events" in query and "where" not in query:
