@@ -16,6 +16,7 @@ import pytest
 from datasette.app import Datasette
 from datasette.database import Database, QueryInterrupted
 from datasette.utils import StartupError
+from pages import assert_error
 
 from datasette_newsdigest import digest, sql, views
 
@@ -59,14 +60,6 @@ async def _event_id(datasette):
     return (await _get(datasette, "/-/digest/news.json", ADMIN)).json()["events"][0]["id"]
 
 
-def _assert_error(response, status):
-    assert response.status_code == status
-    data = response.json()
-    assert set(data) == {"ok", "error", "status", "title"}
-    assert data["ok"] is False and data["status"] == status and data["error"]
-    return data
-
-
 # --- Permissions -------------------------------------------------------------------------------
 
 RESTRICTED = {"allow": ADMIN}
@@ -83,7 +76,7 @@ async def test_table_denial_hides_the_pages_and_links(news_db, shared_datasette,
         assert response.status_code == 403, path
         assert "Secret dam report" not in response.text and "Marta Kowal" not in response.text
         assert (await _get(datasette, path, ADMIN)).status_code == 200
-    _assert_error(await _get(datasette, "/-/digest/news.json"), 403)
+    assert_error(await _get(datasette, "/-/digest/news.json"), 403)
     for page in ("/", "/news"):  # Datasette's menu and the database's actions
         assert 'href="/-/digest/news"' not in (await _get(datasette, page)).text
         assert 'href="/-/digest/news"' in (await _get(datasette, page, ADMIN)).text
@@ -105,7 +98,7 @@ async def test_issue_scenario_tables_and_sql_restricted(news_db, shared_datasett
 @pytest.mark.asyncio
 async def test_database_denial_hides_the_pages(news_db, shared_datasette):
     datasette = shared_datasette(news_db, metadata={"databases": {"news": RESTRICTED}})
-    _assert_error(await _get(datasette, "/-/digest/news.json"), 403)
+    assert_error(await _get(datasette, "/-/digest/news.json"), 403)
     assert (await _get(datasette, "/-/digest/news.json", ADMIN)).status_code == 200
 
 
@@ -120,7 +113,7 @@ async def test_sql_denial_keeps_default_digests_but_not_chosen_ones(news_db, sha
     page = await _get(datasette, f"/-/digest/news/{event_id}")
     assert page.status_code == 200 and 'name="method"' not in page.text
     for query in ("method=lexrank", "sentences=3", "words=50"):
-        _assert_error(await _get(datasette, f"/-/digest/news/{event_id}.json?{query}"), 403)
+        assert_error(await _get(datasette, f"/-/digest/news/{event_id}.json?{query}"), 403)
         assert (await _get(datasette, f"/-/digest/news/{event_id}.json?{query}", ADMIN)).status_code == 200
     assert 'name="method"' in (await _get(datasette, f"/-/digest/news/{event_id}", ADMIN)).text
 
@@ -319,7 +312,7 @@ async def test_query_time_limit_is_a_clear_503(datasette, monkeypatch):
 
     monkeypatch.setattr(Database, "execute", slow)
     for path in ("/-/digest/news", f"/-/digest/news/{event_id}"):
-        assert "sql_time_limit_ms" in _assert_error(await _get(datasette, path + ".json"), 503)["error"]
+        assert "sql_time_limit_ms" in assert_error(await _get(datasette, path + ".json"), 503)["error"]
         html = await _get(datasette, path)
         assert html.status_code == 503 and "sql_time_limit_ms" in html.text
     # the menu, on every page Datasette serves, leaves the link out rather than failing
@@ -345,7 +338,7 @@ async def test_page_queries_use_indexes(datasette, query_plans):
 @pytest.mark.asyncio
 @pytest.mark.parametrize("page", [str(2**63), str(2**64), "9" * 5000, "-1", "0", "2"])
 async def test_page_number_is_bounded(datasette, page):
-    data = _assert_error(await _get(datasette, f"/-/digest/news.json?page={page}"), 400)
+    data = assert_error(await _get(datasette, f"/-/digest/news.json?page={page}"), 400)
     assert "page must" in data["error"]
     assert (await _get(datasette, f"/-/digest/news?page={page}")).status_code == 400
 
@@ -359,7 +352,7 @@ async def test_both_pages_answer_errors_in_one_shape(datasette):
         (f"/-/digest/news/{event_id}.json?method=nope", 400),
         (f"/-/digest/news/{event_id}.json?sentences=99999999999999999999", 400),
     ]:
-        _assert_error(await _get(datasette, path), status)
+        assert_error(await _get(datasette, path), status)
 
 
 # --- Database names that need tilde-encoding ---------------------------------------------------

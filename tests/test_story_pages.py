@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from datasette.app import Datasette
+from pages import assert_error
 
 from datasette_newsdigest import charts, digest, views
 
@@ -104,14 +105,6 @@ async def _json(datasette, path, actor=None):
     response = await _get(datasette, path, actor)
     assert response.status_code == 200, (path, response.text)
     return response.json()
-
-
-def _assert_error(response, status):
-    assert response.status_code == status
-    data = response.json()
-    assert set(data) == {"ok", "error", "status", "title"}
-    assert data["ok"] is False and data["status"] == status and data["error"]
-    return data
 
 
 async def _articles_of(datasette, event_id):
@@ -218,7 +211,7 @@ async def test_story_page_digests_one_page_of_events_at_a_time(datasette, monkey
     html = (await _get(datasette, "/-/digest/news/story/1?_size=1")).text
     assert 'href="/-/digest/news/story/1?page=2&amp;_size=1"' in html
     for page in ("0", "4", "abc"):
-        _assert_error(await _get(datasette, f"/-/digest/news/story/1.json?_size=1&page={page}"), 400)
+        assert_error(await _get(datasette, f"/-/digest/news/story/1.json?_size=1&page={page}"), 400)
     configured = Datasette([str(datasette.databases["news"].path)],
                            metadata={"plugins": {"datasette-newsdigest": {"page_size": 2}}})
     assert len((await _json(configured, "/-/digest/news/story/1.json"))["events"]) == 2
@@ -319,12 +312,12 @@ async def test_stories_page_lists_a_bounded_number_of_events_per_story(datasette
 @pytest.mark.parametrize("story_id,status", [("abc", 400), ("1.5", 400), (str(2**64), 400), ("9" * 5000, 400),
                                              ("999", 404), ("-1", 404), ("1~2E5", 400)])
 async def test_bad_story_ids_answer_in_the_one_error_shape(datasette, story_id, status):
-    data = _assert_error(await _get(datasette, f"/-/digest/news/story/{story_id}.json"), status)
+    data = assert_error(await _get(datasette, f"/-/digest/news/story/{story_id}.json"), status)
     assert ("story id must" if status == 400 else "Story not found") in data["error"]
     html = await _get(datasette, f"/-/digest/news/story/{story_id}")
     assert html.status_code == status and "newsdigest-error" in html.text
-    _assert_error(await _get(datasette, "/-/digest/nope/story/1.json"), 404)
-    _assert_error(await _get(datasette, "/-/digest/nope/stories.json"), 404)
+    assert_error(await _get(datasette, "/-/digest/nope/story/1.json"), 404)
+    assert_error(await _get(datasette, "/-/digest/nope/stories.json"), 404)
 
 
 @pytest.mark.asyncio
@@ -348,7 +341,7 @@ async def test_database_without_stories_keeps_every_page_working(seeds_db, tmp_p
         html = await _get(datasette, path)
         assert html.status_code == 200 and "/story" not in html.text and "newsdigest-story" not in html.text
     for path in ("/-/digest/news/story/1", "/-/digest/news/stories"):
-        assert "no stories table" in _assert_error(await _get(datasette, path + ".json"), 404)["error"]
+        assert "no stories table" in assert_error(await _get(datasette, path + ".json"), 404)["error"]
         assert (await _get(datasette, path)).status_code == 404
 
 
@@ -375,7 +368,7 @@ async def test_restricted_stories_table_does_not_leak_through_the_pages(story_db
 async def test_story_pages_need_the_tables_the_event_pages_need(story_db, table):
     datasette = Datasette([str(story_db)], metadata={"databases": {"news": {"tables": {table: RESTRICTED}}}})
     for path in ("/-/digest/news/story/1.json", "/-/digest/news/stories.json"):
-        _assert_error(await _get(datasette, path), 403)
+        assert_error(await _get(datasette, path), 403)
         assert (await _get(datasette, path, ADMIN)).status_code == 200
 
 
