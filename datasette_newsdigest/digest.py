@@ -31,7 +31,7 @@ import json
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import cache
 from itertools import chain, groupby
@@ -48,7 +48,7 @@ __all__ = [
     "DEFAULT_MAX_CHARS", "DEFAULT_MAX_SENTENCES", "DEFAULT_MAX_VOCABULARY", "DEFAULT_MAX_WORDS",
     "DEFAULT_SENTENCES", "GENRE_TIERS", "MAX_BUDGET", "METHODS", "OPTION_NAMES", "ORDERS", "OWN_METHODS", "REGISTRY",
     "SUMY_METHODS", "DigestError", "Document", "InputTooLarge", "Limits", "Method", "Options",
-    "OptionsError", "Selected", "check_size", "digest", "digest_with_support", "parse_options",
+    "OptionsError", "Selected", "check_size", "digest", "digest_with_support", "earliest_within", "parse_options",
     "positive_setting", "sentences", "summarize", "support",
 ]
 
@@ -338,6 +338,19 @@ def digest_with_support(
     if pool is None:
         return picks, []
     return picks, _support_counts(pool.all_tokens, pool.all_doc, picks, threshold)
+
+
+def earliest_within(documents: Sequence[Document], max_chars: int) -> list[Document]:
+    """The earliest documents whose texts fit in ``max_chars`` together (at least one), so a very
+    large event gets a digest of its first reports rather than an error (pages and build alike)."""
+    kept: list[Document] = []
+    total = 0
+    for document in documents:
+        total += len(document.text or "")
+        if total > max_chars and kept:
+            break
+        kept.append(document)
+    return kept
 
 
 def _digest(documents, options: Options, limits: Limits) -> tuple[list[Selected], _Pool | None]:

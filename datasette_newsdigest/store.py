@@ -38,12 +38,15 @@ import scipy.sparse as sp
 import sqlite_utils
 from tqdm import tqdm
 
-from . import events, ingest, quotes, text
+from . import digest, events, ingest, quotes, text
 
 __all__ = [
     "ARTICLE_COLUMNS",
     "BUILT_BY",
     "CORRECTION_COLUMNS",
+    "ARTICLES_KEY",
+    "DIGEST_COLUMNS",
+    "DIGEST_EVENT_COLUMNS",
     "EVENT_COLUMNS",
     "HIDDEN_TABLES",
     "LEGACY_STATE_TABLE",
@@ -61,7 +64,9 @@ __all__ = [
     "build_database",
     "built_only_from",
     "correct",
+    "create_digest_tables",
     "create_tables",
+    "fill_digests",
     "fill_quotes",
     "finish_database",
     "list_corrections",
@@ -181,6 +186,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
         db.table("sentences").create(SENTENCE_COLUMNS, pk="id", foreign_keys=[("article_id", "articles", "id")])
         db.table("sentences").create_index(["article_id", "position"], unique=True)
     create_quotes_table(db)
+    create_digest_tables(db)
     if not db.table("corrections").exists():
         db.table("corrections").create(CORRECTION_COLUMNS, pk="id")
 
@@ -802,6 +808,7 @@ def _finish(db: sqlite_utils.Database, touched: _Touched) -> None:
     _label_stories(db, touched.new_stories)
     _realign_state(db)
     follow_corrections(db)
+    follow_digest_corrections(db)
 
 
 def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = None,
@@ -1071,6 +1078,96 @@ def _write_speaker_keys(db: sqlite_utils.Database, event_ids: set[int] | None) -
 
 
 # --------------------------------------------------------------------------
+# Digest sentences: each event's digest as the event page shows it by default, made at build time
+#
+# ``digest_sentences`` holds the rows; ``digest_events`` says, per event, from which articles they
+# were made (so --add and corrections recompute only the events whose articles changed), how many
+# of them the digest read (the earliest that fit in max_chars, as the page reads) and the error a
+# digest could not be made with. Both follow the event page's defaults (settings.Settings()).
+
+DIGEST_COLUMNS = {"event_id": int, "rank": int, "article_id": str, "position": int, "sentence": str,
+                  "score": float, "support": int, "outlet": str}
+DIGEST_EVENT_COLUMNS = {"event_id": int, "articles_key": str, "articles_read": int, "error": str}
+# Read in this order, as views._articles_of reads an event's articles.
+_DIGEST_ORDER = "event_id, published is null, published, rowid"
+
+
+def create_digest_tables(db: sqlite_utils.Database) -> None:
+    if not db.table("digest_events").exists():
+        db.table("digest_events").create(DIGEST_EVENT_COLUMNS, pk="event_id")
+    if not db.table("digest_sentences").exists():
+        db.table("digest_sentences").create(DIGEST_COLUMNS, pk=("event_id", "rank"),
+                                            foreign_keys=[("article_id", "articles", "id")])
+        db.table("digest_sentences").enable_fts(["sentence"], create_triggers=True, tokenize="porter")
+
+
+# Each event's member ids in reading order, as one string: it changes exactly when its articles do.
+# The pages compare it too (views._stored_digests), so a table left stale by a hand edit is not read.
+ARTICLES_KEY = ("(select json_group_array(id) from (select id from articles where event_id = {event} "
+                "order by published is null, published, rowid))")
+
+
+def _articles_keys(db: sqlite_utils.Database) -> dict[int, str]:
+    return dict(db.execute(f"select e.id, {ARTICLES_KEY.format(event='e.id')} from events e"))
+
+
+def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = None) -> int:
+    """Make the digest of every event (``full``), or of those whose articles changed since their
+    digest was made, inside the caller's transaction; drop those of events that are gone. Returns
+    how many events got a digest made. ``defaults``: the page settings to digest with (a
+    settings.Settings; its defaults when None, which is what the pages read the table for)."""
+    from .settings import Settings  # settings.py imports Datasette, which a build needs not
+
+    create_digest_tables(db)
+    defaults = defaults or Settings()
+    options = digest.Options(sentences=defaults.event_sentences, method=defaults.method)
+    limits = defaults.limits
+    keys = _articles_keys(db)
+    stored = {} if full else dict(db.execute("select event_id, articles_key from digest_events"))
+    todo = sorted(e for e, key in keys.items() if stored.get(e) != key)
+    gone = sorted(set(stored) - set(keys))
+    if full:
+        db.execute("delete from digest_sentences")
+        db.execute("delete from digest_events")
+    else:
+        drop = json.dumps(todo + gone)
+        db.execute("delete from digest_sentences where event_id in (select value from json_each(?))", [drop])
+        db.execute("delete from digest_events where event_id in (select value from json_each(?))", [drop])
+    for start in range(0, len(todo), 500):
+        batch = todo[start:start + 500]
+        sentences: list[tuple] = []
+        made: list[tuple] = []
+        rows = db.execute(f"select event_id, id, body, published, genre, outlet from articles "
+                          f"where event_id in (select value from json_each(?)) order by {_DIGEST_ORDER}",
+                          [json.dumps(batch)])
+        for event_id, members in itertools.groupby(rows, key=lambda r: r[0]):
+            outlet_of: dict[str, str | None] = {}
+            documents: list[digest.Document] = []
+            for _, article_id, body, published, genre, outlet in members:
+                documents.append(digest.Document(article_id, body, published, genre))
+                outlet_of[article_id] = outlet
+            documents = digest.earliest_within(documents, limits.max_chars)
+            error = None
+            try:
+                picks, counts = digest.digest_with_support(documents, limits=limits, **vars(options))
+            except digest.DigestError as e:
+                picks, counts, error = [], [], str(e)
+            made.append((event_id, keys[event_id], len(documents), error))
+            sentences.extend((event_id, rank, p.id, p.position, p.sentence, round(p.score, 6), count,
+                              outlet_of[p.id])
+                             for rank, (p, count) in enumerate(zip(picks, counts, strict=True), 1))
+        db.conn.executemany("insert into digest_events values (?, ?, ?, ?)", made)
+        db.conn.executemany("insert into digest_sentences values (?, ?, ?, ?, ?, ?, ?, ?)", sentences)
+    return len(todo)
+
+
+def follow_digest_corrections(db: sqlite_utils.Database) -> None:
+    """After a correction moved articles: the digests of the events they left and joined are made again."""
+    if db.table("digest_events").exists():
+        fill_digests(db, full=False)
+
+
+# --------------------------------------------------------------------------
 # Meta: whose database this is, and of which schema
 
 
@@ -1238,6 +1335,8 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
             stats.clustering["corrections"] = reapply_corrections(
                 db, stats.new_ids if add and stats.clustering["mode"] == "incremental" else None, notify)
             fill_quotes(db, stats.new_ids if add else None)
+            with db.conn:
+                fill_digests(db, full=not add)
             finish_database(db)
             _write_meta(db, previous, paths, add, fields)
         finally:

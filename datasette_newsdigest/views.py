@@ -20,7 +20,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import overload
 from urllib.parse import urlencode
 
@@ -28,7 +28,7 @@ from datasette import Forbidden, Response
 from datasette.database import QueryInterrupted
 from datasette.utils import tilde_decode, tilde_encode
 
-from . import charts, digest, text
+from . import charts, digest, store, text
 from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
 from .settings import for_database as settings_for
 
@@ -39,6 +39,9 @@ __all__ = ["CACHE", "PageError", "BadRequest", "can_view", "digest_url", "ensure
 TABLES = ("events", "articles", "sentences")
 # Read too where it exists (and needs view-table too): events grouped into stories.
 STORIES = "stories"
+# Read too where they exist and the actor may view them: the digests the build made (store.py,
+# "Digest sentences"), used instead of computing when a page asks for its defaults.
+DIGEST_TABLES = ("digest_events", "digest_sentences")
 EVENT_COLUMNS = "id, label, first_published, last_published, articles, outlets"
 STORY_COLUMNS = "id, label, first_published, last_published, events, articles, outlets"
 # Bounded work per page: a story's other events listed on an event page, a story's events listed on
@@ -232,16 +235,19 @@ def _event_links(datasette, database: str, event_id) -> dict:
             "json_url": digest_url(datasette, database, event_id, as_json=True)}
 
 
+# An untitled article is named by its first sentence (see _label), read from the sentences table.
+FIRST_SENTENCE = ("case when nullif(trim({table}.title), '') is null then (select text from sentences "
+                  "where article_id = {table}.id and position = 0) end as first_sentence")
+
+
 async def _articles_of(db, event_id, limit: int | None = None, bodies: bool = False,
                       max_chars: int | None = None) -> list[dict]:
     """The event's articles, earliest first (undated last). With ``max_chars``, only the earliest
     whose bodies fit in it together (at least one) leave the database, so a huge event does not
-    ship every body to the page only for most to be dropped (see ``_within``)."""
+    ship every body to the page only for most to be dropped (see ``digest.earliest_within``)."""
     order = "published is null, published, rowid"
     columns = "id, title, outlet, author, published, url, words, genre" + (", body" if bodies else "")
-    # An untitled article is named by its first sentence (see _label), read from the sentences table.
-    first = ("case when nullif(trim(title), '') is null then (select text from sentences "
-             "where article_id = articles.id and position = 0) end as first_sentence")
+    first = FIRST_SENTENCE.format(table="articles")
     sql = f"select {columns}, {first} from articles where event_id = :event order by {order}"
     params = {"event": event_id}
     if max_chars:
@@ -281,19 +287,6 @@ def _first_paragraphs(body: str | None, paragraphs: int | None) -> str | None:
     return "\n\n".join(body.split("\n\n", paragraphs)[:paragraphs])
 
 
-def _within(articles: list[dict], max_chars: int) -> list[dict]:
-    """The earliest articles whose bodies fit in ``max_chars`` together, so a very
-    large event gets a digest of its first reports rather than an error."""
-    kept: list[dict] = []
-    total = 0
-    for article in articles:
-        total += len(article["body"] or "")
-        if total > max_chars and kept:
-            break
-        kept.append(article)
-    return kept
-
-
 async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limits, *,
                       with_support: bool, limit: int | None = None, paragraphs: int | None = None) -> dict:
     """The digest rows of one event and how many articles it read; bodies are
@@ -306,8 +299,9 @@ async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limi
                                   max_chars=None if paragraphs else limits.max_chars)
     for article in articles:
         article["body"] = _first_paragraphs(article["body"], paragraphs)
-    articles = _within(articles, limits.max_chars)
-    documents = [digest.Document(a["id"], a["body"], a["published"], a["genre"]) for a in articles]
+    documents = digest.earliest_within(
+        [digest.Document(a["id"], a["body"], a["published"], a["genre"]) for a in articles], limits.max_chars)
+    articles = articles[:len(documents)]
 
     def compute():
         if with_support:
@@ -336,6 +330,47 @@ async def _digest_for(db, event_id, options: digest.Options, limits: digest.Limi
     }
     CACHE.put(key, result)
     return result
+
+
+async def _reads_stored(datasette, request, db, settings: Settings) -> bool:
+    """Whether this page may read its default digests from the build's tables: they exist, were
+    made with these settings (the defaults: a build reads no metadata) and the actor may view them;
+    otherwise the page computes its digests as it would without them."""
+    if replace(settings, page_size=Settings.page_size) != Settings():
+        return False
+    for table in DIGEST_TABLES:
+        if not await db.table_exists(table):
+            return False
+    try:
+        await ensure_can_view(datasette, request.actor, db.name, DIGEST_TABLES)
+    except Forbidden:
+        return False
+    return True
+
+
+async def _stored_digests(db, event_ids: list, top: int | None = None) -> dict:
+    """The build's digests of these events, as ``_digest_for`` returns them (``error`` set when the
+    build could not make one); with ``top``, each event's ``top`` best-scored sentences in reading
+    order. An event the build made no digest for, or whose articles changed since, is left out."""
+    ids = json.dumps(event_ids)
+    found = {row["event_id"]: {"articles_read": row["articles_read"], "error": row["error"], "sentences": []}
+             for row in (await db.execute(
+                 "select event_id, articles_read, error from digest_events d "
+                 "where event_id in (select value from json_each(:ids)) "
+                 f"and articles_key = {store.ARTICLES_KEY.format(event='d.event_id')}", {"ids": ids})).rows}
+    rows = await db.execute(
+        f"select d.event_id, d.article_id, d.position, d.sentence, d.score, d.support, d.outlet, "
+        f"a.published, a.title, {FIRST_SENTENCE.format(table='a')} from (select *, row_number() over "
+        "(partition by event_id order by score desc, rank) as n from digest_sentences "
+        "where event_id in (select value from json_each(:ids))) d join articles a on a.id = d.article_id "
+        "where :top is null or d.n <= :top order by d.event_id, d.rank", {"ids": ids, "top": top})
+    for row in rows.rows:
+        sentence = {k: row[k] for k in ("article_id", "position", "sentence", "score", "support", "outlet",
+                                        "published", "title")}
+        sentence["label"] = _label(dict(row))
+        if row["event_id"] in found:
+            found[row["event_id"]]["sentences"].append(sentence)
+    return found
 
 
 def _decorate(datasette, database: str, sentences: list[dict]) -> list[dict]:
@@ -415,16 +450,23 @@ def _story_item(datasette, database: str, row) -> dict:
             "json_url": story_url(datasette, database, story["id"], as_json=True)}
 
 
-async def _with_digests(datasette, db, settings: Settings, events: list[dict]) -> list[dict]:
-    """The events with their main outlets and a short digest each (the events list's: its
-    sentences, from the leads of its first articles), cached as the events list caches them."""
+async def _with_digests(datasette, request, db, settings: Settings, events: list[dict]) -> list[dict]:
+    """The events with their main outlets and a short digest each: the best sentences of the
+    digest the build made, or without it the events list's own (its sentences from the leads of
+    its first articles, cached as the events list caches them)."""
     options = digest.Options(sentences=settings.list_sentences, method=settings.method)
+    stored = {}
+    if await _reads_stored(datasette, request, db, settings):
+        stored = await _stored_digests(db, [e["id"] for e in events], top=settings.list_sentences)
     for event in events:
         outlets = await _outlet_counts(db, event["id"])
         event["outlet_names"] = [r["outlet"] for r in outlets if r["outlet"]][:8]
         try:
-            computed = await _digest_for(db, event["id"], options, settings.limits, with_support=False,
-                                         limit=settings.list_max_articles, paragraphs=settings.list_lead_paragraphs)
+            computed = stored.get(event["id"]) or await _digest_for(
+                db, event["id"], options, settings.limits, with_support=False,
+                limit=settings.list_max_articles, paragraphs=settings.list_lead_paragraphs)
+            if computed.get("error"):
+                raise digest.DigestError(computed["error"])
             sentences = computed["sentences"]
         except digest.DigestError as e:
             sentences, event["digest_error"] = [], str(e)
@@ -475,7 +517,8 @@ async def _events_page(datasette, request, as_json: bool):
         "limit :limit offset :offset",
         {"limit": paging["page_size"], "offset": offset},
     )
-    events = await _with_digests(datasette, db, settings, [_event_item(datasette, database, r) for r in rows.rows])
+    events = await _with_digests(datasette, request, db, settings,
+                                 [_event_item(datasette, database, r) for r in rows.rows])
     stories: dict = {}
     if with_stories:
         ids = sorted({e["story_id"] for e in events if e["story_id"] is not None})
@@ -510,8 +553,13 @@ def _options_from(request, settings: Settings) -> tuple[digest.Options, dict]:
     except BadRequest as e:
         raise digest.OptionsError(str(e)) from None
     if sentences is None and words is None:
-        sentences = settings.event_sentences
+        return replace(_default_options(settings), method=form["method"]), form
     return digest.Options(sentences=sentences, words=words, method=form["method"]), form
+
+
+def _default_options(settings: Settings) -> digest.Options:
+    """What the event page digests with when the request chooses nothing (what the build stores)."""
+    return digest.Options(sentences=settings.event_sentences, method=settings.method)
 
 
 async def _event_page(datasette, request, as_json: bool):
@@ -536,7 +584,13 @@ async def _event_page(datasette, request, as_json: bool):
     error, articles_read = None, 0
     try:
         options, form = _options_from(request, settings)
-        computed = await _digest_for(db, event["id"], options, settings.limits, with_support=True)
+        computed = None
+        if options == _default_options(settings) and await _reads_stored(datasette, request, db, settings):
+            computed = (await _stored_digests(db, [event["id"]])).get(event["id"])
+        if computed is None:
+            computed = await _digest_for(db, event["id"], options, settings.limits, with_support=True)
+        elif computed["error"]:
+            raise digest.DigestError(computed["error"])
         sentences, articles_read = computed["sentences"], computed["articles_read"]
     except digest.DigestError as e:
         if as_json:
@@ -630,7 +684,8 @@ async def _story_page(datasette, request, as_json: bool):
         f"select {fields} from events where story_id = :story order by {IN_TIME} limit :limit offset :offset",
         {"story": story_id, "limit": paging["page_size"], "offset": offset},
     )
-    events = await _with_digests(datasette, db, settings, [_event_item(datasette, database, r) for r in rows.rows])
+    events = await _with_digests(datasette, request, db, settings,
+                                 [_event_item(datasette, database, r) for r in rows.rows])
     drawn = await db.execute(
         f"select {fields} from events where story_id = :story order by {IN_TIME} limit :limit",
         {"story": story_id, "limit": CHART_EVENTS},
