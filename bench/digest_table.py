@@ -1,0 +1,66 @@
+"""The digest_sentences table's cost in a build: a subset of the AllSides corpus built with and
+without it in one process (interleaved rounds, best of each), as CPU and wall ratios.
+
+Run by hand from the repository root with the virtualenv active::
+
+    python bench/digest_table.py                   # 10,000 articles, 1 round
+    python bench/digest_table.py --articles 37554 --rounds 2
+
+The subset is written to /tmp (a temporary directory, removed afterwards); the corpus is read from
+``../shared/corpora/allsides-37k.jsonl.gz`` and never copied into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from datasette_newsdigest import store
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "allsides-37k.jsonl.gz"
+
+
+def cost(n: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        data = Path(tmp) / "subset.jsonl"
+        with gzip.open(CORPUS, "rt", encoding="utf-8") as source, data.open("w", encoding="utf-8") as out:
+            out.writelines(itertools.islice(source, n))
+        real = store.fill_digests
+        wall: dict[str, list[float]] = {"without": [], "with": []}
+        cpu: dict[str, list[float]] = {"without": [], "with": []}
+        for r in range(rounds):
+            for mode in (("without", "with") if r % 2 == 0 else ("with", "without")):
+                store.fill_digests = real if mode == "with" else (lambda db, full=True, defaults=None: 0)
+                target = Path(tmp) / f"{mode}{r}.db"
+                started, started_cpu = time.perf_counter(), time.process_time()
+                store.build_database(target, [data], notify=lambda m: None)
+                wall[mode].append(time.perf_counter() - started)
+                cpu[mode].append(time.process_time() - started_cpu)
+                if mode == "with":
+                    with sqlite3.connect(target) as conn:
+                        events, rows, read, errors = conn.execute(
+                            "select (select count(*) from events), (select count(*) from digest_sentences), "
+                            "(select max(articles_read) from digest_events), "
+                            "(select count(*) from digest_events where error is not null)").fetchone()
+                    print(f"{events:,} events, {rows:,} digest rows, at most {read} articles read per event, "
+                          f"{errors} events without a digest")
+                target.unlink()
+        store.fill_digests = real
+    for name, figures in (("wall", wall), ("CPU", cpu)):
+        best = {k: min(v) for k, v in figures.items()}
+        print(f"build of {n:,} articles, {name} time, best of {rounds}: without digest_sentences "
+              f"{best['without']:.1f} s, with {best['with']:.1f} s ({best['with'] / best['without']:.3f}x; "
+              f"all: {figures})")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    cost(args.articles, args.rounds)
