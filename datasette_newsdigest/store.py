@@ -1163,7 +1163,7 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
 
 def follow_digest_corrections(db: sqlite_utils.Database) -> None:
     """After a correction moved articles: the digests of the events they left and joined are made again."""
-    if db.table("digest_events").exists():
+    if db.table("digest_events").exists() and db.table("digest_sentences").exists():
         fill_digests(db, full=False)
 
 

@@ -117,7 +117,9 @@ async def test_pages_show_the_table_and_it_equals_what_they_compute(dam_db, copy
         _no_computing(m)
         listing = await _json(stored, "/-/digest/news.json")
         html = (await stored.client.get(f"/-/digest/news/{_events(dam_db)[0]}")).text
-    assert all(e["digest"] for e in listing["events"]) and "newsdigest" in html
+        story_id = listing["events"][0]["story"]["id"]
+        story = await _json(stored, f"/-/digest/news/story/{story_id}.json")
+    assert all(e["digest"] for e in listing["events"] + story["events"]) and "newsdigest" in html
     for event in listing["events"]:
         assert len(event["digest"]) <= 3
         assert {s["sentence"] for s in event["digest"]} <= {s for (s,) in _rows(
