@@ -5,6 +5,7 @@ Run by hand from the repository root with the virtualenv active::
 
     python bench/digest_table.py                   # 10,000 articles, 1 round
     python bench/digest_table.py --articles 37554 --rounds 2
+    python bench/digest_table.py --pages news.db   # cold page times reading the table vs computing
 
 The subset is written to /tmp (a temporary directory, removed afterwards); the corpus is read from
 ``../shared/corpora/allsides-37k.jsonl.gz`` and never copied into the repository.
@@ -13,14 +14,17 @@ The subset is written to /tmp (a temporary directory, removed afterwards); the c
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
 import itertools
+import shutil
 import sqlite3
+import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from datasette_newsdigest import store
+from datasette_newsdigest import store, views
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "allsides-37k.jsonl.gz"
 
@@ -58,9 +62,47 @@ def cost(n: int, rounds: int) -> None:
               f"all: {figures})")
 
 
+def pages(database: Path, events: int = 20) -> None:
+    """Cold (cache cleared) times of the largest events' pages and the events list, on ``database``
+    and on a copy without the digest tables, in one process."""
+    from datasette.app import Datasette
+
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        without = Path(tmp) / database.name
+        shutil.copy(database, without)
+        with sqlite3.connect(without) as conn:
+            for table in ("digest_sentences_fts", "digest_sentences", "digest_events"):
+                conn.execute(f"drop table if exists [{table}]")
+            ids = [e for (e,) in conn.execute("select id from events order by articles desc, id limit ?", [events])]
+        name = database.stem
+
+        async def run(path: Path) -> dict[str, float]:
+            datasette = Datasette([str(path)])
+            await datasette.invoke_startup()
+            times: dict[str, list[float]] = {"event": [], "list": []}
+            for kind, urls in (("event", [f"/-/digest/{name}/{e}.json" for e in ids]),
+                               ("list", [f"/-/digest/{name}.json"] * 5)):
+                for url in urls:
+                    views.CACHE.clear()
+                    started = time.perf_counter()
+                    response = await datasette.client.get(url)
+                    times[kind].append(time.perf_counter() - started)
+                    assert response.status_code == 200, (url, response.text)
+            return {k: statistics.median(v) * 1000 for k, v in times.items()}
+
+        computed, stored = asyncio.run(run(without)), asyncio.run(run(database))
+    for kind in ("event", "list"):
+        print(f"{kind} page, cold, p50: computing {computed[kind]:.1f} ms, reading the table {stored[kind]:.1f} ms "
+              f"({computed[kind] / stored[kind]:.1f}x faster)")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--pages", type=Path, help="a built database: time its pages instead")
     args = parser.parse_args()
-    cost(args.articles, args.rounds)
+    if args.pages:
+        pages(args.pages)
+    else:
+        cost(args.articles, args.rounds)
