@@ -146,6 +146,12 @@ class Document:
     text: str | None
     published: Any = None
     genre: str | None = None  # 'news' | 'analysis' | 'opinion' (articles.genre); None reads as news
+    # the text's sentences when the caller has them (the build reads the sentences table), so
+    # the text is not split again; they must be text.split_sentences(text)
+    split: Sequence[str] | None = None
+
+    def sentences(self) -> Sequence[str]:
+        return self.split if self.split is not None else text.split_sentences(self.text or "")
 
 
 # Which genres a digest reads first: opinion is chosen only when no news or analysis is left.
@@ -387,7 +393,7 @@ def support(
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
     rows, owners = [], []
     for i, document in enumerate(docs):
-        for sentence in text.split_sentences(document.text or ""):
+        for sentence in document.sentences():
             rows.append(text.words(sentence))
             owners.append(i)
     return _support_counts(rows, owners, list(picks), threshold)
@@ -452,7 +458,7 @@ class _Pool:
         cut: set[tuple[int, int]] = set()  # (document, position) of sentences that may be the rest of one
         for d, document in enumerate(docs):
             previous = ""
-            split = text.split_sentences(document.text or "")
+            split = document.sentences()
             for p, raw in enumerate(split):
                 if p >= len(split) - 2 and _AUTHOR_BIO.match(raw):
                     continue

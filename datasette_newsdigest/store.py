@@ -1140,11 +1140,17 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
         rows = db.execute(f"select event_id, id, body, published, genre, outlet from articles "
                           f"where event_id in (select value from json_each(?)) order by {_DIGEST_ORDER}",
                           [json.dumps(batch)])
+        split: dict[str, list[str]] = {}  # the stored sentences, so no body is split again
+        for article_id, sentence in db.execute(
+                "select s.article_id, s.text from sentences s join articles a on a.id = s.article_id "
+                "where a.event_id in (select value from json_each(?)) order by s.article_id, s.position",
+                [json.dumps(batch)]):
+            split.setdefault(article_id, []).append(sentence)
         for event_id, members in itertools.groupby(rows, key=lambda r: r[0]):
             outlet_of: dict[str, str | None] = {}
             documents: list[digest.Document] = []
             for _, article_id, body, published, genre, outlet in members:
-                documents.append(digest.Document(article_id, body, published, genre))
+                documents.append(digest.Document(article_id, body, published, genre, split.get(article_id, [])))
                 outlet_of[article_id] = outlet
             documents = digest.earliest_within(documents, limits.max_chars)
             error = None

@@ -220,3 +220,19 @@ async def test_a_huge_event_stores_the_digest_of_its_earliest_articles_that_fit(
     assert [(s["article_id"], s["position"], s["sentence"], s["support"]) for s in page["digest"]] == _rows(
         db, "select article_id, position, sentence, support from digest_sentences where event_id = ? order by rank",
         [dam_event])
+
+
+def test_a_document_with_its_stored_sentences_is_not_split_again(monkeypatch):
+    """The build hands each article's stored sentences to the digest; the result is the same as
+    splitting the text, and the splitter is not called for those documents."""
+    from bridge import BRIDGE_1, BRIDGE_2, BRIDGE_3
+
+    from datasette_newsdigest import digest, text
+
+    texts = [BRIDGE_1, BRIDGE_2, BRIDGE_3]
+    plain = [digest.Document(f"a{i}", t, f"2024-01-0{i + 1}") for i, t in enumerate(texts)]
+    given = [digest.Document(f"a{i}", t, f"2024-01-0{i + 1}", None, text.split_sentences(t))
+             for i, t in enumerate(texts)]
+    expected = digest.digest_with_support(plain, sentences=5)
+    monkeypatch.setattr(text, "split_sentences", lambda *_: pytest.fail("split again"))
+    assert digest.digest_with_support(given, sentences=5) == expected
