@@ -702,14 +702,33 @@ async def _lean(db, settings: Settings, event_id, outlets: list[dict]) -> dict |
     for r in rows:
         counts[r["lean"]] = counts.get(r["lean"], 0) + r["n"]
         of_outlet.setdefault(r["outlet"], r["lean"])
-    known = [v for (v,) in (await db.execute(
-        f"select distinct {lean} from articles where {lean} is not null limit 20")).rows]
+    known = await _leans(db, lean)
+    if known is None:  # the database's leans are not known in time: the event's, and no notes
+        known = list(counts)
     for o in outlets:
         o["lean"] = of_outlet.get(o["outlet"])
     total = sum(counts.values())
     bars = [{"lean": v, "articles": counts.get(v, 0),
              "percent": round(100 * counts.get(v, 0) / total) if total else 0} for v in sorted(known)]
     return {"column": column, "bars": bars, "missing": [b["lean"] for b in bars if not b["articles"]]}
+
+
+LEANS = _DigestCache(64)
+
+
+async def _leans(db, lean: str) -> list[str] | None:
+    """The leans (at most 20) the database's articles have: a scan of articles, so read once per
+    file version; None when the scan passes the SQL time limit."""
+    key = (_version(db), lean)
+    found = LEANS.get(key)
+    if found is None:
+        try:
+            found = [v for (v,) in (await db.execute(
+                f"select distinct {lean} from articles where {lean} is not null limit 20")).rows]
+        except QueryInterrupted:
+            return None
+        LEANS.put(key, found)
+    return found
 
 
 async def _story_speakers(datasette, request, db, story_id: int) -> list[dict] | None:
