@@ -683,29 +683,34 @@ async def _coverage_section(datasette, request, db, settings: Settings, event_id
     for o in outlets:
         o["only"] = by_outlet.get(o["outlet"], [])
         o["headline_url"] = datasette.urls.row(db.name, "articles", tilde_encode(str(o["article_id"])))
-    return {"outlets": outlets, "lean": await _lean(db, settings, event_id, outlets)}
+    return {"outlets": outlets, "lean": await _lean(db, settings, _IN_EVENT, event_id, outlets)}
 
 
-async def _lean(db, settings: Settings, event_id, outlets: list[dict]) -> dict | None:
-    """Articles by lean (the ``lean_column`` of articles) for the event, the leans of the database
-    the event has no article of, and each outlet's lean (that of most of its articles here)."""
+_IN_EVENT = "select id from articles where event_id = :id"
+_IN_STORY = "select a.id from articles a join events e on e.id = a.event_id where e.story_id = :id"
+
+
+async def _lean(db, settings: Settings, members: str, group_id, outlets: list[dict] | None = None) -> dict | None:
+    """Articles by lean (the ``lean_column`` of articles) among ``members`` (the ids the SQL
+    selects for ``group_id``: an event's or a story's articles), the leans of the database none
+    of them has, and each of ``outlets``' lean (that of most of its articles here)."""
     column = settings.lean_column
     if column not in await db.table_columns("articles"):
         return None
     quoted = '"' + column.replace('"', '""') + '"'
     lean = f"nullif(trim({quoted}), '')"
     rows = (await db.execute(
-        f"select trim(outlet) as outlet, {lean} as lean, count(*) as n from articles where event_id = :event "
-        f"and {lean} is not null group by 1, 2 order by n desc", {"event": event_id})).rows
+        f"select trim(outlet) as outlet, {lean} as lean, count(*) as n from articles where id in ({members}) "
+        f"and {lean} is not null group by 1, 2 order by n desc", {"id": group_id})).rows
     counts: dict[str, int] = {}
     of_outlet: dict[str, str] = {}
     for r in rows:
         counts[r["lean"]] = counts.get(r["lean"], 0) + r["n"]
         of_outlet.setdefault(r["outlet"], r["lean"])
     known = await _leans(db, lean)
-    if known is None:  # the database's leans are not known in time: the event's, and no notes
+    if known is None:  # the database's leans are not known in time: these articles', and no notes
         known = list(counts)
-    for o in outlets:
+    for o in outlets or []:
         o["lean"] = of_outlet.get(o["outlet"])
     total = sum(counts.values())
     bars = [{"lean": v, "articles": counts.get(v, 0),
@@ -799,7 +804,8 @@ async def _story_page(datasette, request, as_json: bool):
     ]
     data = {"database": database, "story": story, **paging, "events": events,
             "charts": {"events": charts.story_events(chart_rows, total)},
-            "speakers": await _story_speakers(datasette, request, db, story_id)}
+            "speakers": await _story_speakers(datasette, request, db, story_id),
+            "lean": await _lean(db, settings, _IN_STORY, story_id)}
     if as_json:
         return Response.json(data)
     return await _html(datasette, request, "newsdigest_story.html", data, story["json_url"],

@@ -175,7 +175,11 @@ async def test_story_page_lists_the_main_speakers(built, shared_datasette):
     data = (await _page(datasette, f"/-/digest/news/story/{story}.json")).json()
     assert [sp["speaker"] for sp in data["speakers"]][:2] == ["Officials", "Olena Kovalenko"]
     assert data["speakers"][1]["outlets"] == 2 and data["speakers"][1]["statements"] == 3
-    assert "<h2>Main speakers</h2>" in (await _page(datasette, f"/-/digest/news/story/{story}")).text
+    html = (await _page(datasette, f"/-/digest/news/story/{story}")).text
+    assert "<h2>Main speakers</h2>" in html
+    # the dam's story (the vote is a story of its own, by event_field): its four articles with a lean
+    assert [(b["lean"], b["articles"]) for b in data["lean"]["bars"]] == [("center", 1), ("left", 3), ("right", 0)]
+    assert "No right outlet reported this story." in html
 
 
 @pytest.mark.asyncio
