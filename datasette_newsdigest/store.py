@@ -1134,14 +1134,16 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None) -> No
             only = digest.only_in([digest.Document(a[0], a[4], a[3], a[5]) for a in articles],
                                   [a[1] for a in articles], max_sentences=COVERAGE_SENTENCES,
                                   max_words=COVERAGE_WORDS)
-        sentence_rows = [{"event_id": event_id, "outlet": articles[d][1], "article_id": articles[d][0],
-                          "position": p} for d, p in only]
-        counts = Counter(r["outlet"] for r in sentence_rows)
-        db.table("coverage").insert_all(
-            ({"event_id": event_id, "outlet": outlet, "articles": len(members), "first_reported": members[0][3],
-              "headline": members[0][2], "article_id": members[0][0], "only_sentences": counts[outlet]}
-             for outlet, members in by_outlet.items()), batch_size=1000)
-        db.table("coverage_sentences").insert_all(sentence_rows, batch_size=5000)
+        # executemany, not insert_all: that commits, and a correction's transaction must stay one
+        counts = Counter(articles[d][1] for d, _ in only)
+        db.conn.executemany(
+            "insert into coverage (event_id, outlet, articles, first_reported, headline, article_id, "
+            "only_sentences) values (?, ?, ?, ?, ?, ?, ?)",
+            ((event_id, outlet, len(members), members[0][3], members[0][2], members[0][0], counts[outlet])
+             for outlet, members in by_outlet.items()))
+        db.conn.executemany(
+            "insert into coverage_sentences (event_id, outlet, article_id, position) values (?, ?, ?, ?)",
+            ((event_id, articles[d][1], articles[d][0], p) for d, p in only))
 
 
 def _events_of(db: sqlite_utils.Database, new_ids: Sequence[str]) -> set[int]:

@@ -234,3 +234,4 @@ async def test_another_lean_column_or_none(built):
         datasette = Datasette([str(built)], metadata={"plugins": {"datasette-newsdigest": {"lean_column": column}}})
         lean = (await _page(datasette, f"/-/digest/news/{dam}.json")).json()["coverage"]["lean"]
         assert (lean and [b["lean"] for b in lean["bars"]]) == expected
+
