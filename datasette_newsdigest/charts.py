@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-__all__ = ["SCHEMA", "UNKNOWN_OUTLET", "coverage", "story_events", "support", "timeline"]
+__all__ = ["SCHEMA", "UNKNOWN_OUTLET", "coverage", "speakers", "story_events", "support", "timeline"]
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 UNKNOWN_OUTLET = "(outlet unknown)"
@@ -154,6 +154,26 @@ def support(rows: list[dict], total_articles: int) -> dict:
                 {"field": "outlet", "type": "nominal", "title": "From"},
                 {"field": "support", "type": "quantitative", "title": "Articles reporting it"},
             ],
+        },
+    )
+    return spec
+
+
+def speakers(rows: list[dict]) -> dict:
+    """Who was quoted by whom: a cell per speaker and outlet, darker for more statements.
+    ``rows``: speaker, outlet, statements."""
+    values = [{**r, "outlet": r.get("outlet") or UNKNOWN_OUTLET} for r in rows]
+    if not values:
+        return _notice("Statements per speaker and outlet", "No statement of this event names its speaker.")
+    names = len({v["speaker"] for v in values})
+    spec = _base("Statements per speaker and outlet", values, max(60, 22 * names))
+    spec.update(
+        mark={"type": "rect", "tooltip": True},
+        encoding={
+            "y": {"field": "speaker", "type": "nominal", "sort": None, "title": None},
+            "x": {"field": "outlet", "type": "nominal", "title": None, "axis": {"labelAngle": -30}},
+            "color": {"field": "statements", "type": "quantitative", "title": "Statements",
+                      "scale": {"scheme": "blues", "domainMin": 0}},
         },
     )
     return spec

@@ -48,8 +48,8 @@ __all__ = [
     "DEFAULT_MAX_CHARS", "DEFAULT_MAX_SENTENCES", "DEFAULT_MAX_VOCABULARY", "DEFAULT_MAX_WORDS",
     "DEFAULT_SENTENCES", "GENRE_TIERS", "MAX_BUDGET", "METHODS", "OPTION_NAMES", "ORDERS", "OWN_METHODS", "REGISTRY",
     "SUMY_METHODS", "DigestError", "Document", "InputTooLarge", "Limits", "Method", "Options",
-    "OptionsError", "Selected", "check_size", "digest", "digest_with_support", "earliest_within", "parse_options",
-    "positive_setting", "sentences", "summarize", "support",
+    "OptionsError", "Selected", "check_size", "digest", "digest_with_support", "earliest_within", "only_in",
+    "parse_options", "positive_setting", "sentences", "summarize", "support",
 ]
 
 ORDERS = ("chronological", "score")
@@ -404,21 +404,49 @@ def _support_counts(rows: list[list[str]], owners: list[int], picks: list[Select
     """For each pick, the number of distinct owners of the rows (tokenized sentences) whose
     content-stem cosine with it reaches ``threshold``; at least 1. ``owners``: (n_rows,) the
     owner of each row; inside, ``vectors`` is (n_rows + n_picks, n_stems) csr with unit rows."""
-    rows = rows + [text.words(pick.sentence) for pick in picks]
-    stems, content, _, owner = _encode(rows)
+    similar = _near(rows, [text.words(pick.sentence) for pick in picks], threshold)
+    owner_ids = np.array(owners, dtype=np.int64)
+    return [max(1, len(set(owner_ids[similar[i].indices]))) for i in range(len(picks))]
+
+
+def _near(rows: list[list[str]], others: list[list[str]], threshold: float) -> sparse.csr_matrix:
+    """(len(others), len(rows)) csr whose stored entries are the pairs of tokenized sentences
+    whose content-stem cosine reaches ``threshold``: the one test of "the same sentence" that
+    support counts and coverage's "only in" share."""
+    both = rows + others
+    stems, content, _, owner = _encode(both)
     vectors = sparse.csr_matrix(
         (np.ones(int(content.sum())), (owner[content], stems[content])),
-        shape=(len(rows), _stem_count(stems)),
+        shape=(len(both), _stem_count(stems)),
     )
     vectors.data[:] = 1
     vectors = _unit_rows(vectors)
-    n = len(owners)
+    n = len(rows)
     similar = (vectors[n:] @ vectors[:n].T).tocsr()
-    owner_ids = np.array(owners, dtype=np.int64)
-    return [
-        max(1, len(set(owner_ids[similar[i].indices[similar[i].data >= threshold - 1e-9]])))
-        for i in range(len(picks))
-    ]
+    similar.data = (similar.data >= threshold - 1e-9).astype(np.int8)
+    similar.eliminate_zeros()
+    return similar
+
+
+def only_in(documents: Iterable[Document | tuple], owners: list[Any], *, threshold: float = 0.5,
+            max_sentences: int = 2_000, max_words: int = 60_000) -> list[tuple[int, int]]:
+    """(document index, position) of the sentences that no document of another owner carries (no
+    sentence of theirs reaches ``threshold``, as for ``support``); ``owners``: one per document
+    (its outlet). The digest's sentence pool, so boilerplate, fragments and repeats are left out
+    (quotes are kept: what an outlet quoted is what it reported, even if it is no digest line);
+    the caps bound the sentences offered (lead first) and the words compared."""
+    docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
+    pool = _Pool(docs, max_sentences, max_words, DEFAULT_MAX_VOCABULARY["default"])
+    if not pool.sentences:
+        return []
+    similar = _near(pool.all_tokens, pool.tokens, threshold)
+    row_owner = [owners[d] for d in pool.all_doc]
+    found = []
+    for i, d in enumerate(pool.doc):
+        own = owners[d]
+        if all(row_owner[j] == own for j in similar[i].indices):
+            found.append((d, pool.position[i]))
+    return found
 
 
 # --- Sentence pool: split, clean, dedupe, cap --------------------------------------------------

@@ -49,6 +49,7 @@ class Settings:
     page_size: int = 20
     list_max_articles: int = 40
     list_lead_paragraphs: int = 3
+    lean_column: str = "bias"  # the articles' column saying each one's lean (AllSides: left/center/right)
     limits: digest.Limits = field(default_factory=digest.Limits)
 
     @classmethod
@@ -64,7 +65,11 @@ class Settings:
             raise ConfigError(f"{PLUGIN}: unknown setting {unknown[0]!r}; expected one of: "
                               f"{', '.join(page_keys + list(LIMIT_KEYS))}")
         values = {key: digest.positive_setting(config, key, None)
-                  for key in page_keys if key in config and key != "method"}
+                  for key in page_keys if key in config and key not in ("method", "lean_column")}
+        if "lean_column" in config:
+            if not isinstance(config["lean_column"], str) or not config["lean_column"].strip():
+                raise ConfigError(f"{PLUGIN}: lean_column must be the name of a column of articles")
+            values["lean_column"] = config["lean_column"]
         if "page_size" in values and values["page_size"] > MAX_PAGE_SIZE:
             raise ConfigError(f"{PLUGIN}: page_size must be at most {MAX_PAGE_SIZE}")
         if "method" in config:

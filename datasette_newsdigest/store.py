@@ -47,6 +47,8 @@ __all__ = [
     "ARTICLES_KEY",
     "DIGEST_COLUMNS",
     "DIGEST_EVENT_COLUMNS",
+    "COVERAGE_COLUMNS",
+    "COVERAGE_SENTENCE_COLUMNS",
     "EVENT_COLUMNS",
     "HIDDEN_TABLES",
     "LEGACY_STATE_TABLE",
@@ -67,6 +69,7 @@ __all__ = [
     "create_digest_tables",
     "create_tables",
     "fill_digests",
+    "fill_coverage",
     "fill_quotes",
     "finish_database",
     "list_corrections",
@@ -187,6 +190,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
         db.table("sentences").create_index(["article_id", "position"], unique=True)
     create_quotes_table(db)
     create_digest_tables(db)
+    create_coverage_tables(db)
     if not db.table("corrections").exists():
         db.table("corrections").create(CORRECTION_COLUMNS, pk="id")
 
@@ -809,6 +813,7 @@ def _finish(db: sqlite_utils.Database, touched: _Touched) -> None:
     _realign_state(db)
     follow_corrections(db)
     follow_digest_corrections(db)
+    follow_corrections_in_coverage(db, touched)
 
 
 def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = None,
@@ -1173,6 +1178,95 @@ def follow_digest_corrections(db: sqlite_utils.Database) -> None:
         fill_digests(db, full=False)
 
 
+# Coverage: what each outlet of an event reported, and what only it reported
+#
+# One ``coverage`` row per event and outlet (articles without an outlet are left out: nobody can be
+# said to have reported them), and one ``coverage_sentences`` row per sentence only that outlet
+# carries: no article of another outlet of the event has a sentence near it (digest.only_in, the
+# digest's support test). Rows, not a JSON column, so SQL can join them to ``sentences``. Events
+# with one outlet have no "only in" sentences. Work per event is bounded by COVERAGE_SENTENCES
+# (sentences offered, lead first) and COVERAGE_WORDS (words compared).
+
+COVERAGE_COLUMNS = {"event_id": int, "outlet": str, "articles": int, "first_reported": str,
+                    "headline": str, "article_id": str, "only_sentences": int}
+COVERAGE_SENTENCE_COLUMNS = {"event_id": int, "outlet": str, "article_id": str, "position": int}
+COVERAGE_SENTENCES = 2_000
+COVERAGE_WORDS = 60_000
+
+
+def create_coverage_tables(db: sqlite_utils.Database) -> None:
+    if not db.table("coverage").exists():
+        db.table("coverage").create(COVERAGE_COLUMNS, pk=("event_id", "outlet"),
+                                    foreign_keys=[("event_id", "events", "id")])
+    if not db.table("coverage_sentences").exists():
+        db.table("coverage_sentences").create(COVERAGE_SENTENCE_COLUMNS,
+                                              foreign_keys=[("article_id", "articles", "id")])
+        db.table("coverage_sentences").create_index(["event_id", "outlet"])
+
+
+def fill_coverage(db: sqlite_utils.Database, event_ids: Iterable[int] | None = None) -> None:
+    """The coverage rows of these events (every event when None), replacing what they had."""
+    create_coverage_tables(db)
+    with db.conn:
+        _write_coverage(db, None if event_ids is None else set(event_ids))
+
+
+def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None) -> None:
+    """:func:`fill_coverage` inside the caller's transaction (a correction's, which must stay one)."""
+    if event_ids is None:
+        db.execute("delete from coverage")
+        db.execute("delete from coverage_sentences")
+        wanted = [e for (e,) in db.execute("select id from events order by id")]
+    else:
+        wanted = sorted(e for e in event_ids if e is not None)
+        for table in ("coverage", "coverage_sentences"):
+            db.execute(f"delete from {table} where event_id in (select value from json_each(?))",
+                       [json.dumps(wanted)])
+    for event_id in wanted:
+        articles = db.execute(
+            "select id, trim(outlet), title, nullif(trim(published), ''), body, genre from articles "
+            "where event_id = ? and nullif(trim(outlet), '') is not null "
+            "order by nullif(trim(published), '') is null, nullif(trim(published), ''), rowid",
+            [event_id]).fetchall()
+        by_outlet: dict[str, list[tuple]] = {}
+        for article in articles:
+            by_outlet.setdefault(article[1], []).append(article)
+        only: list[tuple[int, int]] = []
+        if len(by_outlet) > 1:
+            only = digest.only_in([digest.Document(a[0], a[4], a[3], a[5]) for a in articles],
+                                  [a[1] for a in articles], max_sentences=COVERAGE_SENTENCES,
+                                  max_words=COVERAGE_WORDS)
+        # executemany, not insert_all: that commits, and a correction's transaction must stay one
+        counts = Counter(articles[d][1] for d, _ in only)
+        db.conn.executemany(
+            "insert into coverage (event_id, outlet, articles, first_reported, headline, article_id, "
+            "only_sentences) values (?, ?, ?, ?, ?, ?, ?)",
+            ((event_id, outlet, len(members), members[0][3], members[0][2], members[0][0], counts[outlet])
+             for outlet, members in by_outlet.items()))
+        db.conn.executemany(
+            "insert into coverage_sentences (event_id, outlet, article_id, position) values (?, ?, ?, ?)",
+            ((event_id, articles[d][1], articles[d][0], p) for d, p in only))
+
+
+def _events_of(db: sqlite_utils.Database, new_ids: Sequence[str]) -> set[int]:
+    """The events whose coverage an --add changes: those of the new articles, and any whose rows no
+    longer count their articles (corrections re-applied to the new articles move older ones)."""
+    found = {e for (e,) in db.execute("select distinct event_id from articles where id in "
+                                      "(select value from json_each(?))", [json.dumps(list(new_ids))])}
+    found.update(e for (e,) in db.execute(
+        "select distinct c.event_id from coverage c where c.articles != (select count(*) from articles a "
+        "where a.event_id = c.event_id and trim(a.outlet) = c.outlet) "
+        "union select distinct a.event_id from articles a where nullif(trim(a.outlet), '') is not null "
+        "and not exists (select 1 from coverage c where c.event_id = a.event_id and c.outlet = trim(a.outlet))"))
+    return found
+
+
+def follow_corrections_in_coverage(db: sqlite_utils.Database, touched: _Touched) -> None:
+    """After a correction: the coverage of the events it touched (when the build made coverage)."""
+    if db.table("coverage").exists():
+        _write_coverage(db, touched.events | touched.new_events)
+
+
 # --------------------------------------------------------------------------
 # Meta: whose database this is, and of which schema
 
@@ -1343,6 +1437,7 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
             fill_quotes(db, stats.new_ids if add else None)
             with db.conn:
                 fill_digests(db, full=not add)
+            fill_coverage(db, _events_of(db, stats.new_ids) if add else None)
             finish_database(db)
             _write_meta(db, previous, paths, add, fields)
         finally:

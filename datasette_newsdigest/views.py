@@ -21,7 +21,7 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import overload
+from typing import Any, overload
 from urllib.parse import urlencode
 
 from datasette import Forbidden, Response
@@ -632,6 +632,8 @@ async def _event_page(datasette, request, as_json: bool):
         "articles": listing,
         "undated_articles": sum(1 for a in articles if not a["published"]),
         "charts": specs,
+        "who_said_what": await _who_said_what(datasette, request, db, event["id"]),
+        "coverage": await _coverage_section(datasette, request, db, settings, event["id"]),
     }
     if as_json:
         return Response.json(data)
@@ -642,6 +644,166 @@ async def _event_page(datasette, request, as_json: bool):
 
 
 event_page = _page(_event_page)
+
+
+# --- Who said what, and what each outlet reported ------------------------------------------------
+# Sections of the event and story pages read from tables a build since issue 12 makes (quotes,
+# coverage, coverage_sentences): each is left out when a table is missing (an older database) or
+# the actor may not view it, as the story sections are.
+SPEAKERS = 12  # speakers shown per event, those quoted by most outlets first
+STATEMENTS = 8  # statements shown per speaker
+QUOTES_READ = 1_000  # quotes read per event page
+STORY_SPEAKERS = 10
+ONLY_SHOWN = 5  # "only in" sentences shown per outlet
+
+
+async def _readable(datasette, request, db, tables: tuple[str, ...]) -> bool:
+    """Whether these optional tables exist and the actor may view each of them."""
+    for table in tables:
+        if not await db.table_exists(table):
+            return False
+    try:
+        await ensure_can_view(datasette, request.actor, db.name, tables)
+    except Forbidden:
+        return False
+    return True
+
+
+def _speaker_name(names: list[str]) -> str:
+    """How a speaker is named on the page: the name used most, the fullest of equally used ones."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=lambda n: (counts[n], len(n), n))
+
+
+async def _who_said_what(datasette, request, db, event_id) -> dict | None:
+    """The event's speakers (by speaker_key), each with their statements and the outlets that
+    carried each (the same words, case and spacing aside), and the speakers x outlets chart."""
+    if not await _readable(datasette, request, db, ("quotes",)):
+        return None
+    rows = (await db.execute(
+        "select coalesce(q.speaker_key, lower(q.speaker)) as key, q.speaker, q.speaker_role, q.quote, q.kind, "
+        "q.verb, a.outlet from quotes q join articles a on a.id = q.article_id "
+        "where q.event_id = :event and q.speaker is not null order by a.published is null, a.published, q.id "
+        "limit :limit", {"event": event_id, "limit": QUOTES_READ})).rows
+    by_key: dict[str, list] = {}
+    for r in rows:
+        by_key.setdefault(r["key"], []).append(r)
+    speakers: list[dict[str, Any]] = []
+    for key, quoted in by_key.items():
+        statements: dict[str, dict] = {}
+        for r in quoted:
+            said = statements.setdefault(" ".join((r["quote"] or "").lower().split()), {
+                "quote": r["quote"], "kind": r["kind"], "verb": r["verb"], "outlets": []})
+            outlet = r["outlet"] or charts.UNKNOWN_OUTLET
+            if outlet not in said["outlets"]:
+                said["outlets"].append(outlet)
+        roles = [r["speaker_role"] for r in quoted if r["speaker_role"]]
+        outlets = sorted({r["outlet"] or charts.UNKNOWN_OUTLET for r in quoted})
+        speakers.append({"key": key, "speaker": _speaker_name([r["speaker"] for r in quoted]),
+                         "role": roles[0] if roles else None, "outlets": outlets,
+                         "statements_total": len(statements), "statements": list(statements.values())[:STATEMENTS]})
+    speakers.sort(key=lambda sp: (-len(sp["outlets"]), -sp["statements_total"], sp["speaker"]))
+    shown = speakers[:SPEAKERS]
+    cells: dict[tuple, int] = {}
+    for sp in shown:
+        for r in by_key[sp["key"]]:
+            cell = (sp["speaker"], r["outlet"] or charts.UNKNOWN_OUTLET)
+            cells[cell] = cells.get(cell, 0) + 1
+    chart = charts.speakers([{"speaker": sp, "outlet": o, "statements": n} for (sp, o), n in cells.items()])
+    return {"speakers": shown, "speakers_total": len(speakers), "quotes_read": len(rows), "chart": chart}
+
+
+async def _coverage_section(datasette, request, db, settings: Settings, event_id) -> dict | None:
+    """Outlets side by side (earliest first): articles, first report, headline, what only they
+    report, and each outlet's lean with the event's counts by lean where the articles have one."""
+    if not await _readable(datasette, request, db, ("coverage", "coverage_sentences")):
+        return None
+    params = {"event": event_id, "shown": ONLY_SHOWN}
+    outlets = [dict(r) for r in (await db.execute(
+        "select outlet, articles, first_reported, headline, article_id, only_sentences from coverage "
+        "where event_id = :event order by first_reported is null, first_reported, outlet", params)).rows]
+    only = await db.execute(
+        "select outlet, article_id, position, text from (select c.outlet, c.article_id, c.position, s.text, "
+        "row_number() over (partition by c.outlet order by c.rowid) as n from coverage_sentences c "
+        "join sentences s on s.article_id = c.article_id and s.position = c.position "
+        "where c.event_id = :event) where n <= :shown order by outlet, n", params)
+    by_outlet: dict[str, list] = {}
+    for r in only.rows:
+        by_outlet.setdefault(r["outlet"], []).append(
+            {"article_id": r["article_id"], "position": r["position"], "sentence": r["text"],
+             "row_url": datasette.urls.row(db.name, "articles", tilde_encode(str(r["article_id"])))})
+    for o in outlets:
+        o["only"] = by_outlet.get(o["outlet"], [])
+        o["headline_url"] = datasette.urls.row(db.name, "articles", tilde_encode(str(o["article_id"])))
+    return {"outlets": outlets, "lean": await _lean(db, settings, _IN_EVENT, event_id, outlets)}
+
+
+_IN_EVENT = "select id from articles where event_id = :id"
+_IN_STORY = "select a.id from articles a join events e on e.id = a.event_id where e.story_id = :id"
+
+
+async def _lean(db, settings: Settings, members: str, group_id, outlets: list[dict] | None = None) -> dict | None:
+    """Articles by lean (the ``lean_column`` of articles) among ``members`` (the ids the SQL
+    selects for ``group_id``: an event's or a story's articles), the leans of the database none
+    of them has, and each of ``outlets``' lean (that of most of its articles here)."""
+    column = settings.lean_column
+    if column not in await db.table_columns("articles"):
+        return None
+    quoted = '"' + column.replace('"', '""') + '"'
+    lean = f"nullif(trim({quoted}), '')"
+    rows = (await db.execute(
+        f"select trim(outlet) as outlet, {lean} as lean, count(*) as n from articles where id in ({members}) "
+        f"and {lean} is not null group by 1, 2 order by n desc", {"id": group_id})).rows
+    counts: dict[str, int] = {}
+    of_outlet: dict[str, str] = {}
+    for r in rows:
+        counts[r["lean"]] = counts.get(r["lean"], 0) + r["n"]
+        of_outlet.setdefault(r["outlet"], r["lean"])
+    known = await _leans(db, lean)
+    if known is None:  # the database's leans are not known in time: these articles', and no notes
+        known = list(counts)
+    for o in outlets or []:
+        o["lean"] = of_outlet.get(o["outlet"])
+    total = sum(counts.values())
+    bars = [{"lean": v, "articles": counts.get(v, 0),
+             "percent": round(100 * counts.get(v, 0) / total) if total else 0} for v in sorted(known)]
+    return {"column": column, "bars": bars, "missing": [b["lean"] for b in bars if not b["articles"]]}
+
+
+LEANS = _DigestCache(64)
+
+
+async def _leans(db, lean: str) -> list[str] | None:
+    """The leans (at most 20) the database's articles have: a scan of articles, so read once per
+    file version; None when the scan passes the SQL time limit."""
+    key = (_version(db), lean)
+    found = LEANS.get(key)
+    if found is None:
+        try:
+            found = [v for (v,) in (await db.execute(
+                f"select distinct {lean} from articles where {lean} is not null limit 20")).rows]
+        except QueryInterrupted:
+            return None
+        LEANS.put(key, found)
+    return found
+
+
+async def _story_speakers(datasette, request, db, story_id: int) -> list[dict] | None:
+    """The speakers quoted most across a story's events: by outlets, then events, then statements."""
+    if not await _readable(datasette, request, db, ("quotes",)):
+        return None
+    rows = (await db.execute(
+        "select coalesce(q.speaker_key, lower(q.speaker)) as key, group_concat(q.speaker, char(31)) as names, "
+        "count(*) as statements, count(distinct q.event_id) as events, "
+        "count(distinct nullif(trim(a.outlet), '')) as outlets from quotes q "
+        "join articles a on a.id = q.article_id join events e on e.id = q.event_id "
+        "where e.story_id = :story and q.speaker is not null group by 1 "
+        "order by outlets desc, events desc, statements desc, key limit :limit",
+        {"story": story_id, "limit": STORY_SPEAKERS})).rows
+    return [{"speaker": _speaker_name(r["names"].split("\x1f")), "key": r["key"], "statements": r["statements"],
+             "events": r["events"], "outlets": r["outlets"]} for r in rows]
 
 
 async def _story(datasette, db, story_id: int) -> dict | None:
@@ -696,7 +858,9 @@ async def _story_page(datasette, request, as_json: bool):
         for e in (_event_item(datasette, database, r) for r in drawn.rows)
     ]
     data = {"database": database, "story": story, **paging, "events": events,
-            "charts": {"events": charts.story_events(chart_rows, total)}}
+            "charts": {"events": charts.story_events(chart_rows, total)},
+            "speakers": await _story_speakers(datasette, request, db, story_id),
+            "lean": await _lean(db, settings, _IN_STORY, story_id)}
     if as_json:
         return Response.json(data)
     return await _html(datasette, request, "newsdigest_story.html", data, story["json_url"],
