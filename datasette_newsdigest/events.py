@@ -277,9 +277,13 @@ def _normalize(m: sp.csr_matrix) -> sp.csr_matrix:
     """Rows of ``m`` (n_rows, n_terms) scaled to unit length (empty rows stay empty); float32 csr."""
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1
-    m = sp.csr_matrix(sp.diags(1 / norms) @ m, dtype=np.float32)
-    m.sort_indices()
-    return m
+    out = sp.csr_matrix(m, dtype=np.float32, copy=True)
+    out.sort_indices()
+    # each stored value times its row's 1/norm in float64, then float32: what a diagonal matrix
+    # product computed, without its cost per call (one per story in the split)
+    out.data = (out.data * np.repeat(1 / norms, np.diff(out.indptr))).astype(np.float32)
+    out.eliminate_zeros()
+    return out
 
 
 # --------------------------------------------------------------------------

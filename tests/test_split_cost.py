@@ -4,7 +4,9 @@ a second time."""
 
 import sqlite3
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 from test_incidents import KESSARIA, OSTERBY, SORVIK, TAMBER
 
 from datasette_newsdigest import events
@@ -76,3 +78,19 @@ def test_seeds_split_the_same_with_handed_terms(seeds_db):
         terms = events.story_terms(arts, params, [clustering.lead_terms(i) for i in members])
         assert terms == events.story_terms(arts, params)
         assert events.split_story(arts, params, terms=terms) == events.split_story(arts, params)
+
+
+def test_normalize_is_the_diagonal_product_it_replaced():
+    rng = np.random.default_rng(0)
+    for seed in range(40):
+        m = sp.random(int(rng.integers(1, 30)), int(rng.integers(1, 200)), density=0.2, format="csr",
+                      dtype=np.float32, random_state=seed)
+        m.data = (m.data * 7).astype(np.float32)
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1
+        expected = sp.csr_matrix(sp.diags(1 / norms) @ m, dtype=np.float32)
+        expected.sort_indices()
+        got = events._normalize(m)
+        assert got.dtype == np.float32
+        assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+        assert (got.data == expected.data).all()
