@@ -11,6 +11,10 @@ Run by hand from the repository root with the virtualenv active::
     python bench/events.py --incidents      # stories split into incidents: ECB+, DUC, WikiRef, seeds
     python bench/events.py --incidents --split threshold=0.05   # other SplitParams
     python bench/events.py --incidents-scale   # split every story of a 10k AllSides clustering
+    python bench/events.py --split-cost --against /tmp/base --identical-to /tmp/prev
+                                            # update_events CPU by phase, this checkout against
+                                            # another (a git worktree), and articles.event_id of a
+                                            # DUC build compared with a third (or the same)
 
 Quality and incremental runs go through ``update_events`` on a temporary SQLite database, the
 same path ``newsdigest build`` takes. Data is read from ``../shared`` and never copied here.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import re
 import resource
@@ -508,6 +513,121 @@ def incidents_main(argv) -> bool:
     return True
 
 
+# --------------------------------------------------------------------------
+# Split cost: what update_events spends per phase, this checkout against another
+
+
+PHASES = ("cluster", "assign", "split_story", "headlines")
+
+
+def _timed_phases() -> dict[str, float]:
+    """Wrap the events functions store.update_events calls (those the checkout has) so that each
+    adds its CPU time to the returned dict; the rest of update_events is reading and writing."""
+    spent = dict.fromkeys(PHASES, 0.0)
+    for name in PHASES:
+        inner = getattr(events, name, None)
+        if inner is None:
+            continue
+
+        def timed(*args, _inner=inner, _name=name, **kwargs):
+            started = time.process_time()
+            try:
+                return _inner(*args, **kwargs)
+            finally:
+                spent[_name] += time.process_time() - started
+        setattr(events, name, timed)
+    return spent
+
+
+def split_cost_child(size: int) -> dict:
+    """One full update_events on ``size`` AllSides articles (the --scale sample, nothing held out),
+    its CPU time in all and per phase, and peak RSS."""
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
+        total = sum(1 for _ in f)
+    chosen = set(range(total)) if size >= total else set(random.Random(0).sample(range(total), size))
+    with tempfile.TemporaryDirectory() as tmp:
+        db = sqlite_utils.Database(Path(tmp) / "bench.db")
+        _insert(db, _allsides(chosen, set(), []))
+        spent = _timed_phases()
+        cpu = time.process_time()
+        stats = store.update_events(db)
+        cpu = time.process_time() - cpu
+        db.close()
+    return {"package": events.__file__, "articles": size, "cpu": cpu, **spent,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "events": stats["events"]}
+
+
+def identity_child(count: int) -> dict:
+    """articles.event_id and events.story_id after a full build of the first ``count`` DUC articles."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = sqlite_utils.Database(Path(tmp) / "bench.db")
+        _insert(db, _unique(duc2004())[:count])
+        store.update_events(db)
+        out = {"package": events.__file__,
+               "event_of": dict(db.execute("select id, event_id from articles")),
+               "story_of": dict(db.execute("select id, story_id from events")) if db["events"].exists() else {}}
+        db.close()
+    return out
+
+
+def _child(checkout: Path, *args: str) -> dict:
+    """Run this script's child mode with ``checkout``'s package first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True,
+                         env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def split_cost(argv) -> None:
+    parser = argparse.ArgumentParser(description="update_events CPU by phase against another checkout")
+    parser.add_argument("--split-cost", action="store_true")
+    parser.add_argument("--against", type=Path, required=True, help="another checkout (git worktree) to compare")
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds, the order alternating")
+    parser.add_argument("--identical-to", type=Path, help="a checkout whose DUC build must group the same "
+                        "(the commit before a change that should not change results; default: --against)")
+    parser.add_argument("--duc", type=int, default=300, help="DUC articles in the identity check")
+    args = parser.parse_args(argv)
+    here = ROOT
+    other = args.identical_to or args.against
+    same = _child(here, "--identity-child", str(args.duc)), _child(other, "--identity-child", str(args.duc))
+    for run in same:
+        print(f"identity build: {run['package']}", file=sys.stderr)
+    event_same = same[0]["event_of"] == same[1]["event_of"]
+    print(f"DUC {args.duc} articles: articles.event_id identical: {event_same}; "
+          f"events.story_id identical: {same[0]['story_of'] == same[1]['story_of']}")
+    runs: dict[str, list[dict]] = {"this": [], "against": []}
+    for r in range(args.rounds):
+        order = [("this", here), ("against", args.against)]
+        for name, checkout in order if r % 2 == 0 else order[::-1]:
+            runs[name].append(_child(checkout, "--split-cost-child", str(args.size)))
+            print(json.dumps(runs[name][-1]), file=sys.stderr, flush=True)
+    print(f"\n| {args.size:,} AllSides articles, CPU s (mean of {args.rounds}) | against | this | ratio |")
+    print("|---|---|---|---|")
+    for key in (*PHASES, "rest", "cpu", "peak_mb"):
+        a, b = (sum(_phase(x, key) for x in runs[n]) / len(runs[n]) for n in ("against", "this"))
+        print(f"| {key} | {a:.1f} | {b:.1f} | {b / a if a else float('nan'):.2f}× |")
+    if not event_same:
+        sys.exit(1)
+
+
+def _phase(run: dict, key: str) -> float:
+    return run["cpu"] - sum(run[p] for p in PHASES) if key == "rest" else run[key]
+
+
+def split_cost_main(argv) -> bool:
+    """The --split-cost modes; False when none was asked for."""
+    if "--split-cost-child" in argv:
+        print(json.dumps(split_cost_child(int(argv[argv.index("--split-cost-child") + 1]))))
+    elif "--identity-child" in argv:
+        print(json.dumps(identity_child(int(argv[argv.index("--identity-child") + 1]))))
+    elif "--split-cost" in argv:
+        split_cost(argv)
+    else:
+        return False
+    return True
+
+
 if __name__ == "__main__":
-    if not incidents_main(sys.argv[1:]):
+    if not split_cost_main(sys.argv[1:]) and not incidents_main(sys.argv[1:]):
         main()

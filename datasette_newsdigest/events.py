@@ -54,7 +54,7 @@ import re
 import sys
 from array import array
 from collections.abc import Iterable, Sequence, Sized
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -82,6 +82,7 @@ __all__ = [
     "numbers",
     "phrases",
     "split_story",
+    "story_terms",
     "story_vectors",
     "time_penalty",
 ]
@@ -139,18 +140,26 @@ def name_terms(text: str) -> list[str]:
     """Runs of capitalized words inside sentences, lower-cased: a cheap stand-in for named
     entities ("Hun Sen", "Islamic State"). A lone capitalized word that starts a sentence is
     skipped; a run never crosses punctuation and ends after a possessive."""
-    stops = stop_words()
     out: list[str] = []
     for m in _NAME_RUN.finditer(text):
         before = text[max(0, m.start() - 4) : m.start()].rstrip(" \t\"“‘'(")
-        initial = not before or before[-1] in _SENTENCE_END
-        run = []
-        for word in m.group().split():
-            run.append(_POSSESSIVE.sub("", word.lower()))
-            if _POSSESSIVE.search(word):
-                initial = _emit(run, initial, stops, out)
-        _emit(run, initial, stops, out)
+        out.extend(_run_terms(m.group(), not before or before[-1] in _SENTENCE_END))
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _run_terms(text: str, initial: bool) -> tuple[str, ...]:
+    """The name terms of one run of capitalized words (``initial``: it starts a sentence); runs
+    recur ("White House", "Trump"), and this loop was most of :func:`name_terms`' cost."""
+    stops = stop_words()
+    out: list[str] = []
+    run: list[str] = []
+    for word in text.split():
+        run.append(_POSSESSIVE.sub("", word.lower()))
+        if _POSSESSIVE.search(word):
+            initial = _emit(run, initial, stops, out)
+    _emit(run, initial, stops, out)
+    return tuple(out)
 
 
 def _emit(run: list[str], initial: bool, stops, out: list[str]) -> bool:
@@ -182,13 +191,18 @@ def first_words(body: str, words: int) -> str:
 def features(title: str | None, body: str | None, params: Params = Params(), names: int = 1) -> list[str]:
     """The terms an article is compared by (repeated terms count more); name runs count ``names``
     times."""
+    lead = first_words(body or "", params.body_words)
+    return _features(title, lead, content_terms(lead), params, names)
+
+
+def _features(title: str | None, lead: str, lead_terms: list[str], params: Params, names: int) -> list[str]:
+    """:func:`features` of a body already cut to its ``lead`` whose content terms are known."""
     title = title or ""
-    body = first_words(body or "", params.body_words)
     return (
         content_terms(title) * params.title_repeat
-        + content_terms(body)
-        + (name_terms(body) * names if names else [])
-        + numbers(title + "\n" + body)
+        + lead_terms
+        + (name_terms(lead) * names if names else [])
+        + numbers(title + "\n" + lead)
     )
 
 
@@ -263,9 +277,13 @@ def _normalize(m: sp.csr_matrix) -> sp.csr_matrix:
     """Rows of ``m`` (n_rows, n_terms) scaled to unit length (empty rows stay empty); float32 csr."""
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1
-    m = sp.csr_matrix(sp.diags(1 / norms) @ m, dtype=np.float32)
-    m.sort_indices()
-    return m
+    out = sp.csr_matrix(m, dtype=np.float32, copy=True)
+    out.sort_indices()
+    # each stored value times its row's 1/norm in float64, then float32: what a diagonal matrix
+    # product computed, without its cost per call (one per story in the split)
+    out.data = (out.data * np.repeat(1 / norms, np.diff(out.indptr))).astype(np.float32)
+    out.eliminate_zeros()
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -495,6 +513,14 @@ class Clustering:
     headlines: dict[int, str | None]  # None: no article of the event has a title or a sentence
     state: EventState
     articles: list[Article]  # the input, in order, bodies cut short
+    body_terms: list[array] = field(default_factory=list)  # per article, its body's content terms
+    # (ids in ``state.vocabulary``), as :func:`features` made them: handed to :func:`story_terms`
+
+    def lead_terms(self, i: int) -> list[str]:
+        """The content terms of article ``i``'s body (its first ``body_words``) that the
+        clustering computed, so the split need not tokenize and stem the body again."""
+        terms = self.state.vocabulary.terms
+        return [terms[t] for t in self.body_terms[i]]
 
 
 def _bar(progress: bool, total: int, desc: str):
@@ -508,16 +534,21 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
     """TF-IDF rows of the articles, read once, and light copies of them (body cut to what a
     label needs), so a caller may stream articles without holding every body at once."""
     light: list[Article] = []
+    body_terms: list[array] = []
 
     def docs():
         total = len(articles) if isinstance(articles, Sized) else None
         for a in tqdm(articles, total=total, desc="Event features", disable=not progress, file=sys.stderr,
                       leave=False):
             light.append(Article(a.id, a.title, (a.body or "")[:_LABEL_CHARS], a.published, a.outlet))
-            yield features(a.title, a.body, params, params.name_repeat)
+            lead = first_words(a.body or "", params.body_words)
+            terms = content_terms(lead)
+            yield _features(a.title, lead, terms, params, params.name_repeat)
+            # count has taken the whole document by now, so its terms have ids
+            body_terms.append(array("i", map(vocabulary.index.__getitem__, terms)))
 
     x = vocabulary.weigh(vocabulary.count(docs()), params.background_documents)
-    return x, light
+    return x, light, body_terms
 
 
 def group_dates(group_of, days, count: int) -> list[np.ndarray]:
@@ -618,7 +649,7 @@ def headlines(articles: Sequence[Article], group_of: Sequence[int], params: Para
 def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False) -> Clustering:
     """Cluster ``articles`` from scratch; events are numbered by first date (undated last)."""
     vocabulary = Vocabulary()
-    x, light = _vectors(articles, vocabulary, params, progress)
+    x, light, body_terms = _vectors(articles, vocabulary, params, progress)
     days = np.array([day_number(a.published) for a in light])
     n = len(light)
     groups = _Groups(x, np.ones(n), group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
@@ -637,7 +668,7 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
                        np.bincount(event_of, minlength=count).astype(float), group_dates(event_of, days, count),
                        params)
     return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(count))), state,
-                      light)
+                      light, body_terms)
 
 
 def assign(articles: Iterable[Article], state: EventState, progress: bool = False) -> Clustering:
@@ -646,7 +677,7 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     fixed groups that may take new articles but never merge with each other."""
     params = state.params
     vocabulary = Vocabulary(state.vocabulary.terms, state.vocabulary.df, state.vocabulary.documents)
-    x, light = _vectors(articles, vocabulary, params, progress)
+    x, light, body_terms = _vectors(articles, vocabulary, params, progress)
     old = state.sums.shape[0]
     n = len(light)
     sums = sp.csr_matrix(state.sums, shape=(old, x.shape[1]), dtype=np.float32)
@@ -687,7 +718,7 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     kept = _prune(added + previous, np.ones(x.shape[1], bool), params.state_terms)
     new_state = EventState(vocabulary, kept, sizes, dates, params)
     return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(old, count))),
-                      new_state, light)
+                      new_state, light, body_terms)
 
 
 # --------------------------------------------------------------------------
@@ -723,7 +754,16 @@ def phrases(terms: Sequence[str]) -> list[str]:
     return [f"~{a} {b}" for a, b in zip(terms, terms[1:], strict=False) if a != b]
 
 
-def _story_terms(article: Article, params: Params) -> list[str]:
+def story_terms(articles: Sequence[Article], params: Params = Params(),
+                lead_terms: Sequence[Sequence[str] | None] | None = None) -> list[list[str]]:
+    """The terms :func:`split_story` compares each article of a story by. ``lead_terms[i]``, when
+    given and not None, is article ``i``'s body content terms as the story clustering made them
+    (:meth:`Clustering.lead_terms`): the same list, not tokenized and stemmed a second time."""
+    given = lead_terms if lead_terms is not None else [None] * len(articles)
+    return [_story_terms(a, params, t) for a, t in zip(articles, given, strict=True)]
+
+
+def _story_terms(article: Article, params: Params, lead_terms: Sequence[str] | None = None) -> list[str]:
     """An article's terms for the split: :func:`features` and the phrases of its title and of its
     body's content terms (the run that :func:`features` puts after the repeated title, before the
     names and numbers). An untitled article's first sentence stands in for its title, as the lede
@@ -732,7 +772,8 @@ def _story_terms(article: Article, params: Params) -> list[str]:
     if not (title and title.strip()):
         sentences = split_sentences(first_words(article.body or "", _LEDE_WORDS))
         title = sentences[0] if sentences else None
-    terms = features(title, article.body, params)
+    lead = first_words(article.body or "", params.body_words)
+    terms = _features(title, lead, content_terms(lead) if lead_terms is None else list(lead_terms), params, 1)
     heading = content_terms(title or "")
     start = len(heading) * params.title_repeat
     end = next((i for i in range(start, len(terms)) if terms[i][0] in "@#"), len(terms))
@@ -750,13 +791,14 @@ def _kind_weights(terms: Sequence[str], split: SplitParams) -> np.ndarray:
 
 
 def story_vectors(articles: Sequence[Article], params: Params = Params(),
-                  split: SplitParams = SplitParams()) -> sp.csr_matrix:
+                  split: SplitParams = SplitParams(), terms: Sequence[list[str]] | None = None) -> sp.csr_matrix:
     """TF-IDF rows with rarity judged against the story itself: a term every article of the
     story carries weighs little, one that a few share weighs most, and one that a single article
     has is dropped, since it tells no pair apart and only dilutes the cosine (more so in long
-    articles). Names, numbers and two-word phrases count as terms too. (n_articles, n_terms) csr."""
+    articles). Names, numbers and two-word phrases count as terms too; ``terms`` are the articles'
+    :func:`story_terms` when the caller has them. (n_articles, n_terms) csr."""
     vocabulary = Vocabulary()
-    counts = vocabulary.count(_story_terms(a, params) for a in articles)
+    counts = vocabulary.count(terms if terms is not None else (_story_terms(a, params) for a in articles))
     m = sp.csr_matrix(counts, shape=(counts.shape[0], len(vocabulary.terms)), dtype=np.float32, copy=True)
     idf = np.log((1 + vocabulary.documents + split.background) / (1 + vocabulary.df)).astype(np.float32)
     idf[vocabulary.df < 2] = 0
@@ -766,22 +808,25 @@ def story_vectors(articles: Sequence[Article], params: Params = Params(),
 
 
 def split_story(articles: Sequence[Article], params: Params = Params(), split: SplitParams = SplitParams(),
-                fixed: Sequence[int] | None = None) -> list[int]:
+                fixed: Sequence[int] | None = None, terms: Sequence[list[str]] | None = None) -> list[int]:
     """The incident of each article of one story: 0.. per article, in input order.
 
     ``fixed[i]`` is the existing incident (>= 0) of article ``i`` or -1 for a new article; under
     ``--add`` existing incidents keep their members and never merge with each other, new articles
     join one of them or form new incidents, numbered on from the highest fixed one by first date.
-    Without ``fixed`` every article is new and incidents are numbered 0.. by first date."""
+    Without ``fixed`` every article is new and incidents are numbered 0.. by first date. ``terms``
+    are the articles' :func:`story_terms` when the caller has them (the result is the same)."""
     n = len(articles)
     fixed_of = np.full(n, -1) if fixed is None else np.asarray(fixed, dtype=np.int64)
     new = np.flatnonzero(fixed_of < 0)
     old = int(fixed_of.max()) + 1 if len(new) < n else 0
     if len(new) == 0 or (n == 1 and old == 0):
         return [max(int(i), 0) for i in fixed_of]  # nothing to compare: most stories are one article
-    if n == 2 and _pair_is_one(articles, params, split):
+    if terms is None:
+        terms = story_terms(articles, params)  # once: the pair test and the vectors both read them
+    if n == 2 and _pair_is_one(terms, split):
         return [max(int(fixed_of.max()), 0)] * 2
-    x = story_vectors(articles, params, split)
+    x = story_vectors(articles, params, split, terms)
     days = np.array([day_number(a.published) for a in articles])
     params = replace(params, threshold=split.threshold, time_weight=split.time_weight,
                      horizon_days=min(params.horizon_days, split.horizon_days))
@@ -813,13 +858,13 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     return out.tolist()
 
 
-def _pair_is_one(articles: Sequence[Article], params: Params, split: SplitParams) -> bool:
+def _pair_is_one(terms: Sequence[list[str]], split: SplitParams) -> bool:
     """Whether a two-article story is one incident without building its vectors: the separation
     test holds two lone articles to their own mean, so they join whenever they share a term that
     weighs (any the story's IDF counts, with a background, and whose kind weighs)."""
     if split.separation > 1 or split.background <= 0:
         return False
-    first, second = (set(_story_terms(a, params)) for a in articles)
+    first, second = (set(t) for t in terms)
     shared = sorted(first & second)
     return bool(shared) and bool((_kind_weights(shared, split) > 0).any())
 

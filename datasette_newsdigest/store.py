@@ -540,8 +540,10 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
         _ranked({k: m for k, m in story_members.items() if k[0] != "s"}, where))}
     story_id = {a: key[1] if key[0] == "s" else new_story_ids[key] for a, key in story_of.items()}
 
+    clustered = {a.id: i for i, a in enumerate(result.articles)}
     event_id, new_events, labels, changed_events = _split_stories(
-        db, _group_members(story_id), placed, event_of_existing, fixed_event, params, split)
+        db, _group_members(story_id), placed, event_of_existing, fixed_event, params, split,
+        lambda a: result.lead_terms(clustered[a]) if a in clustered else None)
     first_event = 1 if full else _next_id(db, "events")
     new_event_ids = {key: first_event + i for i, key in enumerate(_ranked(new_events, where))}
     final = {a: e if isinstance(e, int) else new_event_ids[e] for a, e in event_id.items()}
@@ -581,10 +583,12 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
 
 def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], placed: set[str],
                    event_of_existing: dict[str, int], fixed_event: dict[str, tuple], params: events.Params,
-                   split: events.SplitParams) -> tuple[dict[str, Any], dict[tuple, list[str]],
-                                                       dict[tuple, str | None], set[int]]:
+                   split: events.SplitParams, lead_terms: Callable[[str], list[str] | None]
+                   ) -> tuple[dict[str, Any], dict[tuple, list[str]], dict[tuple, str | None], set[int]]:
     """Cut each story that receives articles (``stories``: its new members) into its events, its
-    existing events and those an event field names held fixed. Returns each placed article's
+    existing events and those an event field names held fixed; ``lead_terms`` gives an article's
+    body terms the story clustering made (None for one it did not cluster), so the split does not
+    tokenize it again. Returns each placed article's
     event (an existing id, or a (story, incident) key for a new one), the new events' members
     and labels, and the existing events that received articles."""
     event_id: dict[str, Any] = {}
@@ -603,7 +607,9 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
         index = {r: i for i, r in enumerate(fixed_refs)}
         fixed = [index[r] if r else -1 for r in refs]
         # one article is one incident: the split and its vectors are not needed
-        incidents = events.split_story(arts, params, split, fixed) if len(arts) > 1 else [max(fixed[0], 0)]
+        incidents = (events.split_story(arts, params, split, fixed,
+                                        events.story_terms(arts, params, [lead_terms(a.id) for a in arts]))
+                     if len(arts) > 1 else [max(fixed[0], 0)])
         made = {t for art, t in zip(arts, incidents, strict=True)
                 if art.id in placed and (t >= len(fixed_refs) or fixed_refs[t][0] == "k")}
         headlines = events.headlines(arts, incidents, params) if made else {}

@@ -138,14 +138,17 @@ def stem(word: str) -> str:
 def content_terms(text: str) -> list[str]:
     """Stemmed, lower-cased words that are not stop words or pure numbers:
     the unit events compare articles by (digest.py encodes words in bulk itself)."""
-    stops = stop_words()
-    out = []
-    for w in words(text):
-        lw = w.lower()
-        if lw in stops or not any(c.isalpha() for c in lw):
-            continue
-        out.append(stem(lw))
-    return out
+    return [t for t in map(_content_term, words(text)) if t is not None]
+
+
+@lru_cache(maxsize=500_000)
+def _content_term(word: str) -> str | None:
+    """The stem :func:`content_terms` keeps for one word token, or None: a word recurs across
+    articles, and the per-word test and stemming were most of the cost of event features."""
+    lw = word.lower()
+    if lw in stop_words() or not any(c.isalpha() for c in lw):
+        return None
+    return stem(lw)
 
 
 class NewsTokenizer:
