@@ -836,7 +836,7 @@ def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = 
         rows = [r for r in rows if r["article_id"] in wanted or r["anchor_id"] in wanted]
     touched = _Touched()
     skipped = 0
-    with db.conn:
+    with db.atomic():  # one transaction (see correct)
         for row in rows:
             reason = _apply(db, row, touched)
             if reason:
@@ -932,7 +932,9 @@ def correct(path: str | os.PathLike, level: str, action: str, ids: Sequence[str]
             before = database.stat()
             db = sqlite_utils.Database(database)
             try:
-                with db.conn:
+                # atomic, not `with db.conn`: sqlite-utils commits each write made outside an open
+                # transaction, and the sqlite3 context manager opens none
+                with db.atomic():
                     rows, said = _correction_rows(db, level, action, ids, to, label)
                     created = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
                     touched = _Touched()

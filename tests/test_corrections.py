@@ -299,3 +299,19 @@ def test_quotes_follow_a_moved_article_and_are_keyed_in_their_new_event(tmp_path
     quoted = {a: (e, key) for a, e, key in rows(db, "select article_id, event_id, speaker_key from quotes")}
     assert quoted["bridge-1"][0] == quoted["dam-0"][0] == event_of(db)["dam-0"]
     assert quoted["bridge-1"][1] == quoted["dam-0"][1]  # "Kovac" is the event's "Ana Kovac"
+
+
+def test_a_correction_that_fails_midway_changes_nothing(db, monkeypatch):
+    """One transaction: sqlite-utils commits each write made outside an open transaction, so a
+    failure after the move (here while recounting) must leave neither the move nor its row."""
+    before = event_of(db)
+
+    def fail(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store, "_refresh", fail)
+    with pytest.raises(store.CorrectionError, match="disk I/O error"):
+        store.correct(db, "event", "move", ["bridge-1"], to="new")
+    assert event_of(db) == before
+    assert rows(db, "select count(*) from corrections") == [(0,)]
+    assert rows(db, "select count(*) from events") == [(3,)]
