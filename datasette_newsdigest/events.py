@@ -37,8 +37,12 @@ with rarity judged against the story itself. How the story level works, and why:
   counts) doubled; and each pair of adjacent content words (stop words skipped) as a phrase, so
   the place an event word attaches to ("attack on the Kremlin": ``~attack kremlin``) and shared
   phrases ("drone operators", "Foreign Ministry") are terms of their own. An untitled article's first sentence
-  stands in for its title. Average link at ``SplitParams.threshold`` (no time penalty: inside a
-  story, dates cost more than they told apart) cuts the story; then parts that are not well
+  stands in for its title. Frames (:func:`frames`): the name an event noun of the title or first
+  sentence attaches to ("attack on the Kremlin", "Belgorod's incursion"); two undated articles
+  or parts with different frames are never one incident, and an article without a frame follows
+  the incident it shares most phrases with (the story's words and names are everyone's).
+  Average link at ``SplitParams.threshold`` (no time penalty: inside a story, dates cost more
+  than they told apart) cuts the story; then parts that are not well
   separated join again, best pair first, while the mean cosine between two parts is at least
   ``separation`` times their own cohesion. One absolute threshold either leaves two incidents of
   one kind together (two quakes on one island) or cuts a long story of alike articles into
@@ -76,6 +80,7 @@ __all__ = [
     "day_number",
     "features",
     "first_words",
+    "frames",
     "group_dates",
     "headlines",
     "name_terms",
@@ -920,8 +925,9 @@ def _attach_unframed(x: sp.csr_matrix, terms: Sequence[str], part: np.ndarray, f
     ``x`` (n, n_terms) csr and the term of each column; ``part``, ``free`` (n,); parts out (n,)."""
     has = np.array([any(t[:1] == "^" for t in f) for f in framed], dtype=bool)
     ids = np.unique(part[has])
-    if len(ids) < 2 or not any(_apart(framed[i], framed[j]) for i in np.flatnonzero(has)
-                               for j in np.flatnonzero(has) if part[i] != part[j]):
+    framing = np.flatnonzero(has).tolist()
+    if len(ids) < 2 or not any(_apart(framed[i], framed[j]) for i in framing for j in framing
+                               if part[i] != part[j]):
         return part
     phrase = np.array([t[:1] == "~" for t in terms], dtype=bool)
     y = x[:, np.flatnonzero(phrase)]
@@ -972,7 +978,7 @@ def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, da
     dated = np.isfinite(days)
     np.minimum.at(lo, inverse[dated], days[dated])
     np.maximum.at(hi, inverse[dated], days[dated])
-    frames_of = [frozenset().union(*(framed[i] for i in np.flatnonzero(inverse == g))) for g in range(k)]
+    frames_of = [frozenset().union(*(framed[i] for i in np.flatnonzero(inverse == g).tolist())) for g in range(k)]
     apart = np.array([[_apart(f, g) for g in frames_of] for f in frames_of], dtype=bool).reshape(k, k)
     story_mean = (dots.sum() - squares.sum()) / (n * (n - 1))
     alive = np.ones(k, dtype=bool)
