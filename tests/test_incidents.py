@@ -218,3 +218,35 @@ def test_frames_do_not_part_dated_reports():
     story = [replace(a, published="2025-03-04") for a in [_drone_report(0, "the Halvard Citadel"),
                                                            _drone_report(1, "the Brisk refinery")]]
     assert events.split_story(story) == [0, 0]
+
+
+def _halvard(i: int) -> Article:
+    return Article(f"h{i}", "Drone attack on the Halvard Citadel foiled" if i else None,
+                   "Air defences stopped a drone attack on the Halvard Citadel before dawn, officials said. "
+                   "President Orlov was not in the building, his aide Mira Pelle said, and Varnholm blamed "
+                   "Tarnova and its allies. Orlov called the attack terrorism and promised a response.", None, f"H{i}")
+
+
+def _brisk(i: int) -> Article:
+    return Article(f"b{i}", "Drone attack on the Brisk refinery" if i else None,
+                   "Drones set fire to a tank in a drone attack on the Brisk refinery overnight. The foreign "
+                   "ministry said western instructors ran training for drone operators and supplied satellite "
+                   "intelligence for the raid. Firefighters put out the blaze by morning, and officials blamed "
+                   "Tarnova and its allies.", None, f"B{i}")
+
+
+def test_an_article_without_a_frame_follows_the_incident_it_shares_phrases_with():
+    # an untitled statement that frames nothing: by all its words (the story's names: Orlov, Pelle,
+    # Varnholm, the Citadel it recalls) it is nearer the Halvard reports, by the phrases it shares
+    # ("foreign ministry", "drone operators", "satellite intelligence") it answers the Brisk attack
+    statement = Article("s", None,
+                        "The foreign ministry said on Friday that western instructors ran training for drone "
+                        "operators and supplied satellite intelligence. President Orlov, Mira Pelle and Varnholm "
+                        "recalled the Halvard Citadel, and Orlov told Varnholm that Pelle spoke for him. Orlov, "
+                        "Pelle and Varnholm said Tarnova was to blame, and Orlov called it terrorism and promised "
+                        "a response; his aide Mira Pelle said he was not in the building.", None, "S")
+    story = [_halvard(0), _halvard(1), _brisk(0), _brisk(1), statement]
+    x = events.story_vectors(story)
+    cosines = (x @ x.T).toarray()
+    assert cosines[4, :2].mean() > cosines[4, 2:4].mean()
+    assert _partition([a.id for a in story], events.split_story(story)) == [["b0", "b1", "s"], ["h0", "h1"]]
