@@ -727,7 +727,6 @@ _FRAME_NAME = r"([A-Z][\w'’.-]*)"
 _FRAMES = (  # "attack on the Kremlin", "Moscow drone attack"
     re.compile(rf"\b{_EVENT_NOUN}\s+(?i:on|against|at|in|into|near|inside|targeting)\s+(?:the\s+)?{_FRAME_NAME}"),
     re.compile(rf"{_FRAME_NAME}\s+(?:[a-z][\w-]*[^\Ws]\s+)?{_EVENT_NOUN}\b"))  # not "Kan names quake"
-_ANY_EVENT_NOUN = re.compile(rf"\b{_EVENT_NOUN}\b")
 _DEMONYM = re.compile(r"(?:ian|ese|ish|ean|can|i)$")  # "Ukrainian attack": who, not where
 
 
@@ -777,10 +776,10 @@ def _frames_of(article: Article, params: Params) -> frozenset[str]:
     """An article's frames ("^kremlin": the targets the event nouns of its title and first sentence
     attach to, if its body names them too: a title in title case capitalizes anything) and the
     capitalized words of its title and first sentence ("=wellington"); nothing for an article
-    whose opening has no event noun."""
+    whose opening frames nothing."""
     body = first_words(article.body or "", params.body_words)
-    if not _ANY_EVENT_NOUN.search(f"{article.title or ''}\n{first_words(body, _LEDE_WORDS)}"):
-        return frozenset()  # most articles: no event noun, no frame, and no sentence splitting
+    if not frames(f"{article.title or ''}\n{first_words(body, _LEDE_WORDS)}"):
+        return frozenset()  # most articles: no framed event noun near the top, no sentence splitting
     lede = split_sentences(first_words(body, _LEDE_WORDS))[:1]
     opening = "\n".join([_heading(article) or "", *lede])
     framing = frames(opening)
