@@ -38,8 +38,8 @@ with rarity judged against the story itself. How the story level works, and why:
   the place an event word attaches to ("attack on the Kremlin": ``~attack kremlin``) and shared
   phrases ("drone operators", "Foreign Ministry") are terms of their own. An untitled article's first sentence
   stands in for its title. Frames (:func:`frames`): the name an event noun of the title or first
-  sentence attaches to ("attack on the Kremlin", "Belgorod's incursion"); two undated articles
-  or parts with different frames are never one incident, and an article without a frame follows
+  sentence attaches to ("attack on the Kremlin", "Belgorod's incursion"); two articles or parts
+  with different frames, one at least undated, are never one incident, and an article without a frame follows
   the incident it shares most phrases with (the story's words and names are everyone's).
   Average link at ``SplitParams.threshold`` (no time penalty: inside a story, dates cost more
   than they told apart) cuts the story; then parts that are not well
