@@ -711,7 +711,7 @@ class SplitParams:
     name_weight: float = 2.0  # participants and places ("@peskov", "@belgorod") against plain words
     number_weight: float = 2.0  # figures and years ("#2005", "#4200")
     phrase_weight: float = 1.5  # two content words in a row ("~drone oper", "~attack kremlin")
-    frames: bool = True  # articles whose frames differ (only "^kremlin" against only "^moscow") stay apart
+    frames: bool = True  # undated articles whose frames differ ("^kremlin", "^moscow") are never one incident
     background: int = 3  # unseen articles in the story's IDF, so a term all articles share weighs a little
     time_weight: float = 0.0  # per log1p(days apart): within a story dates cost DUC clusters recall
     horizon_days: float = 60  # dated articles further apart are never one incident, even in one story
