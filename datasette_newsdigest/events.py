@@ -37,8 +37,12 @@ with rarity judged against the story itself. How the story level works, and why:
   counts) doubled; and each pair of adjacent content words (stop words skipped) as a phrase, so
   the place an event word attaches to ("attack on the Kremlin": ``~attack kremlin``) and shared
   phrases ("drone operators", "Foreign Ministry") are terms of their own. An untitled article's first sentence
-  stands in for its title. Average link at ``SplitParams.threshold`` (no time penalty: inside a
-  story, dates cost more than they told apart) cuts the story; then parts that are not well
+  stands in for its title. Frames (:func:`frames`): the name an event noun of the title or first
+  sentence attaches to ("attack on the Kremlin", "Belgorod's incursion"); two articles or parts
+  with different frames, one at least undated, are never one incident, and an article without a frame follows
+  the incident it shares most phrases with (the story's words and names are everyone's).
+  Average link at ``SplitParams.threshold`` (no time penalty: inside a story, dates cost more
+  than they told apart) cuts the story; then parts that are not well
   separated join again, best pair first, while the mean cosine between two parts is at least
   ``separation`` times their own cohesion. One absolute threshold either leaves two incidents of
   one kind together (two quakes on one island) or cuts a long story of alike articles into
@@ -62,7 +66,7 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from .text import content_terms, label, split_sentences, stop_words
+from .text import content_terms, label, split_sentences, stop_words, words
 
 __all__ = [
     "Article",
@@ -76,6 +80,7 @@ __all__ = [
     "day_number",
     "features",
     "first_words",
+    "frames",
     "group_dates",
     "headlines",
     "name_terms",
@@ -737,6 +742,7 @@ class SplitParams:
     name_weight: float = 2.0  # participants and places ("@peskov", "@belgorod") against plain words
     number_weight: float = 2.0  # figures and years ("#2005", "#4200")
     phrase_weight: float = 1.5  # two content words in a row ("~drone oper", "~attack kremlin")
+    frames: bool = True  # undated articles whose frames differ ("^kremlin", "^moscow") are never one incident
     background: int = 3  # unseen articles in the story's IDF, so a term all articles share weighs a little
     time_weight: float = 0.0  # per log1p(days apart): within a story dates cost DUC clusters recall
     horizon_days: float = 60  # dated articles further apart are never one incident, even in one story
@@ -744,6 +750,28 @@ class SplitParams:
 
 
 _LEDE_WORDS = 80  # of an untitled body read for its first sentence
+
+_EVENT_NOUN = (r"(?i:attacks?|strikes?|raids?|incursions?|explosions?|blasts?|bombings?|shootings?|"
+               r"(?:earth)?quakes?|(?:wild)?fires?|crash(?:es)?|assaults?|killings?|murders?|invasion|"
+               r"offensive|hurricane|floods?|flooding|hijacking|siege)")
+_FRAME_NAME = r"([A-Z][\w'’.-]*)"
+_FRAMES = (  # "attack on the Kremlin", "Moscow drone attack"
+    re.compile(rf"\b{_EVENT_NOUN}\s+(?i:on|against|at|in|into|near|inside|targeting)\s+(?:the\s+)?{_FRAME_NAME}"),
+    re.compile(rf"{_FRAME_NAME}\s+(?:[a-z][\w-]*[^\Ws]\s+)?{_EVENT_NOUN}\b"))  # not "Kan names quake"
+_DEMONYM = re.compile(r"(?:ian|ese|ish|ean|can|i)$")  # "Ukrainian attack": who, not where
+
+
+def frames(text: str) -> list[str]:
+    """The places or targets the event nouns of ``text`` attach to, as terms: "the attack on the
+    Kremlin's Senate Palace", "Kremlin drone attack" give "^kremlin", "Belgorod's incursion"
+    "^belgorod". A nationality ("Ukrainian attack") names who, not where, and is left out; so
+    is a stop word ("A Huge Fire" of a title in title case)."""
+    out = []
+    for m in (m for pattern in _FRAMES for m in pattern.finditer(text)):
+        name = re.sub(r"'s?$", "", m.group(1).rstrip(".").replace("’", "'"))
+        if name and not _DEMONYM.search(name.lower()) and name.lower() not in stop_words():
+            out.append("^" + name.lower())
+    return sorted(set(out))
 
 
 def phrases(terms: Sequence[str]) -> list[str]:
@@ -768,16 +796,84 @@ def _story_terms(article: Article, params: Params, lead_terms: Sequence[str] | N
     body's content terms (the run that :func:`features` puts after the repeated title, before the
     names and numbers). An untitled article's first sentence stands in for its title, as the lede
     names the incident."""
-    title = article.title
-    if not (title and title.strip()):
-        sentences = split_sentences(first_words(article.body or "", _LEDE_WORDS))
-        title = sentences[0] if sentences else None
+    title = _heading(article)
     lead = first_words(article.body or "", params.body_words)
     terms = _features(title, lead, content_terms(lead) if lead_terms is None else list(lead_terms), params, 1)
     heading = content_terms(title or "")
     start = len(heading) * params.title_repeat
     end = next((i for i in range(start, len(terms)) if terms[i][0] in "@#"), len(terms))
     return terms + phrases(heading) + phrases(terms[start:end])
+
+
+def _heading(article: Article) -> str | None:
+    """The title, or for an untitled article its first sentence, which names the incident too."""
+    if article.title and article.title.strip():
+        return article.title
+    lede = split_sentences(first_words(article.body or "", _LEDE_WORDS))
+    return lede[0] if lede else None
+
+
+def _frames_of(article: Article, params: Params) -> frozenset[str]:
+    """An article's frames ("^kremlin": the targets the event nouns of its title and first sentence
+    attach to, if its body names them too: a title in title case capitalizes anything) and the
+    capitalized words of its title and first sentence ("=wellington"); nothing for an article
+    whose opening frames nothing."""
+    body = first_words(article.body or "", params.body_words)
+    if not frames(f"{article.title or ''}\n{first_words(body, _LEDE_WORDS)}"):
+        return frozenset()  # most articles: no framed event noun near the top, no sentence splitting
+    lede = split_sentences(first_words(body, _LEDE_WORDS))[:1]
+    opening = "\n".join([_heading(article) or "", *lede])
+    framing = frames(opening)
+    if framing:
+        named = {w for sentence in split_sentences(body) if not _title_case(sentence)
+                 for run in name_terms(sentence) for w in run[1:].split()}
+        framing = [t for t in framing if t[1:] in named]
+    return frozenset(framing) | {"=" + w.lower() for w in words(opening) if w[:1].isupper()}
+
+
+def _title_case(text: str) -> bool:
+    """A headline-like line ("Palin's Church Damaged In Suspicious Fire"), whose capitals name nothing."""
+    capitals = [w[:1].isupper() for w in words(text) if w[:1].isalpha() and w.lower() not in stop_words()]
+    return len(capitals) >= 3 and sum(capitals) > 0.7 * len(capitals)
+
+
+def _framing(article: Article, day: float, params: Params, split: SplitParams) -> frozenset[str]:
+    """What :func:`_apart` compares: the article's frames, "!" if it is undated; nothing when
+    ``split.frames`` is off."""
+    if not split.frames:
+        return frozenset()
+    return _frames_of(article, params) | ({"!"} if not np.isfinite(day) else set())
+
+
+def _apart(first: frozenset[str], second: frozenset[str]) -> bool:
+    """Two framed articles or parts whose event nouns attach to different targets ("the attack on
+    the Kremlin", "the Moscow drone attack") report different incidents, unless the title or
+    first sentence of one names the other's targets too (a "Waitrose fire" "at a Waitrose store in
+    Wellington" is the other report's "Wellington fire"), or both are dated: then the event
+    words of one often recall an earlier incident ("last August's raid on Afghanistan" in a
+    report on the embassy bombings' suspect), and dates tell incidents apart (``horizon_days``).
+    An undated article or part carries "!" in its frames."""
+    targets = [{t[1:] for t in f if t[:1] == "^"} for f in (first, second)]
+    if not (targets[0] and targets[1]) or targets[0] & targets[1] or "!" not in first | second:
+        return False
+    named = [{t[1:] for t in f if t[:1] == "="} for f in (first, second)]
+    return not (targets[1] <= named[0] or targets[0] <= named[1])
+
+
+class _FramedGroups(_Groups):
+    """Groups of a story that never join across different frames (:func:`_apart`)."""
+
+    def __init__(self, sums, sizes, dates, fixed, frames: list[frozenset[str]]):
+        super().__init__(sums, sizes, dates, fixed)
+        self.frames = list(frames)
+
+    def score(self, a: int, b: int, dot: float, params: Params) -> float:
+        return -math.inf if _apart(self.frames[a], self.frames[b]) else super().score(a, b, dot, params)
+
+    def merge(self, a: int, b: int) -> int:
+        kept = super().merge(a, b)
+        self.frames[kept] = self.frames[a] | self.frames[b]
+        return kept
 
 
 def _kind_weights(terms: Sequence[str], split: SplitParams) -> np.ndarray:
@@ -797,6 +893,12 @@ def story_vectors(articles: Sequence[Article], params: Params = Params(),
     has is dropped, since it tells no pair apart and only dilutes the cosine (more so in long
     articles). Names, numbers and two-word phrases count as terms too; ``terms`` are the articles'
     :func:`story_terms` when the caller has them. (n_articles, n_terms) csr."""
+    return _story_matrix(articles, params, split, terms)[0]
+
+
+def _story_matrix(articles: Sequence[Article], params: Params, split: SplitParams,
+                  terms: Sequence[list[str]] | None = None) -> tuple[sp.csr_matrix, list[str]]:
+    """:func:`story_vectors` and the term of each column."""
     vocabulary = Vocabulary()
     counts = vocabulary.count(terms if terms is not None else (_story_terms(a, params) for a in articles))
     m = sp.csr_matrix(counts, shape=(counts.shape[0], len(vocabulary.terms)), dtype=np.float32, copy=True)
@@ -804,7 +906,7 @@ def story_vectors(articles: Sequence[Article], params: Params = Params(),
     idf[vocabulary.df < 2] = 0
     m.data = (1 + np.log(m.data)) * (idf * _kind_weights(vocabulary.terms, split))[m.indices]
     m.eliminate_zeros()
-    return _normalize(m)
+    return _normalize(m), vocabulary.terms
 
 
 def split_story(articles: Sequence[Article], params: Params = Params(), split: SplitParams = SplitParams(),
@@ -824,9 +926,9 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
         return [max(int(i), 0) for i in fixed_of]  # nothing to compare: most stories are one article
     if terms is None:
         terms = story_terms(articles, params)  # once: the pair test and the vectors both read them
-    if n == 2 and _pair_is_one(terms, split):
+    if n == 2 and _pair_is_one(articles, terms, params, split):
         return [max(int(fixed_of.max()), 0)] * 2
-    x = story_vectors(articles, params, split, terms)
+    x, columns = _story_matrix(articles, params, split, terms)
     days = np.array([day_number(a.published) for a in articles])
     params = replace(params, threshold=split.threshold, time_weight=split.time_weight,
                      horizon_days=min(params.horizon_days, split.horizon_days))
@@ -838,7 +940,10 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     nodes = sp.vstack([member @ x, x[new]], format="csr")
     sizes = np.r_[np.bincount(dense, minlength=len(ids)), np.ones(len(new))].astype(float)
     dates = group_dates(dense, days[held], len(ids)) + [days[[i]][np.isfinite(days[[i]])] for i in new]
-    groups = _Groups(nodes, sizes, dates, np.r_[np.ones(len(ids), bool), np.zeros(len(new), bool)])
+    framed = [_framing(a, d, params, split) for a, d in zip(articles, days, strict=True)]
+    node_frames = [frozenset().union(*(framed[i] for i in held[dense == g])) for g in range(len(ids))]
+    groups = _FramedGroups(nodes, sizes, dates, np.r_[np.ones(len(ids), bool), np.zeros(len(new), bool)],
+                           node_frames + [framed[i] for i in new])
     count = nodes.shape[0]
     if count * (count - 1) // 2 <= split.max_pairs:
         qi, ri = np.triu_indices(count, k=1)
@@ -850,7 +955,8 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     joined = roots[len(ids):]
     part = fixed_of.copy()  # existing incidents by their numbers, new groups numbered from ``old`` up
     part[new] = np.where(joined < len(ids), ids[np.minimum(joined, len(ids) - 1)] if len(ids) else 0, old + joined)
-    part = _merge_close_parts(x, part, part < old, days, split)
+    part = _merge_close_parts(x, part, part < old, days, split, framed)
+    part = _attach_unframed(x, columns, part, fixed_of < 0, framed)
     out = part.copy()
     fresh = part >= old
     if fresh.any():
@@ -858,19 +964,46 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     return out.tolist()
 
 
-def _pair_is_one(terms: Sequence[list[str]], split: SplitParams) -> bool:
+def _attach_unframed(x: sp.csr_matrix, terms: Sequence[str], part: np.ndarray, free: np.ndarray,
+                     framed: Sequence[frozenset[str]]) -> np.ndarray:
+    """Where frames keep a story's incidents apart, a new article with no frame of its own (an
+    untitled statement about "the drone strike") joins the incident whose framed articles share
+    the most of its phrases ("drone operators", "Foreign Ministry"): the story's single words and
+    names (Russia, NATO, Putin) are everyone's, so they tell little about which incident it follows.
+    ``x`` (n, n_terms) csr and the term of each column; ``part``, ``free`` (n,); parts out (n,)."""
+    has = np.array([any(t[:1] == "^" for t in f) for f in framed], dtype=bool)
+    ids = np.unique(part[has])
+    framing = np.flatnonzero(has).tolist()
+    if len(ids) < 2 or not any(_apart(framed[i], framed[j]) for i in framing for j in framing
+                               if part[i] != part[j]):
+        return part
+    phrase = np.array([t[:1] == "~" for t in terms], dtype=bool)
+    y = x[:, np.flatnonzero(phrase)]
+    out = part.copy()
+    for i in np.flatnonzero(free & ~has):
+        shared = np.asarray((y[has] @ y[i].T).todense()).ravel()
+        means = np.array([shared[part[has] == p].mean() for p in ids])
+        if means.max() > 0:
+            out[i] = ids[int(np.argmax(means))]
+    return out
+
+
+def _pair_is_one(articles: Sequence[Article], terms: Sequence[list[str]], params: Params,
+                 split: SplitParams) -> bool:
     """Whether a two-article story is one incident without building its vectors: the separation
     test holds two lone articles to their own mean, so they join whenever they share a term that
     weighs (any the story's IDF counts, with a background, and whose kind weighs)."""
     if split.separation > 1 or split.background <= 0:
         return False
     first, second = (set(t) for t in terms)
+    if _apart(*(_framing(a, day_number(a.published), params, split) for a in articles)):
+        return False
     shared = sorted(first & second)
     return bool(shared) and bool((_kind_weights(shared, split) > 0).any())
 
 
 def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, days: np.ndarray,
-                       split: SplitParams) -> np.ndarray:
+                       split: SplitParams, framed: Sequence[frozenset[str]]) -> np.ndarray:
     """Join parts of a story that are not well separated: best pair first, while the mean cosine
     between two parts is at least ``separation`` times their cohesion (the mean cosine inside
     each, averaged; a lone article has none, and a pair of them is held to the story's own mean).
@@ -894,6 +1027,8 @@ def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, da
     dated = np.isfinite(days)
     np.minimum.at(lo, inverse[dated], days[dated])
     np.maximum.at(hi, inverse[dated], days[dated])
+    frames_of = [frozenset().union(*(framed[i] for i in np.flatnonzero(inverse == g).tolist())) for g in range(k)]
+    apart = np.array([[_apart(f, g) for g in frames_of] for f in frames_of], dtype=bool).reshape(k, k)
     story_mean = (dots.sum() - squares.sum()) / (n * (n - 1))
     alive = np.ones(k, dtype=bool)
     target = np.arange(k)
@@ -906,7 +1041,7 @@ def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, da
         both = np.isfinite(lo)[:, None] & np.isfinite(lo)[None, :]
         gap = np.where(both, np.maximum(lo[None, :] - hi[:, None], lo[:, None] - hi[None, :]), 0)
         blocked = (~(alive[:, None] & alive[None, :]) | (pinned[:, None] & pinned[None, :]) | np.eye(k, dtype=bool)
-                   | (gap > split.horizon_days))
+                   | (gap > split.horizon_days) | apart)
         ratio[blocked] = -np.inf
         a, b = np.unravel_index(np.argmax(ratio), ratio.shape)
         if ratio[a, b] < split.separation:
@@ -919,6 +1054,8 @@ def _merge_close_parts(x: sp.csr_matrix, part: np.ndarray, fixed: np.ndarray, da
         squares[a] += squares[b]
         pinned[a] |= pinned[b]
         lo[a], hi[a] = min(lo[a], lo[b]), max(hi[a], hi[b])
+        frames_of[a] |= frames_of[b]
+        apart[a] = apart[:, a] = [_apart(frames_of[a], f) for f in frames_of]
         alive[b] = False
         target[target == b] = a
     return ids[target[inverse]]

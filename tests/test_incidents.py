@@ -1,5 +1,7 @@
 """Cutting one story into incidents (events.split_story) on constructed stories."""
 
+from dataclasses import replace
+
 from datasette_newsdigest import events
 from datasette_newsdigest.events import Article
 from datasette_newsdigest.text import content_terms
@@ -165,3 +167,86 @@ def test_reports_months_apart_are_two_incidents_even_when_their_words_agree():
     assert got[:3] == [got[0]] * 3 and got[3:] == [got[3]] * 3 and got[0] != got[3]
     undated = [replace(a, published=None) for a in may + august]
     assert len(set(split_story(undated))) == 1
+
+
+def _drone_report(i: int, target: str, titled: bool = True) -> Article:
+    """An undated report of a drone attack on ``target``; every report shares the story's words."""
+    return Article(f"r{i}", f"Drone attack on {target} foiled, officials say" if titled else None,
+                   f"Air defences downed a drone attack on {target} before dawn on Tuesday, officials in the "
+                   "capital said. The ministry blamed foreign advisers for the drone operators' training and "
+                   "said the strike would be answered. Officials in Tarnova said the drones were launched from "
+                   f"the border region and that {target} was not damaged. Investigators are examining the debris.",
+                   None, f"Outlet {i}")
+
+
+def test_frames_are_the_targets_event_words_attach_to():
+    assert events.frames("Air defences foiled a drone attack on the Halvard Citadel's Senate Palace") == ["^halvard"]
+    assert events.frames("Halvard drone attack: what we know") == ["^halvard"]
+    assert events.frames("Officials distance themselves from Brisk's incursion") == ["^brisk"]
+    # who attacked is not where: a nationality, a stop word, a verb between
+    assert events.frames("Tarnovian attack on Halvard") == ["^halvard"]
+    assert events.frames("A fire") == [] and events.frames("Kan names quake") == []
+    # a title in title case capitalizes anything: an article's frame is a name its body uses as one
+    article = Article("a", "Church Damaged In Suspicious Fire", "Suspicious. A fire damaged the church in Wasilla.")
+    assert {t for t in events._frames_of(article, events.Params()) if t[:1] == "^"} == set()
+
+
+def test_incidents_that_differ_only_by_their_target_split_apart():
+    # undated, word for word the same but for the place the attack was on: without frames the
+    # story's vocabulary holds them together (SplitParams(frames=False) gives one incident)
+    story = [_drone_report(i, "the Halvard Citadel", titled=i != 1) for i in range(3)] + [
+        _drone_report(i, "the Brisk refinery", titled=i != 4) for i in range(3, 6)]
+    assert _partition([a.id for a in story], events.split_story(story)) == [["r0", "r1", "r2"],
+                                                                             ["r3", "r4", "r5"]]
+
+
+def test_one_incident_whose_reports_name_its_target_differently_stays_one():
+    story = [_drone_report(0, "the Halvard Citadel"), _drone_report(1, "the Halvard Citadel's Senate Palace"),
+             _drone_report(2, "the Halvard Citadel", titled=False)]
+    assert events.split_story(story) == [0, 0, 0]
+    # a store's fire is the town's: one report's target named in the other's first sentence
+    store = Article("s", "Brenner fire destroys supermarket",
+                    "Fire destroyed the Brenner supermarket in Osterby overnight, firefighters said.", None, "A")
+    town = Article("t", "Osterby fire: supermarket lost",
+                   "The Osterby fire gutted a supermarket on the high street overnight; firefighters from "
+                   "Brenner and Osterby fought it for hours.", None, "B")
+    assert events.split_story([store, town]) == [0, 0]
+
+
+def test_frames_do_not_part_dated_reports():
+    # dated reports are told apart by dates; their event words often recall an earlier incident
+    story = [replace(a, published="2025-03-04") for a in [_drone_report(0, "the Halvard Citadel"),
+                                                           _drone_report(1, "the Brisk refinery")]]
+    assert events.split_story(story) == [0, 0]
+
+
+def _halvard(i: int) -> Article:
+    return Article(f"h{i}", "Drone attack on the Halvard Citadel foiled" if i else None,
+                   "Air defences stopped a drone attack on the Halvard Citadel before dawn, officials said. "
+                   "President Orlov was not in the building, his aide Mira Pelle said, and Varnholm blamed "
+                   "Tarnova and its allies. Orlov called the attack terrorism and promised a response.", None, f"H{i}")
+
+
+def _brisk(i: int) -> Article:
+    return Article(f"b{i}", "Drone attack on the Brisk refinery" if i else None,
+                   "Drones set fire to a tank in a drone attack on the Brisk refinery overnight. The foreign "
+                   "ministry said western instructors ran training for drone operators and supplied satellite "
+                   "intelligence for the raid. Firefighters put out the blaze by morning, and officials blamed "
+                   "Tarnova and its allies.", None, f"B{i}")
+
+
+def test_an_article_without_a_frame_follows_the_incident_it_shares_phrases_with():
+    # an untitled statement that frames nothing: by all its words (the story's names: Orlov, Pelle,
+    # Varnholm, the Citadel it recalls) it is nearer the Halvard reports, by the phrases it shares
+    # ("foreign ministry", "drone operators", "satellite intelligence") it answers the Brisk attack
+    statement = Article("s", None,
+                        "The foreign ministry said on Friday that western instructors ran training for drone "
+                        "operators and supplied satellite intelligence. President Orlov, Mira Pelle and Varnholm "
+                        "recalled the Halvard Citadel, and Orlov told Varnholm that Pelle spoke for him. Orlov, "
+                        "Pelle and Varnholm said Tarnova was to blame, and Orlov called it terrorism and promised "
+                        "a response; his aide Mira Pelle said he was not in the building.", None, "S")
+    story = [_halvard(0), _halvard(1), _brisk(0), _brisk(1), statement]
+    x = events.story_vectors(story)
+    cosines = (x @ x.T).toarray()
+    assert cosines[4, :2].mean() > cosines[4, 2:4].mean()
+    assert _partition([a.id for a in story], events.split_story(story)) == [["b0", "b1", "s"], ["h0", "h1"]]
