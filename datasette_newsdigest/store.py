@@ -1124,6 +1124,17 @@ def _articles_keys(db: sqlite_utils.Database) -> dict[int, str]:
     return dict(db.execute(f"select e.id, {ARTICLES_KEY.format(event='e.id')} from events e"))
 
 
+def _stored_sentences(db: sqlite_utils.Database, article_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Each article's sentences as the sentences table holds them (text.split_sentences of its
+    body), so the build's digests and coverage need not split a body again."""
+    split: dict[str, list[str]] = {}
+    for article_id, sentence in db.execute(
+            "select article_id, text from sentences where article_id in (select value from json_each(?)) "
+            "order by article_id, position", [json.dumps(list(article_ids))]):
+        split.setdefault(article_id, []).append(sentence)
+    return split
+
+
 def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = None) -> int:
     """Make the digest of every event (``full``), or of those whose articles changed since their
     digest was made, inside the caller's transaction; drop those of events that are gone. Returns
@@ -1153,12 +1164,8 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
         rows = db.execute(f"select event_id, id, body, published, genre, outlet from articles "
                           f"where event_id in (select value from json_each(?)) order by {_DIGEST_ORDER}",
                           [json.dumps(batch)])
-        split: dict[str, list[str]] = {}  # the stored sentences, so no body is split again
-        for article_id, sentence in db.execute(
-                "select s.article_id, s.text from sentences s join articles a on a.id = s.article_id "
-                "where a.event_id in (select value from json_each(?)) order by s.article_id, s.position",
-                [json.dumps(batch)]):
-            split.setdefault(article_id, []).append(sentence)
+        split = _stored_sentences(db, [a for (a,) in db.execute(
+            "select id from articles where event_id in (select value from json_each(?))", [json.dumps(batch)])])
         for event_id, members in itertools.groupby(rows, key=lambda r: r[0]):
             outlet_of: dict[str, str | None] = {}
             documents: list[digest.Document] = []
@@ -1241,7 +1248,8 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None) -> No
             by_outlet.setdefault(article[1], []).append(article)
         only: list[tuple[int, int]] = []
         if len(by_outlet) > 1:
-            only = digest.only_in([digest.Document(a[0], a[4], a[3], a[5]) for a in articles],
+            split = _stored_sentences(db, [a[0] for a in articles])
+            only = digest.only_in([digest.Document(a[0], a[4], a[3], a[5], split.get(a[0], [])) for a in articles],
                                   [a[1] for a in articles], max_sentences=COVERAGE_SENTENCES,
                                   max_words=COVERAGE_WORDS)
         # executemany, not insert_all: that commits, and a correction's transaction must stay one

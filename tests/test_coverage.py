@@ -235,3 +235,17 @@ async def test_another_lean_column_or_none(built):
         lean = (await _page(datasette, f"/-/digest/news/{dam}.json")).json()["coverage"]["lean"]
         assert (lean and [b["lean"] for b in lean["bars"]]) == expected
 
+
+
+def test_coverage_reads_the_stored_sentences_instead_of_splitting_bodies_again(built, tmp_path, monkeypatch):
+    from datasette_newsdigest import text
+
+    copy = tmp_path / "news.db"
+    shutil.copy(built, copy)
+    db = sqlite_utils.Database(copy)
+    events = [e for (e,) in db.execute("select id from events order by id")]
+    before = {e: (_coverage(db, e), _only(db, e)) for e in events}
+    assert any(only for _, only in before.values())
+    monkeypatch.setattr(text, "split_sentences", lambda *_: pytest.fail("a body was split again"))
+    store.fill_coverage(db)
+    assert {e: (_coverage(db, e), _only(db, e)) for e in events} == before
