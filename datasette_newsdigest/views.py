@@ -338,14 +338,7 @@ async def _reads_stored(datasette, request, db, settings: Settings) -> bool:
     otherwise the page computes its digests as it would without them."""
     if replace(settings, page_size=Settings.page_size) != Settings():
         return False
-    for table in DIGEST_TABLES:
-        if not await db.table_exists(table):
-            return False
-    try:
-        await ensure_can_view(datasette, request.actor, db.name, DIGEST_TABLES)
-    except Forbidden:
-        return False
-    return True
+    return await _readable(datasette, request, db, DIGEST_TABLES)
 
 
 async def _stored_digests(db, event_ids: list, top: int | None = None) -> dict:
