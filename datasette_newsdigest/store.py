@@ -72,6 +72,7 @@ __all__ = [
     "fill_coverage",
     "fill_quotes",
     "finish_database",
+    "index_events_list",
     "list_corrections",
     "list_groups",
     "load",
@@ -220,6 +221,29 @@ def finish_database(db: sqlite_utils.Database) -> None:
     if db.table("stories").exists():
         db.execute("create index if not exists stories_listing on stories "
                    "(articles desc, last_published is null, last_published desc, id)")
+    index_events_list(db)
+
+
+def index_events_list(db: sqlite_utils.Database) -> None:
+    """What the events list's search, filters and sorts read (views.EVENT_SORTS), so each is an index
+    lookup or an index read in order, never a scan or a sort per request: full-text search over event
+    labels (digest sentences have theirs, see create_digest_tables), kept current by triggers for
+    ``--add``; articles by outlet (the outlet filter) and each event's outlets (their names per event);
+    events newest and oldest first (the size order is ``events_listing``), and so within a story."""
+    if db.table("events").exists():
+        if not db.table("events_fts").exists():
+            db.table("events").enable_fts(["label"], create_triggers=True, tokenize="porter")
+        db.execute("create index if not exists events_newest on events (last_published is null, "
+                   "last_published desc, id)")
+        db.execute("create index if not exists events_oldest on events (first_published is null, "
+                   "first_published, id)")
+        # A story's events by size and newest first (events_in_story has them oldest first).
+        db.execute("create index if not exists events_story_size on events (story_id, articles desc, "
+                   "last_published is null, last_published desc, id)")
+        db.execute("create index if not exists events_story_newest on events (story_id, last_published is null, "
+                   "last_published desc, id)")
+    db.table("articles").create_index(["outlet", "event_id"], if_not_exists=True)
+    db.table("articles").create_index(["event_id", "outlet"], if_not_exists=True)
 
 
 def _sentence_rows(article_id: str, body: str) -> list[dict]:

@@ -16,8 +16,10 @@ and the actor may view it, and the story pages answer 404 or 403 otherwise.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import os
+import sqlite3
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -26,7 +28,7 @@ from urllib.parse import urlencode
 
 from datasette import Forbidden, Response
 from datasette.database import QueryInterrupted
-from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils import escape_fts, tilde_decode, tilde_encode
 
 from . import charts, digest, store, text
 from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
@@ -274,6 +276,18 @@ async def _outlet_counts(db, event_id) -> list[dict]:
     return [dict(r) for r in rows.rows]
 
 
+async def _outlet_names(db, event_ids: list, most: int = 8) -> dict:
+    """Each event's ``most`` outlets with most articles (ties by name), for a list of events in one
+    query (read from the articles (event_id, outlet) index, store.index_events_list)."""
+    rows = await db.execute(
+        "select event_id, outlet, count(*) as n from articles where event_id in (select value from json_each(:ids)) "
+        "and outlet is not null and outlet != '' group by event_id, outlet", {"ids": json.dumps(event_ids)})
+    counts: dict = {}
+    for r in rows.rows:
+        counts.setdefault(r["event_id"], []).append((-r["n"], r["outlet"]))
+    return {e: [o for _, o in sorted(c)[:most]] for e, c in counts.items()}
+
+
 def _label(article: dict) -> str:
     """How pages name an article: its title, else its first sentence (text.label), never its id."""
     return text.label(article["title"], article["first_sentence"]) or "(untitled)"
@@ -451,9 +465,9 @@ async def _with_digests(datasette, request, db, settings: Settings, events: list
     stored = {}
     if await _reads_stored(datasette, request, db, settings):
         stored = await _stored_digests(db, [e["id"] for e in events], top=settings.list_sentences)
+    names = await _outlet_names(db, [e["id"] for e in events])
     for event in events:
-        outlets = await _outlet_counts(db, event["id"])
-        event["outlet_names"] = [r["outlet"] for r in outlets if r["outlet"]][:8]
+        event["outlet_names"] = names.get(event["id"], [])
         try:
             computed = stored.get(event["id"]) or await _digest_for(
                 db, event["id"], options, settings.limits, with_support=False,
@@ -494,40 +508,297 @@ async def _html(datasette, request, template: str, data: dict, json_url: str, st
     )
 
 
+# --- The events list: search, filters, sorts and keyset paging -----------------------------------
+# Each sort is a list of (column, descending, nullable) keys, NULLs last, and is read in order from an
+# index store.py makes for it (store.finish_database, store.index_events_list): "size" is the order
+# the list always had. A page after the first is named by its last row's keys (``_next``), as
+# Datasette's table pages are, so every page is an index seek, however deep.
+EVENT_SORTS = {
+    "size": (("articles", True, False), ("last_published", True, True), ("id", False, False)),
+    "newest": (("last_published", True, True), ("id", False, False)),
+    "oldest": (("first_published", False, True), ("id", False, False)),
+}
+EVENT_SORT_NAMES = {"size": "largest first", "newest": "newest first", "oldest": "oldest first"}
+SEARCH_TABLES = {"labels": ("events_fts",), "digest sentences": ("digest_sentences", "digest_sentences_fts")}
+MAX_QUERY = 500  # characters of ?q=
+MAX_OUTLETS = 20  # ?outlet= values (any of them)
+MAX_OUTLET = 300  # characters of one
+MAX_KEY = 100  # characters of one value of a ?_next= token
+OUTLET_CHOICES = 1_000  # outlets offered in the form
+NULL_KEY = "$null"  # a NULL in a ?_next= token (a real "$" is tilde-encoded)
+
+
+@dataclass(frozen=True)
+class _ListFilters:
+    """What the events list was asked for, checked: every value is later bound, never spliced."""
+
+    q: str = ""
+    outlets: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    story: int | None = None
+    sort: str = "size"
+
+    def args(self) -> list[tuple[str, str]]:
+        """The query-string arguments that ask for these filters again (links keep them)."""
+        args = [("q", self.q)] if self.q else []
+        args += [("outlet", o) for o in self.outlets]
+        args += [(k, str(v)) for k, v in (("since", self.since), ("until", self.until), ("story", self.story))
+                 if v is not None]
+        return args + ([("_sort", self.sort)] if self.sort != "size" else [])
+
+
+def _date_arg(request, name: str) -> str | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return datetime.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        shown = raw if len(raw) <= 30 else raw[:30] + "..."
+        raise BadRequest(f"{name} must be a date as YYYY-MM-DD, not {shown!r}") from None
+
+
+def _list_filters(request) -> _ListFilters:
+    q = request.args.get("q", "").strip()
+    if len(q) > MAX_QUERY:
+        raise BadRequest(f"q must be at most {MAX_QUERY} characters")
+    outlets = tuple(dict.fromkeys(o.strip() for o in request.args.getlist("outlet") if o.strip()))
+    if len(outlets) > MAX_OUTLETS:
+        raise BadRequest(f"at most {MAX_OUTLETS} outlet values, not {len(outlets)}")
+    if any(len(o) > MAX_OUTLET for o in outlets):
+        raise BadRequest(f"an outlet must be at most {MAX_OUTLET} characters")
+    since, until = _date_arg(request, "since"), _date_arg(request, "until")
+    if since and until and since > until:
+        raise BadRequest(f"since ({since}) must not be after until ({until})")
+    sort = request.args.get("_sort") or "size"
+    if sort not in EVENT_SORTS:
+        shown = sort if len(sort) <= 30 else sort[:30] + "..."
+        raise BadRequest(f"_sort must be one of {', '.join(EVENT_SORTS)}, not {shown!r}")
+    return _ListFilters(q, outlets, since, until, _int_arg(request, "story", None, high=2**63 - 1, low=-(2**63)),
+                        sort)
+
+
+def _next_token(keys, row) -> str:
+    return ",".join(NULL_KEY if row[k] is None else tilde_encode(str(row[k])) for k, _, _ in keys)
+
+
+def _token_values(keys, token: str) -> list:
+    """The keys of the row a ``?_next=`` token names, each checked as its column's kind."""
+    parts = token.split(",")
+    if len(parts) != len(keys):
+        raise BadRequest(f"_next must have {len(keys)} comma-separated values for this sort, as next_url gives")
+    values: list = []
+    for (column, _, nullable), part in zip(keys, parts, strict=True):
+        if part == NULL_KEY and nullable:
+            values.append(None)
+        elif column in ("articles", "id"):
+            values.append(_whole_number("_next", part, high=2**63 - 1, low=-(2**63)))
+        elif len(part) > MAX_KEY:
+            raise BadRequest(f"_next values must be at most {MAX_KEY} characters")
+        else:
+            values.append(tilde_decode(part))
+    return values
+
+
+def _order_by(keys, reverse: bool = False) -> str:
+    """ORDER BY for sort keys, written as the indexes are, so SQLite reads them in order."""
+    terms = []
+    for column, desc, nullable in keys:
+        if nullable:
+            terms.append(f"{column} is null" + (" desc" if reverse else ""))
+        terms.append(column + (" desc" if desc != reverse else ""))
+    return ", ".join(terms)
+
+
+def _beyond(keys, values: list, params: dict, reverse: bool = False, inclusive: bool = False) -> str:
+    """The rows after the row with these key values in the sort's order (before it, ``reverse``;
+    and that row too, ``inclusive``). The first key also bounds the index range read."""
+    flat = []
+    for (column, desc, nullable), value in zip(keys, values, strict=True):
+        if nullable:
+            flat.append((f"({column} is null)", False, int(value is None)))
+        flat.append((column, desc, value))
+    terms, equal = [], []
+    for i, (expr, desc, value) in enumerate(flat):
+        params[f"k{i}"] = value
+        op = "<" if desc != reverse else ">"
+        terms.append("(" + " and ".join(equal + [f"{expr} {op} :k{i}"]) + ")")
+        equal.append(f"{expr} is :k{i}")
+    if inclusive:
+        terms.append("(" + " and ".join(equal) + ")")
+    first, desc, _ = flat[0]
+    return f"{first} {'<' if desc != reverse else '>'}= :k0 and ({' or '.join(terms)})"
+
+
+async def _searched(datasette, request, db, q: str) -> list[str]:
+    """What ``?q=`` searches: event labels and digest sentences, those whose full-text index this
+    database has and the actor may view (a 400 when neither)."""
+    found = [name for name, tables in SEARCH_TABLES.items() if await _readable(datasette, request, db, tables)]
+    if q and not found:
+        raise BadRequest("this database has no full-text index you may search; rebuild it with `newsdigest build`")
+    return found
+
+
+async def _filter_sql(datasette, request, db, filters: _ListFilters, with_stories: bool,
+                      params: dict) -> tuple[list[str], list[str]]:
+    """WHERE terms for the filters (values bound in ``params``), and what a search searched."""
+    where: list[str] = []  # "+id": matches are looked up while the sort's index is read in order, never sorted
+    searched = await _searched(datasette, request, db, filters.q)
+    query = escape_fts(filters.q) if filters.q else ""
+    if query:
+        params["q"] = query
+        found = []
+        if "labels" in searched:
+            found.append("select rowid from events_fts where events_fts match :q")
+        if "digest sentences" in searched:
+            found.append("select event_id from digest_sentences where rowid in "
+                         "(select rowid from digest_sentences_fts where digest_sentences_fts match :q)")
+        where.append(f"+id in ({' union all '.join(found)})")
+    if filters.outlets:
+        params["outlets"] = json.dumps(filters.outlets)
+        where.append("+id in (select event_id from articles where outlet in (select value from json_each(:outlets)))")
+    if filters.since:
+        params["since"] = filters.since
+        where.append("last_published >= :since")
+    if filters.until:  # events that began by the end of that day
+        params["until"] = (datetime.date.fromisoformat(filters.until) + datetime.timedelta(days=1)).isoformat()
+        where.append("first_published < :until")
+    if filters.story is not None:
+        if not with_stories:
+            if await has_stories(db):
+                await ensure_can_view(datasette, request.actor, db.name, (STORIES,))
+            raise BadRequest(f"story: {db.name} has no stories; rebuild it with `newsdigest build`")
+        params["story"] = filters.story
+        where.append("story_id = :story")
+    return where, searched
+
+
+OUTLETS = _DigestCache(64)
+
+
+async def _outlet_choices(db) -> list[str]:
+    """The database's outlets, for the form (read from the outlet index once per file version)."""
+    key = _version(db)
+    found = OUTLETS.get(key)
+    if found is None:
+        found = [o for (o,) in (await db.execute(
+            "select distinct outlet from articles where outlet is not null and outlet != '' order by outlet "
+            "limit :limit", {"limit": OUTLET_CHOICES})).rows]
+        OUTLETS.put(key, found)
+    return found
+
+
 async def _events_page(datasette, request, as_json: bool):
-    """Every event, largest and newest first, with a short digest each and its story."""
+    """Events matching the asked search and filters, in the asked order (largest and newest first
+    unless asked), with a short digest each and its story; a page at a time, by keyset."""
     db = await _database(datasette, request)
     database = db.name
     settings = settings_for(datasette, database)
-    total = (await db.execute("select count(*) from events")).single_value()
-    paging, offset = _paging(request, settings, total, digest_url(datasette, database, as_json=as_json))
+    filters = _list_filters(request)
+    size = _int_arg(request, "_size", settings.page_size, high=MAX_PAGE_SIZE)
+    token = request.args.get("_next", "")
+    if token and request.args.get("page"):
+        raise BadRequest("give page or _next, not both")
+    keys = EVENT_SORTS[filters.sort]
     with_stories = await _visible_stories(datasette, request, db)
-    schema = await _schema(db)
-    fields = schema.event_fields + (", story_id" if with_stories else "")
-    rows = await db.execute(
-        f"select {fields} from events "
-        "order by articles desc, last_published is null, last_published desc, id "
-        "limit :limit offset :offset",
-        {"limit": paging["page_size"], "offset": offset},
-    )
-    events = await _with_digests(datasette, request, db, settings,
-                                 [_event_item(datasette, database, r) for r in rows.rows])
-    stories: dict = {}
-    if with_stories:
-        ids = sorted({e["story_id"] for e in events if e["story_id"] is not None})
-        rows = await db.execute(
-            f"select {schema.story_fields} from stories where id in (select value from json_each(:ids))",
-            {"ids": json.dumps(ids)},
-        )
-        stories = {r["id"]: _story_item(datasette, database, r) for r in rows.rows}
-    for event in events:
-        event["story"] = stories.get(event.pop("story_id", None))
+    params: dict[str, Any] = {}
+    where, searched = await _filter_sql(datasette, request, db, filters, with_stories, params)
+    matching = " and ".join(where) or "1"
+    try:
+        total = (await db.execute(f"select count(*) from events where {_counted(filters, matching)}",
+                                  params)).single_value()
+        paging, rows = await _list_page(db, request, keys, token, size, total, matching, params, with_stories)
+    except sqlite3.OperationalError as e:  # an FTS query SQLite cannot parse, escaped as it is
+        if filters.q and ("fts5" in str(e) or "syntax" in str(e)):
+            raise BadRequest(f"q could not be searched: {e}") from None
+        raise
+    url = digest_url(datasette, database, as_json=as_json)
+
+    def link(cursor: str | None) -> str:
+        args = filters.args() + ([("_next", cursor)] if cursor else [])
+        args += [("_size", str(size))] if size != settings.page_size else []
+        return url + ("?" + urlencode(args, safe=",") if args else "")
+
+    paging = {"total": total, "page": paging["page"], "pages": max(1, -(-total // size)), "page_size": size,
+              "next": paging["next"], "next_url": link(paging["next"]) if paging["next"] else None,
+              "previous_url": None if paging["previous"] is None else link(paging["previous"] or None)}
+    events = await _with_digests(datasette, request, db, settings, [_event_item(datasette, database, r) for r in rows])
+    await _add_stories(datasette, db, events, with_stories)
     data = {"database": database, **paging, "events": events,
+            "filters": {"q": filters.q, "outlet": list(filters.outlets), "since": filters.since,
+                        "until": filters.until, "story": filters.story, "sort": filters.sort},
+            "sorts": list(EVENT_SORTS), "searched": searched,
             "stories_url": story_url(datasette, database) if with_stories else None}
     if as_json:
         return Response.json(data)
     return await _html(datasette, request, "newsdigest_events.html", data,
-                       digest_url(datasette, database, as_json=True))
+                       digest_url(datasette, database, as_json=True), sort_names=EVENT_SORT_NAMES,
+                       outlet_choices=await _outlet_choices(db), clear_url=url,
+                       filtered=bool(filters.args()), default_page_size=settings.page_size)
+
+
+def _counted(filters: _ListFilters, matching: str) -> str:
+    """The matching events for a count, with a date filter's column said to be set (as it must be
+    to match), so SQLite counts a range of that date's index (store.index_events_list)."""
+    if filters.since:
+        return f"(last_published is null) = 0 and {matching}"
+    if filters.until:
+        return f"(first_published is null) = 0 and {matching}"
+    return matching
+
+
+async def _list_page(db, request, keys, token: str, size: int, total: int, matching: str, params: dict,
+                     with_stories: bool) -> tuple[dict, list]:
+    """One page of the matching events: after the ``_next`` token's row, or the ``?page=``-th
+    (older links), or the first; with its number, its last row's token (when more follow) and the
+    previous page's token ('' for the first page, None on the first)."""
+    fields = (await _schema(db)).event_fields + (", story_id" if with_stories else "")
+    order = _order_by(keys)
+    where, offset = matching, 0
+    page_params = {**params, "limit": size + 1}
+    before = 0
+    if token:
+        cursor = _token_values(keys, token)
+        where = f"{matching} and {_beyond(keys, cursor, page_params)}"
+        counted = dict(params)
+        before = (await db.execute(
+            f"select count(*) from events where {matching} and "
+            f"{_beyond(keys, cursor, counted, reverse=True, inclusive=True)}", counted)).single_value()
+    else:
+        page = _int_arg(request, "page", 1, high=max(1, -(-total // size)))
+        offset = before = (page - 1) * size
+    page_params["offset"] = offset
+    rows = list((await db.execute(f"select {fields} from events where {where} order by {order} "
+                                  "limit :limit offset :offset", page_params)).rows)
+    more, rows = len(rows) > size, rows[:size]
+    previous = None
+    if rows and before:
+        back = dict(params)
+        first = [rows[0][k] for k, _, _ in keys]
+        earlier = (await db.execute(
+            f"select {', '.join(k for k, _, _ in keys)} from events where {matching} and "
+            f"{_beyond(keys, first, back, reverse=True)} order by {_order_by(keys, reverse=True)} "
+            "limit :limit", {**back, "limit": size + 1})).rows
+        previous = _next_token(keys, earlier[size]) if len(earlier) > size else ""
+    return {"page": before // size + 1, "next": _next_token(keys, rows[-1]) if more else None,
+            "previous": previous}, rows
+
+
+async def _add_stories(datasette, db, events: list[dict], with_stories: bool) -> None:
+    """Each event's story (None without stories, or for the actor who may not see them)."""
+    stories: dict = {}
+    if with_stories:
+        ids = sorted({e["story_id"] for e in events if e["story_id"] is not None})
+        rows = await db.execute(
+            f"select {(await _schema(db)).story_fields} from stories where id in (select value from json_each(:ids))",
+            {"ids": json.dumps(ids)},
+        )
+        stories = {r["id"]: _story_item(datasette, db.name, r) for r in rows.rows}
+    for event in events:
+        event["story"] = stories.get(event.pop("story_id", None))
 
 
 events_page = _page(_events_page)
