@@ -213,7 +213,7 @@ def _list_pages(port: int, digest: str, runs: int) -> list[str]:
         pages.append(url.replace(".json", "", 1))
     conn.close()
     asked = ["?q=election", "?q=trade+tariffs", "?_sort=newest", "?_sort=oldest", "?since=2020-01-01&until=2020-03-31",
-             "?outlet=CNN+(Online+News)", "?q=vaccine&_sort=newest", "?outlet=Fox+News+(Online)&since=2021-01-01",
+             "?outlet=CNN+(Web+News)", "?q=vaccine&_sort=newest", "?outlet=Fox+Online+News&since=2019-01-01",
              "?q=climate", "?q=supreme+court"]
     return (pages + [digest + a for a in asked])[:runs]
 

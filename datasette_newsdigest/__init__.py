@@ -14,6 +14,9 @@ def startup(datasette):
         settings.configure(datasette)
     except settings.ConfigError as e:
         raise settings.StartupConfigError(str(e)) from None
+    from . import views
+
+    views.compile_templates(datasette)
 
 
 @hookimpl
