@@ -958,29 +958,29 @@ async def _who_said_what(datasette, request, db, event_id) -> dict | None:
         "q.verb, a.outlet from quotes q join a on a.id = q.article_id "
         "where q.event_id = :event and q.speaker is not null order by a.published is null, a.published, q.id "
         "limit :limit", {"event": event_id, "limit": QUOTES_READ})).rows
+    # Plain tuples (key, speaker, role, quote, kind, verb, outlet): a page reads up to QUOTES_READ rows.
     by_key: dict[str, list] = {}
-    for r in rows:
-        by_key.setdefault(r["key"], []).append(r)
+    for key, speaker, role, quote, kind, verb, outlet in rows:
+        by_key.setdefault(key, []).append((speaker, role, quote, kind, verb, outlet or charts.UNKNOWN_OUTLET))
     speakers: list[dict[str, Any]] = []
     for key, quoted in by_key.items():
         statements: dict[str, dict] = {}
-        for r in quoted:
-            said = statements.setdefault(" ".join((r["quote"] or "").lower().split()), {
-                "quote": r["quote"], "kind": r["kind"], "verb": r["verb"], "outlets": []})
-            outlet = r["outlet"] or charts.UNKNOWN_OUTLET
+        for _, _, quote, kind, verb, outlet in quoted:
+            said = statements.get(folded := " ".join((quote or "").lower().split()))
+            if said is None:
+                said = statements[folded] = {"quote": quote, "kind": kind, "verb": verb, "outlets": []}
             if outlet not in said["outlets"]:
                 said["outlets"].append(outlet)
-        roles = [r["speaker_role"] for r in quoted if r["speaker_role"]]
-        outlets = sorted({r["outlet"] or charts.UNKNOWN_OUTLET for r in quoted})
-        speakers.append({"key": key, "speaker": _speaker_name([r["speaker"] for r in quoted]),
-                         "role": roles[0] if roles else None, "outlets": outlets,
+        roles = [q[1] for q in quoted if q[1]]
+        speakers.append({"key": key, "speaker": _speaker_name([q[0] for q in quoted]),
+                         "role": roles[0] if roles else None, "outlets": sorted({q[5] for q in quoted}),
                          "statements_total": len(statements), "statements": list(statements.values())[:STATEMENTS]})
     speakers.sort(key=lambda sp: (-len(sp["outlets"]), -sp["statements_total"], sp["speaker"]))
     shown = speakers[:SPEAKERS]
     cells: dict[tuple, int] = {}
     for sp in shown:
-        for r in by_key[sp["key"]]:
-            cell = (sp["speaker"], r["outlet"] or charts.UNKNOWN_OUTLET)
+        for q in by_key[sp["key"]]:
+            cell = (sp["speaker"], q[5])
             cells[cell] = cells.get(cell, 0) + 1
     chart = charts.speakers([{"speaker": sp, "outlet": o, "statements": n} for (sp, o), n in cells.items()])
     return {"speakers": shown, "speakers_total": len(speakers), "quotes_read": len(rows), "chart": chart}
