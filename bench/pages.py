@@ -13,7 +13,8 @@ measured) and times, over HTTP from this process:
 - *warm*: the same list page and event page again and again;
 - *concurrent*: ``--clients`` threads, each on its own keep-alive connection, for ``--seconds``,
   each request a distinct event page (events sized closest to ``--articles``, none asked twice
-  while more remain): requests per second, p50/p95, errors.
+  while more remain): requests per second, p50/p95, errors, and the server's CPU per request (all its
+  threads, from /proc: the figure least moved by other work on the machine).
 
 The baseline, in the same server and run, is Datasette's own table page of one event's articles
 (``/<db>/articles?event_id=``), warm and under the same concurrency. Prints medians, ratios to it.
@@ -69,7 +70,7 @@ def serve(db: Path):
                 if time.monotonic() > deadline:
                     raise SystemExit("datasette did not start in time")
                 time.sleep(0.1)
-            yield port
+            yield port, process.pid
         finally:
             process.terminate()
             try:
@@ -87,19 +88,28 @@ def _get(conn: http.client.HTTPConnection, path: str) -> tuple[int, float]:
     return response.status, time.perf_counter() - started
 
 
+FAILED: list[str] = []  # requests of the timed runs that did not answer 200, printed at the end
+
+
 def _times(port: int, paths: list[str]) -> list[float]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     out = []
     for path in paths:
         status, seconds = _get(conn, path)
         if status != 200:
-            raise SystemExit(f"{path} answered {status}")
+            FAILED.append(f"{path}: {status}")
         out.append(seconds)
     conn.close()
     return out
 
 
-def _concurrent(port: int, paths: list[str], clients: int, seconds: float) -> dict:
+def _cpu_seconds(pid: int) -> float:
+    """The server's CPU time so far (user + system, all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _concurrent(port: int, pid: int, paths: list[str], clients: int, seconds: float) -> dict:
     """``clients`` threads for ``seconds``, taking paths in turn from one shared list (each once,
     while any remain): requests per second, latency quantiles, non-200 answers and failures."""
     lock = threading.Lock()
@@ -129,17 +139,18 @@ def _concurrent(port: int, paths: list[str], clients: int, seconds: float) -> di
         conn.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds(pid)
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=seconds + 120)
     elapsed = time.perf_counter() - started
+    cpu = _cpu_seconds(pid) - cpu
     latencies.sort()
     q = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
     return {"rps": len(latencies) / elapsed, "p50": statistics.median(latencies), "p95": q[18],
             "requests": len(latencies), "errors": len(errors), "distinct": min(len(paths), state["next"]),
-            "examples": errors[:3]}
+            "examples": errors[:3], "cpu": cpu / max(1, len(latencies))}
 
 
 def _events(path: Path, articles: int, count: int) -> tuple[str, list[tuple[int, int]], int]:
@@ -168,12 +179,12 @@ def main(db: Path, articles: int, runs: int, restarts: int, clients: int, second
     results: dict[str, float] = {}
     first_list, first_event = [], []
     for _ in range(restarts):
-        with serve(db) as port:
+        with serve(db) as (port, _):
             first_list += _times(port, [digest])
             first_event += _times(port, [page])
     results["events list, first request after start"] = statistics.median(first_list)
     results[f"event page ({size} articles), first after start"] = statistics.median(first_event)
-    with serve(db) as port:
+    with serve(db) as (port, pid):
         _times(port, [table, page, digest])  # templates compiled, the model loaded
         results["baseline: table page articles?event_id=, warm"] = statistics.median(_times(port, [table] * runs))
         cold = [f"{digest}/{e}" for e, _ in others[:runs]]
@@ -191,10 +202,11 @@ def main(db: Path, articles: int, runs: int, restarts: int, clients: int, second
             print(f"{label:70s} {_ms(value)}  ({value / baseline:5.1f}x baseline)")
         tables = [f"/{name}/articles?event_id={e}" for e, _ in others]
         for label, paths in (("baseline: table pages", tables), ("event pages", [f"{digest}/{e}" for e, _ in others])):
-            found = _concurrent(port, paths, clients, seconds)
+            found = _concurrent(port, pid, paths, clients, seconds)
             print(f"{clients} clients, {label:22s} {found['rps']:6.1f} req/s, p50 {_ms(found['p50'])}, "
-                  f"p95 {_ms(found['p95'])}, {found['requests']} requests ({found['distinct']} distinct), "
-                  f"{found['errors']} errors {found['examples'] or ''}")
+                  f"p95 {_ms(found['p95'])}, server CPU {_ms(found['cpu'])}/request, {found['requests']} requests "
+                  f"({found['distinct']} distinct), {found['errors']} errors {found['examples'] or ''}")
+    print(f"{len(FAILED)} timed requests did not answer 200 {FAILED[:5] or ''}")
 
 
 def _list_pages(port: int, digest: str, runs: int) -> list[str]:
