@@ -206,7 +206,8 @@ def _create_group_tables(db: sqlite_utils.Database) -> None:
 
 
 def finish_database(db: sqlite_utils.Database) -> None:
-    """Full-text search on title and body, kept current by triggers for ``--add``."""
+    """Full-text search on title and body, kept current by triggers for ``--add``, and the
+    indexes the pages read (the events list's: index_events_list)."""
     if not db.table("articles_fts").exists():
         db.table("articles").enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
     db.table("articles").create_index(["published"], if_not_exists=True)
