@@ -18,16 +18,16 @@ from . import store, views
 __all__ = ["CELL_CHARS", "RAW_HIDDEN", "cell", "digest_links", "metadata", "without_raw"]
 
 CELL_CHARS = 300  # characters of a long body or raw cell shown in table and row views
-RAW_HIDDEN = ("_col", "_nocol")
-CELL_TABLES = ("articles", "events", "stories", "sentences", "digest_sentences")  # a request naming its columns gets exactly those, raw included
+RAW_HIDDEN = ("_col", "_nocol")  # a request naming its columns gets exactly those, raw included
+CELL_TABLES = ("articles", "events", "stories", "sentences", "digest_sentences")
 
 
 def metadata(datasette) -> dict:
     """Metadata for every database the plugin serves: ``label`` is the label column of events and
     stories (so articles' event_id and events' story_id show labels), and the build's state tables
     are hidden. A fresh dict each call: Datasette merges metadata into what it is given."""
-    tables = {"events": {"label_column": "label"}, "stories": {"label_column": "label"},
-              **{name: {"hidden": True} for name in store.HIDDEN_TABLES}}
+    tables: dict[str, dict] = {"events": {"label_column": "label"}, "stories": {"label_column": "label"},
+                               **{name: {"hidden": True} for name in store.HIDDEN_TABLES}}
     return {"databases": {name: {"tables": {t: dict(c) for t, c in tables.items()}}
                           for name in views.served(datasette)}}
 

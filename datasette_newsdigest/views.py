@@ -980,7 +980,8 @@ def marked_paragraphs(body: str | None, sentences: list[tuple[int, str]], lookah
                 break
     out = []
     for paragraph, marked in zip(paragraphs, marks, strict=True):
-        pieces, end = [], 0
+        pieces: list[dict] = []
+        end = 0
         for start, stop, position in marked:
             if paragraph[end:start].strip():
                 pieces.append({"position": None, "text": paragraph[end:start].strip()})
@@ -1044,7 +1045,8 @@ async def _article_page(datasette, request, as_json: bool):
     }
     if as_json:
         return Response.json(data)
-    return await _html(datasette, request, "newsdigest_article.html", data, article["json_url"],
+    return await _html(datasette, request, "newsdigest_article.html", data,
+                       article_url(datasette, database, article_id, as_json=True),
                        list_url=digest_url(datasette, database))
 
 

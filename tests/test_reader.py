@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 from markupsafe import escape
 from pages import assert_error
+from pages import get_as as _get
 
 from datasette_newsdigest import browse, views
 
@@ -38,14 +39,6 @@ def news_db(build_news_db):
 @pytest.fixture
 def datasette(news_db, shared_datasette):
     return shared_datasette(news_db)
-
-
-def _cookies(datasette, actor):
-    return {"ds_actor": datasette.sign({"a": actor}, "actor")} if actor else {}
-
-
-async def _get(datasette, path, actor=None):
-    return await datasette.client.get(path, cookies=_cookies(datasette, actor))
 
 
 def _stored(db, article_id):

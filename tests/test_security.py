@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 from datasette.app import Datasette
 from datasette.database import Database, QueryInterrupted
-from datasette.utils import tilde_encode
-from datasette.utils import StartupError
+from datasette.utils import StartupError, tilde_encode
 from pages import assert_error
 
 from datasette_newsdigest import digest, sql, views
