@@ -17,7 +17,8 @@ from . import store, views
 
 __all__ = ["CELL_CHARS", "RAW_HIDDEN", "cell", "digest_links", "metadata", "without_raw"]
 
-CELL_CHARS = 300  # characters of a long body or raw cell shown in table and row views
+CELL_CHARS = 200  # characters of a long body or raw cell shown in table and row views
+CELL_WIDTH = "20em"  # their least width, so the cut text is a few lines, not a column of words
 RAW_HIDDEN = ("_col", "_nocol")  # a request naming its columns gets exactly those, raw included
 CELL_TABLES = ("articles", "events", "stories", "sentences", "digest_sentences")
 
@@ -48,7 +49,8 @@ def cell(datasette, database: str | None, table: str | None, column: str, row, v
             href = datasette.urls.row(database, "articles", tilde_encode(str(row["id"])), format="json")
             more = "all of it, as JSON"
         cut = value[:CELL_CHARS].rsplit(" ", 1)[0]
-        return Markup(f'{escape(cut)}… <a href="{escape(href)}">({len(value):,} characters: {more})</a>')
+        return Markup(f'<span class="newsdigest-cell" style="display: inline-block; min-width: {CELL_WIDTH}">'
+                      f'{escape(cut)}… <a href="{escape(href)}">({len(value):,} characters: {more})</a></span>')
     if not value.strip():
         return None
     if table == "events" and column == "label" and "id" in keys:
