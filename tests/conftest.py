@@ -10,6 +10,7 @@ search exhaustively. Slow tests are skipped, with the reason shown, unless ``--r
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -66,6 +67,17 @@ def _build(db: Path, *inputs: Path) -> Path:
 def seeds_db(tmp_path_factory, seeds_dir) -> Path:
     """news.db built from seeds/ once per session. Shared: tests read it, never write to it."""
     return _build(tmp_path_factory.mktemp("seeds-db") / "news.db", seeds_dir)
+
+
+@pytest.fixture(scope="session")
+def seeds_copy(seeds_db) -> Callable[[Path], Path]:
+    """``seeds_copy(path)``: a copy of ``seeds_db`` at ``path``, for a test that changes a build of
+    the seeds. The same file a build of seeds/ makes (but for the times in its meta table), without
+    building the seeds again (about 0.13 s of CPU each)."""
+    def copy(path: Path) -> Path:
+        return Path(shutil.copy(seeds_db, path))
+
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -193,9 +193,8 @@ async def test_datasette_links_an_article_to_its_event_and_an_event_to_its_story
     assert 'href="/news/articles?event_id=3"' in (await datasette.client.get("/news/events/3")).text
 
 
-def test_add_to_a_version_1_database_is_refused(tmp_path, seeds_dir):
-    db = tmp_path / "news.db"
-    build(db, seeds_dir)
+def test_add_to_a_version_1_database_is_refused(tmp_path, seeds_dir, seeds_copy):
+    db = seeds_copy(tmp_path / "news.db")
     with sqlite3.connect(db) as conn:  # the layout of a version 1 database from before the meta table
         conn.execute(f"drop table {store.META_TABLE}")
         conn.execute(f"alter table {store.STATE_TABLE} rename to {store.LEGACY_STATE_TABLE}")
