@@ -831,8 +831,9 @@ def _place(db: sqlite_utils.Database, article: str, story: int, touched: _Touche
     return ids[placed] if placed < len(ids) else _new_group(db, "event", touched, story)
 
 
-def _finish(db: sqlite_utils.Database, touched: _Touched) -> None:
-    """Recount what the corrections touched, flag it as edited, and label the groups they made."""
+def _finish(db: sqlite_utils.Database, touched: _Touched, digests: bool = True) -> None:
+    """Recount what the corrections touched, flag it as edited, and label the groups they made;
+    ``digests`` False where the caller (a build) makes the digests right after anyway."""
     _refresh(db, touched.events | touched.new_events, touched.stories | touched.new_stories)
     for level, ids in (("event", touched.events | touched.new_events), ("story", touched.stories)):
         db.execute(f"update {_TABLE[level]} set edited = 1 where id in (select value from json_each(?))",
@@ -846,7 +847,8 @@ def _finish(db: sqlite_utils.Database, touched: _Touched) -> None:
     _label_stories(db, touched.new_stories)
     _realign_state(db)
     follow_corrections(db)
-    follow_digest_corrections(db)
+    if digests:
+        follow_digest_corrections(db)
     follow_corrections_in_coverage(db, touched)
 
 
@@ -862,6 +864,8 @@ def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = 
     if only is not None:
         wanted = set(only)
         rows = [r for r in rows if r["article_id"] in wanted or r["anchor_id"] in wanted]
+    if not rows:
+        return {"applied": 0, "skipped": 0}
     touched = _Touched()
     skipped = 0
     with db.atomic():  # one transaction (see correct)
@@ -870,7 +874,7 @@ def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = 
             if reason:
                 skipped += 1
                 notify(f"correction {row['id']} ({row['level']} {row['action']}) skipped: {reason}")
-        _finish(db, touched)
+        _finish(db, touched, digests=False)  # the build's fill_digests follows
     return {"applied": len(rows) - skipped, "skipped": skipped}
 
 
