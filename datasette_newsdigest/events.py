@@ -87,6 +87,7 @@ __all__ = [
     "numbers",
     "phrases",
     "split_story",
+    "story_headlines",
     "story_terms",
     "story_vectors",
     "time_penalty",
@@ -384,11 +385,18 @@ def _mean_time_penalty(a: np.ndarray, b: np.ndarray, params: Params) -> float:
         # and numpy's per-call overhead there cost seconds
         gap = abs(float(a[0]) - float(b[0]))
         return 1.0 if gap > params.horizon_days else params.time_weight * math.log1p(gap)
+    # sorted, so the nearest and furthest pairs are at the ends: when every pair is past the
+    # horizon the mean is 1, and with no time weight, when none is it is 0 (the split's case)
+    if a[0] - b[-1] > params.horizon_days or b[0] - a[-1] > params.horizon_days:
+        return 1.0
+    if params.time_weight == 0 and max(a[-1] - b[0], b[-1] - a[0]) <= params.horizon_days:
+        return 0.0
     if len(a) > _DATE_SAMPLE:
         a = a[np.linspace(0, len(a) - 1, _DATE_SAMPLE).astype(int)]
     if len(b) > _DATE_SAMPLE:
         b = b[np.linspace(0, len(b) - 1, _DATE_SAMPLE).astype(int)]
-    return float(time_penalty(a[:, None] - b[None, :], params).mean())
+    gaps = np.abs(a[:, None] - b[None, :])  # groups' days are finite: time_penalty less its nan_to_num
+    return float(np.where(gaps > params.horizon_days, 1.0, params.time_weight * np.log1p(gaps)).mean())
 
 
 _NO_DAYS = np.zeros(0)
@@ -605,19 +613,19 @@ def _headline(article: Article) -> str | None:
     return label(article.title, sentences[0] if sentences else None)
 
 
-def _centrality(x: sp.csr_matrix, group_of: np.ndarray, sums: sp.csr_matrix) -> np.ndarray:
+def _centrality(x: sp.csr_matrix, group_of: np.ndarray, count: int) -> np.ndarray:
     """Mean cosine of each article to the other articles of its event (NaN when alone): ``x``
-    (n_articles, n_terms) csr, ``group_of`` (n_articles,), ``sums`` (n_events, n_terms) csr;
-    (n_articles,) float out."""
-    out = np.full(len(group_of), np.nan)
-    order = np.argsort(group_of, kind="stable")
-    bounds = np.searchsorted(group_of[order], np.arange(sums.shape[0] + 1))
-    for g in np.flatnonzero(np.diff(bounds) > 1):
-        members = order[bounds[g] : bounds[g + 1]]
-        rows = x[members]
-        dots = np.asarray((rows @ sums[g].T).todense()).ravel()
-        out[members] = (dots - np.asarray(rows.multiply(rows).sum(axis=1)).ravel()) / (len(members) - 1)
-    return out
+    (n_articles, n_terms) csr, ``group_of`` (n_articles,) of ``count`` events; (n_articles,) float out.
+
+    One sparse product for all events, in float64 on the float32 rows: the sum of an event's
+    other rows is then exact, so two articles of a pair (or copies of one text) score exactly
+    alike and the first of them leads, where float32 rounding used to pick one."""
+    group_of = np.asarray(group_of)
+    x = sp.csr_matrix(x, dtype=np.float64)
+    others = _member_sums(group_of, count, x)[group_of] - x
+    sizes = np.bincount(group_of, minlength=count)[group_of]
+    dots = np.asarray(x.multiply(others).sum(axis=1)).ravel()
+    return np.where(sizes > 1, dots / np.maximum(sizes - 1, 1), np.nan)
 
 
 def _event_headlines(articles: list[Article], centrality: np.ndarray, group_of: np.ndarray,
@@ -638,21 +646,46 @@ def headlines(articles: Sequence[Article], group_of: Sequence[int], params: Para
     made): that of its most central article, titled ones first. Centrality is judged on the
     headline and lead (first 50 words) with rarity relative to these articles (:func:`story_vectors`):
     the lead carries the incident, and the whole body would cost as much again as the split."""
+    return story_headlines([(articles, group_of)], params)[0]
+
+
+def story_headlines(stories: Sequence[tuple[Sequence[Article], Sequence[int]]],
+                    params: Params = Params()) -> list[dict[int, str | None]]:
+    """:func:`headlines` of several stories (each its articles and their groups) at once: one
+    vocabulary, one matrix and one centrality for all of them, each story's rarity still its own,
+    since a build labels thousands of small stories and per-story matrices cost more than the sums."""
+    articles: list[Article] = []
+    group_parts, story_parts, offsets = [], [], []
+    offset = 0  # each story's groups numbered on from the last story's
+    for s, (members, group_of) in enumerate(stories):
+        groups = np.asarray(group_of, dtype=np.int64)
+        articles.extend(members)
+        group_parts.append(groups)
+        story_parts.append(np.full(len(groups), s))
+        offsets.append(offset)
+        offset += int(groups.max()) + 1 if len(groups) else 0
     if not articles:
-        return {}
-    groups = np.asarray(group_of, dtype=np.int64)
+        return [{} for _ in stories]
+    groups = np.concatenate([g + o for g, o in zip(group_parts, offsets, strict=True)])
+    story_of = np.concatenate(story_parts)
     count = int(groups.max()) + 1
-    if np.bincount(groups, minlength=count).max() == 1:
-        centrality = np.full(len(groups), np.nan)  # each its own group: no vectors needed
-    else:
-        leads = [Article(a.id, a.title, first_words(a.body or "", _HEADLINE_LEAD)) for a in articles]
-        x = story_vectors(leads, params)
-        centrality = _centrality(x, groups, _member_sums(groups, count, x))
-    return _event_headlines(list(articles), centrality, groups, set(groups.tolist()))
+    shared = np.bincount(groups, minlength=count)[groups] > 1  # articles whose group has others
+    centrality = np.full(len(groups), np.nan)  # an article alone in its group needs no vector
+    if shared.any():
+        rows = np.flatnonzero(shared)
+        leads = [Article(articles[i].id, articles[i].title, first_words(articles[i].body or "", _HEADLINE_LEAD))
+                 for i in rows]
+        x = _stories_matrix([_story_terms(a, params) for a in leads], story_of[rows], SplitParams())[0]
+        centrality[rows] = _centrality(x, groups[rows], count)
+    named = _event_headlines(articles, centrality, groups, set(groups.tolist()))
+    return [{int(g): named[int(g) + o] for g in set(part.tolist())}
+            for part, o in zip(group_parts, offsets, strict=True)]
 
 
-def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False) -> Clustering:
-    """Cluster ``articles`` from scratch; events are numbered by first date (undated last)."""
+def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False,
+            labels: bool = True) -> Clustering:
+    """Cluster ``articles`` from scratch; events are numbered by first date (undated last).
+    ``labels=False`` leaves ``headlines`` empty: the store labels stories by their events."""
     vocabulary = Vocabulary()
     x, light, body_terms = _vectors(articles, vocabulary, params, progress)
     days = np.array([day_number(a.published) for a in light])
@@ -668,15 +701,16 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
     event_of = _renumber(roots, days)
     count = int(event_of.max()) + 1 if n else 0
     sums = _member_sums(event_of, count, x)
-    centrality = _centrality(x, event_of, sums)
     state = EventState(vocabulary, _prune(sums, np.ones(x.shape[1], bool), params.state_terms),
                        np.bincount(event_of, minlength=count).astype(float), group_dates(event_of, days, count),
                        params)
-    return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(count))), state,
-                      light, body_terms)
+    named = (_event_headlines(light, _centrality(x, event_of, count), event_of, set(range(count)))
+             if labels else {})
+    return Clustering(event_of.tolist(), named, state, light, body_terms)
 
 
-def assign(articles: Iterable[Article], state: EventState, progress: bool = False) -> Clustering:
+def assign(articles: Iterable[Article], state: EventState, progress: bool = False,
+           labels: bool = True) -> Clustering:
     """Assign new articles to the events of ``state`` or to new events (rows from the old event
     count on), without clustering the old articles again: old events enter the agglomeration as
     fixed groups that may take new articles but never merge with each other."""
@@ -717,13 +751,14 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     previous = sums.copy()
     previous.resize((count, x.shape[1]))
     added = _member_sums(event_of, count, x)
-    centrality = _centrality(x, event_of, added)  # of the new light, among themselves
     sizes = np.bincount(event_of, minlength=count).astype(float)
     sizes[:old] += state.sizes
     kept = _prune(added + previous, np.ones(x.shape[1], bool), params.state_terms)
     new_state = EventState(vocabulary, kept, sizes, dates, params)
-    return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(old, count))),
-                      new_state, light, body_terms)
+    # centrality of the new light among themselves
+    named = (_event_headlines(light, _centrality(x, event_of, count), event_of, set(range(old, count)))
+             if labels else {})
+    return Clustering(event_of.tolist(), named, new_state, light, body_terms)
 
 
 # --------------------------------------------------------------------------
@@ -818,10 +853,11 @@ def _frames_of(article: Article, params: Params) -> frozenset[str]:
     attach to, if its body names them too: a title in title case capitalizes anything) and the
     capitalized words of its title and first sentence ("=wellington"); nothing for an article
     whose opening frames nothing."""
-    body = first_words(article.body or "", params.body_words)
-    if not frames(f"{article.title or ''}\n{first_words(body, _LEDE_WORDS)}"):
+    top = first_words(article.body or "", min(_LEDE_WORDS, params.body_words))  # cut short first
+    if not frames(f"{article.title or ''}\n{top}"):
         return frozenset()  # most articles: no framed event noun near the top, no sentence splitting
-    lede = split_sentences(first_words(body, _LEDE_WORDS))[:1]
+    body = first_words(article.body or "", params.body_words)
+    lede = split_sentences(top)[:1]
     opening = "\n".join([_heading(article) or "", *lede])
     framing = frames(opening)
     if framing:
@@ -899,12 +935,26 @@ def story_vectors(articles: Sequence[Article], params: Params = Params(),
 def _story_matrix(articles: Sequence[Article], params: Params, split: SplitParams,
                   terms: Sequence[list[str]] | None = None) -> tuple[sp.csr_matrix, list[str]]:
     """:func:`story_vectors` and the term of each column."""
+    docs = terms if terms is not None else [_story_terms(a, params) for a in articles]
+    return _stories_matrix(docs, np.zeros(len(docs), dtype=np.int64), split)
+
+
+def _stories_matrix(terms: Sequence[list[str]], story_of: np.ndarray,
+                    split: SplitParams) -> tuple[sp.csr_matrix, list[str]]:
+    """:func:`story_vectors` of the articles of one or more stories, from their terms, rarity judged
+    in each article's own story (``story_of``, (n_articles,) int): (n_articles, n_terms) csr and
+    the term of each column (one vocabulary over them all)."""
     vocabulary = Vocabulary()
-    counts = vocabulary.count(terms if terms is not None else (_story_terms(a, params) for a in articles))
+    counts = vocabulary.count(terms)
     m = sp.csr_matrix(counts, shape=(counts.shape[0], len(vocabulary.terms)), dtype=np.float32, copy=True)
-    idf = np.log((1 + vocabulary.documents + split.background) / (1 + vocabulary.df)).astype(np.float32)
-    idf[vocabulary.df < 2] = 0
-    m.data = (1 + np.log(m.data)) * (idf * _kind_weights(vocabulary.terms, split))[m.indices]
+    entry_story = np.asarray(story_of, dtype=np.int64)[np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))]
+    _, inverse, df = np.unique(entry_story * len(vocabulary.terms) + m.indices, return_inverse=True,
+                               return_counts=True)
+    df = df[inverse]  # articles of the entry's story that have its term
+    documents = np.bincount(story_of)[entry_story]
+    idf = np.log((1 + documents + split.background) / (1 + df)).astype(np.float32)
+    idf[df < 2] = 0
+    m.data = (1 + np.log(m.data)) * (idf * _kind_weights(vocabulary.terms, split)[m.indices])
     m.eliminate_zeros()
     return _normalize(m), vocabulary.terms
 

@@ -116,6 +116,7 @@ BUILT_BY = "datasette-newsdigest"
 SCHEMA_VERSION = "2"  # 2: stories, events.story_id and edited, corrections, articles.published_from
 STORY_STATE_VERSION = 2  # 2: IDF with background documents; another version makes --add cluster again
 BATCH = 500
+LABEL_BATCH = 2000  # articles whose stories' events are labelled in one call (bounds the bodies held)
 COPY_PAGES = 4096  # pages per backup step when copying a build into place (16 MB at 4 KB pages)
 
 Notify = Callable[[str], None]
@@ -492,12 +493,12 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     state_ids: list[int] = []
     if loaded is not None and loaded[0].sums.shape[0]:
         state, state_ids = loaded
-        result = events.assign(_Rows(db, new_ids, skip=story_keys), state, progress)
+        result = events.assign(_Rows(db, new_ids, skip=story_keys), state, progress, labels=False)
         params = state.params
     else:
         params = params or (loaded[0].params if loaded is not None else events.Params())
         rows = _Rows(db, None if full else new_ids, skip=story_keys)
-        result = events.cluster(rows, params, progress)
+        result = events.cluster(rows, params, progress, labels=False)
     split = split or events.SplitParams()
     old = len(state_ids)
     # each article being placed: its story, as ("s", id) for an existing one or a key for a new one
@@ -595,6 +596,15 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
     new_events: dict[tuple, list[str]] = {}
     labels: dict[tuple, str | None] = {}
     changed: set[int] = set()
+    unlabelled: list[tuple[int, set[int], list[events.Article], list[int]]] = []
+
+    def label() -> None:
+        """Label the new events of the stories waiting, many stories in one call (they are small)."""
+        named = events.story_headlines([(arts, incidents) for _, _, arts, incidents in unlabelled], params)
+        for (story, made, _, _), heads in zip(unlabelled, named, strict=True):
+            labels.update({(story, t): heads.get(t) for t in made})
+        unlabelled.clear()
+
     for story, new_members in sorted(stories.items()):
         existing = [a for (a,) in db.execute(
             "select a.id from articles a join events e on e.id = a.event_id where e.story_id = ? "
@@ -612,17 +622,20 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
                      if len(arts) > 1 else [max(fixed[0], 0)])
         made = {t for art, t in zip(arts, incidents, strict=True)
                 if art.id in placed and (t >= len(fixed_refs) or fixed_refs[t][0] == "k")}
-        headlines = events.headlines(arts, incidents, params) if made else {}
+        if made:
+            unlabelled.append((story, made, arts, incidents))
+            if sum(len(u[2]) for u in unlabelled) >= LABEL_BATCH:
+                label()
         for art, t in zip(arts, incidents, strict=True):
             if art.id not in placed:
                 continue
             if t in made:
                 new_events.setdefault((story, t), []).append(art.id)
-                labels[(story, t)] = headlines.get(t)
                 event_id[art.id] = (story, t)
             else:
                 event_id[art.id] = fixed_refs[t][1]
                 changed.add(fixed_refs[t][1])
+    label()
     return event_id, new_events, labels, changed
 
 
