@@ -57,6 +57,7 @@ import math
 import re
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -238,15 +239,18 @@ class Vocabulary:
         frequencies (so the feature lists need not be kept): (n_docs, n_terms) float32 csr."""
         indptr, indices, data = array("q", [0]), array("i"), array("f")
         rows = 0
+        index, terms = self.index, self.terms
         for doc in docs:
-            counts: dict[int, int] = {}
-            for term in doc:
-                i = self.index.get(term)
-                if i is None:
-                    i = self.index[term] = len(self.terms)
-                    self.terms.append(term)
-                counts[i] = counts.get(i, 0) + 1
-            indices.extend(counts.keys())
+            # Counter counts in C and keeps first appearance, so ids and their order within a row
+            # are those of counting term by term; the vocabulary is looked up once per distinct term
+            counts = Counter(doc)
+            ids = list(map(index.get, counts))
+            if None in ids:  # new terms take the next ids in the order they appear
+                new = [t for t, i in zip(counts, ids, strict=True) if i is None]
+                index.update(zip(new, range(len(terms), len(terms) + len(new))))
+                terms.extend(new)
+                ids = list(map(index.__getitem__, counts))
+            indices.extend(ids)
             data.extend(counts.values())
             indptr.append(len(indices))
             rows += 1

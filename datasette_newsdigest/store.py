@@ -597,6 +597,7 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
     labels: dict[tuple, str | None] = {}
     changed: set[int] = set()
     unlabelled: list[tuple[int, set[int], list[events.Article], list[int]]] = []
+    waiting = [0]  # articles of the stories in ``unlabelled``
 
     def label() -> None:
         """Label the new events of the stories waiting, many stories in one call (they are small)."""
@@ -604,6 +605,7 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
         for (story, made, _, _), heads in zip(unlabelled, named, strict=True):
             labels.update({(story, t): heads.get(t) for t in made})
         unlabelled.clear()
+        waiting[0] = 0
 
     for story, new_members in sorted(stories.items()):
         existing = [a for (a,) in db.execute(
@@ -624,7 +626,8 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
                 if art.id in placed and (t >= len(fixed_refs) or fixed_refs[t][0] == "k")}
         if made:
             unlabelled.append((story, made, arts, incidents))
-            if sum(len(u[2]) for u in unlabelled) >= LABEL_BATCH:
+            waiting[0] += len(arts)
+            if waiting[0] >= LABEL_BATCH:
                 label()
         for art, t in zip(arts, incidents, strict=True):
             if art.id not in placed:
