@@ -532,12 +532,20 @@ class Clustering:
     articles: list[Article]  # the input, in order, bodies cut short
     body_terms: list[array] = field(default_factory=list)  # per article, its body's content terms
     # (ids in ``state.vocabulary``), as :func:`features` made them: handed to :func:`story_terms`
+    head_lengths: array = field(default_factory=lambda: array("i"))  # per article, how many of its
+    # body terms are in the lead :func:`headlines` judges by (its first ``_HEADLINE_LEAD`` words)
 
     def lead_terms(self, i: int) -> list[str]:
         """The content terms of article ``i``'s body (its first ``body_words``) that the
         clustering computed, so the split need not tokenize and stem the body again."""
         terms = self.state.vocabulary.terms
         return [terms[t] for t in self.body_terms[i]]
+
+    def head_terms(self, i: int) -> list[str]:
+        """The content terms of the lead :func:`headlines` reads of article ``i``: the first of
+        its :meth:`lead_terms` (a cut at white space cuts no word)."""
+        terms = self.state.vocabulary.terms
+        return [terms[t] for t in self.body_terms[i][: self.head_lengths[i]]]
 
 
 def _bar(progress: bool, total: int, desc: str):
@@ -552,6 +560,7 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
     label needs), so a caller may stream articles without holding every body at once."""
     light: list[Article] = []
     body_terms: list[array] = []
+    head_lengths = array("i")
 
     def docs():
         total = len(articles) if isinstance(articles, Sized) else None
@@ -559,13 +568,16 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
                       leave=False):
             light.append(Article(a.id, a.title, (a.body or "")[:_LABEL_CHARS], a.published, a.outlet))
             lead = first_words(a.body or "", params.body_words)
-            terms = content_terms(lead)
+            head = first_words(a.body or "", min(_HEADLINE_LEAD, params.body_words))  # a prefix of lead
+            head_terms = content_terms(head)
+            terms = head_terms + content_terms(lead[len(head):])
             yield _features(a.title, lead, terms, params, params.name_repeat)
             # count has taken the whole document by now, so its terms have ids
             body_terms.append(array("i", map(vocabulary.index.__getitem__, terms)))
+            head_lengths.append(len(head_terms))
 
     x = vocabulary.weigh(vocabulary.count(docs()), params.background_documents)
-    return x, light, body_terms
+    return x, light, body_terms, head_lengths
 
 
 def group_dates(group_of, days, count: int) -> list[np.ndarray]:
@@ -653,17 +665,21 @@ def headlines(articles: Sequence[Article], group_of: Sequence[int], params: Para
     return story_headlines([(articles, group_of)], params)[0]
 
 
-def story_headlines(stories: Sequence[tuple[Sequence[Article], Sequence[int]]],
-                    params: Params = Params()) -> list[dict[int, str | None]]:
+def story_headlines(stories: Sequence[tuple[Sequence[Article], Sequence[int]]], params: Params = Params(),
+                    head_terms: Sequence[Sequence[Sequence[str] | None]] | None = None) -> list[dict[int, str | None]]:
     """:func:`headlines` of several stories (each its articles and their groups) at once: one
     vocabulary, one matrix and one centrality for all of them, each story's rarity still its own,
-    since a build labels thousands of small stories and per-story matrices cost more than the sums."""
+    since a build labels thousands of small stories and per-story matrices cost more than the sums.
+    ``head_terms[s][i]``, when given and not None, is the :meth:`Clustering.head_terms` of article
+    ``i`` of story ``s``: its lead is then not tokenized again (the labels are the same)."""
     articles: list[Article] = []
+    given: list[Sequence[str] | None] = []
     group_parts, story_parts, offsets = [], [], []
     offset = 0  # each story's groups numbered on from the last story's
     for s, (members, group_of) in enumerate(stories):
         groups = np.asarray(group_of, dtype=np.int64)
         articles.extend(members)
+        given.extend(head_terms[s] if head_terms is not None else [None] * len(members))
         group_parts.append(groups)
         story_parts.append(np.full(len(groups), s))
         offsets.append(offset)
@@ -679,7 +695,8 @@ def story_headlines(stories: Sequence[tuple[Sequence[Article], Sequence[int]]],
         rows = np.flatnonzero(shared)
         leads = [Article(articles[i].id, articles[i].title, first_words(articles[i].body or "", _HEADLINE_LEAD))
                  for i in rows]
-        x = _stories_matrix([_story_terms(a, params) for a in leads], story_of[rows], SplitParams())[0]
+        x = _stories_matrix([_story_terms(a, params, given[i]) for a, i in zip(leads, rows, strict=True)],
+                            story_of[rows], SplitParams())[0]
         centrality[rows] = _centrality(x, groups[rows], count)
     named = _event_headlines(articles, centrality, groups, set(groups.tolist()))
     return [{int(g): named[int(g) + o] for g in set(part.tolist())}
@@ -691,7 +708,7 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
     """Cluster ``articles`` from scratch; events are numbered by first date (undated last).
     ``labels=False`` leaves ``headlines`` empty: the store labels stories by their events."""
     vocabulary = Vocabulary()
-    x, light, body_terms = _vectors(articles, vocabulary, params, progress)
+    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress)
     days = np.array([day_number(a.published) for a in light])
     n = len(light)
     groups = _Groups(x, np.ones(n), group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
@@ -710,7 +727,7 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
                        params)
     named = (_event_headlines(light, _centrality(x, event_of, count), event_of, set(range(count)))
              if labels else {})
-    return Clustering(event_of.tolist(), named, state, light, body_terms)
+    return Clustering(event_of.tolist(), named, state, light, body_terms, head_lengths)
 
 
 def assign(articles: Iterable[Article], state: EventState, progress: bool = False,
@@ -720,7 +737,7 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     fixed groups that may take new articles but never merge with each other."""
     params = state.params
     vocabulary = Vocabulary(state.vocabulary.terms, state.vocabulary.df, state.vocabulary.documents)
-    x, light, body_terms = _vectors(articles, vocabulary, params, progress)
+    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress)
     old = state.sums.shape[0]
     n = len(light)
     sums = sp.csr_matrix(state.sums, shape=(old, x.shape[1]), dtype=np.float32)
@@ -762,7 +779,7 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     # centrality of the new light among themselves
     named = (_event_headlines(light, _centrality(x, event_of, count), event_of, set(range(old, count)))
              if labels else {})
-    return Clustering(event_of.tolist(), named, new_state, light, body_terms)
+    return Clustering(event_of.tolist(), named, new_state, light, body_terms, head_lengths)
 
 
 # --------------------------------------------------------------------------
@@ -990,8 +1007,11 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     # one per new article
     held = np.flatnonzero(fixed_of >= 0)
     ids, dense = np.unique(fixed_of[held], return_inverse=True)
-    member = sp.csr_matrix((np.ones(len(held), dtype=np.float32), (dense, held)), shape=(len(ids), n))
-    nodes = sp.vstack([member @ x, x[new]], format="csr")
+    if len(held):
+        member = sp.csr_matrix((np.ones(len(held), dtype=np.float32), (dense, held)), shape=(len(ids), n))
+        nodes = sp.vstack([member @ x, x[new]], format="csr")
+    else:
+        nodes = x  # a full build: every article new, the rows as they are
     sizes = np.r_[np.bincount(dense, minlength=len(ids)), np.ones(len(new))].astype(float)
     dates = group_dates(dense, days[held], len(ids)) + [days[[i]][np.isfinite(days[[i]])] for i in new]
     framed = [_framing(a, d, params, split) for a, d in zip(articles, days, strict=True)]

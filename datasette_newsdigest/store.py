@@ -544,7 +544,8 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     clustered = {a.id: i for i, a in enumerate(result.articles)}
     event_id, new_events, labels, changed_events = _split_stories(
         db, _group_members(story_id), placed, event_of_existing, fixed_event, params, split,
-        lambda a: result.lead_terms(clustered[a]) if a in clustered else None)
+        lambda a: result.lead_terms(clustered[a]) if a in clustered else None,
+        lambda a: result.head_terms(clustered[a]) if a in clustered else None)
     first_event = 1 if full else _next_id(db, "events")
     new_event_ids = {key: first_event + i for i, key in enumerate(_ranked(new_events, where))}
     final = {a: e if isinstance(e, int) else new_event_ids[e] for a, e in event_id.items()}
@@ -584,13 +585,14 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
 
 def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], placed: set[str],
                    event_of_existing: dict[str, int], fixed_event: dict[str, tuple], params: events.Params,
-                   split: events.SplitParams, lead_terms: Callable[[str], list[str] | None]
+                   split: events.SplitParams, lead_terms: Callable[[str], list[str] | None],
+                   head_terms: Callable[[str], list[str] | None]
                    ) -> tuple[dict[str, Any], dict[tuple, list[str]], dict[tuple, str | None], set[int]]:
     """Cut each story that receives articles (``stories``: its new members) into its events, its
     existing events and those an event field names held fixed; ``lead_terms`` gives an article's
     body terms the story clustering made (None for one it did not cluster), so the split does not
-    tokenize it again. Returns each placed article's
-    event (an existing id, or a (story, incident) key for a new one), the new events' members
+    tokenize it again, and ``head_terms`` those of the lead that labels judge by. Returns each
+    placed article's event (an existing id, or a (story, incident) key for a new one), the new events' members
     and labels, and the existing events that received articles."""
     event_id: dict[str, Any] = {}
     new_events: dict[tuple, list[str]] = {}
@@ -601,7 +603,8 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
 
     def label() -> None:
         """Label the new events of the stories waiting, many stories in one call (they are small)."""
-        named = events.story_headlines([(arts, incidents) for _, _, arts, incidents in unlabelled], params)
+        named = events.story_headlines([(arts, incidents) for _, _, arts, incidents in unlabelled], params,
+                                       [[head_terms(a.id) for a in arts] for _, _, arts, _ in unlabelled])
         for (story, made, _, _), heads in zip(unlabelled, named, strict=True):
             labels.update({(story, t): heads.get(t) for t in made})
         unlabelled.clear()

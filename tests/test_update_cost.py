@@ -132,3 +132,23 @@ def test_cluster_without_labels_groups_the_same():
     assert bare.event_of == labelled.event_of and bare.headlines == {} and labelled.headlines
     added = events.assign(GARISSA, bare.state, labels=False)
     assert added.event_of == events.assign(GARISSA, labelled.state).event_of and added.headlines == {}
+
+
+@pytest.mark.parametrize("body_words", [400, 30])
+def test_labels_read_the_clusterings_lead_terms(body_words):
+    """The lead labels are judged by comes from the terms the story clustering made: the same
+    terms as tokenizing the lead again, and so the same labels."""
+    from test_split_cost import LONG, UNTITLED
+
+    from datasette_newsdigest.text import content_terms
+
+    params = events.Params(body_words=body_words)
+    articles = KESSARIA + TAMBER + [LONG, UNTITLED] + GARISSA
+    clustering = events.cluster(articles, params)
+    for i, article in enumerate(articles):
+        lead = events.first_words(article.body, min(events._HEADLINE_LEAD, body_words))
+        assert clustering.head_terms(i) == content_terms(lead)
+        assert clustering.lead_terms(i)[: len(clustering.head_terms(i))] == clustering.head_terms(i)
+    stories = [(articles[:5], [0, 0, 0, 1, 1]), (articles[5:], [0, 0, 1, 1])]
+    heads = [[clustering.head_terms(i) for i in range(5)], [clustering.head_terms(i) for i in range(5, 9)]]
+    assert events.story_headlines(stories, params, heads) == events.story_headlines(stories, params)
