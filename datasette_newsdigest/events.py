@@ -247,7 +247,7 @@ class Vocabulary:
             ids = list(map(index.get, counts))
             if None in ids:  # new terms take the next ids in the order they appear
                 new = [t for t, i in zip(counts, ids, strict=True) if i is None]
-                index.update(zip(new, range(len(terms), len(terms) + len(new))))
+                index.update(zip(new, range(len(terms), len(terms) + len(new)), strict=True))
                 terms.extend(new)
                 ids = list(map(index.__getitem__, counts))
             indices.extend(ids)
