@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--hand", type=Path, default=Path("/tmp/furniture-hand.txt"),
-                        help="where to write the first 100 sentences (20 events) to read by hand")
+                        help="where to write every digest sentence, numbered, to read by hand")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -118,9 +118,10 @@ def main() -> None:
     print(f"opening unresolved (rule 11): {unresolved} ({unresolved / max(1, len(sentences)):.1%})")
     print(f"mojibake (ftfy is_bad) in {result['articles']:,} articles: titles {result['bad_titles']}, "
           f"bodies {result['bad_bodies']}")
-    lines = [f"{d['event']}\t{s}" for d in result["digests"] for s in d["sentences"]][:100]
+    lines = [f"{n}\t{event}\t{s}" for n, (event, s) in
+             enumerate(((d["event"], s) for d in result["digests"] for s in d["sentences"]), 1)]
     args.hand.write_text("\n".join(lines) + "\n")
-    print(f"first {len(lines)} sentences for the hand check: {args.hand}")
+    print(f"all {len(lines)} sentences, numbered, for the hand check: {args.hand}")
 
 
 if __name__ == "__main__":
