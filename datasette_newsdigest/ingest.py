@@ -343,7 +343,7 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
     credits, copyright). Metadata comes from the header and footer; the body
     is the story with furniture and captions removed.
     """
-    lines = _lines(raw)
+    lines = _lines(textmod.strip_link_cards(raw))
     meta: dict = {"title": known_title, "subtitle": None, "author": None, "outlet": None, "published": None}
     authors: list[str] = []
 
@@ -424,8 +424,9 @@ def _is_story_furniture(line: str, heading: bool) -> bool:
     """Furniture inside an exported story (bench/README.md "Furniture in digests", rules 1-6): a
     caption, a shouted headline, a link or summary-box line, or, where the line may be a
     ``heading``, one without sentence punctuation of fewer than 8 words, as pages are read."""
-    if textmod.is_furniture(line):  # a long caption-shaped line is kept unless another shape holds
-        return (_word_count(line) <= MAX_CAPTION_WORDS or not textmod.is_caption(line) or textmod.is_shouted(line)
+    if textmod.is_furniture(line):  # a long caption- or page-line-shaped line is kept unless another shape holds
+        return (_word_count(line) <= MAX_CAPTION_WORDS
+                or not (textmod.is_caption(line) or textmod.is_page_line(line)) or textmod.is_shouted(line)
                 or textmod.is_link_line(line) or textmod.is_headline(line))
     return heading and not _is_sentence_like(line) and _word_count(line) < 8
 
@@ -439,10 +440,10 @@ def _may_be_heading(blocks: list[list[str]], b: int) -> bool:
 
 def clean_body(body: str, title: str | None = None) -> str:
     """Tidy a body that came from a structured export: normalize spacing, one paragraph per line
-    or block, and drop the lines that are page furniture, the story's furniture and a first line
+    or block, cut inline link cards out, and drop the lines that are page furniture, the story's furniture and a first line
     that repeats the ``title``. A body that is all furniture by these rules keeps the lines the
     page-furniture rules alone keep, so a short note is not lost as a heading."""
-    blocks = _blocks(body)
+    blocks = _blocks(textmod.strip_link_cards(body))
     kept: list[str] = []
     story: list[str] = []
     for b, block in enumerate(blocks):

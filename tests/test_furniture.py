@@ -230,3 +230,113 @@ async def test_the_event_page_shows_opinion_apart(opinion_db):
     data = (await datasette.client.get(f"/-/digest/news/{event_id}.json")).json()
     assert {a["id"]: a["genre"] for a in data["articles"]}["op-1"] == "opinion"
     assert json.dumps(data)  # the JSON carries genre for every article
+
+
+# --- Round 3 shapes (bench/README.md "Furniture in digests, round 3", rules 14-25) ------------------
+
+CARD_SENTENCE = ("Senate Republicans want President Trump Donald John TrumpGOP senators balk at lengthy impeachment "
+                 "trial Warren goes local in race to build 2020 movement MORE to stop taking jabs at Congress.")
+
+
+def test_an_inline_link_card_is_cut_out_and_the_sentence_stays():
+    assert body_of(STORY[0], CARD_SENTENCE) == (STORY[0] + "\n\nSenate Republicans want President Trump to stop "
+                                                "taking jabs at Congress.")
+    assert text.strip_link_cards(
+        "Sens. Ed Markey Edward (Ed) John MarkeyOvernight Defense: Families sue | Lawmakers speak MORE (D-Mass.) "
+        "and John Kennedy John Neely KennedyMORE (R-La.) spoke.") == "Sens. Ed Markey (D-Mass.) and John Kennedy (R-La.) spoke."
+    assert text.strip_link_cards("Two of President Trump Donald John TrumpGOP senators balk MORE’s aides.") == \
+        "Two of President Trump’s aides."
+
+
+def test_a_name_said_twice_without_a_card_is_left_alone():
+    for sentence in ["Trump met Trump Organization executives on Monday, MORE than once.",
+                     "John Smith's son, John Smith Jr., said MORE aid was needed.",
+                     "The New York Times and the Times of London said more."]:
+        assert text.strip_link_cards(sentence) == sentence
+
+
+PAGE_LINES = [
+    "Media playback is unsupported on your device Media caption 'It's pure hate' - police don't know the motive.",
+    "CLOSE On the heels of Japan's pledge to donate $200 million in aid, a new video depicts a threat.",
+    "Image Mark Holden of Koch Industries said that it was willing to collaborate.",
+    "Overnight Health Care: Trump officials change drug pricing | House panel advances ban | Senators press FDA",
+    "Fox News' Bret Baier, Andrew O'Reilly, and Gregg Re contributed to this report.",
+    "ABC News' Anne Flaherty and Molly Nagle contributed reporting.",
+    "Staff writer Story Hinckley contributed from Detroit and Fraser, Michigan.",
+    "Reporting by Jane Doe; Editing by John Roe",
+    "George Bush (@GeorgeHWBush) He wasn't perfect, but Roger Ailes was my friend.",
+    "Sign up for our newsletter to get the latest news every morning.",
+    "Join us on Facebook.com/CNNOpinion.",
+    "You can unsubscribe at any time.",
+    "Newsletter Sign Up Continue reading the main story Please verify you're not a robot by clicking the box.",
+    "Watch CNN and NY1's Democratic debate, moderated by Wolf Blitzer, Thursday, April 14 at 9 p.m. ET.",
+    "By Jane Doe and John Roe | Reuters",
+    "Eli Stokols is a national politics reporter.",
+    "Jane Doe covers the White House for CNN.",
+    "[Updated 10:50 a.m. ET] Another flurry of police activity is happening in Watertown.",
+    "Originally published Oct. 17, 10:28 a.m. PT.",
+    "Editor’s note: This post has been corrected to show that Kevin McCarthy is the House minority leader.",
+    "An earlier version of this story incorrectly described current Ohio abortion law.",
+    "As of Tuesday, this article is no longer being updated.",
+    "© Copyright 2017 by Creators Syndicate Inc.",
+    "How we did this For this report on views of the nation’s economy, we surveyed 12,638 U.S. adults.",
+]
+
+
+@pytest.mark.parametrize("furniture", PAGE_LINES)
+def test_each_page_line_leaves_a_json_body_and_is_no_digest_line(furniture):
+    assert body_of(STORY[0], furniture, STORY[1]).split("\n\n") == STORY
+    assert text.is_furniture(furniture)
+
+
+PICTURES_AND_REMNANTS = [
+    "Eldon Hofeling watches contractors load rocks being used to repair the Oroville Dam.",
+    "A man watches the landmark Notre-Dame Cathedral burn, engulfed in flames, in central Paris on April 15, 2019.",
+    "Joe Biden touches Anderson Cooper at the Human Rights Campaign Foundation town hall on LGBTQ issues.",
+    "Additionally, Lt. Gov. Justin Fairfax (right) is facing sexual assault allegations.",
+    "Lt. Gov. Justin Fairfax (second from left) is facing sexual assault allegations.",
+    "), the incoming chairman of the Senate Armed Services Committee.",
+    "12. She and George H.W. Bush were married 73 years.",
+    "yo somebody was shooting at the gilroy garlic festival.",
+    "x Republicans should stop wasting their time on Immigration until after we elect more Senators.",
+    "With the federal government’s funding running out on Friday, Sens.",
+]
+
+
+@pytest.mark.parametrize("sentence", PICTURES_AND_REMNANTS)
+def test_captions_picture_pointers_and_remnants_are_no_digest_lines(sentence):
+    assert not digest._stands_alone(sentence)
+
+
+LOOK_ALIKES = [
+    "Obama speaks Tuesday at the Naval Academy in Annapolis, aides said.",
+    "Trump holds a slim lead in Florida, according to the poll.",
+    "The president attends church rarely, aides said.",
+    "Senate majority leader Harry Reid (D) of Nevada has suggested he may change the rules.",
+    "Donors contributed to his campaign in record numbers.",
+    "Several factors contributed to the report's delay, officials said.",
+    "de Blasio said the city would reopen schools in September.",
+    "iPhone sales rose 5 percent in the quarter, Apple said.",
+    "By Tuesday, the Senate had voted to confirm the nominee.",
+    "Like us, the Chinese want a deal on trade, the official said.",
+    "Like Facebook, Twitter banned political advertising last year.",
+    "Subscribers to the service rose 5 percent last year.",
+    "Under the law, uninsured Americans are required to sign up for health insurance.",
+    "The report, published June 5, 2019, found that the agency had failed.",
+    "Apple updated its software on Monday to fix the flaw.",
+    "NATO Secretary General Jens Stoltenberg said the alliance would respond.",
+    "The Senate plan covers health care for millions of Americans.",
+    "Jamal Khashoggi was a columnist for The Washington Post.",
+    "Credit Suisse said it would pay the fine.",
+    "Photo ID laws were struck down by the court in July.",
+    "The Times did not add a correction or an editor’s note to the report after it was changed.",
+    "Trump praised Stone on Twitter for having the guts to stand up to Mueller.",
+    "The Senate voted 51-49 to confirm the nominee, with Sen. Collins voting yes.",
+    "The vote was 216-208 and no Democrat voted for it, according to the House clerk.",
+]
+
+
+@pytest.mark.parametrize("news", LOOK_ALIKES)
+def test_news_of_a_page_line_or_caption_shape_stays(news):
+    assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
+    assert not text.is_furniture(news) and digest._stands_alone(news)
