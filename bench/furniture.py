@@ -66,6 +66,12 @@ def rule(sentence: str) -> str | None:
     """The furniture rule (bench/README.md numbering) a digest sentence breaks, if any."""
     from datasette_newsdigest import text
 
+    if sentence != text.strip_link_cards(sentence):
+        return "14 inline link card"
+    if text.is_page_line(sentence):
+        return "15-16, 19-23 page line (list, label, credit, post, prompt, byline, stamp)"
+    if text.is_picture_text(sentence):
+        return "17-18 picture caption or pointer"
     if text.is_caption(sentence):
         return "1-2 caption or credit"
     if text.is_shouted(sentence) or text.is_headline(sentence):
@@ -79,7 +85,7 @@ def rule(sentence: str) -> str | None:
     if text.is_transcript(sentence):
         return "10 transcript line (SPEAKER: ...)"
     if text.is_fragment(sentence):
-        return "10 no sentence (deck, heading, lead-in, bullet)"
+        return "10, 24 no sentence (deck, heading, lead-in, bullet, remnant)"
     return None
 
 
@@ -112,7 +118,7 @@ def main() -> None:
     furniture = sum(broken.values())
     print(f"code {result['code']}; db {args.db}: {len(result['digests'])} events of 3+ articles (seed {args.seed}), "
           f"{len(sentences)} digest sentences")
-    print(f"furniture by rules 1-10: {furniture} ({furniture / max(1, len(sentences)):.1%})")
+    print(f"furniture by rules 1-10, 14-24: {furniture} ({furniture / max(1, len(sentences)):.1%})")
     for name, n in sorted(broken.items()):
         print(f"  rule {name}: {n}")
     print(f"opening unresolved (rule 11): {unresolved} ({unresolved / max(1, len(sentences)):.1%})")

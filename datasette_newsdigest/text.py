@@ -525,3 +525,37 @@ def is_picture_text(sentence: str) -> bool:
         return False
     return bool(_FULL_DATE_END.search(sentence, max(0, len(sentence) - _DATE_REACH))
                 or not _TIME_OR_SPEECH.search(sentence))
+
+
+# --- Damage no repair can undo (bench/README.md "Furniture in digests, round 3") -------------------
+
+MOJIBAKE_REACH = 7  # the longest sequence ftfy's detector calls mojibake (tests/test_repair.py checks it)
+_C1_CONTROL = re.compile(r"[\x80-\x9f]")
+
+
+@lru_cache(maxsize=1)
+def mojibake_detector() -> tuple[str, re.Pattern[str], Callable[[str], bool]]:
+    """(the typographic marks, the characters that can be part of mojibake, ftfy's detector),
+    loaded on first use: ftfy takes most of a second to import. Every sequence the detector flags
+    holds a character outside ASCII and those marks."""
+    from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
+
+    plain = "".join(MOJIBAKE_CATEGORIES[k] for k in ("common", "start_punctuation", "end_punctuation"))
+    return plain, re.compile(f"[^\\x00-\\x7f{re.escape(plain)}]"), is_bad
+
+
+def may_be_mojibake(line: str) -> bool:
+    """Whether ftfy's detector flags ``line``, shown only the few characters around each character
+    that can be part of mojibake (the detector on all of a text is slow)."""
+    if line.isascii():
+        return False
+    _, suspect, is_bad = mojibake_detector()
+    return any(is_bad(line[max(0, m.start() - MOJIBAKE_REACH):m.end() + MOJIBAKE_REACH])
+               for m in suspect.finditer(line))
+
+
+def is_damaged(text_: str) -> bool:
+    """Text holding damage that no repair undoes, since the bytes were lost before it reached us:
+    replacement characters (``I don���t``), a C1 control, or a sequence ftfy's detector still calls
+    mojibake (``â€"``). A record that holds it is noted at ingest; digests never show such a sentence."""
+    return not text_.isascii() and ("\ufffd" in text_ or bool(_C1_CONTROL.search(text_)) or may_be_mojibake(text_))

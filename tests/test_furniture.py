@@ -340,3 +340,33 @@ LOOK_ALIKES = [
 def test_news_of_a_page_line_or_caption_shape_stays(news):
     assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
     assert not text.is_furniture(news) and digest._stands_alone(news)
+
+
+# --- Damage no repair undoes ---------------------------------------------------------------------
+
+
+def test_a_c1_control_left_after_repair_goes():
+    record = ingest.make_record({"id": "a", "title": 'Warren: Yeah, “We Ended Up With a Little Bit of Debt"\x9d ',
+                                 "body": STORY[0]}, source="t.jsonl", raw="{}")
+    assert record["title"] == 'Warren: Yeah, “We Ended Up With a Little Bit of Debt" '  # the title as given, less \x9d
+    assert not text.is_damaged(record["title"])
+
+
+@pytest.mark.parametrize("damaged", ["“NOBODY REALLY understands gold prices, and I don\ufffd\ufffd\ufffdt pretend to "
+                                     "understand them either,” he said on Monday.",
+                                     "But these troubles are self-inflicted â€\" and a letter packed with distortions "
+                                     "will not fix them, the senator said."])
+def test_damage_no_repair_undoes_is_noted_and_kept_out_of_digests(damaged):
+    record = ingest.make_record({"id": "a", "title": "Gold", "body": "\n\n".join([STORY[0], damaged, STORY[1]])},
+                                source="t.jsonl", raw="{}")
+    assert damaged in record["body"]  # kept as given: the raw input is the evidence
+    assert any("no repair undoes" in note for note in record.notes)
+    picks = digest.digest([digest.Document(i, record["body"]) for i in range(2)], sentences=5)
+    assert {p.sentence for p in picks} == set(STORY)
+
+
+def test_correct_text_with_accents_and_typography_is_not_damage():
+    for fine in ["Peña Nieto said the café would reopen — “soon,” he added…", "Zelenskyy’s 2½-hour speech"]:
+        assert not text.is_damaged(fine)
+        assert not any("no repair" in n for n in ingest.make_record({"id": "a", "title": fine, "body": fine},
+                                                                    source="t.jsonl", raw="{}").notes)
