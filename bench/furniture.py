@@ -11,6 +11,7 @@ the repository root:
 
     python bench/furniture.py --build --db /tmp/allsides.db                   # this checkout
     python bench/furniture.py --code ../main --db /tmp/allsides-main.db       # a build by main
+    python bench/furniture.py --cost 10000                                    # the round-3 rules' cost
 """
 
 from __future__ import annotations
@@ -62,6 +63,72 @@ def child(db_path: Path, events: int, seed: int) -> None:
                       "digests": out}))
 
 
+# The round-3 rules (bench/README.md "Furniture in digests, round 3"), as the functions that hold them, and
+# what each returns when switched off for the cost measure.
+ROUND3 = {"strip_link_cards": lambda t: t, "is_page_line": lambda s: False, "is_picture_text": lambda s: False,
+          "is_damaged": lambda s: False}
+
+
+def cost(limit: int, rounds: int) -> None:
+    """The round-3 rules' cost per article, in this one process: the record path (decoding, repair,
+    cleaning; no database) of the corpus's first ``limit`` records with the rules and with them
+    switched off, alternating, best of ``rounds`` in CPU time; then the digest filter's share: the
+    same rules over every sentence of those records (a digest reads an article's sentences about
+    once), with and without."""
+    import time
+
+    from datasette_newsdigest import digest, ingest, text
+
+    real = {name: getattr(text, name) for name in ROUND3}
+
+    def switch(on: bool) -> None:
+        for name, off in ROUND3.items():
+            setattr(text, name, real[name] if on else off)
+
+    def records() -> list:
+        items = ingest.read_file(CORPUS, ingest.file_kind(CORPUS))
+        out = []
+        for item in items:
+            if not isinstance(item, ingest.Problem):
+                out.append(item)
+            if len(out) == limit:
+                break
+        return out
+
+    best = {True: float("inf"), False: float("inf")}
+    bodies: list[str] = []
+    for r in range(rounds):
+        for on in ((True, False) if r % 2 == 0 else (False, True)):
+            switch(on)
+            started = time.process_time()
+            got = records()
+            best[on] = min(best[on], time.process_time() - started)
+            if on:
+                bodies = [item["body"] for item in got]
+    switch(True)
+    sentences = [s for body in bodies for s in text.split_sentences(body)]
+
+    def filter_time() -> float:
+        started = time.process_time()
+        for s in sentences:
+            s = text.strip_dateline(text.strip_link_cards(s), digest.MIN_POOL_WORDS)
+            text.is_furniture(s) or text.is_damaged(s) or digest._stands_alone(s)
+        return time.process_time() - started
+
+    digest_best = {True: float("inf"), False: float("inf")}
+    for r in range(rounds):
+        for on in ((True, False) if r % 2 == 0 else (False, True)):
+            switch(on)
+            digest_best[on] = min(digest_best[on], filter_time())
+    switch(True)
+    n = len(bodies)
+    print(f"{n:,} records, {len(sentences):,} sentences, best of {rounds} (CPU s)")
+    print(f"record path: rules on {best[True]:.2f} s, off {best[False]:.2f} s: "
+          f"{(best[True] - best[False]) / n * 1000:.3f} s more per 1,000 articles")
+    print(f"digest filter over every sentence: on {digest_best[True]:.2f} s, off {digest_best[False]:.2f} s: "
+          f"{(digest_best[True] - digest_best[False]) / n * 1000:.3f} s more per 1,000 articles")
+
+
 def rule(sentence: str) -> str | None:
     """The furniture rule (bench/README.md numbering) a digest sentence breaks, if any."""
     from datasette_newsdigest import text
@@ -98,8 +165,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--hand", type=Path, default=Path("/tmp/furniture-hand.txt"),
                         help="where to write every digest sentence, numbered, to read by hand")
+    parser.add_argument("--cost", type=int, metavar="N", help="measure the round-3 rules' cost on N records instead")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cost:
+        cost(args.cost, args.rounds)
+        return
     if args.child:
         child(args.db, args.events, args.seed)
         return

@@ -480,26 +480,35 @@ _STAMP = re.compile(
     rf"^[\W_]*(?:(?:last\s+)?updated|published|posted|first\s+published|modified)\b(?:\s+(?:on|at))?\s*[:|]?\s*"
     rf"(?:\d|{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)"
     rf"|^[\W_]*\d{{1,2}}:\d\d\s*(?:[ap]\.?m\.?)?\s*{_ZONE}\b"
-    r"|^[\W_]*(?:this|the)\s+(?:story|article|post|report|piece)\s+(?:has\s+been|was|is\s+being)\s+"
-    r"(?:updated|corrected|amended|revised)\b"
     r"|^[\W_]*(?:editor['’]?s\s+note|correction|clarification|update|corrected\s+by)\s*[,:|—–-]"
     r"|^[\W_]*(?:originally\s+(?:published|appeared|posted)|check\s+back|please\s+refresh)\b"
-    r"|\b(?:an\s+earlier|a\s+previous|the\s+original)\s+version\s+of\s+this\s+(?:story|article|post|report|piece)\b"
-    r"|\bthis\s+(?:story|article|post|report|piece|page)\s+(?:has\s+been|was|is(?:\s+no\s+longer)?\s+being|will\s+be)\s+"
-    r"(?:updated|corrected|amended|revised|emended)\b"
     r"|^[\W_]*this\s+is\s+a\s+(?:developing|breaking)\s+(?:news\s+)?story\b",
     re.I)
-
-
+# ... or, anywhere, the page's history: "An earlier version of this story ...", "... this article is no longer being updated."
+_HISTORY = re.compile(
+    r"\b(?:an\s+earlier|a\s+previous|the\s+original)\s+version\s+of\s+this\s+(?:story|article|post|report|piece)\b"
+    r"|\bthis\s+(?:story|article|post|report|piece|page)\s+(?:has\s+been|was|is(?:\s+no\s+longer)?\s+being|will\s+be)\s+"
+    r"(?:updated|corrected|amended|revised|emended)\b", re.I)
 def is_page_line(sentence: str) -> bool:
     """A line of the page, not of the story (rules 15-16, 19-23): a link list, a player's or
     caption's label, a credit for the reporting, an embedded post, a prompt to the reader, a
-    byline or author's line, a time stamp or editor's note."""
-    return bool(_PLAYER_LABEL.search(sentence) or _CAPS_WORD_LABEL.match(sentence) or _TITLE_LABEL.match(sentence)
-                or _CREDIT_LINE.search(sentence) or _PROMPT.match(sentence) or _BYLINE_LINE.match(sentence)
-                or _AUTHOR_LINE.match(sentence) or _STAMP.search(sentence) or _SUBSCRIPTION.search(sentence)
-                or (" | " in sentence and _LINK_LIST.search(sentence))
-                or (("@" in sentence or "twitter" in sentence) and _EMBED.search(sentence)))
+    byline or author's line, a time stamp or editor's note. A shape found anywhere in a line runs
+    its regex only where the line holds a word every match holds (searching every line costs more
+    than all the anchored shapes together)."""
+    if (_CAPS_WORD_LABEL.match(sentence) or _TITLE_LABEL.match(sentence) or _PROMPT.match(sentence)
+            or _BYLINE_LINE.match(sentence) or _AUTHOR_LINE.match(sentence) or _STAMP.match(sentence)):
+        return True
+    low = sentence.lower()
+    return bool(
+        (("caption" in low or "copyright" in low or "playback" in low or "browser" in low or "player" in low
+          or "e source" in low or "o source" in low or "a source" in low) and _PLAYER_LABEL.search(sentence))
+        or (("contributed" in low or "ing by" in low) and _CREDIT_LINE.search(sentence))
+        or (("version of this" in low or "updated" in low or "corrected" in low or "amended" in low or "revised" in low
+             or "emended" in low) and _HISTORY.search(sentence))
+        or (("subscri" in low or "newsletter" in low or "click" in low or "©" in low or "alerts" in low
+             or "email" in low) and _SUBSCRIPTION.search(sentence))
+        or (" | " in sentence and _LINK_LIST.search(sentence))
+        or (("@" in sentence or "twitter" in low) and _EMBED.search(sentence)))
 
 
 # Rule 17: a caption of what a picture shows: a present-tense verb of a picture among the first six words;
