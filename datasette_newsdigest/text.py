@@ -424,6 +424,13 @@ _CARD = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)\s+(?:(?:[A-Z][\w'’.-]*|\([A-
                    r"(?P=name)(?:MORE\b|(?=[A-Z0-9\"'‘“])[^\n]*?\sMORE\b)")
 
 
+# ... and what a card leaves when the splitter cut it before its "MORE": the name again, fused ("Joe Biden Joe
+# BidenHouse Republicans voice ...", "Bernie Sanders Bernie Sanders2020 Democrats ..."). No digest line.
+_CARD_PART = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)\s+(?:(?:[A-Z][\w'’.-]*|\([A-Z][\w'’. -]{0,20}\))\s+){0,4}"
+                        r"(?P=name)[A-Z0-9]")
+_FUSED = re.compile(r"[a-z][A-Z0-9]")
+
+
 def strip_link_cards(text_: str) -> str:
     """``text_`` without the inline link cards it holds (rule 14), each replaced by the name it
     follows, so the sentence around it reads as written: "President Trump on Monday ..."."""
@@ -490,7 +497,7 @@ _HISTORY = re.compile(
     r"|\bthis\s+(?:story|article|post|report|piece|page)\s+(?:has\s+been|was|is(?:\s+no\s+longer)?\s+being|will\s+be)\s+"
     r"(?:updated|corrected|amended|revised|emended)\b", re.I)
 def is_page_line(sentence: str) -> bool:
-    """A line of the page, not of the story (rules 15-16, 19-23): a link list, a player's or
+    """A line of the page, not of the story (rules 14-16, 19-23): what a cut link card leaves, a link list, a player's or
     caption's label, a credit for the reporting, an embedded post, a prompt to the reader, a
     byline or author's line, a time stamp or editor's note. A shape found anywhere in a line runs
     its regex only where the line holds a word every match holds (searching every line costs more
@@ -508,6 +515,7 @@ def is_page_line(sentence: str) -> bool:
         or (("subscri" in low or "newsletter" in low or "click" in low or "©" in low or "alerts" in low
              or "email" in low) and _SUBSCRIPTION.search(sentence))
         or (" | " in sentence and _LINK_LIST.search(sentence))
+        or (_FUSED.search(sentence) is not None and _CARD_PART.search(sentence) is not None)
         or (("@" in sentence or "twitter" in low) and _EMBED.search(sentence)))
 
 

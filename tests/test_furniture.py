@@ -256,6 +256,7 @@ def test_a_name_said_twice_without_a_card_is_left_alone():
 
 
 PAGE_LINES = [
+    "The president mentioned former Vice President Joe Biden Joe BidenHouse Republicans voice concerns about the",
     "Media playback is unsupported on your device Media caption 'It's pure hate' - police don't know the motive.",
     "CLOSE On the heels of Japan's pledge to donate $200 million in aid, a new video depicts a threat.",
     "Image Mark Holden of Koch Industries said that it was willing to collaborate.",
@@ -309,6 +310,7 @@ def test_captions_picture_pointers_and_remnants_are_no_digest_lines(sentence):
 
 
 LOOK_ALIKES = [
+    "Senate Minority Leader Mitch McConnell said McConnell would wait for the House to act first.",
     "Obama speaks Tuesday at the Naval Academy in Annapolis, aides said.",
     "Trump holds a slim lead in Florida, according to the poll.",
     "The president attends church rarely, aides said.",
