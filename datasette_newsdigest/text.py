@@ -399,12 +399,12 @@ def is_transcript(sentence: str) -> bool:
     return bool(_CAPS_COLON.match(sentence))
 
 
-_BULLET = re.compile(r"^(?:(?:[•·*>]|--?|[–—])\s*\w|o\s+[A-Z]|[:;,.)\]]|\d{1,3}[.)]\s+[A-Z]|[a-z]\s|"
+_BULLET = re.compile(r"^(?:(?:[•·*>]|--?|[–—])\s*\w|o\s+[A-Z]|[:;,.)\]|]|\d{1,3}[.)]\s+[A-Z]|[a-z]\s|"
                      r"[a-z][a-z'’]*\s+(?![A-Z]))")
 # "o Third, ..." from a word processor's list, "), the chairman ..." and "12. She ..." cut off, "yo somebody was
 # ..." (a post quoted as written; "de Blasio said" opens with a name)
 _TITLE_END = re.compile(r"(?:^|[\s(-])(?:Sens?|Reps?|Gov|Govs|Lt|Gen|Mr|Mrs|Ms|Dr|Rev|Sgt|Col|Capt|Adm|Amb|Atty|Pres|"
-                        r"Sec|Supt|Det|Insp|Prof|Gens|Drs)\.$")  # "... and Reps." is cut before a name
+                        r"Sec|Supt|Det|Insp|Prof|Gens|Drs|Messrs|Mssrs|Mmes)\.$")  # "... and Reps." is cut before a name
 
 
 def is_fragment(sentence: str) -> bool:
@@ -419,9 +419,10 @@ def is_fragment(sentence: str) -> bool:
 
 # An inline link card: the name written again in full, fused to a run of headlines, to "MORE":
 # "President Trump Donald John TrumpGOP senators balk ... MORE on Monday ..." (the card's name is the
-# last word of the name before it; a nickname may sit in parentheses: "Charles (Chuck) Ernest Grassley").
-_CARD = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)\s+(?:(?:[A-Z][\w'’.-]*|\([A-Z][\w'’. -]{0,20}\))\s+){0,4}"
-                   r"(?P=name)(?:MORE\b|(?=[A-Z0-9\"'‘“])[^\n]*?\sMORE\b)")
+# last word of the name before it, not its first: "Paul Ryan Paul Davis Ryan ..."; a nickname may sit in
+# parentheses: "Charles (Chuck) Ernest Grassley"; the headlines mostly follow without a space).
+_CARD = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)(?!\s+[A-Z][\w'’.-]+\s+(?P=name)\b)\s+(?:(?:[A-Z][\w'’.-]*|\([A-Z][\w'’. -]{0,20}\))\s+){0,4}"
+                   r"(?P=name)(?:MORE\b|\s*(?=[A-Z0-9\"'‘“])[^\n]*?\sMORE\b)")
 
 
 # ... and what a card leaves when the splitter cut it before its "MORE": the name again, fused ("Joe Biden Joe
@@ -445,6 +446,9 @@ _PLAYER_LABEL = re.compile(r"\b(?:(?i:media playback is unsupported|your browser
 _CAPS_WORD_LABEL = re.compile(r"^[\W_]*(?:CLOSE|WATCH|VIDEO|PHOTOS?|UPDATED?|BREAKING|EXCLUSIVE|LIVE|LISTEN|"
                               r"ADVERTISEMENT|SPONSORED|SUBSCRIBE|RELATED|GALLERY|SLIDESHOW|PODCAST|CORRECTION)"
                               r"\b[\s:|\-–—]*[\"'‘“]?[A-Z0-9]")
+_WATCH = re.compile(r"^(?:Watch|Listen\s+to|Tune\s+in)\b")  # a prompt to the reader, as news never opens
+# A picture agency's credit inside a line: "| Saul Loeb/AFP/Getty Images 2020 Elections ..." ("Reuters/Ipsos" is a poll).
+_AGENCY_CREDIT = re.compile(r"\bGetty\s+Images\b|/\s*AFP\b|\bAFP\s*/")
 _TITLE_LABEL = re.compile(r"^(?:Image|Photo|Picture|Caption|Illustration)\s+(?:Illustration\s+)?[A-Z][a-z]")
 # Rule 19: a credit for the reporting.
 _CREDIT_LINE = re.compile(
@@ -484,7 +488,7 @@ _AUTHOR_LINE = re.compile(
 # Rule 23: a time stamp or an editor's note.
 _ZONE = r"(?:ET|EST|EDT|CT|CST|CDT|PT|PST|PDT|GMT|BST|UTC)"
 _STAMP = re.compile(
-    rf"^[\W_]*(?:(?:last\s+)?updated|published|posted|first\s+published|modified)\b(?:\s+(?:on|at))?\s*[:|]?\s*"
+    rf"^[\W_]*(?:(?:last\s+)?updated?|published|posted|first\s+published|modified)\b(?:\s+(?:on|at))?\s*[:|]?\s*"
     rf"(?:\d|{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)"
     rf"|^[\W_]*\d{{1,2}}:\d\d\s*(?:[ap]\.?m\.?)?\s*{_ZONE}\b"
     r"|^[\W_]*(?:editor['’]?s\s+note|correction|clarification|update|corrected\s+by)\s*[,:|—–-]"
@@ -502,7 +506,7 @@ def is_page_line(sentence: str) -> bool:
     byline or author's line, a time stamp or editor's note. A shape found anywhere in a line runs
     its regex only where the line holds a word every match holds (searching every line costs more
     than all the anchored shapes together)."""
-    if (_CAPS_WORD_LABEL.match(sentence) or _TITLE_LABEL.match(sentence) or _PROMPT.match(sentence)
+    if (_CAPS_WORD_LABEL.match(sentence) or _TITLE_LABEL.match(sentence) or _PROMPT.match(sentence) or _WATCH.match(sentence)
             or _BYLINE_LINE.match(sentence) or _AUTHOR_LINE.match(sentence) or _STAMP.match(sentence)):
         return True
     low = sentence.lower()
@@ -515,6 +519,7 @@ def is_page_line(sentence: str) -> bool:
         or (("subscri" in low or "newsletter" in low or "click" in low or "©" in low or "alerts" in low
              or "email" in low) and _SUBSCRIPTION.search(sentence))
         or (" | " in sentence and _LINK_LIST.search(sentence))
+        or (("getty" in low or "afp" in low) and _AGENCY_CREDIT.search(sentence))
         or (_FUSED.search(sentence) is not None and _CARD_PART.search(sentence) is not None)
         or (("@" in sentence or "twitter" in low) and _EMBED.search(sentence)))
 

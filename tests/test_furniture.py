@@ -246,6 +246,9 @@ def test_an_inline_link_card_is_cut_out_and_the_sentence_stays():
         "and John Kennedy John Neely KennedyMORE (R-La.) spoke.") == "Sens. Ed Markey (D-Mass.) and John Kennedy (R-La.) spoke."
     assert text.strip_link_cards("Two of President Trump Donald John TrumpGOP senators balk MORE’s aides.") == \
         "Two of President Trump’s aides."
+    assert text.strip_link_cards("They see the race to succeed Speaker Paul Ryan Paul Davis Ryan Retirees should say "
+                                 "'no thanks' to the plan MORE (R-Wis.) as McCarthy’s to lose.") == \
+        "They see the race to succeed Speaker Paul Ryan (R-Wis.) as McCarthy’s to lose."
 
 
 def test_a_name_said_twice_without_a_card_is_left_alone():
@@ -256,6 +259,9 @@ def test_a_name_said_twice_without_a_card_is_left_alone():
 
 
 PAGE_LINES = [
+    "Watch the FULL INTERVIEW with Rudy Giuliani on The 700 Club Thursday.",
+    "| Saul Loeb/AFP/Getty Images 2020 Elections Shutdown has dropped grenade onto Trump’s 2020 team",
+    "Update 5 p.m. ET: Pennsylvania Eastern District Judge Wendy Beetlestone has issued a nationwide injunction.",
     "The president mentioned former Vice President Joe Biden Joe BidenHouse Republicans voice concerns about the",
     "Media playback is unsupported on your device Media caption 'It's pure hate' - police don't know the motive.",
     "CLOSE On the heels of Japan's pledge to donate $200 million in aid, a new video depicts a threat.",
@@ -301,6 +307,7 @@ PICTURES_AND_REMNANTS = [
     "yo somebody was shooting at the gilroy garlic festival.",
     "x Republicans should stop wasting their time on Immigration until after we elect more Senators.",
     "With the federal government’s funding running out on Friday, Sens.",
+    "The border security provisions are the same as those in the bill from Mssrs.",
 ]
 
 
@@ -310,6 +317,8 @@ def test_captions_picture_pointers_and_remnants_are_no_digest_lines(sentence):
 
 
 LOOK_ALIKES = [
+    '"Watch what happens next," Trump told reporters at the White House.',
+    "A Reuters/Ipsos poll found that 40 percent of Americans approve of the plan.",
     "Senate Minority Leader Mitch McConnell said McConnell would wait for the House to act first.",
     "Obama speaks Tuesday at the Naval Academy in Annapolis, aides said.",
     "Trump holds a slim lead in Florida, according to the poll.",
