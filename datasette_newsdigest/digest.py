@@ -490,7 +490,7 @@ class _Pool:
             for p, raw in enumerate(split):
                 if p >= len(split) - 2 and _AUTHOR_BIO.match(raw):
                     continue
-                if _CUT_AFTER.search(previous, max(0, len(previous) - 8)):
+                if _CUT_AFTER.search(previous, max(0, len(previous) - 8)) or text.ends_at_title(previous):
                     cut.update(((d, p - 1), (d, p)))
                 previous = raw
                 # anywhere: bodies may hold several stories; a text not cleaned at ingest may hold link cards

@@ -411,8 +411,17 @@ def is_fragment(sentence: str) -> bool:
     """Not a whole sentence of a story: no sentence punctuation at its end (a deck, heading or
     teaser, a lead-in ending in a colon, a cut line), an item of a bulleted list (rule 10), or a
     remnant of a sentence the splitter cut (rule 24)."""
-    return (not ends_like_sentence(sentence) or bool(_BULLET.match(sentence))
-            or bool(_TITLE_END.search(sentence, max(0, len(sentence) - 8))))
+    return (not ends_like_sentence(sentence) or bool(_BULLET.match(sentence)) or ends_at_title(sentence)
+            or bool(_EXCERPT_END.search(sentence, max(0, len(sentence) - 8))))
+
+
+_EXCERPT_END = re.compile(r"(?:…|\.\.\.)[)\]]*$")  # an excerpt cut off by its source: "... always unethical…"
+
+
+def ends_at_title(sentence: str) -> bool:
+    """Ends at a title ("... and Reps."): the splitter cut it before a name, so neither it nor the
+    sentence after it is whole (rule 24)."""
+    return bool(_TITLE_END.search(sentence, max(0, len(sentence) - 8)))
 
 
 # --- Round 3 shapes (bench/README.md "Furniture in digests, round 3", rules 14-25) ---------------
@@ -432,10 +441,18 @@ _CARD_PART = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)\s+(?:(?:[A-Z][\w'’.-]*|
 _FUSED = re.compile(r"[a-z][A-Z0-9]")
 
 
+# A quote chip: a ticker and its day's change, fused into a sentence ("The Dow Jones Industrial Average DJIA,
+# +0.12% shed 233.92 points").
+_TICKER = re.compile(r"\s[A-Z]{2,6}\s*,\s*[+\-−]\d+(?:\.\d+)?%(?=\s)")
+
+
 def strip_link_cards(text_: str) -> str:
-    """``text_`` without the inline link cards it holds (rule 14), each replaced by the name it
-    follows, so the sentence around it reads as written: "President Trump on Monday ..."."""
-    return _CARD.sub(r"\g<name>", text_) if "MORE" in text_ else text_
+    """``text_`` without the inline link cards (rule 14) and quote chips it holds, each card
+    replaced by the name it follows, so the sentence around it reads as written: "President Trump
+    on Monday ...", "The Dow Jones Industrial Average shed 233.92 points"."""
+    if "MORE" in text_:
+        text_ = _CARD.sub(r"\g<name>", text_)
+    return _TICKER.sub("", text_) if "%" in text_ and _TICKER.search(text_) else text_
 
 
 _LINK_LIST = re.compile(r"\s\|\s.*\s\|\s")  # rule 15: headlines or sections in a row
@@ -491,6 +508,8 @@ _STAMP = re.compile(
     rf"^[\W_]*(?:(?:last\s+)?updated?|published|posted|first\s+published|modified)\b(?:\s+(?:on|at))?\s*[:|]?\s*"
     rf"(?:\d|{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)"
     rf"|^[\W_]*\d{{1,2}}:\d\d\s*(?:[ap]\.?m\.?)?\s*{_ZONE}\b"
+    rf"|^[\W_]*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?\d{{1,2}}[:.]\d\d\s*(?:[ap]\.?m\.?)?\s*(?:{_ZONE}\b)?"
+    r"(?:\s+\w+){0,2}\s*:\s"
     r"|^[\W_]*(?:editor['’]?s\s+note|correction|clarification|update|corrected\s+by)\s*[,:|—–-]"
     r"|^[\W_]*(?:originally\s+(?:published|appeared|posted)|check\s+back|please\s+refresh)\b"
     r"|^[\W_]*this\s+is\s+a\s+(?:developing|breaking)\s+(?:news\s+)?story\b",
@@ -527,9 +546,10 @@ def is_page_line(sentence: str) -> bool:
 # Rule 17: a caption of what a picture shows: a present-tense verb of a picture among the first six words;
 # with a full date at the end, or naming no day or time and reporting no speech.
 _PICTURE_VERB = re.compile(
-    r"^(?:[^\s.!?]+\s+){1,6}?(?:watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
+    r"^(?:[^\s.!?]+\s+){1,10}?(?:watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
     r"pauses|kneels|prays|salutes|embraces|hugs|looks\s+on|holds\s+up|shakes\s+hands|casts\s+(?:his|her|a)\s+ballot|"
-    r"walks|departs|testifies|attends|delivers\s+remarks)\b")
+    r"walks|departs|testifies|attends|delivers\s+remarks|talks?\s+to|speak|gesture|wave|arrive|pose|greet|react|"
+    r"listen|attend|walk|look\s+on|hold\s+up|shake\s+hands|march|gather|rally|kneel|pray)\b")
 _FULL_DATE_END = re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d\.?$")
 _TIME_OR_SPEECH = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|today|tonight|yesterday|tomorrow|"
                              r"said|says|told|will|would|week|month|year)\b", re.I)

@@ -251,6 +251,21 @@ def test_an_inline_link_card_is_cut_out_and_the_sentence_stays():
         "They see the race to succeed Speaker Paul Ryan (R-Wis.) as McCarthy’s to lose."
 
 
+def test_a_quote_chip_is_cut_out_and_the_sentence_stays():
+    assert text.strip_link_cards("The Dow Jones Industrial Average DJIA, +0.12% shed 233.92 points, or 0.8%.") == \
+        "The Dow Jones Industrial Average shed 233.92 points, or 0.8%."
+    assert text.strip_link_cards("Unemployment fell to 3.5%, the BLS said.") == "Unemployment fell to 3.5%, the BLS said."
+
+
+def test_the_sentence_after_one_cut_at_a_title_is_no_digest_line():
+    body = ("The race was won by the incumbent, who beat then-Gov. David Paterson in the primary on Tuesday. "
+            "The senator was appointed by then-Gov. David Paterson to fill the seat vacated by Hillary Clinton. "
+            "The incumbent thanked her supporters at a rally in Albany on Tuesday night.")
+    body = body.replace("then-Gov. David Paterson to fill", "then-Gov.\n\nDavid Paterson to fill")
+    picks = digest.digest([digest.Document(i, body) for i in range(2)], sentences=5)
+    assert all("Paterson to fill" not in p.sentence for p in picks)
+
+
 def test_a_name_said_twice_without_a_card_is_left_alone():
     for sentence in ["Trump met Trump Organization executives on Monday, MORE than once.",
                      "John Smith's son, John Smith Jr., said MORE aid was needed.",
@@ -259,6 +274,7 @@ def test_a_name_said_twice_without_a_card_is_left_alone():
 
 
 PAGE_LINES = [
+    "Wednesday 12:00 BST onwards: Theresa May takes part in her last Prime Minister's Questions.",
     "Watch the FULL INTERVIEW with Rudy Giuliani on The 700 Club Thursday.",
     "| Saul Loeb/AFP/Getty Images 2020 Elections Shutdown has dropped grenade onto Trump’s 2020 team",
     "Update 5 p.m. ET: Pennsylvania Eastern District Judge Wendy Beetlestone has issued a nationwide injunction.",
@@ -308,6 +324,10 @@ PICTURES_AND_REMNANTS = [
     "x Republicans should stop wasting their time on Immigration until after we elect more Senators.",
     "With the federal government’s funding running out on Friday, Sens.",
     "The border security provisions are the same as those in the bill from Mssrs.",
+    "Anthony Scaramucci talks to reporters in July 2017 just before becoming White House communications director.",
+    "Attorney General Karl Racine and Texas Attorney General Ken Paxton speak during the launch of an antitrust "
+    "investigation, outside of the US Supreme Court in Washington, DC on September 9, 2019.",
+    "Any sexual relationship with a subordinate is almost always unethical…",
 ]
 
 
@@ -317,6 +337,9 @@ def test_captions_picture_pointers_and_remnants_are_no_digest_lines(sentence):
 
 
 LOOK_ALIKES = [
+    "Trade talks resumed in Beijing on Monday, officials said.",
+    '"Wait and see..." the senator said after the vote.',
+    "At 10:30 a.m., the Senate voted to adjourn until Monday.",
     '"Watch what happens next," Trump told reporters at the White House.',
     "A Reuters/Ipsos poll found that 40 percent of Americans approve of the plan.",
     "Senate Minority Leader Mitch McConnell said McConnell would wait for the House to act first.",
