@@ -546,7 +546,8 @@ def is_page_line(sentence: str) -> bool:
 # Rule 17: a caption of what a picture shows: a present-tense verb of a picture among the first six words;
 # with a full date at the end, or naming no day or time and reporting no speech.
 _PICTURE_VERB = re.compile(
-    r"^(?:[^\s.!?]+\s+){1,10}?(?:watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
+    r"^(?:[^\s.!?]+\s+){1,10}?(?<!\bto )(?<!\bwill )(?<!n't )(?<!n’t )(?<!\bnot )(?<!\bcan )(?<!\bwould )(?<!\bcould )"
+    r"(?<!\bshould )(?<!\bmay )(?<!\bmight )(?<!\bmust )(?<!\bdid )(?<!\bdo )(?<!\bdoes )(?:watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
     r"pauses|kneels|prays|salutes|embraces|hugs|looks\s+on|holds\s+up|shakes\s+hands|casts\s+(?:his|her|a)\s+ballot|"
     r"walks|departs|testifies|attends|delivers\s+remarks|talks?\s+to|speak|gesture|wave|arrive|pose|greet|react|"
     r"listen|attend|walk|look\s+on|hold\s+up|shake\s+hands|march|gather|rally|kneel|pray)\b")

@@ -337,6 +337,7 @@ def test_captions_picture_pointers_and_remnants_are_no_digest_lines(sentence):
 
 
 LOOK_ALIKES = [
+    "The Democrats among the Virginia state legislators won’t listen.",
     "Trade talks resumed in Beijing on Monday, officials said.",
     '"Wait and see..." the senator said after the vote.',
     "At 10:30 a.m., the Senate voted to adjourn until Monday.",
