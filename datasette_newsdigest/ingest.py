@@ -423,10 +423,12 @@ def _is_story_furniture(line: str, heading: bool) -> bool:
     """Furniture inside an exported story (bench/README.md "Furniture in digests", rules 1-6): a
     caption, a shouted headline, a link or summary-box line, or, where the line may be a
     ``heading``, one without sentence punctuation of fewer than 8 words, as pages are read."""
-    if textmod.is_furniture(line):  # a long caption- or page-line-shaped line is kept unless another shape holds
-        return (_word_count(line) <= MAX_CAPTION_WORDS
-                or not (textmod.is_caption(line) or textmod.is_page_line(line)) or textmod.is_shouted(line)
-                or textmod.is_link_line(line) or textmod.is_headline(line))
+    short = _word_count(line) <= MAX_CAPTION_WORDS
+    # a long line is story even if caption- or page-line-shaped (so page lines are not looked for in it, the
+    # costly part), unless another shape holds
+    if textmod.is_furniture(line, page_lines=short):
+        return (short or not textmod.is_caption(line) or textmod.is_shouted(line) or textmod.is_link_line(line)
+                or textmod.is_headline(line))
     return heading and not _is_sentence_like(line) and _word_count(line) < 8
 
 

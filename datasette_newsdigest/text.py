@@ -352,12 +352,12 @@ def is_link_line(line: str) -> bool:
     return not ends_like_sentence(line) and bool(_TEASER.match(line))
 
 
-def is_furniture(sentence: str) -> bool:
+def is_furniture(sentence: str, page_lines: bool = True) -> bool:
     """Rules 1-6 of bench/README.md "Furniture in digests": a caption, credit, summary box, link
     line, teaser, aside in parentheses, or headline, shouted or title-cased, wherever it appears;
-    and a line of the page (rules 15-16, 19-23: :func:`is_page_line`)."""
+    and, unless ``page_lines`` is false, a line of the page (rules 14-16, 19-23: :func:`is_page_line`)."""
     if (has_credit(sentence) or _FURNITURE_START.match(sentence) or is_shouted(sentence) or _pictured(sentence)
-            or is_page_line(sentence)
+            or (page_lines and is_page_line(sentence))
             or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))):
         return True
     return not ends_like_sentence(sentence) and bool(_TEASER.match(sentence) or is_headline(sentence))
