@@ -175,8 +175,8 @@ def counted(n: int, noun: str) -> str:
 # The dateline a wire story opens with: "WASHINGTON (AP) —", "NAIROBI, Kenya (AP) _", "ST. LOUIS, Mo. --",
 # or the agency alone: "(Reuters) -".
 DATELINE_RE = re.compile(
-    r"""^(?:(?=[A-Z.'’\-\s]*[A-Z]{3})                            # a place name, not "U.S."
-         [A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}          # WASHINGTON, NEW YORK, ST. LOUIS
+    r"""^(?:(?=[A-Z.'’\-/\s]*[A-Z]{3})                           # a place name, not "U.S."
+         [A-Z][A-Z.'’\-/]*(?:\s+[A-Z][A-Z.'’\-/]*){0,3}        # WASHINGTON, NEW YORK, ST. LOUIS, BEIJING/SEOUL
          (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
          \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
          (?:--|[\-—–_:])\s+
@@ -412,6 +412,7 @@ def is_fragment(sentence: str) -> bool:
     teaser, a lead-in ending in a colon, a cut line), an item of a bulleted list (rule 10), or a
     remnant of a sentence the splitter cut (rule 24)."""
     return (not ends_like_sentence(sentence) or bool(_BULLET.match(sentence)) or ends_at_title(sentence)
+            or ("(" in sentence and sentence.count("(") > sentence.count(")"))  # cut inside "(R-Ky."
             or bool(_EXCERPT_END.search(sentence, max(0, len(sentence) - 8))))
 
 
@@ -463,7 +464,11 @@ _PLAYER_LABEL = re.compile(r"\b(?:(?i:media playback is unsupported|your browser
 _CAPS_WORD_LABEL = re.compile(r"^[\W_]*(?:CLOSE|WATCH|VIDEO|PHOTOS?|UPDATED?|BREAKING|EXCLUSIVE|LIVE|LISTEN|"
                               r"ADVERTISEMENT|SPONSORED|SUBSCRIBE|RELATED|GALLERY|SLIDESHOW|PODCAST|CORRECTION)"
                               r"\b[\s:|\-–—]*[\"'‘“]?[A-Z0-9]")
-_WATCH = re.compile(r"^(?:Watch|Listen\s+to|Tune\s+in)\b")  # a prompt to the reader, as news never opens
+_WATCH = re.compile(r"^(?:Watch|Listen\s+to|Tune\s+in|Visit|Check\s+out|Learn\s+more)\b")  # prompts: news never opens so
+# A pointer at a link ("The new rules are available here.") or a broadcast's credit ("CBS's Jane Doe reports from
+# the White House.").
+_POINTER = re.compile(r"\b(?:available|found|read|see|watch|listen|click|is|are)\s+(?:it\s+|them\s+|more\s+)?here\.?$|"
+                      r"^(?:[A-Z][\w.'’-]*\s+){1,4}reports\s+from\s+(?:the\s+)?[A-Z][\w .'’-]{2,40}\.$")
 # A picture agency's credit inside a line: "| Saul Loeb/AFP/Getty Images 2020 Elections ..." ("Reuters/Ipsos" is a poll).
 _AGENCY_CREDIT = re.compile(r"\bGetty\s+Images\b|/\s*AFP\b|\bAFP\s*/")
 _TITLE_LABEL = re.compile(r"^(?:Image|Photo|Picture|Caption|Illustration)\s+(?:Illustration\s+)?[A-Z][a-z]")
@@ -538,6 +543,7 @@ def is_page_line(sentence: str) -> bool:
         or (("subscri" in low or "newsletter" in low or "click" in low or "©" in low or "alerts" in low
              or "email" in low) and _SUBSCRIPTION.search(sentence))
         or (" | " in sentence and _LINK_LIST.search(sentence))
+        or (("here" in low or "reports from" in low) and _POINTER.search(sentence))
         or (("getty" in low or "afp" in low) and _AGENCY_CREDIT.search(sentence))
         or (_FUSED.search(sentence) is not None and _CARD_PART.search(sentence) is not None)
         or (("@" in sentence or "twitter" in low) and _EMBED.search(sentence)))

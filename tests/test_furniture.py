@@ -154,7 +154,7 @@ def test_a_text_with_no_standalone_sentence_still_gets_a_digest():
     assert [p.sentence for p in picks] == ["He said the Senate would vote on the nomination again next week."]
 
 
-@pytest.mark.parametrize("dateline", ["(Reuters) - ", "Washington (CNN) - ", "SACRAMENTO, Calif. (AP) — ",
+@pytest.mark.parametrize("dateline", ["(Reuters) - ", "Washington (CNN) - ", "SACRAMENTO, Calif. (AP) — ", "BEIJING/SEOUL (Reuters) - ",
                                       "Miami (CNN) "])
 def test_the_wire_dateline_leaves_a_digest_sentence(dateline):
     lead = "Officials in Atlanta said on Monday that the new voting rule in Georgia would take effect soon."
@@ -274,6 +274,9 @@ def test_a_name_said_twice_without_a_card_is_left_alone():
 
 
 PAGE_LINES = [
+    "The new rules, which take effect in August, are available here.",
+    "CBS’s Weijia Jiang reports from the White House.",
+    "Visit the Centers for Disease Control website for more information about COVID-19.",
     "Wednesday 12:00 BST onwards: Theresa May takes part in her last Prime Minister's Questions.",
     "Watch the FULL INTERVIEW with Rudy Giuliani on The 700 Club Thursday.",
     "| Saul Loeb/AFP/Getty Images 2020 Elections Shutdown has dropped grenade onto Trump’s 2020 team",
@@ -324,6 +327,7 @@ PICTURES_AND_REMNANTS = [
     "x Republicans should stop wasting their time on Immigration until after we elect more Senators.",
     "With the federal government’s funding running out on Friday, Sens.",
     "The border security provisions are the same as those in the bill from Mssrs.",
+    "The winner will face Senate Majority Leader Mitch McConnell (R-Ky.",
     "Anthony Scaramucci talks to reporters in July 2017 just before becoming White House communications director.",
     "Attorney General Karl Racine and Texas Attorney General Ken Paxton speak during the launch of an antitrust "
     "investigation, outside of the US Supreme Court in Washington, DC on September 9, 2019.",
@@ -337,6 +341,9 @@ def test_captions_picture_pointers_and_remnants_are_no_digest_lines(sentence):
 
 
 LOOK_ALIKES = [
+    "Visiting the border on Tuesday, the president said the wall was working.",
+    "The senator said she was glad to be here.",
+    "Reuters reports from Kabul were confirmed by the Pentagon on Monday, officials said.",
     "The Democrats among the Virginia state legislators won’t listen.",
     "Trade talks resumed in Beijing on Monday, officials said.",
     '"Wait and see..." the senator said after the vote.',
