@@ -464,7 +464,8 @@ _PLAYER_LABEL = re.compile(r"\b(?:(?i:media playback is unsupported|your browser
 _CAPS_WORD_LABEL = re.compile(r"^[\W_]*(?:CLOSE|WATCH|VIDEO|PHOTOS?|UPDATED?|BREAKING|EXCLUSIVE|LIVE|LISTEN|"
                               r"ADVERTISEMENT|SPONSORED|SUBSCRIBE|RELATED|GALLERY|SLIDESHOW|PODCAST|CORRECTION)"
                               r"\b[\s:|\-–—]*[\"'‘“]?[A-Z0-9]")
-_WATCH = re.compile(r"^(?:Watch|Listen\s+to|Tune\s+in|Visit|Check\s+out|Learn\s+more)\b")  # prompts: news never opens so
+# A prompt to the reader by its opening alone: news never opens with one of these imperatives.
+_WATCH = re.compile(r"^(?:Watch|Listen\s+to|Tune\s+in|Visit|Check\s+out|Learn\s+more)\b")
 # A pointer at a link ("The new rules are available here.") or a broadcast's credit ("CBS's Jane Doe reports from
 # the White House.").
 _POINTER = re.compile(r"\b(?:available|found|read|see|watch|listen|click|is|are)\s+(?:it\s+|them\s+|more\s+)?here\.?$|"
