@@ -490,11 +490,13 @@ class _Pool:
             for p, raw in enumerate(split):
                 if p >= len(split) - 2 and _AUTHOR_BIO.match(raw):
                     continue
-                if _CUT_AFTER.search(previous, max(0, len(previous) - 8)):
+                if _CUT_AFTER.search(previous, max(0, len(previous) - 8)) or text.ends_at_title(previous):
                     cut.update(((d, p - 1), (d, p)))
                 previous = raw
-                sentence = text.strip_dateline(raw, MIN_POOL_WORDS)  # anywhere: bodies may hold several stories
-                if _BOILERPLATE_RE.match(sentence) or _has_url(sentence) or text.is_furniture(sentence):
+                # anywhere: bodies may hold several stories; a text not cleaned at ingest may hold link cards
+                sentence = text.strip_dateline(text.strip_link_cards(raw), MIN_POOL_WORDS)
+                if (_BOILERPLATE_RE.match(sentence) or _has_url(sentence) or text.is_furniture(sentence)
+                        or text.is_damaged(sentence)):
                     continue
                 doc.append(d)
                 position.append(p)
@@ -544,11 +546,11 @@ _AUTHOR_BIO = re.compile(r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3},?\s+(?:i
 
 
 def _stands_alone(sentence: str) -> bool:
-    """A digest line must read on its own (bench/README.md "Furniture in digests", rules 10-11):
-    a whole sentence, not a question standing alone, not an opening pronoun or connective pointing
-    at a sentence the reader does not have. Such sentences still count for what the event reports."""
+    """A digest line must read on its own (bench/README.md "Furniture in digests", rules 10-11, 17-18,
+    24): a whole sentence, not a question standing alone, not an opening pronoun or connective pointing
+    at a sentence the reader does not have, not a picture's caption or a pointer at one. Such sentences still count for what the event reports."""
     return not (text.is_fragment(sentence) or text.is_question(sentence) or text.is_unresolved(sentence)
-                or text.is_transcript(sentence))
+                or text.is_transcript(sentence) or text.is_picture_text(sentence))
 
 
 def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], max_words: int,

@@ -38,7 +38,6 @@ from urllib.parse import urlsplit
 import ftfy
 from dateutil import parser as dateparser
 from dateutil.parser import UnknownTimezoneWarning
-from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
 from sqlite_utils.utils import maximize_csv_field_size_limit
 
 from . import text as textmod
@@ -343,7 +342,7 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
     credits, copyright). Metadata comes from the header and footer; the body
     is the story with furniture and captions removed.
     """
-    lines = _lines(raw)
+    lines = _lines(textmod.strip_link_cards(raw))
     meta: dict = {"title": known_title, "subtitle": None, "author": None, "outlet": None, "published": None}
     authors: list[str] = []
 
@@ -424,9 +423,12 @@ def _is_story_furniture(line: str, heading: bool) -> bool:
     """Furniture inside an exported story (bench/README.md "Furniture in digests", rules 1-6): a
     caption, a shouted headline, a link or summary-box line, or, where the line may be a
     ``heading``, one without sentence punctuation of fewer than 8 words, as pages are read."""
-    if textmod.is_furniture(line):  # a long caption-shaped line is kept unless another shape holds
-        return (_word_count(line) <= MAX_CAPTION_WORDS or not textmod.is_caption(line) or textmod.is_shouted(line)
-                or textmod.is_link_line(line) or textmod.is_headline(line))
+    short = _word_count(line) <= MAX_CAPTION_WORDS
+    # a long line is story even if caption- or page-line-shaped (so page lines are not looked for in it, the
+    # costly part), unless another shape holds
+    if textmod.is_furniture(line, page_lines=short):
+        return (short or not textmod.is_caption(line) or textmod.is_shouted(line) or textmod.is_link_line(line)
+                or textmod.is_headline(line))
     return heading and not _is_sentence_like(line) and _word_count(line) < 8
 
 
@@ -439,10 +441,10 @@ def _may_be_heading(blocks: list[list[str]], b: int) -> bool:
 
 def clean_body(body: str, title: str | None = None) -> str:
     """Tidy a body that came from a structured export: normalize spacing, one paragraph per line
-    or block, and drop the lines that are page furniture, the story's furniture and a first line
+    or block, cut inline link cards out, and drop the lines that are page furniture, the story's furniture and a first line
     that repeats the ``title``. A body that is all furniture by these rules keeps the lines the
     page-furniture rules alone keep, so a short note is not lost as a heading."""
-    blocks = _blocks(body)
+    blocks = _blocks(textmod.strip_link_cards(body))
     kept: list[str] = []
     story: list[str] = []
     for b, block in enumerate(blocks):
@@ -520,26 +522,25 @@ _FTFY = ftfy.TextFixerConfig(unescape_html=False, remove_terminal_escapes=False,
 # detector need only see a few characters around each such character (run on all the text, it
 # costs about 1.2 s per 1,000 articles). With the fixes above, ftfy changes a line only when its
 # detector flags it or it holds a C1 control.
-_PLAIN = "".join(MOJIBAKE_CATEGORIES[k] for k in ("common", "start_punctuation", "end_punctuation"))
-_SUSPECT = re.compile(f"[^\\x00-\\x7f{re.escape(_PLAIN)}]")
+_PLAIN, _SUSPECT, _ = textmod.mojibake_detector()
 _C1 = re.compile(r"[\x80-\x9f]")
-_REACH = 7
+_REACH = textmod.MOJIBAKE_REACH
 
 
 def _may_need_repair(line: str) -> bool:
     """Whether ftfy could change ``line``: never False where it could (at worst True where it will not)."""
-    if _C1.search(line):
-        return True
-    return any(is_bad(line[max(0, m.start() - _REACH):m.end() + _REACH]) for m in _SUSPECT.finditer(line))
+    return bool(_C1.search(line)) or textmod.may_be_mojibake(line)
 
 
 def repair_text(value: str) -> str:
     """``value`` with mojibake and other encoding damage undone by ftfy, line by line (as ftfy
-    itself works), handing it only the lines that may hold damage. Correct text is returned as
-    given; repaired text is NFC-normalized, as textmod.normalize does for bodies."""
+    itself works), handing it only the lines that may hold damage, and without the C1 controls
+    left after it. Correct text is returned as given; repaired text is NFC-normalized, as textmod.normalize does for bodies."""
     if not _SUSPECT.search(value):
         return value
-    fixed = "".join(ftfy.fix_text(line, _FTFY) if _may_need_repair(line) else line
+    # A C1 control ftfy leaves is the rest of a character whose other bytes were lost or are there
+    # already ('Debt"\x9d' of 'Debt”'): never text, so it goes.
+    fixed = "".join(_C1.sub("", ftfy.fix_text(line, _FTFY)) if _may_need_repair(line) else line
                     for line in value.splitlines(keepends=True))
     if fixed == value or _has_surrogate(fixed):
         return value
@@ -730,6 +731,10 @@ def finish(record: _Row, outlet_from: str) -> _Row:
     if not record["published"]:
         record["published"] = text_date(record["body"])
         record["published_from"] = "text" if record["published"] else None
+    damaged = [name for name in ("title", "body") if isinstance(record.get(name), str) and textmod.is_damaged(record[name])]
+    if damaged and isinstance(record, Record):
+        record.notes.append(f"{' and '.join(damaged)}: encoding damage no repair undoes (bytes lost before the input "
+                            "was written), kept as given; digests leave out the sentences that hold it")
     if record["outlet"]:
         record["outlet_from"] = outlet_from
     elif outlet := outlet_from_url(record["url"]):

@@ -22,7 +22,7 @@ from functools import lru_cache
 __all__ = [
     "DATELINE_RE", "LANGUAGE", "NEWS_ABBREVIATIONS", "NewsTokenizer", "TOKENIZER", "content_terms", "count_words",
     "counted", "label", "normalize", "paragraphs", "split_sentences", "stem", "stemmer", "stop_words",
-    "strip_dateline", "words",
+    "strip_dateline", "strip_link_cards", "words",
 ]
 
 LANGUAGE = "english"
@@ -175,8 +175,8 @@ def counted(n: int, noun: str) -> str:
 # The dateline a wire story opens with: "WASHINGTON (AP) —", "NAIROBI, Kenya (AP) _", "ST. LOUIS, Mo. --",
 # or the agency alone: "(Reuters) -".
 DATELINE_RE = re.compile(
-    r"""^(?:(?=[A-Z.'’\-\s]*[A-Z]{3})                            # a place name, not "U.S."
-         [A-Z][A-Z.'’\-]*(?:\s+[A-Z][A-Z.'’\-]*){0,3}          # WASHINGTON, NEW YORK, ST. LOUIS
+    r"""^(?:(?=[A-Z.'’\-/\s]*[A-Z]{3})                           # a place name, not "U.S."
+         [A-Z][A-Z.'’\-/]*(?:\s+[A-Z][A-Z.'’\-/]*){0,3}        # WASHINGTON, NEW YORK, ST. LOUIS, BEIJING/SEOUL
          (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
          \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
          (?:--|[\-—–_:])\s+
@@ -252,7 +252,8 @@ _CREDIT_REACH, _DATE_REACH = 80, 48
 _CAPTION_DATE = re.compile(rf",\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?{_MONTH}\s+\d{{1,2}},\s+"
                            r"(?:19|20)\d\d\.?$")
 _BOX_LABEL = re.compile(r"^(?:story highlights|highlights|key points|key takeaways|what you need to know|"
-                        r"at a glance|in brief|tl;\s?dr)\s*[:\-–—|]?\s+[\"'‘“]?(?-i:[A-Z0-9])", re.I)
+                        r"at a glance|in brief|tl;\s?dr|how we did this|why it matters|the big picture|go deeper|"
+                        r"by the numbers|driving the news|the bottom line|what's next|what’s next)\s*[:\-–—|]?\s+[\"'‘“]?(?-i:[A-Z0-9])", re.I)
 _LINK_OPENING = re.compile(
     r"^[\W_]*(?:(?:read more|click here|see also|also read|read also|related (?:coverage|stories|articles|links))\b"
     r"|(?:read|more|watch|listen|related|video|photos?)\s*[:|»>]"
@@ -351,10 +352,12 @@ def is_link_line(line: str) -> bool:
     return not ends_like_sentence(line) and bool(_TEASER.match(line))
 
 
-def is_furniture(sentence: str) -> bool:
+def is_furniture(sentence: str, page_lines: bool = True) -> bool:
     """Rules 1-6 of bench/README.md "Furniture in digests": a caption, credit, summary box, link
-    line, teaser, aside in parentheses, or headline, shouted or title-cased, wherever it appears."""
+    line, teaser, aside in parentheses, or headline, shouted or title-cased, wherever it appears;
+    and, unless ``page_lines`` is false, a line of the page (rules 14-16, 19-23: :func:`is_page_line`)."""
     if (has_credit(sentence) or _FURNITURE_START.match(sentence) or is_shouted(sentence) or _pictured(sentence)
+            or (page_lines and is_page_line(sentence))
             or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))):
         return True
     return not ends_like_sentence(sentence) and bool(_TEASER.match(sentence) or is_headline(sentence))
@@ -396,10 +399,213 @@ def is_transcript(sentence: str) -> bool:
     return bool(_CAPS_COLON.match(sentence))
 
 
-_BULLET = re.compile(r"^(?:(?:[•·*>]|--?|[–—])\s*\w|o\s+[A-Z]|[:;,.])")  # "o Third, ..." from a word processor's list
+_BULLET = re.compile(r"^(?:(?:[•·*>]|--?|[–—])\s*\w|o\s+[A-Z]|[:;,.)\]|]|\d{1,3}[.)]\s+[A-Z]|[a-z]\s|"
+                     r"[a-z][a-z'’]*\s+(?![A-Z]))")
+# "o Third, ..." from a word processor's list, "), the chairman ..." and "12. She ..." cut off, "yo somebody was
+# ..." (a post quoted as written; "de Blasio said" opens with a name)
+_TITLE_END = re.compile(r"(?:^|[\s(-])(?:Sens?|Reps?|Gov|Govs|Lt|Gen|Mr|Mrs|Ms|Dr|Rev|Sgt|Col|Capt|Adm|Amb|Atty|Pres|"
+                        r"Sec|Supt|Det|Insp|Prof|Gens|Drs|Messrs|Mssrs|Mmes)\.$")  # "... and Reps." is cut before a name
 
 
 def is_fragment(sentence: str) -> bool:
     """Not a whole sentence of a story: no sentence punctuation at its end (a deck, heading or
-    teaser, a lead-in ending in a colon, a cut line), or an item of a bulleted list (rule 10)."""
-    return not ends_like_sentence(sentence) or bool(_BULLET.match(sentence))
+    teaser, a lead-in ending in a colon, a cut line), an item of a bulleted list (rule 10), or a
+    remnant of a sentence the splitter cut (rule 24)."""
+    return (not ends_like_sentence(sentence) or bool(_BULLET.match(sentence)) or ends_at_title(sentence)
+            or ("(" in sentence and sentence.count("(") > sentence.count(")"))  # cut inside "(R-Ky."
+            or bool(_EXCERPT_END.search(sentence, max(0, len(sentence) - 8))))
+
+
+_EXCERPT_END = re.compile(r"(?:…|\.\.\.)[)\]]*$")  # an excerpt cut off by its source: "... always unethical…"
+
+
+def ends_at_title(sentence: str) -> bool:
+    """Ends at a title ("... and Reps."): the splitter cut it before a name, so neither it nor the
+    sentence after it is whole (rule 24)."""
+    return bool(_TITLE_END.search(sentence, max(0, len(sentence) - 8)))
+
+
+# --- Round 3 shapes (bench/README.md "Furniture in digests, round 3", rules 14-25) ---------------
+
+# An inline link card: the name written again in full, fused to a run of headlines, to "MORE":
+# "President Trump Donald John TrumpGOP senators balk ... MORE on Monday ..." (the card's name is the
+# last word of the name before it, not its first: "Paul Ryan Paul Davis Ryan ..."; a nickname may sit in
+# parentheses: "Charles (Chuck) Ernest Grassley"; the headlines mostly follow without a space).
+_CARD = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)(?!\s+[A-Z][\w'’.-]+\s+(?P=name)\b)\s+(?:(?:[A-Z][\w'’.-]*|\([A-Z][\w'’. -]{0,20}\))\s+){0,4}"
+                   r"(?P=name)(?:MORE\b|\s*(?=[A-Z0-9\"'‘“])[^\n]*?\sMORE\b)")
+
+
+# ... and what a card leaves when the splitter cut it before its "MORE": the name again, fused ("Joe Biden Joe
+# BidenHouse Republicans voice ...", "Bernie Sanders Bernie Sanders2020 Democrats ..."). No digest line.
+_CARD_PART = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)\s+(?:(?:[A-Z][\w'’.-]*|\([A-Z][\w'’. -]{0,20}\))\s+){0,4}"
+                        r"(?P=name)[A-Z0-9]")
+_FUSED = re.compile(r"[a-z][A-Z0-9]")
+
+
+# A quote chip: a ticker and its day's change, fused into a sentence ("The Dow Jones Industrial Average DJIA,
+# +0.12% shed 233.92 points").
+_TICKER = re.compile(r"\s[A-Z]{2,6}\s*,\s*[+\-−]\d+(?:\.\d+)?%(?=\s)")
+
+
+def strip_link_cards(text_: str) -> str:
+    """``text_`` without the inline link cards (rule 14) and quote chips it holds, each card
+    replaced by the name it follows, so the sentence around it reads as written: "President Trump
+    on Monday ...", "The Dow Jones Industrial Average shed 233.92 points"."""
+    if "MORE" in text_:
+        text_ = _CARD.sub(r"\g<name>", text_)
+    return _TICKER.sub("", text_) if "%" in text_ and _TICKER.search(text_) else text_
+
+
+_LINK_LIST = re.compile(r"\s\|\s.*\s\|\s")  # rule 15: headlines or sections in a row
+# Rule 16: a player's or caption's label anywhere; one label word in capitals fused to the caption it
+# opens; a caption label in title case before a name.
+_PLAYER_LABEL = re.compile(r"\b(?:(?i:media playback is unsupported|your browser does not support|video player "
+                           r"(?:is )?loading)|(?:Image|Media|Photo|Video) (?:copyright|caption|source)\b)")
+_CAPS_WORD_LABEL = re.compile(r"^[\W_]*(?:CLOSE|WATCH|VIDEO|PHOTOS?|UPDATED?|BREAKING|EXCLUSIVE|LIVE|LISTEN|"
+                              r"ADVERTISEMENT|SPONSORED|SUBSCRIBE|RELATED|GALLERY|SLIDESHOW|PODCAST|CORRECTION)"
+                              r"\b[\s:|\-–—]*[\"'‘“]?[A-Z0-9]")
+# A prompt to the reader by its opening alone: news never opens with one of these imperatives.
+_WATCH = re.compile(r"^(?:Watch|Listen\s+to|Tune\s+in|Visit|Check\s+out|Learn\s+more)\b")
+# A pointer at a link ("The new rules are available here.") or a broadcast's credit ("CBS's Jane Doe reports from
+# the White House.").
+_POINTER = re.compile(r"\b(?:available|found|read|see|watch|listen|click|is|are)\s+(?:it\s+|them\s+|more\s+)?here\.?$|"
+                      r"^(?:[A-Z][\w.'’-]*\s+){1,4}reports\s+from\s+(?:the\s+)?[A-Z][\w .'’-]{2,40}\.$")
+# A picture agency's credit inside a line: "| Saul Loeb/AFP/Getty Images 2020 Elections ..." ("Reuters/Ipsos" is a poll).
+_AGENCY_CREDIT = re.compile(r"\bGetty\s+Images\b|/\s*AFP\b|\bAFP\s*/")
+_TITLE_LABEL = re.compile(r"^(?:Image|Photo|Picture|Caption|Illustration)\s+(?:Illustration\s+)?[A-Z][a-z]")
+# Rule 19: a credit for the reporting.
+_CREDIT_LINE = re.compile(
+    r"\bcontributed\s+(?:reporting\b|(?:to\s+)?this\s+(?:report|story|article)\b|to\s+the\s+(?:report|story)\.?[\"”]?$)"
+    r"|\bcontributed\s+from\s+[A-Z][\w.'’ ,-]{0,60}\.?$"
+    r"|(?:^|[;.]\s+|\(\s*)(?:[Aa]dditional\s+)?(?:[Rr]eporting|[Ww]riting|[Ee]diting)\s+by\s+[A-Z][\w.'’-]+"
+    r"(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:[;,)]|and\b|in\s+[A-Z]|\.?$)")
+# Rule 20: an embedded post: a handle in parentheses, a post's link.
+_EMBED = re.compile(r"\(@\w{1,30}\)|pic\.twitter\.com/|\btwitter\.com/\w+/status", re.I)
+# Rule 21: a prompt to the reader: an imperative, then the site's own service within a few words.
+_SERVICE = r"(?:newsletters?|apps?|podcasts?|alerts|updates|Twitter|Facebook|Instagram|YouTube|TikTok|" \
+           r"(?:our|the)\s+(?:[\w'’-]+\s+){0,2}(?:newsletter|app|podcast|channel|feed))"
+_PROMPT = re.compile(
+    r"^[\W_]*(?:[A-Z][\w ]{0,20}[:|]\s*)?(?:"
+    rf"(?:sign\s+up|subscribe|download|get|join|follow|listen|watch|stream|share)\b(?:\s+[\w'’.-]+){{0,5}}?\s+{_SERVICE}\b"
+    r"|(?:follow|like|join|e-?mail|contact|message|text)\s+us\s+(?:on|at|in|via)\b"
+    r"|(?:click|tap|read|watch|listen|see|go|sign\s+up|subscribe|register)\s+(?:[\w'’-]+\s+){0,4}?here\b"
+    r"|(?:send|e-?mail|share)\s+(?:us\s+)?(?:your\s+)?(?:news\s+)?tips?\b"
+    r"|have\s+a\s+(?:news\s+)?tip|already\s+a\s+(?:subscriber|member)|not\s+a\s+subscriber|view\s+all\b.{0,40}"
+    r"newsletters|(?:watch|tune\s+in|listen)\b.{0,120}\b\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?\s*(?:ET|EST|EDT|PT|PST|PDT)\b)",
+    re.I)
+# ... or, anywhere, the reader's subscription: "You can unsubscribe at any time.", "... sign up for the daily
+# Opinion email newsletter.", "Please verify you're not a robot by clicking the box.", "© 2017 Tribune ...".
+_SUBSCRIPTION = re.compile(r"\bunsubscribe\b|\bsign(?:ing)?\s+up\b.{0,60}\b(?:newsletters?|alerts|emails?)\b|"
+                           r"\b(?:you|your)\b.{0,40}\bnewsletters?\b|\bnewsletters?\b.{0,40}\b(?:you|your|inbox)\b|"
+                           r"\bclick(?:ing)?\s+(?:here|HERE|the\s+box|below|this\s+link)\b|©", re.I)
+# Rule 22: a byline (a "By" and names, then an outlet or nothing) or an author's line anywhere.
+_BYLINE_LINE = re.compile(r"^[Bb]y\s+(?:[A-Z][\w.'’-]+\s*){1,4}(?:(?:,|\band\b|&)\s*(?:[A-Z][\w.'’-]+\s*){1,4})*"
+                          r"(?:[,|/–—-]\s*[A-Z][\w .&'’-]{0,40})?\.?$")
+_AUTHOR_LINE = re.compile(
+    r"^(?!(?:The|A|An|This|That|Its|His|Her|Their)\s)[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3},?\s+"
+    r"(?:covers|writes\s+about|reports\s+on)\s+.{3,80}\s+for\s+(?:the\s+)?[A-Z][\w .&'’-]{1,40}\.?$"
+    r"|^[Ff]ollow\s+(?:[A-Z][\w.'’-]+\s+){1,3}on\s+(?:Twitter|Facebook|Instagram|X)\b"
+    r"|^[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3},?\s+is\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}"
+    r"(?:staff\s+writer|reporter|correspondent|columnist|contributor|contributing\s+(?:writer|editor)|"
+    r"(?:senior\s+|visiting\s+)?fellow|editor-at-large|bureau\s+chief)\b")
+# Rule 23: a time stamp or an editor's note.
+_ZONE = r"(?:ET|EST|EDT|CT|CST|CDT|PT|PST|PDT|GMT|BST|UTC)"
+_STAMP = re.compile(
+    rf"^[\W_]*(?:(?:last\s+)?updated?|published|posted|first\s+published|modified)\b(?:\s+(?:on|at))?\s*[:|]?\s*"
+    rf"(?:\d|{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)"
+    rf"|^[\W_]*\d{{1,2}}:\d\d\s*(?:[ap]\.?m\.?)?\s*{_ZONE}\b"
+    rf"|^[\W_]*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?\d{{1,2}}[:.]\d\d\s*(?:[ap]\.?m\.?)?\s*(?:{_ZONE}\b)?"
+    r"(?:\s+\w+){0,2}\s*:\s"
+    r"|^[\W_]*(?:editor['’]?s\s+note|correction|clarification|update|corrected\s+by)\s*[,:|—–-]"
+    r"|^[\W_]*(?:originally\s+(?:published|appeared|posted)|check\s+back|please\s+refresh)\b"
+    r"|^[\W_]*this\s+is\s+a\s+(?:developing|breaking)\s+(?:news\s+)?story\b",
+    re.I)
+# ... or, anywhere, the page's history: "An earlier version of this story ...", "... this article is no longer being updated."
+_HISTORY = re.compile(
+    r"\b(?:an\s+earlier|a\s+previous|the\s+original)\s+version\s+of\s+this\s+(?:story|article|post|report|piece)\b"
+    r"|\bthis\s+(?:story|article|post|report|piece|page)\s+(?:has\s+been|was|is(?:\s+no\s+longer)?\s+being|will\s+be)\s+"
+    r"(?:updated|corrected|amended|revised|emended)\b", re.I)
+def is_page_line(sentence: str) -> bool:
+    """A line of the page, not of the story (rules 14-16, 19-23): what a cut link card leaves, a link list, a player's or
+    caption's label, a credit for the reporting, an embedded post, a prompt to the reader, a
+    byline or author's line, a time stamp or editor's note. A shape found anywhere in a line runs
+    its regex only where the line holds a word every match holds (searching every line costs more
+    than all the anchored shapes together)."""
+    if (_CAPS_WORD_LABEL.match(sentence) or _TITLE_LABEL.match(sentence) or _PROMPT.match(sentence) or _WATCH.match(sentence)
+            or _BYLINE_LINE.match(sentence) or _AUTHOR_LINE.match(sentence) or _STAMP.match(sentence)):
+        return True
+    low = sentence.lower()
+    return bool(
+        (("caption" in low or "copyright" in low or "playback" in low or "browser" in low or "player" in low
+          or "e source" in low or "o source" in low or "a source" in low) and _PLAYER_LABEL.search(sentence))
+        or (("contributed" in low or "ing by" in low) and _CREDIT_LINE.search(sentence))
+        or (("version of this" in low or "updated" in low or "corrected" in low or "amended" in low or "revised" in low
+             or "emended" in low) and _HISTORY.search(sentence))
+        or (("subscri" in low or "newsletter" in low or "click" in low or "©" in low or "alerts" in low
+             or "email" in low) and _SUBSCRIPTION.search(sentence))
+        or (" | " in sentence and _LINK_LIST.search(sentence))
+        or (("here" in low or "reports from" in low) and _POINTER.search(sentence))
+        or (("getty" in low or "afp" in low) and _AGENCY_CREDIT.search(sentence))
+        or (_FUSED.search(sentence) is not None and _CARD_PART.search(sentence) is not None)
+        or (("@" in sentence or "twitter" in low) and _EMBED.search(sentence)))
+
+
+# Rule 17: a caption of what a picture shows: a present-tense verb of a picture among the first six words;
+# with a full date at the end, or naming no day or time and reporting no speech.
+_PICTURE_VERB = re.compile(
+    r"^(?:[^\s.!?]+\s+){1,10}?(?<!\bto )(?<!\bwill )(?<!n't )(?<!n’t )(?<!\bnot )(?<!\bcan )(?<!\bwould )(?<!\bcould )"
+    r"(?<!\bshould )(?<!\bmay )(?<!\bmight )(?<!\bmust )(?<!\bdid )(?<!\bdo )(?<!\bdoes )(?:watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
+    r"pauses|kneels|prays|salutes|embraces|hugs|looks\s+on|holds\s+up|shakes\s+hands|casts\s+(?:his|her|a)\s+ballot|"
+    r"walks|departs|testifies|attends|delivers\s+remarks|talks?\s+to|speak|gesture|wave|arrive|pose|greet|react|"
+    r"listen|attend|walk|look\s+on|hold\s+up|shake\s+hands|march|gather|rally|kneel|pray)\b")
+_FULL_DATE_END = re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d\.?$")
+_TIME_OR_SPEECH = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|today|tonight|yesterday|tomorrow|"
+                             r"said|says|told|will|would|week|month|year)\b", re.I)
+# Rule 18: a parenthesis that places someone in a picture.
+_PICTURE_POINTER = re.compile(r"\((?:far\s+)?(?:left|right|center|centre|pictured|above|below|top|bottom|inset)\)|"
+                              r"\((?:second|third|fourth)\s+from\s+(?:left|right)\)", re.I)
+
+
+def is_picture_text(sentence: str) -> bool:
+    """A caption of what a picture shows, or a sentence pointing at a picture ("Fairfax (right) is
+    ..."): neither reads as story without the picture (rules 17-18). Digests only: a body keeps them."""
+    if "(" in sentence and _PICTURE_POINTER.search(sentence):
+        return True
+    if not _PICTURE_VERB.match(sentence):
+        return False
+    return bool(_FULL_DATE_END.search(sentence, max(0, len(sentence) - _DATE_REACH))
+                or not _TIME_OR_SPEECH.search(sentence))
+
+
+# --- Damage no repair can undo (bench/README.md "Furniture in digests, round 3") -------------------
+
+MOJIBAKE_REACH = 7  # the longest sequence ftfy's detector calls mojibake (tests/test_repair.py checks it)
+_C1_CONTROL = re.compile(r"[\x80-\x9f]")
+
+
+@lru_cache(maxsize=1)
+def mojibake_detector() -> tuple[str, re.Pattern[str], Callable[[str], bool]]:
+    """(the typographic marks, the characters that can be part of mojibake, ftfy's detector),
+    loaded on first use: ftfy takes most of a second to import. Every sequence the detector flags
+    holds a character outside ASCII and those marks."""
+    from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
+
+    plain = "".join(MOJIBAKE_CATEGORIES[k] for k in ("common", "start_punctuation", "end_punctuation"))
+    return plain, re.compile(f"[^\\x00-\\x7f{re.escape(plain)}]"), is_bad
+
+
+def may_be_mojibake(line: str) -> bool:
+    """Whether ftfy's detector flags ``line``, shown only the few characters around each character
+    that can be part of mojibake (the detector on all of a text is slow)."""
+    if line.isascii():
+        return False
+    _, suspect, is_bad = mojibake_detector()
+    return any(is_bad(line[max(0, m.start() - MOJIBAKE_REACH):m.end() + MOJIBAKE_REACH])
+               for m in suspect.finditer(line))
+
+
+def is_damaged(text_: str) -> bool:
+    """Text holding damage that no repair undoes, since the bytes were lost before it reached us:
+    replacement characters (``I don���t``), a C1 control, or a sequence ftfy's detector still calls
+    mojibake (``â€"``). A record that holds it is noted at ingest; digests never show such a sentence."""
+    return not text_.isascii() and ("\ufffd" in text_ or bool(_C1_CONTROL.search(text_)) or may_be_mojibake(text_))

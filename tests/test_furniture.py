@@ -154,7 +154,7 @@ def test_a_text_with_no_standalone_sentence_still_gets_a_digest():
     assert [p.sentence for p in picks] == ["He said the Senate would vote on the nomination again next week."]
 
 
-@pytest.mark.parametrize("dateline", ["(Reuters) - ", "Washington (CNN) - ", "SACRAMENTO, Calif. (AP) — ",
+@pytest.mark.parametrize("dateline", ["(Reuters) - ", "Washington (CNN) - ", "SACRAMENTO, Calif. (AP) — ", "BEIJING/SEOUL (Reuters) - ",
                                       "Miami (CNN) "])
 def test_the_wire_dateline_leaves_a_digest_sentence(dateline):
     lead = "Officials in Atlanta said on Monday that the new voting rule in Georgia would take effect soon."
@@ -230,3 +230,185 @@ async def test_the_event_page_shows_opinion_apart(opinion_db):
     data = (await datasette.client.get(f"/-/digest/news/{event_id}.json")).json()
     assert {a["id"]: a["genre"] for a in data["articles"]}["op-1"] == "opinion"
     assert json.dumps(data)  # the JSON carries genre for every article
+
+
+# --- Round 3 shapes (bench/README.md "Furniture in digests, round 3", rules 14-25) ------------------
+
+CARD_SENTENCE = ("Senate Republicans want President Trump Donald John TrumpGOP senators balk at lengthy impeachment "
+                 "trial Warren goes local in race to build 2020 movement MORE to stop taking jabs at Congress.")
+
+
+def test_an_inline_link_card_is_cut_out_and_the_sentence_stays():
+    assert body_of(STORY[0], CARD_SENTENCE) == (STORY[0] + "\n\nSenate Republicans want President Trump to stop "
+                                                "taking jabs at Congress.")
+    assert text.strip_link_cards(
+        "Sens. Ed Markey Edward (Ed) John MarkeyOvernight Defense: Families sue | Lawmakers speak MORE (D-Mass.) "
+        "and John Kennedy John Neely KennedyMORE (R-La.) spoke.") == "Sens. Ed Markey (D-Mass.) and John Kennedy (R-La.) spoke."
+    assert text.strip_link_cards("Two of President Trump Donald John TrumpGOP senators balk MORE’s aides.") == \
+        "Two of President Trump’s aides."
+    assert text.strip_link_cards("They see the race to succeed Speaker Paul Ryan Paul Davis Ryan Retirees should say "
+                                 "'no thanks' to the plan MORE (R-Wis.) as McCarthy’s to lose.") == \
+        "They see the race to succeed Speaker Paul Ryan (R-Wis.) as McCarthy’s to lose."
+
+
+def test_a_quote_chip_is_cut_out_and_the_sentence_stays():
+    assert text.strip_link_cards("The Dow Jones Industrial Average DJIA, +0.12% shed 233.92 points, or 0.8%.") == \
+        "The Dow Jones Industrial Average shed 233.92 points, or 0.8%."
+    assert text.strip_link_cards("Unemployment fell to 3.5%, the BLS said.") == "Unemployment fell to 3.5%, the BLS said."
+
+
+def test_the_sentence_after_one_cut_at_a_title_is_no_digest_line():
+    body = ("The race was won by the incumbent, who beat then-Gov. David Paterson in the primary on Tuesday. "
+            "The senator was appointed by then-Gov. David Paterson to fill the seat vacated by Hillary Clinton. "
+            "The incumbent thanked her supporters at a rally in Albany on Tuesday night.")
+    body = body.replace("then-Gov. David Paterson to fill", "then-Gov.\n\nDavid Paterson to fill")
+    picks = digest.digest([digest.Document(i, body) for i in range(2)], sentences=5)
+    assert all("Paterson to fill" not in p.sentence for p in picks)
+
+
+def test_a_name_said_twice_without_a_card_is_left_alone():
+    for sentence in ["Trump met Trump Organization executives on Monday, MORE than once.",
+                     "John Smith's son, John Smith Jr., said MORE aid was needed.",
+                     "The New York Times and the Times of London said more."]:
+        assert text.strip_link_cards(sentence) == sentence
+
+
+PAGE_LINES = [
+    "The new rules, which take effect in August, are available here.",
+    "CBS’s Weijia Jiang reports from the White House.",
+    "Visit the Centers for Disease Control website for more information about COVID-19.",
+    "Wednesday 12:00 BST onwards: Theresa May takes part in her last Prime Minister's Questions.",
+    "Watch the FULL INTERVIEW with Rudy Giuliani on The 700 Club Thursday.",
+    "| Saul Loeb/AFP/Getty Images 2020 Elections Shutdown has dropped grenade onto Trump’s 2020 team",
+    "Update 5 p.m. ET: Pennsylvania Eastern District Judge Wendy Beetlestone has issued a nationwide injunction.",
+    "The president mentioned former Vice President Joe Biden Joe BidenHouse Republicans voice concerns about the",
+    "Media playback is unsupported on your device Media caption 'It's pure hate' - police don't know the motive.",
+    "CLOSE On the heels of Japan's pledge to donate $200 million in aid, a new video depicts a threat.",
+    "Image Mark Holden of Koch Industries said that it was willing to collaborate.",
+    "Overnight Health Care: Trump officials change drug pricing | House panel advances ban | Senators press FDA",
+    "Fox News' Bret Baier, Andrew O'Reilly, and Gregg Re contributed to this report.",
+    "ABC News' Anne Flaherty and Molly Nagle contributed reporting.",
+    "Staff writer Story Hinckley contributed from Detroit and Fraser, Michigan.",
+    "Reporting by Jane Doe; Editing by John Roe",
+    "George Bush (@GeorgeHWBush) He wasn't perfect, but Roger Ailes was my friend.",
+    "Sign up for our newsletter to get the latest news every morning.",
+    "Join us on Facebook.com/CNNOpinion.",
+    "You can unsubscribe at any time.",
+    "Newsletter Sign Up Continue reading the main story Please verify you're not a robot by clicking the box.",
+    "Watch CNN and NY1's Democratic debate, moderated by Wolf Blitzer, Thursday, April 14 at 9 p.m. ET.",
+    "By Jane Doe and John Roe | Reuters",
+    "Eli Stokols is a national politics reporter.",
+    "Jane Doe covers the White House for CNN.",
+    "[Updated 10:50 a.m. ET] Another flurry of police activity is happening in Watertown.",
+    "Originally published Oct. 17, 10:28 a.m. PT.",
+    "Editor’s note: This post has been corrected to show that Kevin McCarthy is the House minority leader.",
+    "An earlier version of this story incorrectly described current Ohio abortion law.",
+    "As of Tuesday, this article is no longer being updated.",
+    "© Copyright 2017 by Creators Syndicate Inc.",
+    "How we did this For this report on views of the nation’s economy, we surveyed 12,638 U.S. adults.",
+]
+
+
+@pytest.mark.parametrize("furniture", PAGE_LINES)
+def test_each_page_line_leaves_a_json_body_and_is_no_digest_line(furniture):
+    assert body_of(STORY[0], furniture, STORY[1]).split("\n\n") == STORY
+    assert text.is_furniture(furniture)
+
+
+PICTURES_AND_REMNANTS = [
+    "Eldon Hofeling watches contractors load rocks being used to repair the Oroville Dam.",
+    "A man watches the landmark Notre-Dame Cathedral burn, engulfed in flames, in central Paris on April 15, 2019.",
+    "Joe Biden touches Anderson Cooper at the Human Rights Campaign Foundation town hall on LGBTQ issues.",
+    "Additionally, Lt. Gov. Justin Fairfax (right) is facing sexual assault allegations.",
+    "Lt. Gov. Justin Fairfax (second from left) is facing sexual assault allegations.",
+    "), the incoming chairman of the Senate Armed Services Committee.",
+    "12. She and George H.W. Bush were married 73 years.",
+    "yo somebody was shooting at the gilroy garlic festival.",
+    "x Republicans should stop wasting their time on Immigration until after we elect more Senators.",
+    "With the federal government’s funding running out on Friday, Sens.",
+    "The border security provisions are the same as those in the bill from Mssrs.",
+    "The winner will face Senate Majority Leader Mitch McConnell (R-Ky.",
+    "Anthony Scaramucci talks to reporters in July 2017 just before becoming White House communications director.",
+    "Attorney General Karl Racine and Texas Attorney General Ken Paxton speak during the launch of an antitrust "
+    "investigation, outside of the US Supreme Court in Washington, DC on September 9, 2019.",
+    "Any sexual relationship with a subordinate is almost always unethical…",
+]
+
+
+@pytest.mark.parametrize("sentence", PICTURES_AND_REMNANTS)
+def test_captions_picture_pointers_and_remnants_are_no_digest_lines(sentence):
+    assert not digest._stands_alone(sentence)
+
+
+LOOK_ALIKES = [
+    "Visiting the border on Tuesday, the president said the wall was working.",
+    "The senator said she was glad to be here.",
+    "Reuters reports from Kabul were confirmed by the Pentagon on Monday, officials said.",
+    "The Democrats among the Virginia state legislators won’t listen.",
+    "Trade talks resumed in Beijing on Monday, officials said.",
+    '"Wait and see..." the senator said after the vote.',
+    "At 10:30 a.m., the Senate voted to adjourn until Monday.",
+    '"Watch what happens next," Trump told reporters at the White House.',
+    "A Reuters/Ipsos poll found that 40 percent of Americans approve of the plan.",
+    "Senate Minority Leader Mitch McConnell said McConnell would wait for the House to act first.",
+    "Obama speaks Tuesday at the Naval Academy in Annapolis, aides said.",
+    "Trump holds a slim lead in Florida, according to the poll.",
+    "The president attends church rarely, aides said.",
+    "Senate majority leader Harry Reid (D) of Nevada has suggested he may change the rules.",
+    "Donors contributed to his campaign in record numbers.",
+    "Several factors contributed to the report's delay, officials said.",
+    "de Blasio said the city would reopen schools in September.",
+    "iPhone sales rose 5 percent in the quarter, Apple said.",
+    "By Tuesday, the Senate had voted to confirm the nominee.",
+    "Like us, the Chinese want a deal on trade, the official said.",
+    "Like Facebook, Twitter banned political advertising last year.",
+    "Subscribers to the service rose 5 percent last year.",
+    "Under the law, uninsured Americans are required to sign up for health insurance.",
+    "The report, published June 5, 2019, found that the agency had failed.",
+    "Apple updated its software on Monday to fix the flaw.",
+    "NATO Secretary General Jens Stoltenberg said the alliance would respond.",
+    "The Senate plan covers health care for millions of Americans.",
+    "Jamal Khashoggi was a columnist for The Washington Post.",
+    "Credit Suisse said it would pay the fine.",
+    "Photo ID laws were struck down by the court in July.",
+    "The Times did not add a correction or an editor’s note to the report after it was changed.",
+    "Trump praised Stone on Twitter for having the guts to stand up to Mueller.",
+    "The Senate voted 51-49 to confirm the nominee, with Sen. Collins voting yes.",
+    "The vote was 216-208 and no Democrat voted for it, according to the House clerk.",
+]
+
+
+@pytest.mark.parametrize("news", LOOK_ALIKES)
+def test_news_of_a_page_line_or_caption_shape_stays(news):
+    assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
+    assert not text.is_furniture(news) and digest._stands_alone(news)
+
+
+# --- Damage no repair undoes ---------------------------------------------------------------------
+
+
+def test_a_c1_control_left_after_repair_goes():
+    record = ingest.make_record({"id": "a", "title": 'Warren: Yeah, “We Ended Up With a Little Bit of Debt"\x9d ',
+                                 "body": STORY[0]}, source="t.jsonl", raw="{}")
+    assert record["title"] == 'Warren: Yeah, “We Ended Up With a Little Bit of Debt" '  # the title as given, less \x9d
+    assert not text.is_damaged(record["title"])
+
+
+@pytest.mark.parametrize("damaged", ["“NOBODY REALLY understands gold prices, and I don\ufffd\ufffd\ufffdt pretend to "
+                                     "understand them either,” he said on Monday.",
+                                     "But these troubles are self-inflicted â€\" and a letter packed with distortions "
+                                     "will not fix them, the senator said."])
+def test_damage_no_repair_undoes_is_noted_and_kept_out_of_digests(damaged):
+    record = ingest.make_record({"id": "a", "title": "Gold", "body": "\n\n".join([STORY[0], damaged, STORY[1]])},
+                                source="t.jsonl", raw="{}")
+    assert damaged in record["body"]  # kept as given: the raw input is the evidence
+    assert any("no repair undoes" in note for note in record.notes)
+    picks = digest.digest([digest.Document(i, record["body"]) for i in range(2)], sentences=5)
+    assert {p.sentence for p in picks} == set(STORY)
+
+
+def test_correct_text_with_accents_and_typography_is_not_damage():
+    for fine in ["Peña Nieto said the café would reopen — “soon,” he added…", "Zelenskyy’s 2½-hour speech"]:
+        assert not text.is_damaged(fine)
+        assert not any("no repair" in n for n in ingest.make_record({"id": "a", "title": fine, "body": fine},
+                                                                    source="t.jsonl", raw="{}").notes)
