@@ -671,8 +671,24 @@ def _stem_count(stems: np.ndarray) -> int:
 
 def _unit_rows(incidence: sparse.csr_matrix) -> sparse.csr_matrix:
     """A 0/1 (n_sentences, n_terms) csr matrix with rows scaled to unit length, for cosines;
-    same shape out."""
-    return sparse.diags(1 / np.sqrt(np.maximum(incidence.sum(axis=1).A1, 1))) @ incidence
+    same shape out. Scales the stored values in place of a product with a diagonal matrix (the
+    same numbers; one event's digest, support and coverage each scale one)."""
+    scaled = incidence.copy()
+    scaled.data = incidence.data * np.repeat(1 / np.sqrt(np.maximum(incidence.sum(axis=1).A1, 1)),
+                                             np.diff(incidence.indptr))
+    return scaled
+
+
+_BITS = np.zeros(0, dtype=np.int64)
+
+
+def _random_bits(n: int) -> np.ndarray:
+    """(n,) int64: the first n of a fixed stream of random 62-bit keys, one per stem id (the
+    stream's first n are the same whatever length is drawn, so one draw serves every call)."""
+    global _BITS
+    if len(_BITS) < n:
+        _BITS = np.random.default_rng(0).integers(0, 2**62, size=max(n, 2 * len(_BITS), 4096), dtype=np.int64)
+    return _BITS[:n]
 
 
 def _first_occurrences(stems: np.ndarray, content: np.ndarray, owner: np.ndarray,
@@ -685,9 +701,11 @@ def _first_occurrences(stems: np.ndarray, content: np.ndarray, owner: np.ndarray
     v = _stem_count(stems)
     pairs = np.unique(owner[content] * v + stems[content])
     sentence, stem = pairs // v, pairs % v
-    bits = np.random.default_rng(0).integers(0, 2**62, size=v, dtype=np.int64)[stem]
+    bits = _random_bits(v)[stem]
     keys = np.zeros(n, dtype=np.int64)
-    np.bitwise_xor.at(keys, sentence, bits)
+    if len(pairs):  # pairs are sorted by sentence: XOR each sentence's run of bits
+        starts = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
+        keys[sentence[starts]] = np.bitwise_xor.reduceat(bits, starts)
     short = np.bincount(sentence, minlength=n) < 3
     for i in np.flatnonzero(short):
         keys[i] = -1 - (hash(tuple(w.lower() for w in tokens[i])) & (2**62 - 1))

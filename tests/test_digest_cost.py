@@ -255,3 +255,31 @@ def test_only_in_equals_comparing_every_pair_of_sentences():
                         if {owners[d] for d in _near_by_definition(pool, i, 0.5)} <= {owners[pool.doc[i]]}]
             assert digest.only_in(documents, owners) == expected, (name, owners)
             assert len(expected) < len(pool.sentences) or len(set(owners)) == len(documents)
+
+
+def test_first_occurrences_equal_comparing_sets_of_stems():
+    """A sentence repeats an earlier one when their sets of content stems are equal (at least
+    three) or, below three, their words are, whatever the case."""
+    from datasette_newsdigest import digest, text
+
+    for name, documents in _inputs().items():
+        tokens = [text.words(s) for d in documents for s in d.sentences()]
+        tokens += [[w.upper() for w in t] for t in tokens[:5]] + [list(reversed(t)) for t in tokens[:5]]
+        seen, expected = set(), []
+        for t in tokens:
+            stems = frozenset(text.stem(w) for w in t if w[0].isalpha() and w.lower() not in text.stop_words())
+            key = stems if len(stems) >= 3 else tuple(w.lower() for w in t)
+            expected.append(key not in seen)
+            seen.add(key)
+        stems, content, _, owner = digest._encode(tokens)
+        assert digest._first_occurrences(stems, content, owner, tokens).tolist() == expected, name
+        assert not all(expected)
+
+
+def test_the_random_keys_are_a_prefix_of_one_stream():
+    import numpy as np
+
+    from datasette_newsdigest import digest
+
+    for n in (5, 50_000, 7):
+        assert (digest._random_bits(n) == np.random.default_rng(0).integers(0, 2**62, size=n, dtype=np.int64)).all()
