@@ -6,6 +6,9 @@ Run by hand from the repository root with the virtualenv active::
     python bench/digest_table.py                   # 10,000 articles, 1 round
     python bench/digest_table.py --articles 37554 --rounds 2
     python bench/digest_table.py --pages news.db   # cold page times reading the table vs computing
+    python bench/digest_table.py --fills base.db --against /tmp/before
+                                                   # fill_digests and fill_coverage CPU, this checkout
+                                                   # against another, on copies of one build
 
 The subset is written to /tmp (a temporary directory, removed afterwards); the corpus is read from
 ``../shared/corpora/allsides-37k.jsonl.gz`` and never copied into the repository.
@@ -16,10 +19,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import importlib
 import itertools
 import shutil
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,7 +44,7 @@ def cost(n: int, rounds: int) -> None:
         cpu: dict[str, list[float]] = {"without": [], "with": []}
         for r in range(rounds):
             for mode in (("without", "with") if r % 2 == 0 else ("with", "without")):
-                store.fill_digests = real if mode == "with" else (lambda db, full=True, defaults=None: 0)
+                store.fill_digests = real if mode == "with" else (lambda db, full=True, defaults=None, map_=map: 0)
                 target = Path(tmp) / f"{mode}{r}.db"
                 started, started_cpu = time.perf_counter(), time.process_time()
                 store.build_database(target, [data], notify=lambda m: None)
@@ -96,13 +101,65 @@ def pages(database: Path, events: int = 20) -> None:
               f"({computed[kind] / stored[kind]:.1f}x faster)")
 
 
+FILLED = {"digest_sentences": "event_id, rank", "digest_events": "event_id", "coverage": "event_id, outlet",
+          "coverage_sentences": "event_id, outlet, article_id, position"}
+
+
+def fills(database: Path, against: Path) -> None:
+    """CPU of store.fill_digests and store.fill_coverage, this checkout's and another's (its
+    package imported under another name), in this process, on copies of ``database`` (a build;
+    what the tables held is replaced), and whether the four tables come out equal. Every word is
+    first stemmed by both checkouts, as the build's clustering does before the fill steps."""
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        shutil.copytree(against / "datasette_newsdigest", Path(tmp) / "other_newsdigest")
+        sys.path.insert(0, tmp)
+        checkouts = {"other": importlib.import_module("other_newsdigest"),
+                     "this": importlib.import_module("datasette_newsdigest")}
+        with sqlite3.connect(database) as conn:
+            sentences = [s for (s,) in conn.execute("select text from sentences")]
+            n_events, = conn.execute("select count(*) from events").fetchone()
+        for package in checkouts.values():
+            importlib.import_module(package.__name__ + ".store")
+            for sentence in sentences:
+                package.text.content_terms(sentence)
+        cpu: dict[tuple[str, str], float] = {}
+        rows: dict[str, dict[str, list]] = {}
+        for name, step in (("other", "digests"), ("this", "digests"), ("this", "coverage"), ("other", "coverage")):
+            path = Path(tmp) / f"{name}.db"
+            if step == "digests":
+                shutil.copy(database, path)
+            db = store.sqlite_utils.Database(path)
+            fill = checkouts[name].store
+            started = time.process_time()
+            if step == "digests":
+                with db.conn:
+                    fill.fill_digests(db)
+            else:
+                fill.fill_coverage(db)
+            cpu[name, step] = time.process_time() - started
+            if step == "coverage":
+                rows[name] = {t: db.execute(f"select * from {t} order by {o}").fetchall() for t, o in FILLED.items()}
+            db.close()
+    for table in FILLED:
+        print(f"{table}: {len(rows['this'][table]):,} rows, "
+              f"{'identical' if rows['this'][table] == rows['other'][table] else 'DIFFERENT'} in both checkouts")
+    for step in ("digests", "coverage"):
+        other, this = cpu["other", step], cpu["this", step]
+        print(f"fill {step}, {n_events:,} events: {against} {other:.1f} s CPU ({1000 * other / n_events:.1f} ms "
+              f"an event), this checkout {this:.1f} s ({1000 * this / n_events:.1f} ms; {other / this:.2f}x less)")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--pages", type=Path, help="a built database: time its pages instead")
+    parser.add_argument("--fills", type=Path, help="a built database: time the fill steps on copies of it instead")
+    parser.add_argument("--against", type=Path, help="with --fills: the other checkout (a git worktree)")
     args = parser.parse_args()
-    if args.pages:
+    if args.fills:
+        fills(args.fills, args.against)
+    elif args.pages:
         pages(args.pages)
     else:
         cost(args.articles, args.rounds)

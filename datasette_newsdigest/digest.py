@@ -29,6 +29,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -340,10 +341,12 @@ def digest_with_support(
 ) -> tuple[list[Selected], list[int]]:
     """``digest`` and ``support`` together, splitting and tokenizing the articles once (lines
     the digest drops as boilerplate are then not counted as support)."""
-    picks, pool = _digest(documents, Options(**options), limits or Limits())
+    picks, pool, rows = _digest(documents, Options(**options), limits or Limits())
     if pool is None:
         return picks, []
-    return picks, _support_counts(pool.all_tokens, pool.all_doc, picks, threshold)
+    similar = pool.near(pool.kept[rows], threshold)
+    owners = np.array(pool.all_doc, dtype=np.int64)
+    return picks, [max(1, len(set(owners[similar[i].indices]))) for i in range(len(picks))]
 
 
 def earliest_within(documents: Sequence[Document], max_chars: int) -> list[Document]:
@@ -359,13 +362,14 @@ def earliest_within(documents: Sequence[Document], max_chars: int) -> list[Docum
     return kept
 
 
-def _digest(documents, options: Options, limits: Limits) -> tuple[list[Selected], _Pool | None]:
+def _digest(documents, options: Options, limits: Limits) -> tuple[list[Selected], _Pool | None, list[int]]:
+    """The digest, its pool and the pool index of each selected sentence (in the digest's order)."""
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
     docs = [d for d in docs if d.text]
     check_size(sum(len(d.text or "") for d in docs), limits)
     pool = _Pool(docs, *limits.caps(options.method))
     if not pool.sentences:
-        return [], None
+        return [], None, []
     if REGISTRY[options.method].summarizer is None:
         picks = _concept_digest(pool, options.budget)
     else:
@@ -376,7 +380,7 @@ def _digest(documents, options: Options, limits: Limits) -> tuple[list[Selected]
         Selected(docs[pool.doc[i]].id, pool.position[i], pool.sentences[i], float(score))
         for i, score in picks
     ]
-    return selected, pool
+    return selected, pool, [i for i, _ in picks]
 
 
 def summarize(text_: str | None, **kwargs) -> list[Selected]:
@@ -403,7 +407,7 @@ def _support_counts(rows: list[list[str]], owners: list[int], picks: list[Select
                     threshold: float) -> list[int]:
     """For each pick, the number of distinct owners of the rows (tokenized sentences) whose
     content-stem cosine with it reaches ``threshold``; at least 1. ``owners``: (n_rows,) the
-    owner of each row; inside, ``vectors`` is (n_rows + n_picks, n_stems) csr with unit rows."""
+    owner of each row."""
     similar = _near(rows, [text.words(pick.sentence) for pick in picks], threshold)
     owner_ids = np.array(owners, dtype=np.int64)
     return [max(1, len(set(owner_ids[similar[i].indices]))) for i in range(len(picks))]
@@ -413,16 +417,26 @@ def _near(rows: list[list[str]], others: list[list[str]], threshold: float) -> s
     """(len(others), len(rows)) csr whose stored entries are the pairs of tokenized sentences
     whose content-stem cosine reaches ``threshold``: the one test of "the same sentence" that
     support counts and coverage's "only in" share."""
-    both = rows + others
-    stems, content, _, owner = _encode(both)
+    stems, content, _, owner = _encode(rows + others)
+    vectors = _content_vectors(stems, content, owner, len(rows) + len(others))
+    return _near_pairs(vectors, np.arange(len(rows), len(rows) + len(others)), len(rows), threshold)
+
+
+def _content_vectors(stems: np.ndarray, content: np.ndarray, owner: np.ndarray, n: int) -> sparse.csr_matrix:
+    """(n, n_stems) csr of the ``n`` sentences' content stems, 0/1 scaled to unit rows (``stems``,
+    ``content``, ``owner``: (n_tokens,) as from ``_encode``)."""
     vectors = sparse.csr_matrix(
-        (np.ones(int(content.sum())), (owner[content], stems[content])),
-        shape=(len(both), _stem_count(stems)),
+        (np.ones(int(content.sum())), (owner[content], stems[content])), shape=(n, _stem_count(stems)),
     )
     vectors.data[:] = 1
-    vectors = _unit_rows(vectors)
-    n = len(rows)
-    similar = (vectors[n:] @ vectors[:n].T).tocsr()
+    return _unit_rows(vectors)
+
+
+def _near_pairs(vectors: sparse.csr_matrix, chosen: np.ndarray, n: int, threshold: float) -> sparse.csr_matrix:
+    """(len(chosen), n) csr: which of the first ``n`` rows of ``vectors`` (from ``_content_vectors``)
+    each row whose index is in ``chosen`` is near, so a pool's own encoding serves the support
+    counts and coverage without encoding its sentences again."""
+    similar = (vectors[chosen] @ vectors[:n].T).tocsr()
     similar.data = (similar.data >= threshold - 1e-9).astype(np.int8)
     similar.eliminate_zeros()
     return similar
@@ -432,21 +446,21 @@ def only_in(documents: Iterable[Document | tuple], owners: list[Any], *, thresho
             max_sentences: int = 2_000, max_words: int = 60_000) -> list[tuple[int, int]]:
     """(document index, position) of the sentences that no document of another owner carries (no
     sentence of theirs reaches ``threshold``, as for ``support``); ``owners``: one per document
-    (its outlet). The digest's sentence pool, so boilerplate, fragments and repeats are left out
+    (its outlet, hashable). The digest's sentence pool, so boilerplate, fragments and repeats are left out
     (quotes are kept: what an outlet quoted is what it reported, even if it is no digest line);
     the caps bound the sentences offered (lead first) and the words compared."""
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
     pool = _Pool(docs, max_sentences, max_words, DEFAULT_MAX_VOCABULARY["default"])
     if not pool.sentences:
         return []
-    similar = _near(pool.all_tokens, pool.tokens, threshold)
-    row_owner = [owners[d] for d in pool.all_doc]
-    found = []
-    for i, d in enumerate(pool.doc):
-        own = owners[d]
-        if all(row_owner[j] == own for j in similar[i].indices):
-            found.append((d, pool.position[i]))
-    return found
+    similar = pool.near(pool.kept, threshold)
+    code = {owner: k for k, owner in enumerate(dict.fromkeys(owners))}
+    row_owner = np.array([code[owners[d]] for d in pool.all_doc], dtype=np.int64)
+    own = np.array([code[owners[d]] for d in pool.doc], dtype=np.int64)
+    pair_row = np.repeat(np.arange(len(pool.doc)), np.diff(similar.indptr))
+    elsewhere = np.zeros(len(pool.doc), dtype=bool)
+    elsewhere[pair_row[row_owner[similar.indices] != own[pair_row]]] = True
+    return [(d, p) for d, p, other in zip(pool.doc, pool.position, elsewhere, strict=True) if not other]
 
 
 # --- Sentence pool: split, clean, dedupe, cap --------------------------------------------------
@@ -478,7 +492,8 @@ class _Pool:
 
     Per kept sentence (n_sentences): ``doc``, ``position``, ``sentences``, ``tokens`` (lists) and
     ``lengths`` ((n_sentences,) float words). Per word of the kept sentences, in order (n_tokens):
-    ``stems`` (int64 stem id), ``content`` (bool) and ``owner`` (int64 sentence index)."""
+    ``stems`` (int64 stem id), ``content`` (bool) and ``owner`` (int64 sentence index).
+    ``all_tokens``, ``all_doc`` and ``near`` cover every sentence before dedupe and cap."""
 
     def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int):
         self.docs = docs
@@ -506,8 +521,10 @@ class _Pool:
         if len(within) < len(tokens):
             doc, position = [doc[i] for i in within], [position[i] for i in within]
             sentences, tokens = [sentences[i] for i in within], [tokens[i] for i in within]
-        self.all_tokens, self.all_doc = tokens, doc  # before dedupe and cap: for support counts
         stems, content, alpha, owner = _encode(tokens)
+        # every sentence before dedupe and cap, for support counts and coverage (see near)
+        self.all_tokens, self.all_doc = tokens, doc
+        self._all, self._vectors = (stems, content, owner, len(tokens)), None
         n = len(sentences)
         keep = np.bincount(owner, weights=alpha, minlength=n) >= MIN_POOL_WORDS
         keep &= _first_occurrences(stems, content, owner, tokens)
@@ -516,6 +533,7 @@ class _Pool:
             by_position = np.lexsort((doc, position))
             keep[by_position[keep[by_position]][cap:]] = False
         index = np.flatnonzero(keep)
+        self.kept = index  # (n_sentences,) each kept sentence's index among all_doc's
         self.doc = [doc[i] for i in index]
         self.position = [position[i] for i in index]
         self.sentences = [sentences[i] for i in index]
@@ -529,6 +547,14 @@ class _Pool:
         kept_tokens = keep[owner]
         self.stems, self.content = stems[kept_tokens], content[kept_tokens]
         self.owner = (np.cumsum(keep) - 1)[owner[kept_tokens]]
+
+    def near(self, chosen: np.ndarray, threshold: float) -> sparse.csr_matrix:
+        """(len(chosen), len(all_doc)) csr: the sentences (all of them, before dedupe and cap) near
+        each sentence whose index among them is in ``chosen``, as ``_near`` finds them, from
+        the words this pool encoded (none is tokenized or stemmed again)."""
+        if self._vectors is None:
+            self._vectors = _content_vectors(*self._all)
+        return _near_pairs(self._vectors, chosen, len(self.all_doc), threshold)
 
     def reading_key(self, i: int):
         published = str(self.docs[self.doc[i]].published or "").strip()  # "" is undated too
@@ -577,20 +603,66 @@ def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], m
     return sorted(kept)
 
 
+class _Vocabulary:
+    """Every distinct word this process has encoded, with its stem (a process-wide id) and flags,
+    so a word is stemmed and classified once per process rather than once per call: the build
+    reads each event's sentences for the digest, its support and the coverage. Forgets all at
+    ``limit`` words, so hostile inputs cannot grow it without bound. Thread-safe (Datasette
+    runs SQL functions on several threads)."""
+
+    def __init__(self, limit: int = 500_000):
+        self.limit = limit
+        self.lock = threading.Lock()
+        self._forget()
+
+    def _forget(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.stem_ids: dict[str, int] = {}
+        self.stems = np.zeros(0, dtype=np.int64)
+        self.content = np.zeros(0, dtype=bool)
+        self.alpha = np.zeros(0, dtype=bool)
+
+    def lookup(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(len(words),) arrays: process-wide stem id (int64), is a content word, starts with a letter."""
+        with self.lock:
+            try:
+                index = np.fromiter(map(self.ids.__getitem__, words), dtype=np.int64, count=len(words))
+            except KeyError:
+                new = [w for w in dict.fromkeys(words) if w not in self.ids]
+                if len(self.ids) + len(new) > self.limit:
+                    self._forget()
+                    new = list(dict.fromkeys(words))
+                self._add(new)
+                index = np.fromiter(map(self.ids.__getitem__, words), dtype=np.int64, count=len(words))
+            return self.stems[index], self.content[index], self.alpha[index]
+
+    def _add(self, new: list[str]) -> None:
+        start, end = len(self.ids), len(self.ids) + len(new)
+        if end > len(self.stems):  # room for twice as many words: appending costs amortized O(1)
+            size = max(end, 2 * len(self.stems), 1024)
+            self.stems, self.content, self.alpha = (np.concatenate([a, np.zeros(size - len(a), dtype=a.dtype)])
+                                                    for a in (self.stems, self.content, self.alpha))
+        stops = text.stop_words()
+        self.ids.update(zip(new, range(start, end), strict=True))
+        self.stems[start:end] = [self.stem_ids.setdefault(text.stem(w), len(self.stem_ids)) for w in new]
+        self.alpha[start:end] = [w[0].isalpha() for w in new]
+        self.content[start:end] = self.alpha[start:end] & np.array([w.lower() not in stops for w in new], dtype=bool)
+
+
+_VOCABULARY = _Vocabulary()
+
+
 def _encode(tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Flat arrays over all words, each (n_tokens,): stem id (int64, dense from 0), is a content
-    word (bool), starts with a letter (float 0/1, to be summed), index of its sentence (int64)."""
-    stops = text.stop_words()
+    """Flat arrays over all words, each (n_tokens,): stem id (int64, dense from 0 in the order the
+    stems first occur), is a content word (bool), starts with a letter (float 0/1, to be summed),
+    index of its sentence (int64)."""
     words = list(chain.from_iterable(tokens))
-    surface = {w: i for i, w in enumerate(dict.fromkeys(words))}
-    flat = np.fromiter(map(surface.__getitem__, words), dtype=np.int64, count=len(words))
-    stem_ids: dict[str, int] = {}
-    stem_of = np.array([stem_ids.setdefault(text.stem(w), len(stem_ids)) for w in surface],
-                       dtype=np.int64)
-    alpha_of = np.array([w[0].isalpha() for w in surface], dtype=bool)
-    content_of = alpha_of & np.array([w.lower() not in stops for w in surface], dtype=bool)
+    stems, content, alpha = _VOCABULARY.lookup(words)
+    unique, first, inverse = np.unique(stems, return_index=True, return_inverse=True)
+    dense = np.empty(len(unique), dtype=np.int64)
+    dense[np.argsort(first, kind="stable")] = np.arange(len(unique))
     owner = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
-    return (stem_of[flat], content_of[flat], alpha_of[flat].astype(float), owner)
+    return dense[inverse.ravel()], content, alpha.astype(float), owner
 
 
 def _stem_count(stems: np.ndarray) -> int:
@@ -601,8 +673,24 @@ def _stem_count(stems: np.ndarray) -> int:
 
 def _unit_rows(incidence: sparse.csr_matrix) -> sparse.csr_matrix:
     """A 0/1 (n_sentences, n_terms) csr matrix with rows scaled to unit length, for cosines;
-    same shape out."""
-    return sparse.diags(1 / np.sqrt(np.maximum(incidence.sum(axis=1).A1, 1))) @ incidence
+    same shape out. Scales the stored values in place of a product with a diagonal matrix (the
+    same numbers; one event's digest, support and coverage each scale one)."""
+    scaled = incidence.copy()
+    scaled.data = incidence.data * np.repeat(1 / np.sqrt(np.maximum(incidence.sum(axis=1).A1, 1)),
+                                             np.diff(incidence.indptr))
+    return scaled
+
+
+_BITS = np.zeros(0, dtype=np.int64)
+
+
+def _random_bits(n: int) -> np.ndarray:
+    """(n,) int64: the first n of a fixed stream of random 62-bit keys, one per stem id (the
+    stream's first n are the same whatever length is drawn, so one draw serves every call)."""
+    global _BITS
+    if len(_BITS) < n:
+        _BITS = np.random.default_rng(0).integers(0, 2**62, size=max(n, 2 * len(_BITS), 4096), dtype=np.int64)
+    return _BITS[:n]
 
 
 def _first_occurrences(stems: np.ndarray, content: np.ndarray, owner: np.ndarray,
@@ -615,9 +703,11 @@ def _first_occurrences(stems: np.ndarray, content: np.ndarray, owner: np.ndarray
     v = _stem_count(stems)
     pairs = np.unique(owner[content] * v + stems[content])
     sentence, stem = pairs // v, pairs % v
-    bits = np.random.default_rng(0).integers(0, 2**62, size=v, dtype=np.int64)[stem]
+    bits = _random_bits(v)[stem]
     keys = np.zeros(n, dtype=np.int64)
-    np.bitwise_xor.at(keys, sentence, bits)
+    if len(pairs):  # pairs are sorted by sentence: XOR each sentence's run of bits
+        starts = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
+        keys[sentence[starts]] = np.bitwise_xor.reduceat(bits, starts)
     short = np.bincount(sentence, minlength=n) < 3
     for i in np.flatnonzero(short):
         keys[i] = -1 - (hash(tuple(w.lower() for w in tokens[i])) & (2**62 - 1))
@@ -750,20 +840,21 @@ def _concept_weights(pool: _Pool, incidence: sparse.csr_matrix, is_bigram: np.nd
     report each concept (sentences, for a single article), counting
     articles whose lead reports it once more, to the power reports_power. ("Support" is
     the count per picked sentence that ``support`` returns; these are counts per concept.)"""
-    n = incidence.shape[0]
+    n, n_concepts = incidence.shape
     n_docs = len(set(pool.doc))
-    units = np.array(pool.doc) if n_docs > 1 else np.arange(n)
-    membership = sparse.csr_matrix((np.ones(n), (units, np.arange(n))))  # (n_units, n_sentences)
+    units = np.array(pool.doc, dtype=np.int64) if n_docs > 1 else np.arange(n)
+    row = np.repeat(np.arange(n), np.diff(incidence.indptr))  # (nnz,) the sentence of each entry
 
-    def units_reporting(rows):
-        counts = (membership[:, rows] @ incidence[rows]).tocsr()
-        counts.data[:] = 1
-        return np.asarray(counts.sum(axis=0)).ravel()
+    def units_reporting(rows: np.ndarray) -> np.ndarray:
+        """(n_concepts,) float: how many units have a sentence in ``rows`` ((n,) bool) with the concept."""
+        entries = rows[row]
+        pairs = np.unique(units[row[entries]] * n_concepts + incidence.indices[entries])
+        return np.bincount(pairs % n_concepts, minlength=n_concepts).astype(float)
 
-    reported = units_reporting(np.arange(n))
+    reported = units_reporting(np.ones(n, dtype=bool))
     lead = np.array(pool.position) < tuning.lead_sentences
     weights = reported + tuning.lead_bonus * units_reporting(lead)
-    weights[reported < min(tuning.min_reports, membership.shape[0])] = 0
+    weights[reported < min(tuning.min_reports, int(units.max()) + 1)] = 0
     weights[~is_bigram] *= tuning.unigram_weight
     return weights ** tuning.reports_power
 
@@ -781,7 +872,6 @@ def _concept_digest(pool: _Pool, budget: tuple[str, int], tuning: _Tuning = TUNI
         & np.array([not _QUOTE_RE.search(s) for s in pool.sentences])
     )
     normalized = _unit_rows(incidence)
-    by_concept = incidence.tocsc()
     per_word = np.power(lengths, tuning.length_power)
     value = (incidence @ uncovered) / per_word
     kind, n = budget
@@ -797,14 +887,14 @@ def _concept_digest(pool: _Pool, budget: tuple[str, int], tuning: _Tuning = TUNI
         best = int(np.argmax(np.where(candidates, value, -np.inf)))
         picked.append((best, float(value[best])))
         used += 1 if kind == "sentences" else lengths[best]
-        concepts = incidence[best].indices
-        uncovered[concepts] = 0
-        # Only sentences sharing a concept with the pick change value or similarity; the rest
-        # keep theirs (the same numbers a full recomputation gives), so each pick costs what
-        # those sentences hold, not the whole pool.
-        touched = np.unique(by_concept[:, concepts].indices)
-        value[touched] = (incidence[touched] @ uncovered) / per_word[touched]
-        similar = (normalized[touched] @ normalized[best].T).toarray().ravel()
-        allowed[touched] &= similar <= tuning.max_similarity
+        entries = slice(incidence.indptr[best], incidence.indptr[best + 1])
+        uncovered[incidence.indices[entries]] = 0
+        # Two products over the whole pool per pick cost less than picking out the sentences
+        # sharing a concept with it; the others' numbers come out bit for bit as they were
+        # (their concepts' weights did not change; a similarity with no shared concept is 0).
+        value = (incidence @ uncovered) / per_word
+        pick = np.zeros(incidence.shape[1])
+        pick[normalized.indices[entries]] = normalized.data[entries]
+        allowed &= normalized @ pick <= tuning.max_similarity
         allowed[best] = False
     return picked

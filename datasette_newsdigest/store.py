@@ -71,6 +71,8 @@ __all__ = [
     "fill_digests",
     "fill_coverage",
     "fill_quotes",
+    "event_coverage",
+    "event_digest",
     "finish_database",
     "index_events_list",
     "list_corrections",
@@ -1186,17 +1188,21 @@ def _stored_sentences(db: sqlite_utils.Database, article_ids: Sequence[str]) -> 
     return split
 
 
-def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = None) -> int:
+def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = None,
+                 map_: Callable = map) -> int:
     """Make the digest of every event (``full``), or of those whose articles changed since their
     digest was made, inside the caller's transaction; drop those of events that are gone. Returns
     how many events got a digest made. ``defaults``: the page settings to digest with (a
-    settings.Settings; its defaults when None, which is what the pages read the table for)."""
+    settings.Settings; its defaults when None, which is what the pages read the table for).
+    ``map_``: the builtin's signature, called over plain per-event inputs with
+    :func:`event_digest` (a process pool's map spreads the events over processes); the rows are
+    written here, in event order, whatever map_ does."""
     from .settings import Settings  # settings.py imports Datasette, which a build needs not
 
     create_digest_tables(db)
     defaults = defaults or Settings()
-    options = digest.Options(sentences=defaults.event_sentences, method=defaults.method)
-    limits = defaults.limits
+    options = vars(digest.Options(sentences=defaults.event_sentences, method=defaults.method))
+    limits = vars(defaults.limits)  # plain data: ints and tuples; digest.Limits(**limits) is the same
     keys = _articles_keys(db)
     stored = {} if full else dict(db.execute("select event_id, articles_key from digest_events"))
     todo = sorted(e for e, key in keys.items() if stored.get(e) != key)
@@ -1208,34 +1214,41 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
         drop = json.dumps(todo + gone)
         db.execute("delete from digest_sentences where event_id in (select value from json_each(?))", [drop])
         db.execute("delete from digest_events where event_id in (select value from json_each(?))", [drop])
-    for start in range(0, len(todo), 500):
-        batch = todo[start:start + 500]
-        sentences: list[tuple] = []
-        made: list[tuple] = []
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start:start + BATCH]
         rows = db.execute(f"select event_id, id, body, published, genre, outlet from articles "
                           f"where event_id in (select value from json_each(?)) order by {_DIGEST_ORDER}",
-                          [json.dumps(batch)])
-        split = _stored_sentences(db, [a for (a,) in db.execute(
-            "select id from articles where event_id in (select value from json_each(?))", [json.dumps(batch)])])
-        for event_id, members in itertools.groupby(rows, key=lambda r: r[0]):
-            outlet_of: dict[str, str | None] = {}
-            documents: list[digest.Document] = []
-            for _, article_id, body, published, genre, outlet in members:
-                documents.append(digest.Document(article_id, body, published, genre, split.get(article_id, [])))
-                outlet_of[article_id] = outlet
-            documents = digest.earliest_within(documents, limits.max_chars)
-            error = None
-            try:
-                picks, counts = digest.digest_with_support(documents, limits=limits, **vars(options))
-            except digest.DigestError as e:
-                picks, counts, error = [], [], str(e)
-            made.append((event_id, keys[event_id], len(documents), error))
-            sentences.extend((event_id, rank, p.id, p.position, p.sentence, round(p.score, 6), count,
-                              outlet_of[p.id])
-                             for rank, (p, count) in enumerate(zip(picks, counts, strict=True), 1))
+                          [json.dumps(batch)]).fetchall()
+        split = _stored_sentences(db, [r[1] for r in rows])
+        work = [(event_id, [(a, body, published, genre, outlet, split.get(a, []))
+                            for _, a, body, published, genre, outlet in members], options, limits)
+                for event_id, members in itertools.groupby(rows, key=lambda r: r[0])]
+        made: list[tuple] = []
+        sentences: list[tuple] = []
+        for (event_id, *_), (read, error, picked) in zip(work, map_(event_digest, work), strict=True):
+            made.append((event_id, keys[event_id], read, error))
+            sentences.extend((event_id, *pick) for pick in picked)
         db.conn.executemany("insert into digest_events values (?, ?, ?, ?)", made)
         db.conn.executemany("insert into digest_sentences values (?, ?, ?, ?, ?, ?, ?, ?)", sentences)
     return len(todo)
+
+
+def event_digest(work: tuple) -> tuple[int, str | None, list[tuple]]:
+    """One event's digest from plain data, for any process: ``work`` is (event id, [(article id,
+    body, published, genre, outlet, stored sentences)] in reading order, options as a dict,
+    limits as a dict of digest.Limits' fields). Returns (articles read, error or None, [(rank, article id,
+    position, sentence, score, support, outlet)])."""
+    _, members, options, limits = work
+    limits = digest.Limits(**limits)
+    outlet_of = {m[0]: m[4] for m in members}
+    documents = digest.earliest_within([digest.Document(a, body, published, genre, split)
+                                        for a, body, published, genre, _, split in members], limits.max_chars)
+    try:
+        picks, counts = digest.digest_with_support(documents, limits=limits, **options)
+    except digest.DigestError as e:
+        return len(documents), str(e), []
+    return len(documents), None, [(rank, p.id, p.position, p.sentence, round(p.score, 6), count, outlet_of[p.id])
+                                  for rank, (p, count) in enumerate(zip(picks, counts, strict=True), 1)]
 
 
 def follow_digest_corrections(db: sqlite_utils.Database) -> None:
@@ -1270,14 +1283,16 @@ def create_coverage_tables(db: sqlite_utils.Database) -> None:
         db.table("coverage_sentences").create_index(["event_id", "outlet"])
 
 
-def fill_coverage(db: sqlite_utils.Database, event_ids: Iterable[int] | None = None) -> None:
-    """The coverage rows of these events (every event when None), replacing what they had."""
+def fill_coverage(db: sqlite_utils.Database, event_ids: Iterable[int] | None = None,
+                  map_: Callable = map) -> None:
+    """The coverage rows of these events (every event when None), replacing what they had.
+    ``map_``: as for :func:`fill_digests`, over :func:`event_coverage`."""
     create_coverage_tables(db)
     with db.conn:
-        _write_coverage(db, None if event_ids is None else set(event_ids))
+        _write_coverage(db, None if event_ids is None else set(event_ids), map_)
 
 
-def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None) -> None:
+def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_: Callable = map) -> None:
     """:func:`fill_coverage` inside the caller's transaction (a correction's, which must stay one)."""
     if event_ids is None:
         db.execute("delete from coverage")
@@ -1288,31 +1303,46 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None) -> No
         for table in ("coverage", "coverage_sentences"):
             db.execute(f"delete from {table} where event_id in (select value from json_each(?))",
                        [json.dumps(wanted)])
-    for event_id in wanted:
-        articles = db.execute(
-            "select id, trim(outlet), title, nullif(trim(published), ''), body, genre from articles "
-            "where event_id = ? and nullif(trim(outlet), '') is not null "
-            "order by nullif(trim(published), '') is null, nullif(trim(published), ''), rowid",
-            [event_id]).fetchall()
-        by_outlet: dict[str, list[tuple]] = {}
-        for article in articles:
-            by_outlet.setdefault(article[1], []).append(article)
-        only: list[tuple[int, int]] = []
-        if len(by_outlet) > 1:
-            split = _stored_sentences(db, [a[0] for a in articles])
-            only = digest.only_in([digest.Document(a[0], a[4], a[3], a[5], split.get(a[0], [])) for a in articles],
-                                  [a[1] for a in articles], max_sentences=COVERAGE_SENTENCES,
-                                  max_words=COVERAGE_WORDS)
-        # executemany, not insert_all: that commits, and a correction's transaction must stay one
-        counts = Counter(articles[d][1] for d, _ in only)
-        db.conn.executemany(
-            "insert into coverage (event_id, outlet, articles, first_reported, headline, article_id, "
-            "only_sentences) values (?, ?, ?, ?, ?, ?, ?)",
-            ((event_id, outlet, len(members), members[0][3], members[0][2], members[0][0], counts[outlet])
-             for outlet, members in by_outlet.items()))
-        db.conn.executemany(
-            "insert into coverage_sentences (event_id, outlet, article_id, position) values (?, ?, ?, ?)",
-            ((event_id, articles[d][1], articles[d][0], p) for d, p in only))
+    for start in range(0, len(wanted), BATCH):
+        batch = wanted[start:start + BATCH]
+        rows = db.execute(
+            "select event_id, id, trim(outlet), title, nullif(trim(published), ''), body, genre from articles "
+            "where event_id in (select value from json_each(?)) and nullif(trim(outlet), '') is not null "
+            "order by event_id, nullif(trim(published), '') is null, nullif(trim(published), ''), rowid",
+            [json.dumps(batch)]).fetchall()
+        by_event = {e: [r[1:] for r in members] for e, members in itertools.groupby(rows, key=lambda r: r[0])}
+        # only events of several outlets compare sentences: the others need none read
+        split = _stored_sentences(db, [a[0] for members in by_event.values()
+                                       if len({m[1] for m in members}) > 1 for a in members])
+        work = [(e, [(*a, split.get(a[0], [])) for a in by_event.get(e, [])]) for e in batch]
+        for event_id, (covered, only) in zip(batch, map_(event_coverage, work), strict=True):
+            # executemany, not insert_all: that commits, and a correction's transaction must stay one
+            db.conn.executemany(
+                "insert into coverage (event_id, outlet, articles, first_reported, headline, article_id, "
+                "only_sentences) values (?, ?, ?, ?, ?, ?, ?)", ((event_id, *row) for row in covered))
+            db.conn.executemany(
+                "insert into coverage_sentences (event_id, outlet, article_id, position) values (?, ?, ?, ?)",
+                ((event_id, *row) for row in only))
+
+
+def event_coverage(work: tuple) -> tuple[list[tuple], list[tuple]]:
+    """One event's coverage from plain data, for any process: ``work`` is (event id, [(article
+    id, outlet, title, published, body, genre, stored sentences)] in reading order, the
+    articles with an outlet). Returns the coverage rows [(outlet, articles, first reported,
+    headline, article id, only sentences)] and the "only in" rows [(outlet, article id, position)]."""
+    _, articles = work
+    by_outlet: dict[str, list[tuple]] = {}
+    for article in articles:
+        by_outlet.setdefault(article[1], []).append(article)
+    only: list[tuple[int, int]] = []
+    if len(by_outlet) > 1:
+        only = digest.only_in([digest.Document(a[0], a[4], a[3], a[5], a[6]) for a in articles],
+                              [a[1] for a in articles], max_sentences=COVERAGE_SENTENCES,
+                              max_words=COVERAGE_WORDS)
+    counts = Counter(articles[d][1] for d, _ in only)
+    return ([(outlet, len(members), members[0][3], members[0][2], members[0][0], counts[outlet])
+             for outlet, members in by_outlet.items()],
+            [(articles[d][1], articles[d][0], p) for d, p in only])
 
 
 def _events_of(db: sqlite_utils.Database, new_ids: Sequence[str]) -> set[int]:
