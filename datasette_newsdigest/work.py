@@ -1,0 +1,77 @@
+"""Worker processes for the build's independent per-article and per-event work.
+
+The build hands each piece of work that depends on one article (or one event) alone to a
+``map_(fn, iterable)`` with the builtin ``map``'s signature, and writes what comes back itself:
+SQLite has one writer, the main process. :func:`pool` gives a ``map_`` backed by a
+``concurrent.futures.ProcessPoolExecutor`` that keeps the input order, sends the items in chunks
+(one pickle per chunk, not per item) and falls back to the builtin ``map`` when there is one job
+or too few items to pay for the trip, so a small build starts no process at all.
+
+What a worker runs must be a module-level function of plain, picklable data (str, int, list,
+tuple, dict), from a module that does not import the Datasette application (settings.py does):
+the worker needs the text, ingest, quotes, events and digest code, never the server. The results are the same
+whatever the number of jobs, since each item's result depends on that item alone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+__all__ = ["MIN_ITEMS", "Map", "available_jobs", "pool"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+Map = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]  # the builtin map's signature
+
+MIN_ITEMS = 16  # fewer items than this are run in the calling process: a worker's trip costs more
+CHUNKS_PER_JOB = 4  # chunks per job and call: few pickles, and a slow chunk does not idle the others
+
+
+def available_jobs() -> int:
+    """The CPUs this process may run on (its affinity mask, which a container or taskset may narrow)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def pool(jobs: int | None = None) -> Iterator[Map]:
+    """A ``map_(fn, iterable)`` running ``fn`` in ``jobs`` worker processes (None: one per
+    available CPU), results in input order; the workers are started at the first call that
+    needs them and stopped when the block ends, also on an error.
+
+    ``jobs=1`` is the builtin map itself. Workers are forked where the platform can (Linux), so
+    they start at once with the modules and models the main process already loaded; ``fn`` and
+    its arguments are pickled all the same, so any start method gives the same results.
+    """
+    jobs = available_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    if jobs == 1:
+        yield map
+        return
+    executor: ProcessPoolExecutor | None = None
+
+    def map_(fn: Callable[[T], R], iterable: Iterable[T]) -> Iterator[R]:
+        nonlocal executor
+        items = iterable if isinstance(iterable, list | tuple) else list(iterable)
+        if len(items) < MIN_ITEMS:
+            return map(fn, items)
+        if executor is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+        chunk = max(1, -(-len(items) // (jobs * CHUNKS_PER_JOB)))
+        return executor.map(fn, items, chunksize=chunk)
+
+    try:
+        yield map_
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

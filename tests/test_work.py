@@ -1,0 +1,59 @@
+"""work.pool: the builtin map's results, in order, from worker processes (issue 14 item 1)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from datasette_newsdigest import work
+
+
+def _square_and_pid(n: int) -> tuple[int, int]:
+    return n * n, os.getpid()
+
+
+def _fails_on_seven(n: int) -> int:
+    if n == 7 * work.MIN_ITEMS:
+        raise ValueError("seven")
+    return n
+
+
+def test_one_job_is_the_builtin_map():
+    with work.pool(1) as map_:
+        assert map_ is map
+
+
+def test_results_in_input_order_from_other_processes():
+    items = range(10 * work.MIN_ITEMS)
+    with work.pool(2) as map_:
+        results = list(map_(_square_and_pid, items))
+    assert [r for r, _ in results] == [n * n for n in items]
+    assert {pid for _, pid in results} - {os.getpid()}, "no item ran in a worker process"
+
+
+def test_few_items_run_here_without_starting_a_worker():
+    with work.pool(2) as map_:
+        results = list(map_(_square_and_pid, iter(range(work.MIN_ITEMS - 1))))
+    assert [r for r, _ in results] == [n * n for n in range(work.MIN_ITEMS - 1)]
+    assert {pid for _, pid in results} == {os.getpid()}
+
+
+def test_a_worker_error_reaches_the_caller():
+    with work.pool(2) as map_, pytest.raises(ValueError, match="seven"):
+        list(map_(_fails_on_seven, range(10 * work.MIN_ITEMS)))
+
+
+def test_jobs_below_one_are_refused():
+    with pytest.raises(ValueError, match="at least 1"), work.pool(0):
+        pass
+
+
+def test_the_modules_workers_run_do_not_import_the_datasette_server():
+    # the package's __init__ imports datasette's hookimpl marker, never the application
+    code = ("import sys; import datasette_newsdigest.store, datasette_newsdigest.work; "
+            "print('datasette.app' in sys.modules)")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"
