@@ -17,19 +17,25 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["MIN_ITEMS", "Map", "available_jobs", "pool"]
+__all__ = ["MIN_ITEMS", "WORKER_MODULES", "Map", "ahead", "available_jobs", "pool"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+K = TypeVar("K")
 Map = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]  # the builtin map's signature
 
-MIN_ITEMS = 16  # fewer items than this are run in the calling process: a worker's trip costs more
+# Fewer items than this run in the calling process: starting the workers (a fork server importing the
+# package, then a model load in each, about a second) costs more than a few hundred articles' work.
+MIN_ITEMS = 200
 CHUNKS_PER_JOB = 4  # chunks per job and call: few pickles, and a slow chunk does not idle the others
+# Imported once by the fork server, so each worker starts with them (store imports every module a worker runs).
+WORKER_MODULES = ["datasette_newsdigest.store"]
 
 
 def available_jobs() -> int:
@@ -46,9 +52,10 @@ def pool(jobs: int | None = None) -> Iterator[Map]:
     available CPU), results in input order; the workers are started at the first call that
     needs them and stopped when the block ends, also on an error.
 
-    ``jobs=1`` is the builtin map itself. Workers are forked where the platform can (Linux), so
-    they start at once with the modules and models the main process already loaded; ``fn`` and
-    its arguments are pickled all the same, so any start method gives the same results.
+    ``jobs=1`` is the builtin map itself. Workers are forked from a fork server where the platform
+    has one (Linux), which imports WORKER_MODULES once: not from the build itself, whose open
+    files (the build lock, the database) a worker must not hold, so that a killed build leaves
+    no lock behind. Elsewhere they are spawned; the results are the same either way.
     """
     jobs = available_jobs() if jobs is None else jobs
     if jobs < 1:
@@ -64,8 +71,11 @@ def pool(jobs: int | None = None) -> Iterator[Map]:
         if len(items) < MIN_ITEMS:
             return map(fn, items)
         if executor is None:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(WORKER_MODULES)
+            else:
+                context = multiprocessing.get_context("spawn")
             executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
         chunk = max(1, -(-len(items) // (jobs * CHUNKS_PER_JOB)))
         return executor.map(fn, items, chunksize=chunk)
@@ -75,3 +85,15 @@ def pool(jobs: int | None = None) -> Iterator[Map]:
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def ahead(map_: Map, fn: Callable[[T], R], batches: Iterable[tuple[K, list[T]]]) -> Iterator[tuple[K, Iterator[R]]]:
+    """``(key, map_(fn, items))`` for each ``(key, items)`` of ``batches``, the next batch handed to
+    ``map_`` before the caller reads this one's results: the workers compute it while the main
+    process writes. With the builtin map nothing is computed ahead (its map is lazy)."""
+    pending: deque[tuple[K, Iterator[R]]] = deque()
+    for key, items in batches:
+        pending.append((key, map_(fn, items)))
+        if len(pending) > 1:
+            yield pending.popleft()
+    yield from pending

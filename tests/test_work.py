@@ -27,7 +27,7 @@ def test_one_job_is_the_builtin_map():
 
 
 def test_results_in_input_order_from_other_processes():
-    items = range(10 * work.MIN_ITEMS)
+    items = range(3 * work.MIN_ITEMS)
     with work.pool(2) as map_:
         results = list(map_(_square_and_pid, items))
     assert [r for r, _ in results] == [n * n for n in items]
@@ -57,3 +57,14 @@ def test_the_modules_workers_run_do_not_import_the_datasette_server():
             "print('datasette.app' in sys.modules)")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "False"
+
+
+def _one(n: int) -> list[int]:
+    return [n]
+
+
+def test_ahead_gives_each_batch_its_results_in_order():
+    batches = [(k, list(range(k * 5, k * 5 + 5))) for k in range(4)]
+    with work.pool(2) as map_:
+        found = [(key, list(results)) for key, results in work.ahead(map_, _one, batches)]
+    assert found == [(k, [[n] for n in items]) for k, items in batches]
