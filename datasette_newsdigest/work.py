@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -76,7 +79,8 @@ def pool(jobs: int | None = None) -> Iterator[Map]:
                 context.set_forkserver_preload(WORKER_MODULES)
             else:
                 context = multiprocessing.get_context("spawn")
-            executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+            executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_watch,
+                                           initargs=(os.getpid(),))
         chunk = max(1, -(-len(items) // (jobs * CHUNKS_PER_JOB)))
         return executor.map(fn, items, chunksize=chunk)
 
@@ -85,6 +89,38 @@ def pool(jobs: int | None = None) -> Iterator[Map]:
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _watch(build: int) -> None:
+    """In a worker: end it when the process that started the pool ends, even by kill -9. A worker
+    waits for work on a pipe it holds both ends of, and the fork server waits for its workers,
+    so without this both would outlive a killed build."""
+    try:
+        handle: int | None = os.pidfd_open(build)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd (before Linux 5.3, or not Linux): ask every second
+        handle = None
+
+    def wait() -> None:
+        if handle is not None:
+            select.select([handle], [], [])  # readable once the process has ended
+        else:
+            while _running(build):
+                time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=wait, name="newsdigest-watch", daemon=True).start()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def ahead(map_: Map, fn: Callable[[T], R], batches: Iterable[tuple[K, list[T]]]) -> Iterator[tuple[K, Iterator[R]]]:

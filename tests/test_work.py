@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -68,3 +69,49 @@ def test_ahead_gives_each_batch_its_results_in_order():
     with work.pool(2) as map_:
         found = [(key, list(results)) for key, results in work.ahead(map_, _one, batches)]
     assert found == [(k, [[n] for n in items]) for k, items in batches]
+
+
+KILLED_POOL = """
+import time
+from datasette_newsdigest import work
+
+with work.pool(2) as map_:
+    list(map_(time.sleep, [60] * work.MIN_ITEMS))
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in found.split()]
+
+
+def _descendants(pid: int) -> list[int]:
+    found, frontier = [], [pid]
+    while frontier:
+        children = _children(frontier.pop())
+        found.extend(children)
+        frontier.extend(children)
+    return found
+
+
+@pytest.mark.slow
+def test_workers_end_with_a_killed_build():
+    """A worker waits on a pipe it holds both ends of, and the fork server for its workers: without
+    the watch they outlived a build killed by kill -9."""
+    build = subprocess.Popen([sys.executable, "-c", KILLED_POOL])
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(_descendants(build.pid)) < 4:  # server, tracker, 2 workers
+            time.sleep(0.2)
+        started = _descendants(build.pid)
+        assert len(started) >= 4, started
+    finally:
+        build.kill()
+        build.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in started):
+        time.sleep(0.2)
+    left = [p for p in started if os.path.exists(f"/proc/{p}")]
+    for pid in left:  # what the test started, by pid
+        os.kill(pid, 9)
+    assert not left, f"processes left running after the build was killed: {left}"
