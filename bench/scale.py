@@ -225,32 +225,49 @@ def report(result: dict) -> None:
         print(f"jobs={b['jobs']}: {b['total']['wall'] / base['wall']:.1f}x sqlite-utils (wall), "
               f"{(b['total']['cpu'] + b['total']['workers_cpu']) / base['cpu']:.1f}x (CPU); rows {b['rows']}; "
               f"database {b['db_mb']:.0f} MB")
-    if len(builds) > 1:
-        one = next((b for b in builds if b["jobs"] == 1), None)
-        for b in builds:
-            if one is not None and b is not one:
-                print(f"speed-up jobs={b['jobs']} over jobs=1: {one['total']['wall'] / b['total']['wall']:.2f}x wall")
+    one = next((b for b in builds if b["jobs"] == 1), None)
+    for b in builds:
+        if one is not None and b is not one:
+            idle = modelled_wall(phase_model(one), 1, 1) / modelled_wall(phase_model(b), 1, b["jobs"])
+            print(f"speed-up jobs={b['jobs']} over jobs=1: {one['total']['wall'] / b['total']['wall']:.2f}x wall as "
+                  f"measured, {idle:.2f}x on an idle machine as modelled from the CPU seconds")
 
 
-def plan(results: list[dict], sizes: list[int], cores: int, workers: int) -> None:
-    """Project ``sizes`` from the largest measured build, linearly per phase (see bench/README.md, "Scale")."""
+def phase_model(build: dict) -> dict[str, tuple[float, float]]:
+    """(main, workers) CPU seconds per article of each phase of one build."""
+    n = build["articles"]
+    return {name: (p["cpu"] / n, p["workers_cpu"] / n) for name, p in build["phases"].items()}
+
+
+def modelled_wall(model: dict[str, tuple[float, float]], n: int, cores: int, transfer: float = 0.0) -> float:
+    """Seconds for ``n`` articles with ``cores`` cores for the workers: per phase, the writer's serial
+    CPU or the whole phase's CPU shared by the cores, whichever is longer (the writer overlaps the
+    workers, work.ahead), plus ``transfer`` seconds per article for the phases the workers do."""
+    total = 0.0
+    for main_cpu, workers_cpu in model.values():
+        moved = transfer if workers_cpu else 0.0
+        total += max(main_cpu + moved, (main_cpu + workers_cpu) / cores) * n
+    return total
+
+
+def plan(results: list[dict], sizes: list[int], cores: int, workers: int, transfer: float) -> None:
+    """Project ``sizes`` from the largest measured jobs>1 build (see bench/README.md, "Scale")."""
     measured = max(results, key=lambda r: r["articles"])
-    build = min(measured["builds"], key=lambda b: b["jobs"])
-    n = measured["articles"]
-    print(f"\nFrom the {n:,}-article build, jobs={build['jobs']}: seconds per 1,000 articles per phase")
-    for name, p in build["phases"].items():
-        per = (p["cpu"] + p["workers_cpu"]) / n * 1000
-        print(f"  {name}: {per:.2f} CPU s / 1k articles")
-    parallel = sum(p["workers_cpu"] for p in build["phases"].values()) + sum(
-        build["phases"].get(name, {}).get("cpu", 0) for name in ("quotes", "digests", "coverage"))
-    total = build["total"]["cpu"] + build["total"]["workers_cpu"]
-    share = min(1.0, parallel / total) if total else 0.0
+    build = max(measured["builds"], key=lambda b: b["jobs"])
+    model = phase_model(build)
+    print(f"From the {build['articles']:,}-article build with jobs={build['jobs']}, CPU ms per article "
+          "(writer + workers):")
+    for name, (main_cpu, workers_cpu) in model.items():
+        print(f"  {name}: {main_cpu * 1e3:.2f} + {workers_cpu * 1e3:.2f}")
+    serial = sum(m for m, _ in model.values())
+    print(f"  the writer's serial part: {serial * 1e3:.2f} ms per article, "
+          f"{serial / sum(m + w for m, w in model.values()):.0%} of the CPU")
     for size in sizes:
-        serial = total * (1 - share) * size / n
-        one = serial + total * share * size / n / cores
-        dask = serial + total * share * size / n / (cores * workers)
-        print(f"  {size:,} articles: {one / 3600:.1f} h on one {cores}-core machine, {dask / 3600:.1f} h with "
-              f"{workers} Dask workers of {cores} cores (parallel share {share:.0%}, writer serial)")
+        one = modelled_wall(model, size, cores)
+        many = modelled_wall(model, size, cores * workers, transfer)
+        print(f"  {size:,} articles: {one / 3600:.1f} h on one {cores}-core machine; {many / 3600:.1f} h with "
+              f"{workers} Dask workers of {cores} cores ({transfer * 1e3:.2f} ms per article moved); "
+              f"the writer alone {serial * size / 3600:.1f} h")
 
 
 def main() -> None:
@@ -263,6 +280,8 @@ def main() -> None:
     parser.add_argument("--from", dest="source", type=Path, help="figures written by --json, for --plan")
     parser.add_argument("--cores", type=int, default=2, help="cores per machine in the projection")
     parser.add_argument("--workers", type=int, default=8, help="Dask workers in the projection")
+    parser.add_argument("--transfer-ms", type=float, default=0.2,
+                        help="ms per article to move its text to a Dask worker and its rows back (projection)")
     parser.add_argument("--child", nargs=2, metavar=("DATA", "JOBS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -270,7 +289,7 @@ def main() -> None:
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.plan:
-        plan(json.loads(args.source.read_text()), sizes, args.cores, args.workers)
+        plan(json.loads(args.source.read_text()), sizes, args.cores, args.workers, args.transfer_ms / 1e3)
         return
     results = []
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
