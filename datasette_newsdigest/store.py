@@ -823,7 +823,7 @@ def _place(db: sqlite_utils.Database, article: str, story: int, touched: _Touche
 
 def _finish(db: sqlite_utils.Database, touched: _Touched, digests: bool = True) -> None:
     """Recount what the corrections touched, flag it as edited, and label the groups they made;
-    then their quotes, digests (unless ``digests`` is False) and coverage follow."""
+    ``digests`` False where the caller (a build) makes the digests right after anyway."""
     _refresh(db, touched.events | touched.new_events, touched.stories | touched.new_stories)
     for level, ids in (("event", touched.events | touched.new_events), ("story", touched.stories)):
         db.execute(f"update {_TABLE[level]} set edited = 1 where id in (select value from json_each(?))",
@@ -843,12 +843,10 @@ def _finish(db: sqlite_utils.Database, touched: _Touched, digests: bool = True) 
 
 
 def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = None,
-                        notify: Notify = _to_stderr, digests: bool = True) -> dict[str, int]:
+                        notify: Notify = _to_stderr) -> dict[str, int]:
     """Apply the stored corrections again (after a build; with ``only``, those naming one of these
     article ids, which --add just brought in); each one that cannot be applied is told to
-    ``notify`` and kept. Returns how many were applied and skipped. ``digests`` False leaves the
-    digests of the events they touched to the caller: a build makes them next, for every event
-    whose articles changed, and would otherwise make every event's digest twice."""
+    ``notify`` and kept. Returns how many were applied and skipped."""
     if not db.table("corrections").exists():
         return {"applied": 0, "skipped": 0}
     rows = [dict(zip(CORRECTION_COLUMNS, row, strict=True)) for row in db.execute(
@@ -856,6 +854,8 @@ def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = 
     if only is not None:
         wanted = set(only)
         rows = [r for r in rows if r["article_id"] in wanted or r["anchor_id"] in wanted]
+    if not rows:
+        return {"applied": 0, "skipped": 0}
     touched = _Touched()
     skipped = 0
     with db.atomic():  # one transaction (see correct)
@@ -864,7 +864,7 @@ def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = 
             if reason:
                 skipped += 1
                 notify(f"correction {row['id']} ({row['level']} {row['action']}) skipped: {reason}")
-        _finish(db, touched, digests)
+        _finish(db, touched, digests=False)  # the build's fill_digests follows
     return {"applied": len(rows) - skipped, "skipped": skipped}
 
 
@@ -1486,10 +1486,8 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
                                                  event_field=fields["event_field"])
             except BuildError as error:  # a grouping field no article has
                 raise _failed(database, str(error)) from None
-            # digests=False: the build makes them next, once, for every event whose articles changed
             stats.clustering["corrections"] = reapply_corrections(
-                db, stats.new_ids if add and stats.clustering["mode"] == "incremental" else None, notify,
-                digests=False)
+                db, stats.new_ids if add and stats.clustering["mode"] == "incremental" else None, notify)
             fill_quotes(db, stats.new_ids if add else None, map_=map_)
             with db.conn:
                 fill_digests(db, full=not add)

@@ -1,6 +1,6 @@
-"""The digest pages: ``/-/digest/<database>``, ``/-/digest/<database>/<event_id>``, and for a
-database whose events are grouped into stories ``/-/digest/<database>/stories`` and
-``/-/digest/<database>/story/<story_id>``.
+"""The digest pages: ``/-/digest/<database>``, ``/-/digest/<database>/<event_id>``, the article
+reader ``/-/digest/<database>/article/<article_id>``, and for a database whose events are grouped
+into stories ``/-/digest/<database>/stories`` and ``/-/digest/<database>/story/<story_id>``.
 
 Thin adapters: they read rows with bound parameters, hand texts to
 digest.py, specs to charts.py, and render templates that extend
@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any, overload
@@ -32,7 +33,8 @@ from . import charts, digest, store, text
 from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
 from .settings import for_database as settings_for
 
-__all__ = ["CACHE", "PageError", "BadRequest", "can_view", "digest_url", "ensure_can_view", "event_page",
+__all__ = ["CACHE", "PageError", "BadRequest", "article_page", "article_url", "can_view", "digest_url",
+           "ensure_can_view", "event_page", "marked_paragraphs", "served",
            "events_page", "has_digest", "has_stories", "stories_page", "story_page", "story_url"]
 
 # The tables a page reads: each needs view-table, as Datasette's own table view checks it.
@@ -105,13 +107,30 @@ CACHE = _DigestCache()
 
 
 async def has_digest(db) -> bool:
-    """Whether a database holds the tables the pages read (built by ``newsdigest build``)."""
-    if db.name == "_internal":
-        return False
+    """Whether a database holds the tables the pages read (built by ``newsdigest build``); what
+    it finds is kept for ``served``."""
+    found = db.name != "_internal"
     for table in TABLES:
-        if not await db.table_exists(table):
-            return False
-    return True
+        found = found and await db.table_exists(table)
+    served_here = _SERVED.setdefault(db.ds, {})
+    if not found:
+        served_here.pop(db.name, None)
+    elif served_here.get(db.name, (None,))[0] != _version(db):
+        features = {"stories"} if await has_stories(db) else set()
+        features |= {"raw"} & set(await db.table_columns("articles"))
+        served_here[db.name] = (_version(db), frozenset(features))
+    return found
+
+
+_SERVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def served(datasette) -> dict[str, frozenset]:
+    """The databases of this Datasette that hold digests, as ``has_digest`` last found them, each
+    with the optional parts it has (``stories``, an articles ``raw`` column): for the hooks that
+    must answer without a query (metadata, cells)."""
+    return {name: features for name, (_, features) in _SERVED.get(datasette, {}).items()
+            if name in datasette.databases}
 
 
 async def has_stories(db) -> bool:
@@ -367,12 +386,14 @@ async def _stored_digests(db, event_ids: list, top: int | None = None) -> dict:
 
 
 def _decorate(datasette, database: str, sentences: list[dict]) -> list[dict]:
-    """Copies of the (cached, shared) digest rows with their links and rank added."""
+    """Copies of the (cached, shared) digest rows with their links and rank added: each sentence
+    links to the reader at that sentence, and to its article's row."""
     return [
         {
             **s,
             "rank": rank,
-            "article_url": datasette.urls.row(database, "articles", tilde_encode(str(s["article_id"]))),
+            "article_url": article_url(datasette, database, s["article_id"], s["position"]),
+            "row_url": datasette.urls.row(database, "articles", tilde_encode(str(s["article_id"]))),
             "outlet_url": _outlet_url(datasette, database, s["outlet"]),
         }
         for rank, s in enumerate(sentences, 1)
@@ -610,6 +631,7 @@ async def _event_page(datasette, request, as_json: bool):
         item = {k: a[k] for k in ("id", "title", "outlet", "author", "published", "url", "words", "genre")}
         item["label"] = _label(a)
         item["row_url"] = datasette.urls.row(database, "articles", tilde_encode(str(a["id"])))
+        item["reader_url"] = article_url(datasette, database, a["id"])
         item["outlet_url"] = _outlet_url(datasette, database, a["outlet"])
         item["link"] = a["url"] if (a["url"] or "").lower().startswith(("http://", "https://")) else None
         listing.append(item)
@@ -726,10 +748,11 @@ async def _coverage_section(datasette, request, db, settings: Settings, event_id
     for r in only.rows:
         by_outlet.setdefault(r["outlet"], []).append(
             {"article_id": r["article_id"], "position": r["position"], "sentence": r["text"],
-             "row_url": datasette.urls.row(db.name, "articles", tilde_encode(str(r["article_id"])))})
+             "row_url": datasette.urls.row(db.name, "articles", tilde_encode(str(r["article_id"]))),
+             "reader_url": article_url(datasette, db.name, r["article_id"], r["position"])})
     for o in outlets:
         o["only"] = by_outlet.get(o["outlet"], [])
-        o["headline_url"] = datasette.urls.row(db.name, "articles", tilde_encode(str(o["article_id"])))
+        o["headline_url"] = article_url(datasette, db.name, o["article_id"])
     return {"outlets": outlets, "lean": await _lean(db, settings, _IN_EVENT, event_id, outlets)}
 
 
@@ -921,3 +944,121 @@ def _assets(datasette) -> dict:
         "script_urls": [static(f"vendor/{n}") for n in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")]
         + [static("newsdigest.js")],
     }
+
+
+# --- The article reader -----------------------------------------------------------------------------
+# /-/digest/<database>/article/<id>: one article as a reader reads it, each sentence an anchor
+# (#s<position>) that every digest sentence links to. It reads articles, sentences and events (the
+# pages' TABLES, checked by _database); stories and digest_sentences where the actor may view them.
+READER_CHARS = 200_000  # body characters shown; the row page has the rest
+READER_SENTENCES = 10_000  # sentences read, so a huge body costs a bounded query
+READER_OTHERS = 50  # the event's other articles listed
+ARTICLE_FIELDS = ("id", "title", "subtitle", "outlet", "author", "published", "url", "words", "genre", "event_id")
+
+
+def article_url(datasette, database: str, article_id, position: int | None = None, as_json: bool = False) -> str:
+    """The reader's address for an article, at one of its sentences (``#s<position>``) if given."""
+    url = _digest_path(datasette, database, "article", article_id, as_json=as_json)
+    return url if position is None else f"{url}#s{int(position)}"
+
+
+def marked_paragraphs(body: str | None, sentences: list[tuple[int, str]], lookahead: int = 3) -> list[list[dict]]:
+    """The body's paragraphs (as text.paragraphs reads them, which is what the sentences table was
+    split from), each a list of pieces ``{"position", "text"}``: the stored sentences found in it,
+    in order, with their positions, and the text between them with position None. A sentence is
+    looked for from where the last one ended, then at most ``lookahead`` paragraphs on; one not
+    found (a body edited by hand, or cut for the page) is left unmarked rather than guessed."""
+    paragraphs = text.paragraphs(body or "")
+    marks: list[list[tuple[int, int, int]]] = [[] for _ in paragraphs]
+    current, cursor = 0, 0
+    for position, sentence in sorted(sentences):
+        for step in range(min(lookahead, len(paragraphs) - current - 1) + 1):
+            found = paragraphs[current + step].find(sentence, cursor if step == 0 else 0) if sentence else -1
+            if found >= 0:
+                current, cursor = current + step, found + len(sentence)
+                marks[current].append((found, cursor, position))
+                break
+    out = []
+    for paragraph, marked in zip(paragraphs, marks, strict=True):
+        pieces: list[dict] = []
+        end = 0
+        for start, stop, position in marked:
+            if paragraph[end:start].strip():
+                pieces.append({"position": None, "text": paragraph[end:start].strip()})
+            pieces.append({"position": position, "text": paragraph[start:stop]})
+            end = stop
+        if paragraph[end:].strip():
+            pieces.append({"position": None, "text": paragraph[end:].strip()})
+        out.append(pieces)
+    return out
+
+
+async def _article_page(datasette, request, as_json: bool):
+    """One article: headline, outlet, author, date, its body as paragraphs of numbered sentences,
+    its event and story, and the event's other articles."""
+    db = await _database(datasette, request)
+    database = db.name
+    article_id = tilde_decode(request.url_vars["article_id"])
+    present = set(await db.table_columns("articles"))
+    fields = [f for f in ARTICLE_FIELDS if f in present]
+    row = (await db.execute(
+        f"select {', '.join(fields)}, substr(body, 1, :chars) as body, length(body) as body_chars, "
+        f"{FIRST_SENTENCE.format(table='articles')} from articles where id = :id",
+        {"id": article_id, "chars": READER_CHARS})).first()
+    if row is None:
+        raise PageError(404, f"Article not found: {article_id}")
+    found = dict(row)
+    article = {f: found.get(f) for f in ARTICLE_FIELDS}
+    article.update(_article_links(datasette, database, found))
+    sentences = [(r["position"], r["text"]) for r in (await db.execute(
+        "select position, text from sentences where article_id = :id order by position limit :limit",
+        {"id": article_id, "limit": READER_SENTENCES})).rows]
+    paragraphs = marked_paragraphs(found["body"], sentences)
+    event = story = None
+    others: list[dict] = []
+    if article["event_id"] is not None:
+        schema = await _schema(db)
+        with_stories = await _visible_stories(datasette, request, db)
+        event_row = (await db.execute(
+            f"select {schema.event_fields}{', story_id' if with_stories else ''} from events where id = :id",
+            {"id": article["event_id"]})).first()
+        if event_row is not None:
+            event = _event_item(datasette, database, event_row)
+            story_id = event.pop("story_id", None)
+            if story_id is not None:
+                story = await _story(datasette, db, story_id)
+            others = [_article_links(datasette, database, a) | {k: a[k] for k in ("id", "outlet", "published")}
+                      for a in await _articles_of(db, event["id"], limit=READER_OTHERS + 1) if a["id"] != article["id"]]
+    in_digest: dict[int, int] = {}
+    if event is not None and await _readable(datasette, request, db, ("digest_sentences",)):
+        in_digest = {r["position"]: r["rank"] for r in (await db.execute(
+            "select position, rank from digest_sentences where event_id = :event and article_id = :id",
+            {"event": event["id"], "id": article["id"]})).rows}
+    for paragraph in paragraphs:
+        for piece in paragraph:
+            piece["digest_rank"] = in_digest.get(piece["position"]) if piece["position"] is not None else None
+    data = {
+        "database": database, "article": article, "paragraphs": paragraphs,
+        "body_chars": found["body_chars"] or 0, "shown_chars": min(found["body_chars"] or 0, READER_CHARS),
+        "event": event, "story": story, "other_articles": others[:READER_OTHERS],
+        "other_articles_total": event["articles"] - 1 if event else 0,
+    }
+    if as_json:
+        return Response.json(data)
+    return await _html(datasette, request, "newsdigest_article.html", data,
+                       article_url(datasette, database, article_id, as_json=True),
+                       list_url=digest_url(datasette, database))
+
+
+def _article_links(datasette, database: str, article: dict) -> dict:
+    """An article's name (never its id) and its addresses: the reader, its JSON, its row, its
+    outlet's articles, and its own URL when that is a web address."""
+    url = article.get("url") or ""
+    return {"label": _label(article), "reader_url": article_url(datasette, database, article["id"]),
+            "json_url": article_url(datasette, database, article["id"], as_json=True),
+            "row_url": datasette.urls.row(database, "articles", tilde_encode(str(article["id"]))),
+            "outlet_url": _outlet_url(datasette, database, article.get("outlet")),
+            "link": url if url.lower().startswith(("http://", "https://")) else None}
+
+
+article_page = _page(_article_page)

@@ -89,7 +89,9 @@ async def test_event_page_digest_is_attributed(datasette):
     assert data["digest"]
     for s in data["digest"]:
         assert s["sentence"] in await _sentence(datasette, s["article_id"], s["position"])
-        assert s["article_url"] == f"/news/articles/{s['article_id']}"
+        # each digest sentence opens the article reader at that sentence; its row is linked too
+        assert s["article_url"] == f"/-/digest/news/article/{s['article_id']}#s{s['position']}"
+        assert s["row_url"] == f"/news/articles/{s['article_id']}"
         assert 1 <= s["support"] <= len(ids)
     assert set(data["charts"]) == {"timeline", "coverage", "support"}
     coverage = {v["outlet"]: v["articles"] for v in data["charts"]["coverage"]["data"]["values"]}
