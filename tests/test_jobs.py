@@ -27,9 +27,9 @@ def _article(rng: random.Random, i: int, event: int) -> dict:
         f"{person} said the {thing} would stay closed until repairs were finished.",
         f'"We will not reopen the {thing} until it is safe," {person} told reporters in {place}.',
         f"Engineers from the state arrived in {place} on Tuesday to examine the {thing}.",
-        f"The U.S. Department of Transportation said it would send 12 inspectors by Friday.",
+        "The U.S. Department of Transportation said it would send 12 inspectors by Friday.",
         f"Residents of {place} said they had warned the council about the {thing} for years.",
-        f'"It was only a matter of time," said one resident, who asked not to be named.',
+        '"It was only a matter of time," said one resident, who asked not to be named.',
         f"Repairs to the {thing} could cost as much as ${rng.randint(2, 90)}.{rng.randint(0, 9)} million.",
     ]
     rng.shuffle(facts)
