@@ -5,7 +5,7 @@ from datasette import hookimpl
 
 @hookimpl
 def startup(datasette):
-    from . import settings, store
+    from . import settings, store, views
 
     for db in datasette.databases.values():
         if db.path and not db.is_memory:
@@ -14,6 +14,7 @@ def startup(datasette):
         settings.configure(datasette)
     except settings.ConfigError as e:
         raise settings.StartupConfigError(str(e)) from None
+    views.compile_templates(datasette)
 
     async def find_served():
         from .views import has_digest
