@@ -263,7 +263,7 @@ def cost(n: int, rounds: int) -> None:
         cpu: dict[str, list[float]] = {"without": [], "with": []}
         for r in range(rounds):
             for mode in (("without", "with") if r % 2 == 0 else ("with", "without")):
-                store.fill_quotes = real if mode == "with" else (lambda db, new_ids=None: None)
+                store.fill_quotes = real if mode == "with" else (lambda db, new_ids=None, map_=map: None)
                 target = Path(tmp) / f"{mode}{r}.db"
                 started, started_cpu = time.perf_counter(), time.process_time()
                 store.build_database(target, [data], notify=lambda m: None)

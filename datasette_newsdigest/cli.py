@@ -45,8 +45,11 @@ def cli() -> None:
               help="Input field that already names each article's story (a story slug): used instead of clustering.")
 @click.option("--event-field", metavar="FIELD",
               help="Input field that already names each article's event: used instead of splitting stories.")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes for the per-article and per-event work (default: one per CPU); "
+                   "the database is the same for any N.")
 def build(database: Path, paths: tuple[Path, ...], add: bool, skip_errors: bool, progress: bool | None,
-          story_field: str | None, event_field: str | None, **fields: str | None) -> None:
+          story_field: str | None, event_field: str | None, jobs: int | None, **fields: str | None) -> None:
     """Build DATABASE from PATHS: files or folders of .txt, .html, .json,
     .jsonl and .csv (optionally gzipped).
 
@@ -68,7 +71,7 @@ def build(database: Path, paths: tuple[Path, ...], add: bool, skip_errors: bool,
     mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
     try:
         stats = store.build_database(database, paths, add=add, mapping=mapping, progress=progress, notify=_tell,
-                                     story_field=story_field, event_field=event_field)
+                                     story_field=story_field, event_field=event_field, jobs=jobs)
     except store.BuildError as error:
         raise click.ClickException(str(error)) from None
     clustered = stats.clustering

@@ -32,7 +32,7 @@ from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, Any, TypeVar, cast
+from typing import IO, Any, NamedTuple, TypeVar, cast
 from urllib.parse import urlsplit
 
 import ftfy
@@ -56,6 +56,7 @@ __all__ = [
     "Problem",
     "Record",
     "RecordError",
+    "Unmade",
     "clean_body",
     "clean_page",
     "file_kind",
@@ -1081,16 +1082,38 @@ def _fallback_note(source: str, lines: list[int]) -> Problem:
                    lines[0], skipped=False)
 
 
+class Unmade(NamedTuple):
+    """A record of a JSON, JSON Lines or CSV input as read, before it is made (decoded, cleaned,
+    checked): what it becomes depends on it alone, so the build makes many at once in worker
+    processes (store.load). ``made()`` gives the records and Problems it yields, in order."""
+
+    make: Callable[..., list[Record | Problem]]  # a module-level function, so it pickles
+    args: tuple
+
+    def made(self) -> list[Record | Problem]:
+        return self.make(*self.args)
+
+
 def read_file(path: Path, kind: str | None, *, mapping: dict[str, str] | None = None,
               progress: Callable[[int], None] | None = None, max_input_bytes: int = MAX_INPUT_BYTES,
-              max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Record | Problem]:
-    """Records (or Problems) from one file.
+              max_line_bytes: int = MAX_LINE_BYTES, unmade: bool = False) -> Iterator[Record | Problem | Unmade]:
+    """Records (or Problems) from one file; with ``unmade``, each record of a JSON, JSON Lines or
+    CSV input comes as an :class:`Unmade` for the caller to make, in any process.
 
     A whole-file format (.txt, .html, .json, .csv) is read up to
     ``max_input_bytes`` after decompression, a JSON Lines file up to
     ``max_line_bytes`` per line, so a gzip bomb or a huge file costs a
     message, not the memory of the machine.
     """
+    for item in _read(path, kind, mapping, progress, max_input_bytes, max_line_bytes):
+        if isinstance(item, Unmade) and not unmade:
+            yield from item.made()
+        else:
+            yield item
+
+
+def _read(path: Path, kind: str | None, mapping: dict[str, str] | None, progress: Callable[[int], None] | None,
+          max_input_bytes: int, max_line_bytes: int) -> Iterator[Record | Problem | Unmade]:
     source = path_text(path)
     try:
         with _open_bytes(path, progress) as handle:
@@ -1168,10 +1191,8 @@ def _lines_of(handle: io.BufferedIOBase, source: str, cap: int) -> Iterator[tupl
 
 
 def _read_jsonl(handle: io.BufferedIOBase, source: str, mapping,
-                cap: int = MAX_LINE_BYTES) -> Iterator[Record | Problem]:
+                cap: int = MAX_LINE_BYTES) -> Iterator[Problem | Unmade]:
     seen_any = False
-    repeated: list[str] = []
-    decoder = _decoder(repeated)
     for item in _lines_of(handle, source, cap):
         if isinstance(item, Problem):
             seen_any = True
@@ -1183,18 +1204,21 @@ def _read_jsonl(handle: io.BufferedIOBase, source: str, mapping,
         seen_any = True
         if other:
             yield Problem(source, "not UTF-8, read as cp1252", number, skipped=False)
-        try:
-            value = decoder.decode(text)
-        except RecursionError:
-            yield Problem(source, _TOO_DEEP, number)
-            continue
-        except ValueError as e:  # JSONDecodeError, or a number Python cannot hold
-            yield Problem(source, f"malformed JSON: {e}", number)
-            continue
-        yield from _repeated_note(repeated, source, number)
-        yield _structured(value, source, text.strip(), mapping, number)
+        yield Unmade(_jsonl_record, (text, source, mapping, number))
     if not seen_any:
         yield Problem(source, "empty file")
+
+
+def _jsonl_record(text: str, source: str, mapping, number: int) -> list[Record | Problem]:
+    """One JSON Lines line, decoded and made (see :class:`Unmade`)."""
+    repeated: list[str] = []
+    try:
+        value = _decoder(repeated).decode(text)
+    except RecursionError:
+        return [Problem(source, _TOO_DEEP, number)]
+    except ValueError as e:  # JSONDecodeError, or a number Python cannot hold
+        return [Problem(source, f"malformed JSON: {e}", number)]
+    return [*_repeated_note(repeated, source, number), _structured(value, source, text.strip(), mapping, number)]
 
 
 _TOO_DEEP = "JSON nested deeper than the parser allows"
@@ -1244,7 +1268,7 @@ _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _WRAPPER = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"(?:[^"\\]|\\.)*"[ \t\n\r]*:[ \t\n\r]*\[')
 
 
-def _read_json(content: str, source: str, mapping) -> Iterator[Record | Problem]:
+def _read_json(content: str, source: str, mapping) -> Iterator[Problem | Unmade]:
     """An array of records (read one by one, so a bad or cut-off record costs
     itself only), one object holding such an array, one record, or JSON Lines."""
     content = content.removeprefix("\ufeff")
@@ -1282,10 +1306,10 @@ def _read_json(content: str, source: str, mapping) -> Iterator[Record | Problem]
         except (RecursionError, ValueError):
             yield Problem(source, _TOO_DEEP, number)
             continue
-        yield _structured(item, source, raw, mapping, number)
+        yield Unmade(_record, (item, source, raw, mapping, number))
 
 
-def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Record | Problem]:
+def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Problem | Unmade]:
     """The items of the JSON array whose ``[`` ends before ``pos``, each with its line."""
     lines = _LineCounter(content)
     repeated: list[str] = []
@@ -1309,7 +1333,7 @@ def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Record
             pos = end
         else:
             yield from _repeated_note(repeated, source, lines.at(start))
-            yield _structured(value, source, content[start:pos], mapping, lines.at(start))
+            yield Unmade(_record, (value, source, content[start:pos], mapping, lines.at(start)))
         count += 1
         pos = _end_of(_JSON_SPACE, content, pos)
         if pos >= len(content):
@@ -1397,7 +1421,7 @@ def _csv_rows(lines: list[str], width: int, first: int) -> Iterator[tuple[int, l
                 break
 
 
-def _read_csv(content: str, source: str, mapping) -> Iterator[Record | Problem]:
+def _read_csv(content: str, source: str, mapping) -> Iterator[Problem | Unmade]:
     maximize_csv_field_size_limit()  # sys.maxsize overflows where a C long is 32 bits
     lines = list(io.StringIO(content, newline=""))
     header_at = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
@@ -1422,7 +1446,7 @@ def _read_csv(content: str, source: str, mapping) -> Iterator[Record | Problem]:
             yield Problem(source, row, number)
             continue
         clean = dict(zip(names, row, strict=False))  # a short row leaves the last fields out
-        yield _structured(clean, source, json.dumps(clean, ensure_ascii=False), mapping, number)
+        yield Unmade(_record, (clean, source, json.dumps(clean, ensure_ascii=False), mapping, number))
     if rows == 0:
         raise InputError("CSV has a header but no rows")
 
@@ -1439,6 +1463,11 @@ def _header_names(header: list[str]) -> list[str]:
     return names
 
 
+def _record(value, source, raw, mapping, number) -> list[Record | Problem]:
+    """A decoded JSON or CSV record, made (see :class:`Unmade`)."""
+    return [_structured(value, source, raw, mapping, number)]
+
+
 def _structured(value, source, raw, mapping, number) -> Record | Problem:
     if not isinstance(value, dict):
         return Problem(source, f"expected a JSON object, got {type(value).__name__}", number)
@@ -1448,6 +1477,8 @@ def _structured(value, source, raw, mapping, number) -> Record | Problem:
         return Problem(source, str(e), number)
     except RecursionError:
         return Problem(source, _TOO_DEEP, number)
+    except ValueError as e:  # one record's unforeseen failure costs that record, in whichever process made it
+        return Problem(source, f"cannot read: {_why_not(e)}", number)
 
 
 _URL_SITENAME = re.compile(r"https?://(?:www\.|w[0-9]+\.)?([^/]+)", re.I)

@@ -38,7 +38,7 @@ import scipy.sparse as sp
 import sqlite_utils
 from tqdm import tqdm
 
-from . import digest, events, ingest, quotes, text
+from . import digest, events, ingest, quotes, text, work
 
 __all__ = [
     "ARTICLE_COLUMNS",
@@ -253,21 +253,24 @@ def index_events_list(db: sqlite_utils.Database) -> None:
     db.execute("create index if not exists articles_in_order on articles (event_id, published is null, published)")
 
 
-def _sentence_rows(article_id: str, body: str) -> list[dict]:
-    return [
-        {"article_id": article_id, "position": i, "text": s}
-        for i, s in enumerate(text.split_sentences(body))
-    ]
+def _made(item: ingest.Unmade | ingest.Record) -> list[tuple[ingest.Record | ingest.Problem, list[str]]]:
+    """In any process: the records an input item makes, each with its body's sentences (a Problem
+    with none). Making and splitting are most of a load and depend on the one record alone."""
+    made = item.made() if isinstance(item, ingest.Unmade) else [item]
+    return [(r, [] if isinstance(r, ingest.Problem) else text.split_sentences(r["body"])) for r in made]
 
 
 def load(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike], *, mapping: dict[str, str] | None = None,
          progress: bool = False, max_input_bytes: int = ingest.MAX_INPUT_BYTES,
-         max_line_bytes: int = ingest.MAX_LINE_BYTES, max_columns: int = ingest.MAX_COLUMNS) -> BuildStats:
+         max_line_bytes: int = ingest.MAX_LINE_BYTES, max_columns: int = ingest.MAX_COLUMNS,
+         map_: work.Map = map) -> BuildStats:
     """Read every input and append its articles and sentences to ``db``.
 
     Bad inputs become ``stats.problems`` (skipped) and values kept in another
     form ``stats.notes``; neither stops the build. The caps bound what one
     input may cost (see ``ingest.read_file``) and the columns extra fields may add.
+    ``map_`` makes and splits the records (:func:`_made`), a batch at a time; this process
+    checks and writes them in input order, so the rows are the same whatever it is.
     """
     stats = BuildStats()
     files = []
@@ -280,49 +283,64 @@ def load(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike], *, mappi
     columns = ingest.Columns(db.table("articles").columns_dict, ARTICLE_COLUMNS, max_columns)
     seen = {row[0] for row in db.execute("select id from articles")}
     articles: list[dict] = []
-    sentences: list[dict] = []
+    sentences: list[tuple[str, int, str]] = []
 
     def flush() -> None:
-        # Runs of rows with the same columns, in input order (rowids follow the input).
+        # Runs of rows with the same columns, in input order (rowids follow the input); sentences as
+        # plain tuples, which cost the writer half what sqlite-utils' insert_all of dicts does.
         with db.conn:
             for names, run in itertools.groupby(articles, key=tuple):
                 quoted = ", ".join(_quote(name) for name in names)
                 db.conn.executemany(f"insert into articles ({quoted}) values ({', '.join('?' * len(names))})",
                                     (tuple(row.values()) for row in run))
-        db.table("sentences").insert_all(sentences, batch_size=5000)
+            db.conn.executemany("insert into sentences (article_id, position, text) values (?, ?, ?)", sentences)
         articles.clear()
         sentences.clear()
+
+    def add(item: ingest.Record | ingest.Problem, split: list[str]) -> None:
+        if isinstance(item, ingest.Problem):
+            (stats.problems if item.skipped else stats.notes).append(item)
+            return
+        line = getattr(item, "line", None)
+        if item["id"] in seen:
+            stats.problems.append(ingest.Problem(item["source"], f"duplicate id {item['id']!r}", line))
+            return
+        seen.add(item["id"])
+        names = set(getattr(item, "extras", ()))
+        extras, new, notes = columns.place({k: item[k] for k in item if k in names}, item["source"])
+        for name in new:
+            db.execute(f"alter table articles add column {_quote(name)}")
+        for reason in [*getattr(item, "notes", []), *notes]:
+            stats.notes.append(ingest.Problem(item["source"], reason, line, skipped=False))
+        articles.append({**{k: v for k, v in item.items() if k not in names}, **extras})
+        sentences.extend((item["id"], i, s) for i, s in enumerate(split))
+        stats.articles += 1
+        stats.sentences += len(split)
+        stats.new_ids.append(item["id"])
+        if len(articles) >= BATCH:
+            flush()
+            bar.set_postfix(articles=stats.articles, refresh=False)
+
+    def batches() -> Iterator[tuple[list, list]]:
+        """(the items read, those to make) a batch at a time, in input order."""
+        batch: list = []
+        for path, kind in files:
+            stats.files += 1
+            for item in ingest.read_file(path, kind, mapping=mapping, progress=bar.update, unmade=True,
+                                         max_input_bytes=max_input_bytes, max_line_bytes=max_line_bytes):
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    yield batch, [i for i in batch if not isinstance(i, ingest.Problem)]
+                    batch = []
+        yield batch, [i for i in batch if not isinstance(i, ingest.Problem)]
 
     total = sum(_size(p) for p, _ in files)
     with tqdm(total=total, unit="B", unit_scale=True, desc="Reading", disable=not progress,
               file=sys.stderr, leave=False) as bar:
-        for path, kind in files:
-            stats.files += 1
-            for item in ingest.read_file(path, kind, mapping=mapping, progress=bar.update,
-                                         max_input_bytes=max_input_bytes, max_line_bytes=max_line_bytes):
-                if isinstance(item, ingest.Problem):
-                    (stats.problems if item.skipped else stats.notes).append(item)
-                    continue
-                line = getattr(item, "line", None)
-                if item["id"] in seen:
-                    stats.problems.append(ingest.Problem(item["source"], f"duplicate id {item['id']!r}", line))
-                    continue
-                seen.add(item["id"])
-                names = set(getattr(item, "extras", ()))
-                extras, new, notes = columns.place({k: item[k] for k in item if k in names}, item["source"])
-                for name in new:
-                    db.execute(f"alter table articles add column {_quote(name)}")
-                for reason in [*getattr(item, "notes", []), *notes]:
-                    stats.notes.append(ingest.Problem(item["source"], reason, line, skipped=False))
-                rows = _sentence_rows(item["id"], item["body"])
-                articles.append({**{k: v for k, v in item.items() if k not in names}, **extras})
-                sentences.extend(rows)
-                stats.articles += 1
-                stats.sentences += len(rows)
-                stats.new_ids.append(item["id"])
-                if len(articles) >= BATCH:
-                    flush()
-                    bar.set_postfix(articles=stats.articles, refresh=False)
+        for batch, results in work.ahead(map_, _made, batches()):
+            for item in batch:
+                for made, split in ([(item, [])] if isinstance(item, ingest.Problem) else next(results)):
+                    add(made, split)
     flush()
     return stats
 
@@ -1076,11 +1094,13 @@ def create_quotes_table(db: sqlite_utils.Database) -> None:
         db.table("quotes").create_index(["event_id", "speaker_key"])
 
 
-def fill_quotes(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None) -> None:
+def fill_quotes(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None, map_: work.Map = map) -> None:
     """Extract the quotes of every article (``new_ids`` None) or of the new ones, after the events
     are written, then key the speakers of every event that gained quotes or articles.
 
-    Each article's sentences come from the sentences table, so positions agree with it."""
+    Each article's sentences come from the sentences table, so positions agree with it. ``map_``
+    extracts them a batch of articles at a time (:func:`_article_quotes`); rows are written here,
+    in article order."""
     create_quotes_table(db)
     where, args = "", []
     if new_ids is None:
@@ -1090,19 +1110,28 @@ def fill_quotes(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None)
         db.execute("delete from quotes where article_id in (select value from json_each(?))", args)
     # an --add or a correction may move older articles between events: their quotes follow
     touched = _follow_moved_articles(db) if new_ids is not None else set()
-    rows: list[dict] = []
-    articles = db.execute(f"select a.id, a.body, a.event_id from articles a{where} order by a.rowid", args)
-    for article_id, body, event_id in articles:
-        sentences = [t for (t,) in db.execute(
-            "select text from sentences where article_id = ? order by position", [article_id])]
-        for q in quotes.extract(body, sentences):
-            rows.append({"article_id": article_id, "event_id": event_id, **q.as_dict()})
-        touched.add(event_id)
-        if len(rows) >= 5000:
-            db.table("quotes").insert_all(rows, batch_size=5000)
-            rows.clear()
-    db.table("quotes").insert_all(rows, batch_size=5000)
+    ids = [a for (a,) in db.execute(f"select a.id from articles a{where} order by a.rowid", args)]
+
+    def batches() -> Iterator[tuple[list, list]]:
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start:start + BATCH]
+            found = db.execute("select id, body, event_id from articles where id in (select value from json_each(?)) "
+                               "order by rowid", [json.dumps(batch)]).fetchall()
+            split = _stored_sentences(db, batch)
+            yield found, [(body, split.get(a, [])) for a, body, _ in found]
+
+    for found, results in work.ahead(map_, _article_quotes, batches()):
+        rows = [{"article_id": article_id, "event_id": event_id, **q}
+                for (article_id, _, event_id), made in zip(found, results, strict=True) for q in made]
+        touched.update(event_id for _, _, event_id in found)
+        db.table("quotes").insert_all(rows, batch_size=5000)
     _key_speakers(db, None if new_ids is None else touched)
+
+
+def _article_quotes(article: tuple[str, list[str]]) -> list[dict]:
+    """In any process: the quotes of one article, from (body, its stored sentences), as plain rows."""
+    body, sentences = article
+    return [q.as_dict() for q in quotes.extract(body, sentences)]
 
 
 def _follow_moved_articles(db: sqlite_utils.Database) -> set[int]:
@@ -1463,7 +1492,7 @@ def _check_target(database: Path, add: bool) -> dict[str, str] | None:
 def build_database(path: str | os.PathLike, inputs: Sequence[str | os.PathLike], *, add: bool = False,
                    mapping: dict[str, str] | None = None, progress: bool = False,
                    notify: Notify = _to_stderr, story_field: str | None = None,
-                   event_field: str | None = None) -> BuildStats:
+                   event_field: str | None = None, jobs: int | None = None) -> BuildStats:
     """Build the database at ``path`` from ``inputs`` (files or folders), or with ``add`` append
     to it; returns what was read, with ``stats.clustering`` from ``update_events`` and
     ``stats.clustering["corrections"]`` from ``reapply_corrections``. ``story_field`` and
@@ -1473,6 +1502,10 @@ def build_database(path: str | os.PathLike, inputs: Sequence[str | os.PathLike],
     Skipped inputs are in ``stats.problems`` and also told to ``notify`` as they are found, with
     the waits and clean-ups of the build; a fatal error raises ``BuildError``, and leaves the
     previous database as it was.
+
+    ``jobs`` worker processes (None: one per CPU this process may use) do the per-article work
+    (making records, splitting sentences, quotes) and the per-event work; this process alone
+    writes, and the database is the same for any number of jobs.
     """
     database = Path(path)
     try:
@@ -1480,13 +1513,13 @@ def build_database(path: str | os.PathLike, inputs: Sequence[str | os.PathLike],
             raise _failed(database, f"folder {database.parent} does not exist")
         if database.is_dir():
             raise _failed(database, f"{database} is a folder, not a database file")
-        with _build_lock(database, notify):
+        with _build_lock(database, notify), work.pool(jobs) as map_:
             _remove_stale_temporaries(database, notify)
             previous = _check_target(database, add)
             fields = {"story_field": story_field, "event_field": event_field}
             if add:
                 fields = {k: v or (previous or {}).get(k) for k, v in fields.items()}
-            return _build_into(database, inputs, add, previous, mapping, progress, notify, fields)
+            return _build_into(database, inputs, add, previous, mapping, progress, notify, fields, map_)
     except (OSError, sqlite3.Error) as error:
         raise _failed(database, f"could not build {database}: {_reason(error)}") from None
 
@@ -1506,10 +1539,11 @@ def _reason(error: Exception) -> str:
 
 def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, previous: dict[str, str] | None,
                 mapping: dict[str, str] | None, progress: bool, notify: Notify,
-                fields: dict[str, str | None]) -> BuildStats:
+                fields: dict[str, str | None], map_: work.Map = map) -> BuildStats:
     """Build in a temporary file next to ``database`` and put it in place; the
     temporary file and its journal are gone afterwards, whatever happens. A rebuild
-    takes the previous database's corrections along (an --add copies them with the rest)."""
+    takes the previous database's corrections along (an --add copies them with the rest).
+    ``map_`` runs the per-article and per-event work (see ``work.pool``)."""
     tmp = database.with_name(f"{_temporary_name(database)}{os.getpid()}")
     try:
         _temporary_copy(database, tmp, add)
@@ -1518,7 +1552,7 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
             db.execute("pragma synchronous = off")
             if previous is not None and not add:
                 _copy_corrections(database, db)
-            stats = load(db, paths, mapping=mapping, progress=progress)
+            stats = load(db, paths, mapping=mapping, progress=progress, map_=map_)
             for problem in stats.problems:
                 notify(f"skipped {problem}")
             if not stats.articles and not add:
@@ -1531,7 +1565,7 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
                 raise _failed(database, str(error)) from None
             stats.clustering["corrections"] = reapply_corrections(
                 db, stats.new_ids if add and stats.clustering["mode"] == "incremental" else None, notify)
-            fill_quotes(db, stats.new_ids if add else None)
+            fill_quotes(db, stats.new_ids if add else None, map_=map_)
             with db.conn:
                 fill_digests(db, full=not add)
             fill_coverage(db, _events_of(db, stats.new_ids) if add else None)

@@ -40,6 +40,10 @@ u.s u.k u.n e.u d.c a.m p.m
 """.split()
 
 _WORD_RE = re.compile(r"[^\W_](?:[^\W_]|['’\-.](?=[^\W_]))*", re.UNICODE)
+# A letter or digit that no word of _WORD_RE runs through: one not after another, nor after an inner mark after one.
+_WORD_START = re.compile(r"(?<![^\W_])(?<![^\W_]['’\-.])[^\W_]")
+# The marks nupunkt may end a sentence at (its _SENT_END_CHARS).
+_END_CHAR = re.compile("[.!?\u2026]")
 _POSSESSIVE_RE = re.compile(r"'s$")
 _INITIALS_END = re.compile(r"(?:^|\s)(?:[A-Z]\.){1,3}$")
 _PARAGRAPH_RE = re.compile(r"\n\s*\n")
@@ -55,10 +59,21 @@ def _splitter():
     return model
 
 
+# White space but " " and "\n" (every str.isspace character), and the zero-width space _SPACE_RE also takes:
+# a text without them, runs of spaces and spaces at a line's ends is one normalize leaves as it is.
+_ODD_SPACE = re.compile("[\t\x0b\x0c\r\x1c-\x1f\x85\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000]")
+
+
 def normalize(text: str) -> str:
-    """NFC-normalize and collapse runs of horizontal white space."""
+    """NFC-normalize and collapse runs of horizontal white space.
+
+    Bodies are normalized when read and again by each reader of their paragraphs (sentences,
+    quotes): a text that is normalized already is returned as it is, after a few C-speed scans."""
+    if (unicodedata.is_normalized("NFC", text) and not _ODD_SPACE.search(text) and "  " not in text
+            and " \n" not in text and "\n " not in text and text[:1] != " " and text[-1:] != " "):
+        return text
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(_SPACE_RE.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line.strip() for line in _SPACE_RE.sub(" ", text).split("\n"))
 
 
 def paragraphs(text: str) -> list[str]:
@@ -76,6 +91,9 @@ def split_sentences(text: str) -> list[str]:
     splitter = _splitter()
     out = []
     for paragraph in paragraphs(text):
+        if not _END_CHAR.search(paragraph, 0, len(paragraph) - 1):
+            out.append(paragraph)  # no end mark but its last: nupunkt finds no candidate, one sentence
+            continue
         pieces: list[str] = []  # of the sentence being built, joined once at its end
         for sentence in splitter.tokenize(paragraph):
             sentence = sentence.strip()
@@ -103,11 +121,13 @@ def words(text: str) -> list[str]:
     """Word tokens: letters and digits, keeping inner apostrophes, hyphens and
     dots (``don't``, ``al-Sudani``, ``U.S``, ``2.6``). Typographic apostrophes
     become plain ones, so ``don’t`` meets the stop-word list as ``don't``."""
-    return _WORD_RE.findall((text or "").replace("’", "'"))
+    text = text or ""
+    return _WORD_RE.findall(text.replace("’", "'") if "’" in text else text)
 
 
 def count_words(text: str) -> int:
-    return len(words(text))
+    """``len(words(text))``, counted by where words start, without making them."""
+    return len(_WORD_START.findall(text or ""))
 
 
 @lru_cache(maxsize=1)
