@@ -1567,8 +1567,8 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
                 db, stats.new_ids if add and stats.clustering["mode"] == "incremental" else None, notify)
             fill_quotes(db, stats.new_ids if add else None, map_=map_)
             with db.conn:
-                fill_digests(db, full=not add)
-            fill_coverage(db, _events_of(db, stats.new_ids) if add else None)
+                fill_digests(db, full=not add, map_=map_)
+            fill_coverage(db, _events_of(db, stats.new_ids) if add else None, map_=map_)
             finish_database(db)
             _write_meta(db, previous, paths, add, fields)
         finally:
