@@ -188,9 +188,10 @@ def score_article(article: dict) -> dict:
                 out["pronoun_speakers_right"] += g["pronoun"] and right
     out["_misses"] = [g for gi, g in enumerate(gold) if gi not in matched_g and g["direct"]]  # type: ignore[assignment]
     out["_wrong"] = [p["q"] for pi, p in enumerate(preds) if pi not in matched_p]  # type: ignore[assignment]
-    out["_badspeaker"] = [(g["source"], g["speaker_word"], preds[pi]["q"].speaker, preds[pi]["q"].position)
+    out["_badspeaker"] = [(gold[gi]["source"], gold[gi]["speaker_word"], preds[pi]["q"].speaker,
+                           preds[pi]["q"].position)
                           for gi, pi in matched_g.items()
-                          if g["speaker_word"] is not None and g["speaker_word"] not in _low_words(
+                          if gold[gi]["speaker_word"] is not None and gold[gi]["speaker_word"] not in _low_words(
                               preds[pi]["q"].speaker.replace("’s", "").replace("'s", ""))]  # type: ignore[assignment]
     return out
 
