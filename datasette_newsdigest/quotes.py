@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 from . import text
 
@@ -115,6 +116,14 @@ democrat democratic republican gop rev. rev. officer executive ceo founder host 
 analyst sheriff detective inspector councilman councilwoman lawmaker premier president-elect
 congressman congresswoman assemblyman assemblywoman supt. atty. amb. pres. sec. gov.""".split())
 _HONORIFICS = {"mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr", "prof.", "sir", "dame", "rev.", "miss"}
+# words before a name that tell "he" from "she" ("Mrs. Clinton", "spokeswoman Hope Hicks", "his wife, Ivana")
+_MALE = {"mr", "mr.", "sir", "king", "prince", "lord", "spokesman", "congressman", "assemblyman", "councilman",
+         "businessman", "husband", "father", "son", "brother", "uncle", "nephew", "grandfather", "boyfriend"}
+_FEMALE = {"mrs", "mrs.", "ms", "ms.", "miss", "dame", "queen", "princess", "lady", "spokeswoman", "congresswoman",
+           "assemblywoman", "councilwoman", "businesswoman", "chairwoman", "wife", "mother", "daughter", "sister",
+           "aunt", "niece", "grandmother", "girlfriend", "widow"}
+_GENDERED_RE = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.IGNORECASE)
+_WORD_BEFORE_RE = re.compile(r"([A-Za-z.]+)[ ,]{1,3}$")
 _ORG_WORDS = set("""ministry department council committee court house senate congress party campaign post times
 news journal agency service forum union organization organisation institute university corps legion army
 force forces office administration government bank fund foundation inc inc. corp corp. company group center
@@ -729,15 +738,37 @@ _PLACE_STARTS = {"united", "new", "north", "south", "east", "west", "white", "st
 
 _HEADING_RE = re.compile(r"[A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*){0,5}\.?")
 _PERSON_RE = re.compile(r"[A-Z][\w'’\-]*\.?"
-                        r"(?: (?:[A-Z][\w'’\-]*\.?|(?:de|van|von|bin|al|da|del|der|la|le)(?= [A-Z]))){1,4}")
+                        r"(?: (?:[A-Z][\w'’\-]*\.?|(?:de|van|von|bin|al|da|del|der|la|le)(?= [A-Z]))){0,5}")
+_NEXT_WORD_RE = re.compile(r"(?:'s|’s)?(?:, [^,“”\"]{1,80},)? ([a-z]+)\b")
+_PLACE_BEFORE = {"in", "from", "to", "across", "throughout", "into", "near", "outside", "inside", "toward",
+                 "towards", "of", "at", "around"}
+_SUBJECT_NEXT = {"is", "was", "has", "had", "have", "will", "would", "did", "does", "do", "can", "could", "may",
+                 "might", "should", "must", "also", "then", "later", "never", "still", "now", "who", "himself",
+                 "herself", "went", "made", "took", "gave", "got", "came", "became", "won", "lost", "ran", "spoke",
+                 "met", "left", "sent", "kept", "held", "led", "sought", "felt", "knew", "began", "seems",
+                 "appears", "wants", "needs", "tried", "called", "hopes", "plans"}
+_PRONOUN_SUBJECT_RE = re.compile(r"\b([Hh]e|[Ss]he)\b")
 
 
-def _people_in(unit: str) -> list[tuple[str, int]]:
-    """Runs of two to four capitalized words that look like a person ("Dmitry Peskov"), each
-    with its rank for ``_People.see``: 1 at the start of the sentence, else 2."""
-    out: list[tuple[str, int]] = []
+class _Mention(NamedTuple):
+    """A run of capitalized words that may name a person, as ``_people_in`` finds it."""
+
+    name: str
+    rank: int  # for ``_People.see``: 1 the sentence's subject (first, or a verb follows), else 2
+    start: int  # where it starts in the unit
+    sex: int  # 1 "Mr.", "spokesman"; -1 "Mrs.", "spokeswoman"; 0 untold
+    titled: bool  # an honorific or title stood before it: a person even as one word ("Mr. Rogan")
+    quoted: bool  # inside quotation marks: someone the speaker mentions, not an antecedent
+
+
+def _people_in(unit: str) -> list[_Mention]:
+    """Runs of one to four capitalized words that may be a person ("Dmitry Peskov", "Peskov")."""
+    out: list[_Mention] = []
     if _HEADING_RE.fullmatch(unit):
         return out  # "Divisive Legacy.": a heading, not a name
+    spans, opened = _quoted_spans(unit)
+    if opened is not None:
+        spans.append((opened, len(unit)))
     for m in _PERSON_RE.finditer(unit):
         if "&" in unit[max(0, m.start() - 3):m.start()]:
             continue  # "Moore & Van Allen": a firm
@@ -745,18 +776,32 @@ def _people_in(unit: str) -> list[tuple[str, int]]:
         if words[-1].endswith(".") and len(words[-1]) > 3:
             words[-1] = words[-1][:-1]  # "... said Donald Trump.": the sentence's full stop
         titled = [k for k, w in enumerate(words) if w.lower().rstrip(".") in _TITLES]
+        before = _WORD_BEFORE_RE.search(unit, max(0, m.start() - 20), m.start())
+        ahead = [w.lower() for w in words[:titled[-1] + 1]] if titled else []
+        if before:
+            ahead.insert(0, before.group(1).lower())
+        sex = next((1 if w in _MALE else -1 for w in reversed(ahead) if w in _MALE or w in _FEMALE), 0)
         if titled:
             words = words[titled[-1] + 1:]  # "Russian President Vladimir Putin"
+        skipped = 0
         while words and (words[0].lower().rstrip(".") in _NOT_NAMES or words[0].lower() in VERBS):
             words = words[1:]
+            skipped += 1
         while words and words[-1].lower().rstrip(".") in _NOT_NAMES:
             words = words[:-1]
         if words and words[-1].rstrip(".").lower() in {"jr", "sr", "ii", "iii"}:
             words = words[:-1]
-        if 2 <= len(words) <= 3 and words[0].lower() not in _PLACE_STARTS and not any(
+        if not 1 <= len(words) <= 4 or words[0].lower() in _PLACE_STARTS or any(
                 w.lower().rstrip(".") in _ORG_WORDS or w.lower().rstrip(".") in _TITLES or w.isupper()
                 for w in words):
-            out.append((" ".join(words), 1 if m.start() == 0 else 2))
+            continue
+        if not titled and not skipped and before and before.group(1).lower() in _PLACE_BEFORE:
+            continue  # "in Europe", "from Texas": a place
+        nxt = _NEXT_WORD_RE.match(unit, m.end())
+        subject = m.start() == 0 or nxt is not None and (
+            nxt.group(1) in VERBS or nxt.group(1) in _SUBJECT_NEXT or nxt.group(1).endswith("ed"))
+        out.append(_Mention(" ".join(words), 1 if subject else 2, m.start(), sex, bool(titled) or sex != 0,
+                            any(a <= m.start() < b for a, b in spans)))
     return out
 
 
@@ -765,19 +810,46 @@ class _People:
 
     def __init__(self) -> None:
         self.full: dict[str, str] = {}  # surname (folded) -> first full name given
+        self.titled: set[str] = set()  # one-word names given with a title ("Mr. Rogan")
         self.recent: list[tuple[int, str, str, int]] = []  # (sentence, name, kind, rank), in order
+        self.sex: dict[str, int] = {}  # full name -> evidence: > 0 a man, < 0 a woman
 
-    def see(self, position: int, name: str, kind: str, rank: int) -> None:
-        """``rank``: 0 a speaker, 1 a name that starts its sentence (a subject), 2 any other name."""
+    def learn(self, name: str) -> None:
+        """Keep a full name's surname, for "Peskov" later."""
         parts = name.split()
         bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
-        if kind == "person" and len(bare) >= 2:
+        if len(bare) >= 2:
             self.full.setdefault(_fold(bare[-1]), " ".join(bare))
-        if rank and kind == "person" and len(bare) == 1 and _fold(bare[0]) not in self.full:
+
+    def see(self, position: int, name: str, kind: str, rank: int, titled: bool = False) -> None:
+        """``rank``: 0 a speaker, 1 a sentence's subject, 2 any other name."""
+        parts = name.split()
+        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        if kind == "person":
+            self.learn(name)
+        if titled and len(bare) == 1:
+            self.titled.add(_fold(bare[0]))
+        if rank and kind == "person" and not self.known(name):
             return  # a lone capitalized word may be a place
         self.recent.append((position, self.full_name(name), kind, rank))
         if len(self.recent) > 200:
             del self.recent[:100]
+
+    def known(self, name: str) -> bool:
+        """A person ``see`` keeps: a full name, or one word the article gave in full or with a title."""
+        parts = name.split()
+        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        return len(bare) > 1 or bool(bare) and (_fold(bare[0]) in self.full or _fold(bare[0]) in self.titled)
+
+    def note_sex(self, name: str, evidence: int) -> None:
+        if evidence:
+            full = self.full_name(name)
+            self.sex[full] = self.sex.get(full, 0) + evidence
+
+    def fits(self, name: str, pronoun: str | None) -> bool:
+        """Whether "he" or "she" may stand for ``name``, as far as the article has told its sex."""
+        sex = self.sex.get(self.full_name(name), 0)
+        return not (pronoun == "he" and sex < 0 or pronoun == "she" and sex > 0)
 
     def full_name(self, name: str) -> str:
         parts = name.split()
@@ -788,16 +860,49 @@ class _People:
 
     def resolve(self, position: int, pronoun: str) -> str | None:
         """The nearest sentence before with someone compatible in it, and in it the speaker, else the
-        subject, else the last name mentioned."""
+        subject, else the first name mentioned."""
         wants = {"he": {"person"}, "she": {"person"}, "they": {"plural", "org"}, "it": {"org"}}.get(pronoun, set())
         best: tuple[int, str] | None = None
         at_position = None
         for at, name, kind, rank in reversed(self.recent):
             if position - at > PRONOUN_LOOKBACK or (best is not None and at != at_position):
                 break
-            if kind in wants and (best is None or rank < best[0]):
+            if kind in wants and (best is None or rank <= best[0]) and self.fits(name, pronoun):
                 best, at_position = (rank, name), at
         return best[1] if best else None
+
+
+def _learn_sex(unit: str, names: Sequence[_Mention], people: _People) -> None:
+    """"Sanders said his plan ...": the first "he"/"his" or "she"/"her" after one person named alone
+    in a sentence, outside quotation marks, tells that person's sex."""
+    known = [(m.start, people.full_name(m.name)) for m in names if not m.quoted and people.known(m.name)]
+    if not known:
+        return
+    spans, opened = _quoted_spans(unit)
+    if opened is not None:
+        spans.append((opened, len(unit)))
+    for m in _GENDERED_RE.finditer(unit, known[0][0]):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        who = {name for start, name in known if start < m.start()}
+        if len(who) == 1:
+            people.note_sex(who.pop(), 1 if m.group(1) else -1)
+        return
+
+
+def _pronoun_subject(unit: str, position: int, names: Sequence[_Mention], people: _People) -> str | None:
+    """"He nodded ...": a "he" or "she" named before anyone else in its sentence, outside quotation
+    marks, is that sentence's subject, and the person it stands for the next pronoun's antecedent."""
+    spans, opened = _quoted_spans(unit)
+    if opened is not None:
+        spans.append((opened, len(unit)))
+    for m in _PRONOUN_SUBJECT_RE.finditer(unit):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        if any(not n.quoted and n.start < m.start() and people.known(n.name) for n in names):
+            return None
+        return people.resolve(position, m.group(1).lower())
+    return None
 
 
 def _fold(word: str) -> str:
@@ -851,16 +956,19 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     for position, unit, paragraph_start in _units(body or "", sentences):
         made: list[tuple[Quote, str]] = []
         colon: Quote | None = None
+        names = _people_in(unit)
+        subject = _pronoun_subject(unit, position, names, people)
         if len(unit) <= MAX_SENTENCE_CHARS and _may_quote(unit):
             tokens = _tokens(unit)
             hits = _cues(tokens)
             if not hits and any(t.quote for t in tokens):
                 hits = _cues(tokens, other=True)
             for hit in hits:
-                if hit.speaker.pronoun in {"he", "she"} and made and made[-1][1] == "person":
+                if hit.speaker.pronoun in {"he", "she"} and made and made[-1][1] == "person" and people.fits(
+                        made[-1][0].speaker, hit.speaker.pronoun):
                     hit.speaker = _Speaker(hit.speaker.start, hit.speaker.end, made[-1][0].speaker, made[-1][0].speaker,
                                            None, "person")  # "Putney told CNN ..., but he said ..."
-                q = _quote(tokens, unit, hit, position, people)
+                q = _quote(tokens, unit, hit, position, people, names)
                 if q is None:
                     continue
                 if hit.start == hit.end:
@@ -876,8 +984,15 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
                 else:
                     made.append((Quote(position, carry.speaker, carry.speaker_role, words, "direct", carry.verb),
                                  "person"))
-        for name, rank in _people_in(unit):
-            people.see(position, name, "person", rank)
+        for m in names:
+            if m.quoted:
+                people.learn(m.name)
+                continue
+            people.see(position, m.name, "person", m.rank, m.titled)
+            people.note_sex(m.name, 3 * m.sex)
+        if subject is not None:
+            people.see(position, subject, "person", 1)
+        _learn_sex(unit, names, people)
         for q, kind in made:
             people.see(position, q.speaker, kind, 0)
             out.append(q)
@@ -887,9 +1002,10 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     return out
 
 
-def _quote(tokens: Sequence[_Token], unit: str, hit: _Found, position: int, people: _People) -> Quote | None:
+def _quote(tokens: Sequence[_Token], unit: str, hit: _Found, position: int, people: _People,
+           names: Sequence[_Mention]) -> Quote | None:
     sp = hit.speaker
-    speaker, role = _speaker_text(sp, position, people)
+    speaker, role = _speaker_text(sp, position, people, _before(tokens, sp.start, names, people))
     if speaker is None:
         return None
     if hit.start == hit.end:
@@ -924,9 +1040,26 @@ def _join(unit: str, content: Sequence[_Token]) -> str:
     return " ".join(p.strip(" ,") for p in pieces if p.strip(" ,"))
 
 
-def _speaker_text(sp: _Speaker, position: int, people: _People) -> tuple[str | None, str | None]:
+def _before(tokens: Sequence[_Token], at: int, names: Sequence[_Mention], people: _People) -> str | None:
+    """The person a pronoun at token ``at`` may stand for in its own sentence: the first named
+    before it outside quotation marks ("Gov. Mary Fallin vetoed the bill because she said ...")."""
+    if at >= len(tokens):
+        return None
+    limit = tokens[at].start
+    pronoun = tokens[at].low
+    for m in names:
+        if m.start >= limit:
+            break
+        if not m.quoted and people.known(m.name) and people.fits(m.name, pronoun):
+            return people.full_name(m.name)
+    return None
+
+
+def _speaker_text(sp: _Speaker, position: int, people: _People, here: str | None) -> tuple[str | None, str | None]:
     """The speaker as the article first gives it in full, and the role stated here."""
     if sp.pronoun is not None:
+        if here is not None and sp.pronoun in {"he", "she"}:
+            return here, None
         return people.resolve(position, sp.pronoun) or sp.phrase, None
     if sp.name is not None:
         return people.full_name(sp.name), sp.role
