@@ -122,7 +122,6 @@ _MALE = {"mr", "mr.", "sir", "king", "prince", "lord", "spokesman", "congressman
 _FEMALE = {"mrs", "mrs.", "ms", "ms.", "miss", "dame", "queen", "princess", "lady", "spokeswoman", "congresswoman",
            "assemblywoman", "councilwoman", "businesswoman", "chairwoman", "wife", "mother", "daughter", "sister",
            "aunt", "niece", "grandmother", "girlfriend", "widow"}
-_GENDERED_RE = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.IGNORECASE)
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z.]+)[ ,]{1,3}$")
 _ORG_WORDS = set("""ministry department council committee court house senate congress party campaign post times
 news journal agency service forum union organization organisation institute university corps legion army
@@ -739,9 +738,27 @@ _PLACE_STARTS = {"united", "new", "north", "south", "east", "west", "white", "st
 _HEADING_RE = re.compile(r"[A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*){0,5}\.?")
 _PERSON_RE = re.compile(r"[A-Z][\w'’\-]*\.?"
                         r"(?: (?:[A-Z][\w'’\-]*\.?|(?:de|van|von|bin|al|da|del|der|la|le)(?= [A-Z]))){0,5}")
-_NEXT_WORD_RE = re.compile(r"(?:'s|’s)?(?:, [^,“”\"]{1,80},)? ([a-z]+)\b")
+_NEXT_WORD_RE = re.compile(r"(?:, [^,“”\"]{1,80},)? ([a-z]+)\b")
+# titles that make one capitalized word a person ("President Obama", "Sen. Sanders"), unlike the
+# modifiers in _TITLES ("National" in "Republican National Convention")
+_PERSON_TITLES = _HONORIFICS | set("""president sen sen. senator rep rep. representative gov gov. governor mayor
+judge justice gen. col col. lt lt. capt capt. sgt sgt. adm adm. admiral prof prof. rev rev. chancellor king queen
+prince princess pope ambassador secretary minister chairman chairwoman spokesman spokeswoman sheriff detective
+inspector congressman congresswoman councilman councilwoman commissioner commander premier speaker
+president-elect lady lord""".split())
+# last words of capitalized runs that name things, not people ("Trans-Pacific Partnership", "Aral Sea")
+_THING_HEADS = set("""sea ocean river lake bay gulf strait shoal island islands peninsula mountain mountains valley
+desert coast street avenue road square park plaza county city town village province region district state
+states act bill law amendment treaty accord agreement deal plan program programme day war wars summit conference
+convention caucus caucuses primary debate award prize cup games series tower towers hotel center centre hall
+building airport station church mosque temple school college academy hospital club plaza mall studio studios
+magazine review show hour week month year times journal tribune gazette herald radio channel festival
+museum library prison bridge canyon falls harbor harbour port beach forest""".split())
+_THING_SUFFIXES = ("tion", "ment", "ship", "ism", "ity", "ness", "ology", "ics")
 _PLACE_BEFORE = {"in", "from", "to", "across", "throughout", "into", "near", "outside", "inside", "toward",
                  "towards", "of", "at", "around"}
+_CONTRACTED = {"wouldn", "didn", "doesn", "isn", "wasn", "hasn", "hadn", "haven", "won", "couldn", "shouldn",
+               "don", "aren", "weren", "can"}
 _SUBJECT_NEXT = {"is", "was", "has", "had", "have", "will", "would", "did", "does", "do", "can", "could", "may",
                  "might", "should", "must", "also", "then", "later", "never", "still", "now", "who", "himself",
                  "herself", "went", "made", "took", "gave", "got", "came", "became", "won", "lost", "ran", "spoke",
@@ -775,7 +792,10 @@ def _people_in(unit: str) -> list[_Mention]:
         words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in m.group().split(" ")]
         if words[-1].endswith(".") and len(words[-1]) > 3:
             words[-1] = words[-1][:-1]  # "... said Donald Trump.": the sentence's full stop
+        possessive = m.group().endswith(("'s", "’s"))
         titled = [k for k, w in enumerate(words) if w.lower().rstrip(".") in _TITLES]
+        person_title = any(w.lower() in _PERSON_TITLES or w.lower().rstrip(".") in _PERSON_TITLES for w in words[
+            :titled[-1] + 1]) if titled else False
         before = _WORD_BEFORE_RE.search(unit, max(0, m.start() - 20), m.start())
         ahead = [w.lower() for w in words[:titled[-1] + 1]] if titled else []
         if before:
@@ -793,14 +813,16 @@ def _people_in(unit: str) -> list[_Mention]:
             words = words[:-1]
         if not 1 <= len(words) <= 4 or words[0].lower() in _PLACE_STARTS or any(
                 w.lower().rstrip(".") in _ORG_WORDS or w.lower().rstrip(".") in _TITLES or w.isupper()
-                for w in words):
+                for w in words) or words[-1].lower() in _THING_HEADS or words[-1].lower().endswith(_THING_SUFFIXES):
             continue
         if not titled and not skipped and before and before.group(1).lower() in _PLACE_BEFORE:
             continue  # "in Europe", "from Texas": a place
         nxt = _NEXT_WORD_RE.match(unit, m.end())
-        subject = m.start() == 0 or nxt is not None and (
-            nxt.group(1) in VERBS or nxt.group(1) in _SUBJECT_NEXT or nxt.group(1).endswith("ed"))
-        out.append(_Mention(" ".join(words), 1 if subject else 2, m.start(), sex, bool(titled) or sex != 0,
+        follows = nxt.group(1) if nxt else ""
+        verb = follows in VERBS or follows in _SUBJECT_NEXT or follows in _CONTRACTED or follows.endswith("ed")
+        subject = not possessive and (verb or m.start() == 0 and follows not in SPEAKER_NOUNS | _TITLES)
+        out.append(_Mention(" ".join(words), 1 if subject else 2, m.start(), sex,
+                            person_title or sex != 0,
                             any(a <= m.start() < b for a, b in spans)))
     return out
 
@@ -870,24 +892,6 @@ class _People:
             if kind in wants and (best is None or rank <= best[0]) and self.fits(name, pronoun):
                 best, at_position = (rank, name), at
         return best[1] if best else None
-
-
-def _learn_sex(unit: str, names: Sequence[_Mention], people: _People) -> None:
-    """"Sanders said his plan ...": the first "he"/"his" or "she"/"her" after one person named alone
-    in a sentence, outside quotation marks, tells that person's sex."""
-    known = [(m.start, people.full_name(m.name)) for m in names if not m.quoted and people.known(m.name)]
-    if not known:
-        return
-    spans, opened = _quoted_spans(unit)
-    if opened is not None:
-        spans.append((opened, len(unit)))
-    for m in _GENDERED_RE.finditer(unit, known[0][0]):
-        if any(a <= m.start() < b for a, b in spans):
-            continue
-        who = {name for start, name in known if start < m.start()}
-        if len(who) == 1:
-            people.note_sex(who.pop(), 1 if m.group(1) else -1)
-        return
 
 
 def _pronoun_subject(unit: str, position: int, names: Sequence[_Mention], people: _People) -> str | None:
@@ -992,7 +996,6 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
             people.note_sex(m.name, 3 * m.sex)
         if subject is not None:
             people.see(position, subject, "person", 1)
-        _learn_sex(unit, names, people)
         for q, kind in made:
             people.see(position, q.speaker, kind, 0)
             out.append(q)
@@ -1050,7 +1053,7 @@ def _before(tokens: Sequence[_Token], at: int, names: Sequence[_Mention], people
     for m in names:
         if m.start >= limit:
             break
-        if not m.quoted and people.known(m.name) and people.fits(m.name, pronoun):
+        if not m.quoted and m.rank == 1 and people.known(m.name) and people.fits(m.name, pronoun):
             return people.full_name(m.name)
     return None
 
