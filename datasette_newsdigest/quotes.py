@@ -303,8 +303,8 @@ def _speaker_before(tokens: Sequence[_Token], end: int, floor: int = 0, loose: b
             s2 -= 1
         if s2 < inner and _appositive(tokens[s2:inner], tokens[start:end]) and (
                 s2 == floor or tokens[s2 - 1].text in {",", "(", ".", ";", ":", "—", "–"} or tokens[s2 - 1].quote
-                or (s2 - 1 == floor and tokens[s2 - 1].capital)):  # "Even Rendell, a supporter, said"
-            start = s2
+                or (s2 - 1 == floor and tokens[s2 - 1].capital and tokens[s2 - 1].low not in _PLACE_BEFORE)):
+            start = s2  # "Even Rendell, a supporter, said", not "In Texas, half of voters said"
     while start < end and tokens[start].low in {"of", "'s", "’s"}:
         start += 1
     while start < end and not _head_ok(tokens[start:end], loose):
@@ -715,7 +715,13 @@ def _after_cue(tokens: Sequence[_Token], i: int, lemma: str) -> tuple[int, int]:
 
 
 def _subject(tokens: Sequence[_Token], i: int) -> _Speaker | None:
-    """The subject of the unit before token ``i``: the first speaker phrase a verb follows."""
+    """The subject of the clause before token ``i``: the nearest speaker phrase a verb follows
+    ("Davis, a longtime liberal, lashed out at ..., telling"), else the first speaker phrase."""
+    for end in range(i - 1, max(0, i - 4 * NP_TOKENS), -1):
+        t = tokens[end]
+        if t.text.islower() and (t.low in _SUBJECT_NEXT or t.low in _CONTRACTED or t.low.endswith("ed")) and (
+                sp := _speaker_before(tokens, end)) is not None:
+            return sp
     for end in range(1, min(i, 3 * NP_TOKENS)):
         nxt = tokens[end]
         if nxt.quote or nxt.text == "," or _is_np_word(nxt) and nxt.low not in VERBS:
