@@ -98,7 +98,10 @@ chair mayor candidate candidates nominee nominees speaker host anchor ambassador
 colonel captain sergeant coordinator manager consultant pollster pollsters historian historians scientist
 scientists doctor doctors parent parents family relatives friend friends neighbor neighbors employee
 employees worker workers activist activists protesters organizers democrats republicans conservatives
-liberals press regime forces service""".split())
+liberals press regime forces service institute university foundation association union firm company
+corporation bank fund index wife husband son daughter mother father brother sister attendee attendees
+participant participants tweet tweets post email emails message ad ads book article editorial column transcript
+video headline sign banner blog petition lawsuit affidavit ruling analysis records percent""".split())
 _AGENT_PLURALS = ("ists", "ers", "ians", "ants", "ents")  # "hacking specialists say", "researchers said"
 _PERSON_NOUNS = set("""source official spokesman spokeswoman spokesperson minister aide adviser advisor analyst
 expert officer senator governor president leader chief secretary director diplomat judge prosecutor lawyer
@@ -225,7 +228,7 @@ def _words(s: str, start: int, end: int) -> list[_Token]:
     out = []
     for m in _TOKEN_RE.finditer(s, start, end):
         word = m.group()
-        if word[-1] == "." and len(word) > 1 and not _keeps_dot(word):
+        if word[-1] == "." and len(word) > 1 and not _keeps_dot(word) and s[m.end():m.end() + 1] != ")":
             at = m.end() - 1
             out.append(_Token(word[:-1], m.start(), at))
             out.append(_Token(".", at, at + 1))
@@ -439,6 +442,24 @@ _CONJUNCTIONS = {"but", "and", "while", "though", "although", "as", "because", "
 _BREAKS = {"adding", "saying", "noting", "arguing", "claiming", "insisting", "warning", "explaining", "stressing"}
 
 
+def _past_paren(tokens: Sequence[_Token], k: int) -> int:
+    """Past a short parenthesis at ``k`` ("Elijah Cummings (D-Md.)"), else ``k``."""
+    if k < len(tokens) and tokens[k].text == "(":
+        close = next((m for m in range(k + 1, min(k + 8, len(tokens))) if tokens[m].text == ")"), None)
+        if close is not None:
+            return close + 1
+    return k
+
+
+def _before_paren(tokens: Sequence[_Token], k: int, floor: int) -> int:
+    """Before a short parenthesis ending at ``k`` ("Sen. Ron Johnson (R-Wis.) said"), else ``k``."""
+    if k - 1 > floor and tokens[k - 1].text == ")":
+        opening = next((m for m in range(k - 2, max(floor, k - 8) - 1, -1) if tokens[m].text == "("), None)
+        if opening is not None and opening > floor:
+            return opening
+    return k
+
+
 def _skip_aux_back(tokens: Sequence[_Token], i: int) -> int:
     k = i
     while k > 0 and i - k < 4 and tokens[k - 1].low in _AUX - {"to", "in", "on", "not"}:
@@ -485,7 +506,7 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
 
 
 def _according(tokens: Sequence[_Token], i: int, found: list[_Found]) -> _Found | None:
-    sp = _speaker_after(tokens, i + 2)
+    sp = _speaker_after(tokens, i + 2) or _source_after(tokens, i + 2)
     if sp is None:
         return None
     n = len(tokens)
@@ -505,6 +526,23 @@ def _according(tokens: Sequence[_Token], i: int, found: list[_Found]) -> _Found 
     if end <= start:
         return None
     return _Found(start, end, sp, "according to", i, (i, sp.end))
+
+
+def _source_after(tokens: Sequence[_Token], start: int) -> _Speaker | None:
+    """Whatever noun phrase follows "according to" is the source ("according to court filings",
+    "according to his Facebook profile"), up to its clause's end."""
+    end = start
+    while end < len(tokens) and end - start < NP_TOKENS and not tokens[end].quote and (
+            tokens[end].text[0].isalnum() or tokens[end].text == "-") and tokens[end].low not in VERBS:
+        end += 1
+    while end > start and tokens[end - 1].low in _STOPWORD_TAIL:
+        end -= 1
+    if end == start or not any(t.text[0].isalpha() for t in tokens[start:end]):
+        return None
+    return _describe(tokens[start:end], start, end)
+
+
+_STOPWORD_TAIL = {"and", "or", "but", "the", "a", "an", "of", "to", "in", "on", "at", "by", "for", "with", "from"}
 
 
 def _clause_end(tokens: Sequence[_Token], j: int) -> int:
@@ -550,10 +588,10 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         return None  # "the Kremlin's claim", "a report": nouns, not cues
     if lemma in {"state", "report"} and i + 1 < n:
         nxt = tokens[i + 1]
-        if (nxt.capital and nxt.text != "I") or not verb.endswith("ed") and not (
-                nxt.low in {"that", "he", "she", "it", "they", "we"} or nxt.quote or nxt.text in {":", ",", "."}):
+        if not verb.endswith("ed") and (nxt.capital and nxt.text != "I" or not (
+                nxt.low in {"that", "he", "she", "it", "they", "we"} or nxt.quote or nxt.text in {":", ",", "."})):
             return None  # "Ohio state Sen. Nina Turner", "Central Asian states and ...": nouns
-    k = _skip_aux_back(tokens, i)
+    k = _before_paren(tokens, _skip_aux_back(tokens, i), floor)
     sp = _speaker_before(tokens, k, floor)
     if sp is None:
         sp = _speaker_before(tokens, k, floor, loose=True)
@@ -576,8 +614,9 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         if opening is not None and not any(t.quote for t in tokens[opening:k]):
             sp = _speaker_before(tokens, opening, floor)
             if sp is not None and sp.start != floor and not tokens[sp.start - 1].quote and not (
-                    sp.start - 1 == floor and tokens[floor].low in {"but", "and", "so", "yet", "still"}):
-                sp = None
+                    sp.start - 1 == floor and tokens[floor].low in {"but", "and", "so", "yet", "still"}) and not (
+                    tokens[opening + 1].low == "who" and tokens[sp.start - 1].text == ","):
+                sp = None  # but "At one point, Trump, who has 9 million followers, tweeted"
     if sp is None and k - 1 > floor and tokens[k - 1].low in {"and", "but"} and lemma in _CLAUSE_VERBS:
         # "She blamed the violence on ..., and said it was unnerving": the subject goes on
         subject = found[-1].speaker if found else _subject(tokens, k - 1)
@@ -592,7 +631,7 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
     if i > floor and (tokens[i - 1].text == "," or tokens[i - 1].quote) and lemma not in _THOUGHT:
         sp = _speaker_after(tokens, i + 1, loose=tokens[i - 1].quote or (i > 1 and tokens[i - 2].quote))
         if sp is not None:
-            after = _tail_end(tokens, sp.end)
+            after = _tail_end(tokens, _past_paren(tokens, sp.end))
             if after < n and tokens[after].text not in _STOP_PUNCT | {","}:
                 return None
             content_end = i
@@ -602,6 +641,10 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
     return None
 
 
+_INTRODUCERS = {"at", "in", "on", "after", "before", "during", "when", "while", "since", "following", "last",
+                "earlier", "later", "speaking", "asked", "responding", "writing", "addressing"}
+_WH = {"whether", "if", "why", "how", "what", "who", "when", "where"}
+_OBJECT_PRONOUNS = {"him", "her", "them", "me", "us", "you", "it"}
 _CLAUSE_VERBS = {"say", "tell", "claim", "add", "state", "note", "argue", "warn", "insist", "explain", "announce",
                  "write", "tweet", "report", "assert", "declare", "stress", "emphasize", "emphasise",
                  "acknowledge", "admit", "confirm", "suggest", "predict", "allege",
@@ -624,7 +667,10 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
         after = _tail_end(tokens, i + 1)
         if content_end > floor:
             if after + 1 < n and tokens[after].text == "," and tokens[after + 1].quote:
-                # "“...,” he said, “...”" and "An economic downturn, he said, “could be ...”"
+                # "“...,” he said, “...”" and "An economic downturn, he said, “could be ...”", but in
+                # "At one point on Sunday, Trump tweeted, “...”" what comes before is when, not what
+                if tokens[floor].low in _INTRODUCERS and not any(t.quote for t in tokens[floor:before]):
+                    return _Found(after + 1, _clause_end(tokens, after + 1), sp, verb, i)
                 return _Found(floor, _clause_end(tokens, after + 1), sp, verb, i, (content_end, after + 1))
             if tokens[content_end - 1].quote:
                 start = floor
@@ -666,6 +712,7 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
     if lemma in _PROMISES and tokens[start].low == "to":
         return _Found(start, end, sp, verb, i)  # "Trump vowed to “bomb the hell” out of ..."
     if lemma not in _CLAUSE_VERBS | {"*"} and not (tokens[start - 1].low == "that" or tokens[start].quote
+                                                   or lemma == "ask" and tokens[start].low in _WH
                                                    or tokens[start - 1].text == ":"):
         return None  # "Russia accuses the US of ...": an object, not a statement
     if lemma in _THOUGHT and tokens[start - 1].low != "that":
@@ -687,6 +734,9 @@ def _after_cue(tokens: Sequence[_Token], i: int, lemma: str) -> tuple[int, int]:
     """The reported clause after a cue, without "that", an object ("told reporters"), a time."""
     n = len(tokens)
     j = i + 1
+    if lemma == "ask" and (wh := next((m for m in range(j, min(j + 5, n)) if tokens[m].low in _WH), None)) is not None \
+            and all(t.capital or t.low in _OBJECT_PRONOUNS for t in tokens[j:wh]):
+        return wh, _clause_end(tokens, wh)  # "asked (him) whether ...": a question reported
     if lemma in _OBJECT_VERBS:
         window = tokens[j:j + 10]
         that = next((k for k, t in enumerate(window) if t.low == "that" and not t.quote), None)
@@ -701,6 +751,9 @@ def _after_cue(tokens: Sequence[_Token], i: int, lemma: str) -> tuple[int, int]:
         k = _tail_end(tokens, j)
         if k < n and (tokens[k].low == "that" or tokens[k].text in {",", ":"}):
             j = k
+        elif lemma in _PROMISES and (to := next((m for m in range(j + 1, min(k + 1, n)) if tokens[m].low == "to"),
+                                                 None)) is not None:
+            return to, _clause_end(tokens, to)  # "promised Sunday at a rally to end ..."
         elif j < n and tokens[j].low in _PREPOSITIONS:
             window = tokens[j:j + 10]  # "said at a Post-sponsored tech conference that ..."
             that = next((m for m, t in enumerate(window) if t.low == "that"), None)
@@ -944,9 +997,10 @@ def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, st
             j = i
             joined = block[i]
             while (j + 1 < len(block) and j - i + 1 < MAX_QUOTE_SENTENCES and len(joined) <= MAX_SENTENCE_CHARS
-                   and (_quoted_spans(joined)[1] is not None or _asks_then_cue(joined, block[j + 1]))):
+                   and (_quoted_spans(joined)[1] is not None or _asks_then_cue(joined, block[j + 1])
+                        or block[j + 1].startswith(")"))):  # "Sen. Ron Johnson (R-Wis." | ") said ..."
                 j += 1
-                joined += " " + block[j]
+                joined += ("" if block[j].startswith(")") else " ") + block[j]
             yield position + i, joined, i == 0
             i = j + 1
         position += len(block)
