@@ -273,7 +273,7 @@ def _is_np_word(t: _Token) -> bool:
     if t.quote or not t.text[0].isalnum():
         return False
     return _is_name_word(t) or low in SPEAKER_NOUNS or low in _TITLES or low in _DETERMINERS or low in {
-        "of", "'s", "’s"} or low.endswith(("'s", "’s")) or (
+        "of", "'s", "’s"} or low.endswith(("'s", "’s")) or low.isdigit() or (
         low.isalpha() and low not in text.stop_words() and low not in VERBS and low not in _AUX
         and not low.endswith(("ed", "ing", "ly")))
 
@@ -306,7 +306,7 @@ def _speaker_before(tokens: Sequence[_Token], end: int, floor: int = 0, loose: b
             s2 -= 1
         if s2 < inner and _appositive(tokens[s2:inner], tokens[start:end]) and (
                 s2 == floor or tokens[s2 - 1].text in {",", "(", ".", ";", ":", "—", "–"} or tokens[s2 - 1].quote
-                or (s2 - 1 == floor and tokens[s2 - 1].capital and tokens[s2 - 1].low not in _PLACE_BEFORE)):
+                or (s2 - 1 == floor and tokens[s2 - 1].capital and tokens[s2 - 1].low not in _OPENING_PREPOSITIONS)):
             start = s2  # "Even Rendell, a supporter, said", not "In Texas, half of voters said"
     while start < end and tokens[start].low in {"of", "'s", "’s"}:
         start += 1
@@ -506,7 +506,11 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
 
 
 def _according(tokens: Sequence[_Token], i: int, found: list[_Found]) -> _Found | None:
-    sp = _speaker_after(tokens, i + 2) or _source_after(tokens, i + 2)
+    sp = _speaker_after(tokens, i + 2)
+    source = _source_after(tokens, i + 2)
+    if sp is None or source is not None and source.end > sp.end and tokens[sp.end].low not in _PREPOSITIONS | {
+            "and", "or", "by", "of"}:
+        sp = source  # "according to his Facebook profile", not "his Facebook"
     if sp is None:
         return None
     n = len(tokens)
@@ -617,6 +621,9 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
                     sp.start - 1 == floor and tokens[floor].low in {"but", "and", "so", "yet", "still"}) and not (
                     tokens[opening + 1].low == "who" and tokens[sp.start - 1].text == ","):
                 sp = None  # but "At one point, Trump, who has 9 million followers, tweeted"
+            if sp is not None and _appositive(tokens[sp.start:sp.end], tokens[opening + 1:k - 1]) and all(
+                    _is_np_word(t) for t in tokens[opening + 1:k - 1]):
+                sp = _describe(tokens[sp.start:k - 1], sp.start, k - 1)  # "his wife, Gabriela Lazar, wrote"
     if sp is None and k - 1 > floor and tokens[k - 1].low in {"and", "but"} and lemma in _CLAUSE_VERBS:
         # "She blamed the violence on ..., and said it was unnerving": the subject goes on
         subject = found[-1].speaker if found else _subject(tokens, k - 1)
@@ -816,6 +823,8 @@ museum library prison bridge canyon falls harbor harbour port beach forest""".sp
 _THING_SUFFIXES = ("tion", "ment", "ship", "ism", "ity", "ness", "ology", "ics")
 _PLACE_BEFORE = {"in", "from", "to", "across", "throughout", "into", "near", "outside", "inside", "toward",
                  "towards", "of", "at", "around"}
+_OPENING_PREPOSITIONS = _PLACE_BEFORE | {"among", "like", "unlike", "by", "for", "with", "after", "before", "on",
+                                         "during", "despite", "beyond", "amid"}
 _CONTRACTED = {"wouldn", "didn", "doesn", "isn", "wasn", "hasn", "hadn", "haven", "won", "couldn", "shouldn",
                "don", "aren", "weren", "can"}
 _SUBJECT_NEXT = {"is", "was", "has", "had", "have", "will", "would", "did", "does", "do", "can", "could", "may",
@@ -1048,14 +1057,14 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
                 else:
                     made.append((Quote(position, carry.speaker, carry.speaker_role, words, "direct", carry.verb),
                                  "person"))
+        if subject is not None:  # it comes before every name of the sentence
+            people.see(position, subject, "person", 1)
         for m in names:
             if m.quoted:
                 people.learn(m.name)
                 continue
             people.see(position, m.name, "person", m.rank, m.titled)
             people.note_sex(m.name, 3 * m.sex)
-        if subject is not None:
-            people.see(position, subject, "person", 1)
         for q, kind in made:
             people.see(position, q.speaker, kind, 0)
             out.append(q)
