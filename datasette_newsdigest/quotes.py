@@ -16,6 +16,7 @@ at a bounded window, and sentences over ``MAX_SENTENCE_CHARS`` are skipped.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -825,6 +826,8 @@ _PLACE_BEFORE = {"in", "from", "to", "across", "throughout", "into", "near", "ou
                  "towards", "of", "at", "around"}
 _OPENING_PREPOSITIONS = _PLACE_BEFORE | {"among", "like", "unlike", "by", "for", "with", "after", "before", "on",
                                          "during", "despite", "beyond", "amid"}
+_ROLE_WORDS = SPEAKER_NOUNS | _TITLES  # "McConnell spokesman Don Stewart": McConnell is no subject
+_NEVER_ALONE = _NOT_NAMES | _TITLES | _ORG_WORDS | set(VERBS)
 _CONTRACTED = {"wouldn", "didn", "doesn", "isn", "wasn", "hasn", "hadn", "haven", "won", "couldn", "shouldn",
                "don", "aren", "weren", "can"}
 _SUBJECT_NEXT = {"is", "was", "has", "had", "have", "will", "would", "did", "does", "do", "can", "could", "may",
@@ -846,52 +849,56 @@ class _Mention(NamedTuple):
     quoted: bool  # inside quotation marks: someone the speaker mentions, not an antecedent
 
 
-def _people_in(unit: str) -> list[_Mention]:
-    """Runs of one to four capitalized words that may be a person ("Dmitry Peskov", "Peskov")."""
+def _people_in(unit: str, spans: Sequence[tuple[int, int]], people: _People) -> list[_Mention]:
+    """Runs of one to four capitalized words that may be a person ("Dmitry Peskov", "Peskov");
+    ``spans``: the unit's quotations. One word is kept only when ``people`` knows it or a title
+    or "Mr." comes with it (a lone capitalized word is as likely a place)."""
     out: list[_Mention] = []
     if _HEADING_RE.fullmatch(unit):
         return out  # "Divisive Legacy.": a heading, not a name
-    spans, opened = _quoted_spans(unit)
-    if opened is not None:
-        spans.append((opened, len(unit)))
     for m in _PERSON_RE.finditer(unit):
-        if "&" in unit[max(0, m.start() - 3):m.start()]:
+        run = m.group()
+        if " " not in run and run.lower().rstrip(".") in _NEVER_ALONE:
+            continue  # most runs are one word that starts a sentence: "The", "But", "Monday"
+        at = m.start()
+        if "&" in unit[max(0, at - 3):at]:
             continue  # "Moore & Van Allen": a firm
-        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in m.group().split(" ")]
+        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in run.split(" ")]
         if words[-1].endswith(".") and len(words[-1]) > 3:
             words[-1] = words[-1][:-1]  # "... said Donald Trump.": the sentence's full stop
-        possessive = m.group().endswith(("'s", "’s"))
-        titled = [k for k, w in enumerate(words) if w.lower().rstrip(".") in _TITLES]
-        person_title = any(w.lower() in _PERSON_TITLES or w.lower().rstrip(".") in _PERSON_TITLES for w in words[
-            :titled[-1] + 1]) if titled else False
-        before = _WORD_BEFORE_RE.search(unit, max(0, m.start() - 20), m.start())
-        ahead = [w.lower() for w in words[:titled[-1] + 1]] if titled else []
-        if before:
-            ahead.insert(0, before.group(1).lower())
-        sex = next((1 if w in _MALE else -1 for w in reversed(ahead) if w in _MALE or w in _FEMALE), 0)
-        if titled:
-            words = words[titled[-1] + 1:]  # "Russian President Vladimir Putin"
+        low = [w.lower().rstrip(".") for w in words]
+        titled = [k for k, w in enumerate(low) if w in _TITLES]
+        cut = titled[-1] + 1 if titled else 0
+        if cut:
+            words, ahead, low = words[cut:], low[:cut], low[cut:]  # "Russian President Vladimir Putin"
+        else:
+            ahead = []
         skipped = 0
-        while words and (words[0].lower().rstrip(".") in _NOT_NAMES or words[0].lower() in VERBS):
-            words = words[1:]
-            skipped += 1
-        while words and words[-1].lower().rstrip(".") in _NOT_NAMES:
-            words = words[:-1]
-        if words and words[-1].rstrip(".").lower() in {"jr", "sr", "ii", "iii"}:
-            words = words[:-1]
-        if not 1 <= len(words) <= 4 or words[0].lower() in _PLACE_STARTS or any(
-                w.lower().rstrip(".") in _ORG_WORDS or w.lower().rstrip(".") in _TITLES or w.isupper()
-                for w in words) or words[-1].lower() in _THING_HEADS or words[-1].lower().endswith(_THING_SUFFIXES):
+        while low and (low[0] in _NOT_NAMES or low[0] in VERBS):
+            words, low, skipped = words[1:], low[1:], skipped + 1
+        while low and low[-1] in _NOT_NAMES:
+            words, low = words[:-1], low[:-1]
+        if low and low[-1] in {"jr", "sr", "ii", "iii"}:
+            words, low = words[:-1], low[:-1]
+        if not 1 <= len(words) <= 4 or low[0] in _PLACE_STARTS or any(
+                w in _ORG_WORDS or w in _TITLES for w in low) or any(w.isupper() for w in words) \
+                or low[-1] in _THING_HEADS or low[-1].endswith(_THING_SUFFIXES):
             continue
-        if not titled and not skipped and before and before.group(1).lower() in _PLACE_BEFORE:
+        before = _WORD_BEFORE_RE.search(unit, max(0, at - 20), at)
+        if before:
+            ahead.insert(0, before.group(1).lower().rstrip("."))
+        if not cut and not skipped and before and ahead[0] in _PLACE_BEFORE:
             continue  # "in Europe", "from Texas": a place
+        sex = next((1 if w in _MALE else -1 for w in reversed(ahead) if w in _MALE or w in _FEMALE), 0)
+        titled_person = sex != 0 or any(w in _PERSON_TITLES for w in ahead[1 if before else 0:])
+        if len(words) == 1 and not titled_person and not people.known(words[0]):
+            continue
         nxt = _NEXT_WORD_RE.match(unit, m.end())
         follows = nxt.group(1) if nxt else ""
         verb = follows in VERBS or follows in _SUBJECT_NEXT or follows in _CONTRACTED or follows.endswith("ed")
-        subject = not possessive and (verb or m.start() == 0 and follows not in SPEAKER_NOUNS | _TITLES)
-        out.append(_Mention(" ".join(words), 1 if subject else 2, m.start(), sex,
-                            person_title or sex != 0,
-                            any(a <= m.start() < b for a, b in spans)))
+        subject = not run.endswith(("'s", "’s")) and (verb or at == 0 and follows not in _ROLE_WORDS)
+        out.append(_Mention(" ".join(words), 1 if subject else 2, at, sex, titled_person,
+                            any(a <= at < b for a, b in spans)))
     return out
 
 
@@ -962,12 +969,10 @@ class _People:
         return best[1] if best else None
 
 
-def _pronoun_subject(unit: str, position: int, names: Sequence[_Mention], people: _People) -> str | None:
+def _pronoun_subject(unit: str, position: int, names: Sequence[_Mention], people: _People,
+                     spans: Sequence[tuple[int, int]]) -> str | None:
     """"He nodded ...": a "he" or "she" named before anyone else in its sentence, outside quotation
     marks, is that sentence's subject, and the person it stands for the next pronoun's antecedent."""
-    spans, opened = _quoted_spans(unit)
-    if opened is not None:
-        spans.append((opened, len(unit)))
     for m in _PRONOUN_SUBJECT_RE.finditer(unit):
         if any(a <= m.start() < b for a, b in spans):
             continue
@@ -977,6 +982,7 @@ def _pronoun_subject(unit: str, position: int, names: Sequence[_Mention], people
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in decomposed if c.isalnum() or c in "-")
@@ -1029,8 +1035,11 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     for position, unit, paragraph_start in _units(body or "", sentences):
         made: list[tuple[Quote, str]] = []
         colon: Quote | None = None
-        names = _people_in(unit)
-        subject = _pronoun_subject(unit, position, names, people)
+        spans, opened = _quoted_spans(unit)
+        if opened is not None:
+            spans.append((opened, len(unit)))
+        names = _people_in(unit, spans, people)
+        subject = _pronoun_subject(unit, position, names, people, spans)
         if len(unit) <= MAX_SENTENCE_CHARS and _may_quote(unit):
             tokens = _tokens(unit)
             hits = _cues(tokens)
