@@ -924,8 +924,8 @@ class _People:
         bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
         if kind == "person":
             self.learn(name)
-        if titled and len(bare) == 1:
-            self.titled.add(_fold(bare[0]))
+        if (titled or rank == 0 and kind == "person") and len(bare) == 1:
+            self.titled.add(_fold(bare[0]))  # "Mr. Rogan", or "Reid" once "Reid said": a person
         if rank and kind == "person" and not self.known(name):
             return  # a lone capitalized word may be a place
         self.recent.append((position, self.full_name(name), kind, rank))

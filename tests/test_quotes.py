@@ -355,3 +355,8 @@ def test_role_then_name_between_commas_after_a_quotation():
 def test_reported_followed_by_a_day():
     q = one("The Washington Post reported Tuesday that the talks had failed.")
     assert (q.speaker, q.verb, q.quote) == ("The Washington Post", "reported", "the talks had failed")
+
+
+def test_a_one_word_speaker_is_a_person_later_on():
+    body = "Reid said on Monday that he would stay. Reid then met Mitch McConnell. “We talked,” he said."
+    assert [(q.position, q.speaker) for q in quotes.extract(body)] == [(0, "Reid"), (2, "Reid")]
