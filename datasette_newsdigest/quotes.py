@@ -126,7 +126,6 @@ _MALE = {"mr", "mr.", "sir", "king", "prince", "lord", "spokesman", "congressman
 _FEMALE = {"mrs", "mrs.", "ms", "ms.", "miss", "dame", "queen", "princess", "lady", "spokeswoman", "congresswoman",
            "assemblywoman", "councilwoman", "businesswoman", "chairwoman", "wife", "mother", "daughter", "sister",
            "aunt", "niece", "grandmother", "girlfriend", "widow"}
-_WORD_BEFORE_RE = re.compile(r"([A-Za-z.]+)[ ,]{1,3}$")
 _ORG_WORDS = set("""ministry department council committee court house senate congress party campaign post times
 news journal agency service forum union organization organisation institute university corps legion army
 force forces office administration government bank fund foundation inc inc. corp corp. company group center
@@ -880,17 +879,20 @@ def _people_in(unit: str, spans: Sequence[tuple[int, int]], people: _People) -> 
             words, low = words[:-1], low[:-1]
         if low and low[-1] in {"jr", "sr", "ii", "iii"}:
             words, low = words[:-1], low[:-1]
+        prefix = unit[max(0, at - 20):at]
+        word_before = prefix.rstrip(" ,").rpartition(" ")[2].lower().rstrip(".") if prefix.endswith((" ", ",")) else ""
+        if len(words) == 1 and not cut and word_before not in _MALE and word_before not in _FEMALE \
+                and not people.known(words[0]):
+            continue  # the common case, settled before the rest: a lone word nobody was called
         if not 1 <= len(words) <= 4 or low[0] in _PLACE_STARTS or any(
                 w in _ORG_WORDS or w in _TITLES for w in low) or any(w.isupper() for w in words) \
                 or low[-1] in _THING_HEADS or low[-1].endswith(_THING_SUFFIXES):
             continue
-        before = _WORD_BEFORE_RE.search(unit, max(0, at - 20), at)
-        if before:
-            ahead.insert(0, before.group(1).lower().rstrip("."))
-        if not cut and not skipped and before and ahead[0] in _PLACE_BEFORE:
+        if not cut and not skipped and word_before in _PLACE_BEFORE:
             continue  # "in Europe", "from Texas": a place
-        sex = next((1 if w in _MALE else -1 for w in reversed(ahead) if w in _MALE or w in _FEMALE), 0)
-        titled_person = sex != 0 or any(w in _PERSON_TITLES for w in ahead[1 if before else 0:])
+        sex = next((1 if w in _MALE else -1 for w in reversed([word_before, *ahead]) if w in _MALE or w in _FEMALE),
+                   0)
+        titled_person = sex != 0 or any(w in _PERSON_TITLES for w in ahead)
         if len(words) == 1 and not titled_person and not people.known(words[0]):
             continue
         nxt = _NEXT_WORD_RE.match(unit, m.end())
