@@ -210,10 +210,16 @@ def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None]:
     return spans, opened
 
 
-def _tokens(s: str) -> list[_Token]:
+def _quotations(s: str) -> list[tuple[int, int]]:
+    """Every quotation's (start, end), one left open running to the end."""
     spans, opened = _quoted_spans(s)
     if opened is not None:
         spans.append((opened, len(s)))
+    return spans
+
+
+def _tokens(s: str, spans: list[tuple[int, int]] | None = None) -> list[_Token]:
+    spans = _quotations(s) if spans is None else spans
     out: list[_Token] = []
     at = 0
     for start, end in spans + [(len(s), len(s))]:
@@ -1037,13 +1043,11 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     for position, unit, paragraph_start in _units(body or "", sentences):
         made: list[tuple[Quote, str]] = []
         colon: Quote | None = None
-        spans, opened = _quoted_spans(unit)
-        if opened is not None:
-            spans.append((opened, len(unit)))
+        spans = _quotations(unit)
         names = _people_in(unit, spans, people)
         subject = _pronoun_subject(unit, position, names, people, spans)
         if len(unit) <= MAX_SENTENCE_CHARS and _may_quote(unit):
-            tokens = _tokens(unit)
+            tokens = _tokens(unit, spans)
             hits = _cues(tokens)
             if not hits and any(t.quote for t in tokens):
                 hits = _cues(tokens, other=True)
