@@ -16,10 +16,12 @@ at a bounded window, and sentences over ``MAX_SENTENCE_CHARS`` are skipped.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 from . import text
 
@@ -97,7 +99,10 @@ chair mayor candidate candidates nominee nominees speaker host anchor ambassador
 colonel captain sergeant coordinator manager consultant pollster pollsters historian historians scientist
 scientists doctor doctors parent parents family relatives friend friends neighbor neighbors employee
 employees worker workers activist activists protesters organizers democrats republicans conservatives
-liberals press regime forces service""".split())
+liberals press regime forces service institute university foundation association union firm company
+corporation bank fund index wife husband son daughter mother father brother sister attendee attendees
+participant participants tweet tweets post email emails message ad ads book article editorial column transcript
+video headline sign banner blog petition lawsuit affidavit ruling analysis records percent""".split())
 _AGENT_PLURALS = ("ists", "ers", "ians", "ants", "ents")  # "hacking specialists say", "researchers said"
 _PERSON_NOUNS = set("""source official spokesman spokeswoman spokesperson minister aide adviser advisor analyst
 expert officer senator governor president leader chief secretary director diplomat judge prosecutor lawyer
@@ -115,6 +120,12 @@ democrat democratic republican gop rev. rev. officer executive ceo founder host 
 analyst sheriff detective inspector councilman councilwoman lawmaker premier president-elect
 congressman congresswoman assemblyman assemblywoman supt. atty. amb. pres. sec. gov.""".split())
 _HONORIFICS = {"mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr", "prof.", "sir", "dame", "rev.", "miss"}
+# words before a name that tell "he" from "she" ("Mrs. Clinton", "spokeswoman Hope Hicks", "his wife, Ivana")
+_MALE = {"mr", "mr.", "sir", "king", "prince", "lord", "spokesman", "congressman", "assemblyman", "councilman",
+         "businessman", "husband", "father", "son", "brother", "uncle", "nephew", "grandfather", "boyfriend"}
+_FEMALE = {"mrs", "mrs.", "ms", "ms.", "miss", "dame", "queen", "princess", "lady", "spokeswoman", "congresswoman",
+           "assemblywoman", "councilwoman", "businesswoman", "chairwoman", "wife", "mother", "daughter", "sister",
+           "aunt", "niece", "grandmother", "girlfriend", "widow"}
 _ORG_WORDS = set("""ministry department council committee court house senate congress party campaign post times
 news journal agency service forum union organization organisation institute university corps legion army
 force forces office administration government bank fund foundation inc inc. corp corp. company group center
@@ -199,10 +210,16 @@ def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None]:
     return spans, opened
 
 
-def _tokens(s: str) -> list[_Token]:
+def _quotations(s: str) -> list[tuple[int, int]]:
+    """Every quotation's (start, end), one left open running to the end."""
     spans, opened = _quoted_spans(s)
     if opened is not None:
         spans.append((opened, len(s)))
+    return spans
+
+
+def _tokens(s: str, spans: list[tuple[int, int]] | None = None) -> list[_Token]:
+    spans = _quotations(s) if spans is None else spans
     out: list[_Token] = []
     at = 0
     for start, end in spans + [(len(s), len(s))]:
@@ -217,7 +234,7 @@ def _words(s: str, start: int, end: int) -> list[_Token]:
     out = []
     for m in _TOKEN_RE.finditer(s, start, end):
         word = m.group()
-        if word[-1] == "." and len(word) > 1 and not _keeps_dot(word):
+        if word[-1] == "." and len(word) > 1 and not _keeps_dot(word) and s[m.end():m.end() + 1] != ")":
             at = m.end() - 1
             out.append(_Token(word[:-1], m.start(), at))
             out.append(_Token(".", at, at + 1))
@@ -262,7 +279,7 @@ def _is_np_word(t: _Token) -> bool:
     if t.quote or not t.text[0].isalnum():
         return False
     return _is_name_word(t) or low in SPEAKER_NOUNS or low in _TITLES or low in _DETERMINERS or low in {
-        "of", "'s", "’s"} or low.endswith(("'s", "’s")) or (
+        "of", "'s", "’s"} or low.endswith(("'s", "’s")) or low.isdigit() or (
         low.isalpha() and low not in text.stop_words() and low not in VERBS and low not in _AUX
         and not low.endswith(("ed", "ing", "ly")))
 
@@ -295,8 +312,8 @@ def _speaker_before(tokens: Sequence[_Token], end: int, floor: int = 0, loose: b
             s2 -= 1
         if s2 < inner and _appositive(tokens[s2:inner], tokens[start:end]) and (
                 s2 == floor or tokens[s2 - 1].text in {",", "(", ".", ";", ":", "—", "–"} or tokens[s2 - 1].quote
-                or (s2 - 1 == floor and tokens[s2 - 1].capital)):  # "Even Rendell, a supporter, said"
-            start = s2
+                or (s2 - 1 == floor and tokens[s2 - 1].capital and tokens[s2 - 1].low not in _OPENING_PREPOSITIONS)):
+            start = s2  # "Even Rendell, a supporter, said", not "In Texas, half of voters said"
     while start < end and tokens[start].low in {"of", "'s", "’s"}:
         start += 1
     while start < end and not _head_ok(tokens[start:end], loose):
@@ -431,6 +448,24 @@ _CONJUNCTIONS = {"but", "and", "while", "though", "although", "as", "because", "
 _BREAKS = {"adding", "saying", "noting", "arguing", "claiming", "insisting", "warning", "explaining", "stressing"}
 
 
+def _past_paren(tokens: Sequence[_Token], k: int) -> int:
+    """Past a short parenthesis at ``k`` ("Elijah Cummings (D-Md.)"), else ``k``."""
+    if k < len(tokens) and tokens[k].text == "(":
+        close = next((m for m in range(k + 1, min(k + 8, len(tokens))) if tokens[m].text == ")"), None)
+        if close is not None:
+            return close + 1
+    return k
+
+
+def _before_paren(tokens: Sequence[_Token], k: int, floor: int) -> int:
+    """Before a short parenthesis ending at ``k`` ("Sen. Ron Johnson (R-Wis.) said"), else ``k``."""
+    if k - 1 > floor and tokens[k - 1].text == ")":
+        opening = next((m for m in range(k - 2, max(floor, k - 8) - 1, -1) if tokens[m].text == "("), None)
+        if opening is not None and opening > floor:
+            return opening
+    return k
+
+
 def _skip_aux_back(tokens: Sequence[_Token], i: int) -> int:
     k = i
     while k > 0 and i - k < 4 and tokens[k - 1].low in _AUX - {"to", "in", "on", "not"}:
@@ -478,6 +513,10 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
 
 def _according(tokens: Sequence[_Token], i: int, found: list[_Found]) -> _Found | None:
     sp = _speaker_after(tokens, i + 2)
+    source = _source_after(tokens, i + 2)
+    if sp is None or source is not None and source.end > sp.end and tokens[sp.end].low not in _PREPOSITIONS | {
+            "and", "or", "by", "of"}:
+        sp = source  # "according to his Facebook profile", not "his Facebook"
     if sp is None:
         return None
     n = len(tokens)
@@ -497,6 +536,23 @@ def _according(tokens: Sequence[_Token], i: int, found: list[_Found]) -> _Found 
     if end <= start:
         return None
     return _Found(start, end, sp, "according to", i, (i, sp.end))
+
+
+def _source_after(tokens: Sequence[_Token], start: int) -> _Speaker | None:
+    """Whatever noun phrase follows "according to" is the source ("according to court filings",
+    "according to his Facebook profile"), up to its clause's end."""
+    end = start
+    while end < len(tokens) and end - start < NP_TOKENS and not tokens[end].quote and (
+            tokens[end].text[0].isalnum() or tokens[end].text == "-") and tokens[end].low not in VERBS:
+        end += 1
+    while end > start and tokens[end - 1].low in _STOPWORD_TAIL:
+        end -= 1
+    if end == start or not any(t.text[0].isalpha() for t in tokens[start:end]):
+        return None
+    return _describe(tokens[start:end], start, end)
+
+
+_STOPWORD_TAIL = {"and", "or", "but", "the", "a", "an", "of", "to", "in", "on", "at", "by", "for", "with", "from"}
 
 
 def _clause_end(tokens: Sequence[_Token], j: int) -> int:
@@ -542,10 +598,10 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         return None  # "the Kremlin's claim", "a report": nouns, not cues
     if lemma in {"state", "report"} and i + 1 < n:
         nxt = tokens[i + 1]
-        if (nxt.capital and nxt.text != "I") or not verb.endswith("ed") and not (
-                nxt.low in {"that", "he", "she", "it", "they", "we"} or nxt.quote or nxt.text in {":", ",", "."}):
+        if not verb.endswith("ed") and (nxt.capital and nxt.text != "I" or not (
+                nxt.low in {"that", "he", "she", "it", "they", "we"} or nxt.quote or nxt.text in {":", ",", "."})):
             return None  # "Ohio state Sen. Nina Turner", "Central Asian states and ...": nouns
-    k = _skip_aux_back(tokens, i)
+    k = _before_paren(tokens, _skip_aux_back(tokens, i), floor)
     sp = _speaker_before(tokens, k, floor)
     if sp is None:
         sp = _speaker_before(tokens, k, floor, loose=True)
@@ -568,8 +624,12 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         if opening is not None and not any(t.quote for t in tokens[opening:k]):
             sp = _speaker_before(tokens, opening, floor)
             if sp is not None and sp.start != floor and not tokens[sp.start - 1].quote and not (
-                    sp.start - 1 == floor and tokens[floor].low in {"but", "and", "so", "yet", "still"}):
-                sp = None
+                    sp.start - 1 == floor and tokens[floor].low in {"but", "and", "so", "yet", "still"}) and not (
+                    tokens[opening + 1].low == "who" and tokens[sp.start - 1].text == ","):
+                sp = None  # but "At one point, Trump, who has 9 million followers, tweeted"
+            if sp is not None and _appositive(tokens[sp.start:sp.end], tokens[opening + 1:k - 1]) and all(
+                    _is_np_word(t) for t in tokens[opening + 1:k - 1]):
+                sp = _describe(tokens[sp.start:k - 1], sp.start, k - 1)  # "his wife, Gabriela Lazar, wrote"
     if sp is None and k - 1 > floor and tokens[k - 1].low in {"and", "but"} and lemma in _CLAUSE_VERBS:
         # "She blamed the violence on ..., and said it was unnerving": the subject goes on
         subject = found[-1].speaker if found else _subject(tokens, k - 1)
@@ -584,7 +644,7 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
     if i > floor and (tokens[i - 1].text == "," or tokens[i - 1].quote) and lemma not in _THOUGHT:
         sp = _speaker_after(tokens, i + 1, loose=tokens[i - 1].quote or (i > 1 and tokens[i - 2].quote))
         if sp is not None:
-            after = _tail_end(tokens, sp.end)
+            after = _tail_end(tokens, _past_paren(tokens, sp.end))
             if after < n and tokens[after].text not in _STOP_PUNCT | {","}:
                 return None
             content_end = i
@@ -594,6 +654,10 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
     return None
 
 
+_INTRODUCERS = {"at", "in", "on", "after", "before", "during", "when", "while", "since", "following", "last",
+                "earlier", "later", "speaking", "asked", "responding", "writing", "addressing"}
+_WH = {"whether", "if", "why", "how", "what", "who", "when", "where"}
+_OBJECT_PRONOUNS = {"him", "her", "them", "me", "us", "you", "it"}
 _CLAUSE_VERBS = {"say", "tell", "claim", "add", "state", "note", "argue", "warn", "insist", "explain", "announce",
                  "write", "tweet", "report", "assert", "declare", "stress", "emphasize", "emphasise",
                  "acknowledge", "admit", "confirm", "suggest", "predict", "allege",
@@ -616,7 +680,10 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
         after = _tail_end(tokens, i + 1)
         if content_end > floor:
             if after + 1 < n and tokens[after].text == "," and tokens[after + 1].quote:
-                # "“...,” he said, “...”" and "An economic downturn, he said, “could be ...”"
+                # "“...,” he said, “...”" and "An economic downturn, he said, “could be ...”", but in
+                # "At one point on Sunday, Trump tweeted, “...”" what comes before is when, not what
+                if tokens[floor].low in _INTRODUCERS and not any(t.quote for t in tokens[floor:before]):
+                    return _Found(after + 1, _clause_end(tokens, after + 1), sp, verb, i)
                 return _Found(floor, _clause_end(tokens, after + 1), sp, verb, i, (content_end, after + 1))
             if tokens[content_end - 1].quote:
                 start = floor
@@ -658,6 +725,7 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
     if lemma in _PROMISES and tokens[start].low == "to":
         return _Found(start, end, sp, verb, i)  # "Trump vowed to “bomb the hell” out of ..."
     if lemma not in _CLAUSE_VERBS | {"*"} and not (tokens[start - 1].low == "that" or tokens[start].quote
+                                                   or lemma == "ask" and tokens[start].low in _WH
                                                    or tokens[start - 1].text == ":"):
         return None  # "Russia accuses the US of ...": an object, not a statement
     if lemma in _THOUGHT and tokens[start - 1].low != "that":
@@ -679,6 +747,9 @@ def _after_cue(tokens: Sequence[_Token], i: int, lemma: str) -> tuple[int, int]:
     """The reported clause after a cue, without "that", an object ("told reporters"), a time."""
     n = len(tokens)
     j = i + 1
+    if lemma == "ask" and (wh := next((m for m in range(j, min(j + 5, n)) if tokens[m].low in _WH), None)) is not None \
+            and all(t.capital or t.low in _OBJECT_PRONOUNS for t in tokens[j:wh]):
+        return wh, _clause_end(tokens, wh)  # "asked (him) whether ...": a question reported
     if lemma in _OBJECT_VERBS:
         window = tokens[j:j + 10]
         that = next((k for k, t in enumerate(window) if t.low == "that" and not t.quote), None)
@@ -693,6 +764,9 @@ def _after_cue(tokens: Sequence[_Token], i: int, lemma: str) -> tuple[int, int]:
         k = _tail_end(tokens, j)
         if k < n and (tokens[k].low == "that" or tokens[k].text in {",", ":"}):
             j = k
+        elif lemma in _PROMISES and (to := next((m for m in range(j + 1, min(k + 1, n)) if tokens[m].low == "to"),
+                                                 None)) is not None:
+            return to, _clause_end(tokens, to)  # "promised Sunday at a rally to end ..."
         elif j < n and tokens[j].low in _PREPOSITIONS:
             window = tokens[j:j + 10]  # "said at a Post-sponsored tech conference that ..."
             that = next((m for m, t in enumerate(window) if t.low == "that"), None)
@@ -707,7 +781,13 @@ def _after_cue(tokens: Sequence[_Token], i: int, lemma: str) -> tuple[int, int]:
 
 
 def _subject(tokens: Sequence[_Token], i: int) -> _Speaker | None:
-    """The subject of the unit before token ``i``: the first speaker phrase a verb follows."""
+    """The subject of the clause before token ``i``: the nearest speaker phrase a verb follows
+    ("Davis, a longtime liberal, lashed out at ..., telling"), else the first speaker phrase."""
+    for end in range(i - 1, max(0, i - 4 * NP_TOKENS), -1):
+        t = tokens[end]
+        if t.text.islower() and (t.low in _SUBJECT_NEXT or t.low in _CONTRACTED or t.low.endswith("ed")) and (
+                sp := _speaker_before(tokens, end)) is not None:
+            return sp
     for end in range(1, min(i, 3 * NP_TOKENS)):
         nxt = tokens[end]
         if nxt.quote or nxt.text == "," or _is_np_word(nxt) and nxt.low not in VERBS:
@@ -729,34 +809,104 @@ _PLACE_STARTS = {"united", "new", "north", "south", "east", "west", "white", "st
 
 _HEADING_RE = re.compile(r"[A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*){0,5}\.?")
 _PERSON_RE = re.compile(r"[A-Z][\w'’\-]*\.?"
-                        r"(?: (?:[A-Z][\w'’\-]*\.?|(?:de|van|von|bin|al|da|del|der|la|le)(?= [A-Z]))){1,4}")
+                        r"(?: (?:[A-Z][\w'’\-]*\.?|(?:de|van|von|bin|al|da|del|der|la|le)(?= [A-Z]))){0,5}")
+_NEXT_WORD_RE = re.compile(r"(?:, [^,“”\"]{1,80},)? ([a-z]+)\b")
+# titles that make one capitalized word a person ("President Obama", "Sen. Sanders"), unlike the
+# modifiers in _TITLES ("National" in "Republican National Convention")
+_PERSON_TITLES = _HONORIFICS | set("""president sen sen. senator rep rep. representative gov gov. governor mayor
+judge justice gen. col col. lt lt. capt capt. sgt sgt. adm adm. admiral prof prof. rev rev. chancellor king queen
+prince princess pope ambassador secretary minister chairman chairwoman spokesman spokeswoman sheriff detective
+inspector congressman congresswoman councilman councilwoman commissioner commander premier speaker
+president-elect lady lord""".split())
+# last words of capitalized runs that name things, not people ("Trans-Pacific Partnership", "Aral Sea")
+_THING_HEADS = set("""sea ocean river lake bay gulf strait shoal island islands peninsula mountain mountains valley
+desert coast street avenue road square park plaza county city town village province region district state
+states act bill law amendment treaty accord agreement deal plan program programme day war wars summit conference
+convention caucus caucuses primary debate award prize cup games series tower towers hotel center centre hall
+building airport station church mosque temple school college academy hospital club plaza mall studio studios
+magazine review show hour week month year times journal tribune gazette herald radio channel festival
+museum library prison bridge canyon falls harbor harbour port beach forest""".split())
+_THING_SUFFIXES = ("tion", "ment", "ship", "ism", "ity", "ness", "ology", "ics")
+_PLACE_BEFORE = {"in", "from", "to", "across", "throughout", "into", "near", "outside", "inside", "toward",
+                 "towards", "of", "at", "around"}
+_OPENING_PREPOSITIONS = _PLACE_BEFORE | {"among", "like", "unlike", "by", "for", "with", "after", "before", "on",
+                                         "during", "despite", "beyond", "amid"}
+_ROLE_WORDS = SPEAKER_NOUNS | _TITLES  # "McConnell spokesman Don Stewart": McConnell is no subject
+_NEVER_ALONE = _NOT_NAMES | _TITLES | _ORG_WORDS | set(VERBS)
+_CONTRACTED = {"wouldn", "didn", "doesn", "isn", "wasn", "hasn", "hadn", "haven", "won", "couldn", "shouldn",
+               "don", "aren", "weren", "can"}
+_SUBJECT_NEXT = {"is", "was", "has", "had", "have", "will", "would", "did", "does", "do", "can", "could", "may",
+                 "might", "should", "must", "also", "then", "later", "never", "still", "now", "who", "himself",
+                 "herself", "went", "made", "took", "gave", "got", "came", "became", "won", "lost", "ran", "spoke",
+                 "met", "left", "sent", "kept", "held", "led", "sought", "felt", "knew", "began", "seems",
+                 "appears", "wants", "needs", "tried", "called", "hopes", "plans"}
+_PRONOUN_SUBJECT_RE = re.compile(r"\b([Hh]e|[Ss]he)\b")
 
 
-def _people_in(unit: str) -> list[tuple[str, int]]:
-    """Runs of two to four capitalized words that look like a person ("Dmitry Peskov"), each
-    with its rank for ``_People.see``: 1 at the start of the sentence, else 2."""
-    out: list[tuple[str, int]] = []
+class _Mention(NamedTuple):
+    """A run of capitalized words that may name a person, as ``_people_in`` finds it."""
+
+    name: str
+    rank: int  # for ``_People.see``: 1 the sentence's subject (first, or a verb follows), else 2
+    start: int  # where it starts in the unit
+    sex: int  # 1 "Mr.", "spokesman"; -1 "Mrs.", "spokeswoman"; 0 untold
+    titled: bool  # an honorific or title stood before it: a person even as one word ("Mr. Rogan")
+    quoted: bool  # inside quotation marks: someone the speaker mentions, not an antecedent
+
+
+def _people_in(unit: str, spans: Sequence[tuple[int, int]], people: _People) -> list[_Mention]:
+    """Runs of one to four capitalized words that may be a person ("Dmitry Peskov", "Peskov");
+    ``spans``: the unit's quotations. One word is kept only when ``people`` knows it or a title
+    or "Mr." comes with it (a lone capitalized word is as likely a place)."""
+    out: list[_Mention] = []
     if _HEADING_RE.fullmatch(unit):
         return out  # "Divisive Legacy.": a heading, not a name
     for m in _PERSON_RE.finditer(unit):
-        if "&" in unit[max(0, m.start() - 3):m.start()]:
+        run = m.group()
+        if " " not in run and run.lower().rstrip(".") in _NEVER_ALONE:
+            continue  # most runs are one word that starts a sentence: "The", "But", "Monday"
+        at = m.start()
+        if "&" in unit[max(0, at - 3):at]:
             continue  # "Moore & Van Allen": a firm
-        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in m.group().split(" ")]
+        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in run.split(" ")]
         if words[-1].endswith(".") and len(words[-1]) > 3:
             words[-1] = words[-1][:-1]  # "... said Donald Trump.": the sentence's full stop
-        titled = [k for k, w in enumerate(words) if w.lower().rstrip(".") in _TITLES]
-        if titled:
-            words = words[titled[-1] + 1:]  # "Russian President Vladimir Putin"
-        while words and (words[0].lower().rstrip(".") in _NOT_NAMES or words[0].lower() in VERBS):
-            words = words[1:]
-        while words and words[-1].lower().rstrip(".") in _NOT_NAMES:
-            words = words[:-1]
-        if words and words[-1].rstrip(".").lower() in {"jr", "sr", "ii", "iii"}:
-            words = words[:-1]
-        if 2 <= len(words) <= 3 and words[0].lower() not in _PLACE_STARTS and not any(
-                w.lower().rstrip(".") in _ORG_WORDS or w.lower().rstrip(".") in _TITLES or w.isupper()
-                for w in words):
-            out.append((" ".join(words), 1 if m.start() == 0 else 2))
+        low = [w.lower().rstrip(".") for w in words]
+        titled = [k for k, w in enumerate(low) if w in _TITLES]
+        cut = titled[-1] + 1 if titled else 0
+        if cut:
+            words, ahead, low = words[cut:], low[:cut], low[cut:]  # "Russian President Vladimir Putin"
+        else:
+            ahead = []
+        skipped = 0
+        while low and (low[0] in _NOT_NAMES or low[0] in VERBS):
+            words, low, skipped = words[1:], low[1:], skipped + 1
+        while low and low[-1] in _NOT_NAMES:
+            words, low = words[:-1], low[:-1]
+        if low and low[-1] in {"jr", "sr", "ii", "iii"}:
+            words, low = words[:-1], low[:-1]
+        prefix = unit[max(0, at - 20):at]
+        word_before = prefix.rstrip(" ,").rpartition(" ")[2].lower().rstrip(".") if prefix.endswith((" ", ",")) else ""
+        if len(words) == 1 and not cut and word_before not in _MALE and word_before not in _FEMALE \
+                and not people.known(words[0]):
+            continue  # the common case, settled before the rest: a lone word nobody was called
+        if not 1 <= len(words) <= 4 or low[0] in _PLACE_STARTS or any(
+                w in _ORG_WORDS or w in _TITLES for w in low) or any(w.isupper() for w in words) \
+                or low[-1] in _THING_HEADS or low[-1].endswith(_THING_SUFFIXES):
+            continue
+        if not cut and not skipped and word_before in _PLACE_BEFORE:
+            continue  # "in Europe", "from Texas": a place
+        sex = next((1 if w in _MALE else -1 for w in reversed([word_before, *ahead]) if w in _MALE or w in _FEMALE),
+                   0)
+        titled_person = sex != 0 or any(w in _PERSON_TITLES for w in ahead)
+        if len(words) == 1 and not titled_person and not people.known(words[0]):
+            continue
+        nxt = _NEXT_WORD_RE.match(unit, m.end())
+        follows = nxt.group(1) if nxt else ""
+        verb = follows in VERBS or follows in _SUBJECT_NEXT or follows in _CONTRACTED or follows.endswith("ed")
+        subject = not run.endswith(("'s", "’s")) and (verb or at == 0 and follows not in _ROLE_WORDS)
+        out.append(_Mention(" ".join(words), 1 if subject else 2, at, sex, titled_person,
+                            any(a <= at < b for a, b in spans)))
     return out
 
 
@@ -765,19 +915,46 @@ class _People:
 
     def __init__(self) -> None:
         self.full: dict[str, str] = {}  # surname (folded) -> first full name given
+        self.titled: set[str] = set()  # one-word names given with a title ("Mr. Rogan")
         self.recent: list[tuple[int, str, str, int]] = []  # (sentence, name, kind, rank), in order
+        self.sex: dict[str, int] = {}  # full name -> evidence: > 0 a man, < 0 a woman
 
-    def see(self, position: int, name: str, kind: str, rank: int) -> None:
-        """``rank``: 0 a speaker, 1 a name that starts its sentence (a subject), 2 any other name."""
+    def learn(self, name: str) -> None:
+        """Keep a full name's surname, for "Peskov" later."""
         parts = name.split()
         bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
-        if kind == "person" and len(bare) >= 2:
+        if len(bare) >= 2:
             self.full.setdefault(_fold(bare[-1]), " ".join(bare))
-        if rank and kind == "person" and len(bare) == 1 and _fold(bare[0]) not in self.full:
+
+    def see(self, position: int, name: str, kind: str, rank: int, titled: bool = False) -> None:
+        """``rank``: 0 a speaker, 1 a sentence's subject, 2 any other name."""
+        parts = name.split()
+        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        if kind == "person":
+            self.learn(name)
+        if (titled or rank == 0 and kind == "person") and len(bare) == 1:
+            self.titled.add(_fold(bare[0]))  # "Mr. Rogan", or "Reid" once "Reid said": a person
+        if rank and kind == "person" and not self.known(name):
             return  # a lone capitalized word may be a place
         self.recent.append((position, self.full_name(name), kind, rank))
         if len(self.recent) > 200:
             del self.recent[:100]
+
+    def known(self, name: str) -> bool:
+        """A person ``see`` keeps: a full name, or one word the article gave in full or with a title."""
+        parts = name.split()
+        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        return len(bare) > 1 or bool(bare) and (_fold(bare[0]) in self.full or _fold(bare[0]) in self.titled)
+
+    def note_sex(self, name: str, evidence: int) -> None:
+        if evidence:
+            full = self.full_name(name)
+            self.sex[full] = self.sex.get(full, 0) + evidence
+
+    def fits(self, name: str, pronoun: str | None) -> bool:
+        """Whether "he" or "she" may stand for ``name``, as far as the article has told its sex."""
+        sex = self.sex.get(self.full_name(name), 0)
+        return not (pronoun == "he" and sex < 0 or pronoun == "she" and sex > 0)
 
     def full_name(self, name: str) -> str:
         parts = name.split()
@@ -788,18 +965,32 @@ class _People:
 
     def resolve(self, position: int, pronoun: str) -> str | None:
         """The nearest sentence before with someone compatible in it, and in it the speaker, else the
-        subject, else the last name mentioned."""
+        subject, else the first name mentioned."""
         wants = {"he": {"person"}, "she": {"person"}, "they": {"plural", "org"}, "it": {"org"}}.get(pronoun, set())
         best: tuple[int, str] | None = None
         at_position = None
         for at, name, kind, rank in reversed(self.recent):
             if position - at > PRONOUN_LOOKBACK or (best is not None and at != at_position):
                 break
-            if kind in wants and (best is None or rank < best[0]):
+            if kind in wants and (best is None or rank <= best[0]) and self.fits(name, pronoun):
                 best, at_position = (rank, name), at
         return best[1] if best else None
 
 
+def _pronoun_subject(unit: str, position: int, names: Sequence[_Mention], people: _People,
+                     spans: Sequence[tuple[int, int]]) -> str | None:
+    """"He nodded ...": a "he" or "she" named before anyone else in its sentence, outside quotation
+    marks, is that sentence's subject, and the person it stands for the next pronoun's antecedent."""
+    for m in _PRONOUN_SUBJECT_RE.finditer(unit):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        if any(not n.quoted and n.start < m.start() and people.known(n.name) for n in names):
+            return None
+        return people.resolve(position, m.group(1).lower())
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
 def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in decomposed if c.isalnum() or c in "-")
@@ -829,9 +1020,10 @@ def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, st
             j = i
             joined = block[i]
             while (j + 1 < len(block) and j - i + 1 < MAX_QUOTE_SENTENCES and len(joined) <= MAX_SENTENCE_CHARS
-                   and (_quoted_spans(joined)[1] is not None or _asks_then_cue(joined, block[j + 1]))):
+                   and (_quoted_spans(joined)[1] is not None or _asks_then_cue(joined, block[j + 1])
+                        or block[j + 1].startswith(")"))):  # "Sen. Ron Johnson (R-Wis." | ") said ..."
                 j += 1
-                joined += " " + block[j]
+                joined += ("" if block[j].startswith(")") else " ") + block[j]
             yield position + i, joined, i == 0
             i = j + 1
         position += len(block)
@@ -851,16 +1043,20 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     for position, unit, paragraph_start in _units(body or "", sentences):
         made: list[tuple[Quote, str]] = []
         colon: Quote | None = None
+        spans = _quotations(unit)
+        names = _people_in(unit, spans, people)
+        subject = _pronoun_subject(unit, position, names, people, spans)
         if len(unit) <= MAX_SENTENCE_CHARS and _may_quote(unit):
-            tokens = _tokens(unit)
+            tokens = _tokens(unit, spans)
             hits = _cues(tokens)
             if not hits and any(t.quote for t in tokens):
                 hits = _cues(tokens, other=True)
             for hit in hits:
-                if hit.speaker.pronoun in {"he", "she"} and made and made[-1][1] == "person":
+                if hit.speaker.pronoun in {"he", "she"} and made and made[-1][1] == "person" and people.fits(
+                        made[-1][0].speaker, hit.speaker.pronoun):
                     hit.speaker = _Speaker(hit.speaker.start, hit.speaker.end, made[-1][0].speaker, made[-1][0].speaker,
                                            None, "person")  # "Putney told CNN ..., but he said ..."
-                q = _quote(tokens, unit, hit, position, people)
+                q = _quote(tokens, unit, hit, position, people, names)
                 if q is None:
                     continue
                 if hit.start == hit.end:
@@ -876,8 +1072,14 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
                 else:
                     made.append((Quote(position, carry.speaker, carry.speaker_role, words, "direct", carry.verb),
                                  "person"))
-        for name, rank in _people_in(unit):
-            people.see(position, name, "person", rank)
+        if subject is not None:  # it comes before every name of the sentence
+            people.see(position, subject, "person", 1)
+        for m in names:
+            if m.quoted:
+                people.learn(m.name)
+                continue
+            people.see(position, m.name, "person", m.rank, m.titled)
+            people.note_sex(m.name, 3 * m.sex)
         for q, kind in made:
             people.see(position, q.speaker, kind, 0)
             out.append(q)
@@ -887,9 +1089,10 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     return out
 
 
-def _quote(tokens: Sequence[_Token], unit: str, hit: _Found, position: int, people: _People) -> Quote | None:
+def _quote(tokens: Sequence[_Token], unit: str, hit: _Found, position: int, people: _People,
+           names: Sequence[_Mention]) -> Quote | None:
     sp = hit.speaker
-    speaker, role = _speaker_text(sp, position, people)
+    speaker, role = _speaker_text(sp, position, people, _before(tokens, sp.start, names, people))
     if speaker is None:
         return None
     if hit.start == hit.end:
@@ -924,9 +1127,26 @@ def _join(unit: str, content: Sequence[_Token]) -> str:
     return " ".join(p.strip(" ,") for p in pieces if p.strip(" ,"))
 
 
-def _speaker_text(sp: _Speaker, position: int, people: _People) -> tuple[str | None, str | None]:
+def _before(tokens: Sequence[_Token], at: int, names: Sequence[_Mention], people: _People) -> str | None:
+    """The person a pronoun at token ``at`` may stand for in its own sentence: the first named
+    before it outside quotation marks ("Gov. Mary Fallin vetoed the bill because she said ...")."""
+    if at >= len(tokens):
+        return None
+    limit = tokens[at].start
+    pronoun = tokens[at].low
+    for m in names:
+        if m.start >= limit:
+            break
+        if not m.quoted and m.rank == 1 and people.known(m.name) and people.fits(m.name, pronoun):
+            return people.full_name(m.name)
+    return None
+
+
+def _speaker_text(sp: _Speaker, position: int, people: _People, here: str | None) -> tuple[str | None, str | None]:
     """The speaker as the article first gives it in full, and the role stated here."""
     if sp.pronoun is not None:
+        if here is not None and sp.pronoun in {"he", "she"}:
+            return here, None
         return people.resolve(position, sp.pronoun) or sp.phrase, None
     if sp.name is not None:
         return people.full_name(sp.name), sp.role

@@ -265,3 +265,98 @@ def test_add_rekeys_the_event_an_older_article_moved_to(tmp_path):
     store.fill_quotes(db, ["c"])
     assert db.execute("select event_id, speaker_key from quotes where article_id = 'b'").fetchone() == (
         1, "dmitry peskov")
+
+
+# Shapes added for issue 12's quality targets (round 3): expectations from reading each text.
+
+def test_pronoun_stands_for_the_surname_that_is_the_last_subject():
+    body = ("Antony Blinken met Dmitry Peskov in Geneva on Monday. Peskov later dismissed the American proposal. "
+            "“We have nothing to add,” he said.")
+    q = one(body)
+    assert (q.speaker, q.position, q.quote) == ("Dmitry Peskov", 2, "We have nothing to add")
+
+
+def test_she_skips_a_man_the_article_called_mr():
+    q = one("Mr. Sanders spoke after Mrs. Clinton left the stage. “We will win,” she said.")
+    assert (q.speaker, q.position) == ("Clinton", 1)
+
+
+def test_a_pronoun_subject_carries_its_person_to_the_next_pronoun():
+    body = ("Kremlin spokesman Dmitry Peskov spoke on Monday. He dismissed a report by Antony Blinken. "
+            "“We have nothing to add,” he said.")
+    assert one(body).speaker == "Dmitry Peskov"
+
+
+def test_the_antecedent_is_the_subject_not_the_object():
+    assert one("In Geneva on Monday, Antony Blinken met Dmitry Peskov. “We talked for hours,” he said.").speaker \
+        == "Antony Blinken"
+
+
+def test_a_place_in_capitals_is_no_antecedent():
+    q = one("The Aral Sea shrank while Nursultan Nazarbayev watched. “It is a tragedy,” he said.")
+    assert q.speaker == "Nursultan Nazarbayev"
+
+
+def test_saying_belongs_to_the_subject_of_its_clause():
+    q = one("Shortly after the vote, Senator Jeff Flake issued a statement saying the bill was dead.")
+    assert (q.speaker, q.verb, q.quote) == ("Jeff Flake", "saying", "the bill was dead")
+
+
+@pytest.mark.parametrize("body, speaker", [
+    ("In Texas, half of Republican voters said they were angry.", "half of Republican voters"),
+    ("Among Republicans, 61 percent said they were angry.", "61 percent"),
+])
+def test_an_opening_place_or_group_is_not_the_speaker(body, speaker):
+    q = one(body)
+    assert (q.speaker, q.quote) == (speaker, "they were angry")
+
+
+@pytest.mark.parametrize("body, speaker, quote", [
+    ("The pilot had been with EgyptAir since 2004, according to his Facebook profile.", "his Facebook profile",
+     "The pilot had been with EgyptAir since 2004"),
+    ("Mrs. Clinton leads by eight points, according to the institute.", "the institute",
+     "Mrs. Clinton leads by eight points"),
+])
+def test_according_to_any_source(body, speaker, quote):
+    q = one(body)
+    assert (q.speaker, q.verb, q.kind, q.quote) == (speaker, "according to", "indirect", quote)
+
+
+def test_a_reported_question():
+    q = one("Tapper asked whether Republicans would hold the Senate.")
+    assert (q.speaker, q.verb, q.quote) == ("Tapper", "asked", "whether Republicans would hold the Senate")
+
+
+def test_a_promise_after_when_and_where():
+    q = one("Sanders promised Sunday at a Las Vegas rally to end the deportation program.")
+    assert (q.speaker, q.verb, q.quote) == ("Sanders", "promised", "to end the deportation program")
+
+
+@pytest.mark.parametrize("body, kind, quote", [
+    ("Sen. Chuck Grassley (R-Iowa) said the hearing would go ahead.", "indirect", "the hearing would go ahead"),
+    ("“It is over,” said Sen. Ron Johnson (R-Wis.).", "direct", "It is over"),
+])
+def test_party_and_state_in_parentheses_after_the_name(body, kind, quote):
+    q = one(body)
+    assert (q.speaker_role, q.kind, q.quote) == ("Sen.", kind, quote)
+    assert q.speaker in {"Chuck Grassley", "Ron Johnson"}
+
+
+def test_a_relative_clause_between_speaker_and_cue():
+    q = one("At one point on Sunday, Trump, who has millions of followers, tweeted, “We will win.”")
+    assert (q.speaker, q.verb, q.kind, q.quote) == ("Trump", "tweeted", "direct", "We will win.")
+
+
+def test_role_then_name_between_commas_after_a_quotation():
+    q = one("“We need him,” his wife, Gabriela Lazar, wrote in a letter to the court.")
+    assert (q.speaker, q.speaker_role, q.kind, q.quote) == ("Gabriela Lazar", "his wife", "direct", "We need him")
+
+
+def test_reported_followed_by_a_day():
+    q = one("The Washington Post reported Tuesday that the talks had failed.")
+    assert (q.speaker, q.verb, q.quote) == ("The Washington Post", "reported", "the talks had failed")
+
+
+def test_a_one_word_speaker_is_a_person_later_on():
+    body = "Reid said on Monday that he would stay. Reid then met Mitch McConnell. “We talked,” he said."
+    assert [(q.position, q.speaker) for q in quotes.extract(body)] == [(0, "Reid"), (2, "Reid")]
