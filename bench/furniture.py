@@ -181,7 +181,8 @@ def main() -> None:
         newsdigest = Path(sys.executable).with_name("newsdigest")
         subprocess.run([str(newsdigest), "build", str(args.db), str(CORPUS), "--no-progress"], env=env, check=True)
     out = subprocess.run([sys.executable, __file__, "--child", "--db", str(args.db), "--events", str(args.events),
-                          "--seed", str(args.seed), *(["--no-mojibake"] if args.no_mojibake else [])], env=env, check=True, capture_output=True, text=True).stdout
+                          "--seed", str(args.seed), *(["--no-mojibake"] if args.no_mojibake else [])],
+                         env=env, check=True, capture_output=True, text=True).stdout
     result = json.loads(out.splitlines()[-1])
     sentences = [s for d in result["digests"] for s in d["sentences"]]
     broken = Counter(r for r in map(rule, sentences) if r)

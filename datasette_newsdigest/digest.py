@@ -574,7 +574,8 @@ _AUTHOR_BIO = re.compile(r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3},?\s+(?:i
 def _stands_alone(sentence: str) -> bool:
     """A digest line must read on its own (bench/README.md "Furniture in digests", rules 10-11, 17-18,
     24): a whole sentence, not a question standing alone, not an opening pronoun or connective pointing
-    at a sentence the reader does not have, not a picture's caption or a pointer at one. Such sentences still count for what the event reports."""
+    at a sentence the reader does not have, not a picture's caption or a pointer at one. Such
+    sentences still count for what the event reports."""
     return not (text.is_fragment(sentence) or text.is_question(sentence) or text.is_unresolved(sentence)
                 or text.is_transcript(sentence) or text.is_picture_text(sentence))
 

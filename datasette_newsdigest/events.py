@@ -244,13 +244,12 @@ class Vocabulary:
             # Counter counts in C and keeps first appearance, so ids and their order within a row
             # are those of counting term by term; the vocabulary is looked up once per distinct term
             counts = Counter(doc)
-            ids = list(map(index.get, counts))
-            if None in ids:  # new terms take the next ids in the order they appear
-                new = [t for t, i in zip(counts, ids, strict=True) if i is None]
+            found = list(map(index.get, counts))
+            if None in found:  # new terms take the next ids in the order they appear
+                new = [t for t, i in zip(counts, found, strict=True) if i is None]
                 index.update(zip(new, range(len(terms), len(terms) + len(new)), strict=True))
                 terms.extend(new)
-                ids = list(map(index.__getitem__, counts))
-            indices.extend(ids)
+            indices.extend(map(index.__getitem__, counts))
             data.extend(counts.values())
             indptr.append(len(indices))
             rows += 1

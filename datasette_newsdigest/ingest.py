@@ -442,9 +442,10 @@ def _may_be_heading(blocks: list[list[str]], b: int) -> bool:
 
 def clean_body(body: str, title: str | None = None) -> str:
     """Tidy a body that came from a structured export: normalize spacing, one paragraph per line
-    or block, cut inline link cards out, and drop the lines that are page furniture, the story's furniture and a first line
-    that repeats the ``title``. A body that is all furniture by these rules keeps the lines the
-    page-furniture rules alone keep, so a short note is not lost as a heading."""
+    or block, cut inline link cards out, and drop the lines that are page furniture, the story's
+    furniture and a first line that repeats the ``title``. A body that is all furniture by these
+    rules keeps the lines the page-furniture rules alone keep, so a short note is not lost as a
+    heading."""
     blocks = _blocks(textmod.strip_link_cards(body))
     kept: list[str] = []
     story: list[str] = []
@@ -536,7 +537,8 @@ def _may_need_repair(line: str) -> bool:
 def repair_text(value: str) -> str:
     """``value`` with mojibake and other encoding damage undone by ftfy, line by line (as ftfy
     itself works), handing it only the lines that may hold damage, and without the C1 controls
-    left after it. Correct text is returned as given; repaired text is NFC-normalized, as textmod.normalize does for bodies."""
+    left after it. Correct text is returned as given; repaired text is NFC-normalized, as
+    textmod.normalize does for bodies."""
     if not _SUSPECT.search(value):
         return value
     # A C1 control ftfy leaves is the rest of a character whose other bytes were lost or are there
@@ -732,7 +734,8 @@ def finish(record: _Row, outlet_from: str) -> _Row:
     if not record["published"]:
         record["published"] = text_date(record["body"])
         record["published_from"] = "text" if record["published"] else None
-    damaged = [name for name in ("title", "body") if isinstance(record.get(name), str) and textmod.is_damaged(record[name])]
+    damaged = [name for name in ("title", "body")
+               if isinstance(record.get(name), str) and textmod.is_damaged(record[name])]
     if damaged and isinstance(record, Record):
         record.notes.append(f"{' and '.join(damaged)}: encoding damage no repair undoes (bytes lost before the input "
                             "was written), kept as given; digests leave out the sentences that hold it")

@@ -273,7 +273,8 @@ _CAPTION_DATE = re.compile(rf",\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,
                            r"(?:19|20)\d\d\.?$")
 _BOX_LABEL = re.compile(r"^(?:story highlights|highlights|key points|key takeaways|what you need to know|"
                         r"at a glance|in brief|tl;\s?dr|how we did this|why it matters|the big picture|go deeper|"
-                        r"by the numbers|driving the news|the bottom line|what's next|what’s next)\s*[:\-–—|]?\s+[\"'‘“]?(?-i:[A-Z0-9])", re.I)
+                        r"by the numbers|driving the news|the bottom line|what's next|what’s next)"
+                        r"\s*[:\-–—|]?\s+[\"'‘“]?(?-i:[A-Z0-9])", re.I)
 _LINK_OPENING = re.compile(
     r"^[\W_]*(?:(?:read more|click here|see also|also read|read also|related (?:coverage|stories|articles|links))\b"
     r"|(?:read|more|watch|listen|related|video|photos?)\s*[:|»>]"
@@ -424,7 +425,7 @@ _BULLET = re.compile(r"^(?:(?:[•·*>]|--?|[–—])\s*\w|o\s+[A-Z]|[:;,.)\]|]|
 # "o Third, ..." from a word processor's list, "), the chairman ..." and "12. She ..." cut off, "yo somebody was
 # ..." (a post quoted as written; "de Blasio said" opens with a name)
 _TITLE_END = re.compile(r"(?:^|[\s(-])(?:Sens?|Reps?|Gov|Govs|Lt|Gen|Mr|Mrs|Ms|Dr|Rev|Sgt|Col|Capt|Adm|Amb|Atty|Pres|"
-                        r"Sec|Supt|Det|Insp|Prof|Gens|Drs|Messrs|Mssrs|Mmes)\.$")  # "... and Reps." is cut before a name
+                        r"Sec|Supt|Det|Insp|Prof|Gens|Drs|Messrs|Mssrs|Mmes)\.$")  # "and Reps." cut before a name
 
 
 def is_fragment(sentence: str) -> bool:
@@ -451,7 +452,8 @@ def ends_at_title(sentence: str) -> bool:
 # "President Trump Donald John TrumpGOP senators balk ... MORE on Monday ..." (the card's name is the
 # last word of the name before it, not its first: "Paul Ryan Paul Davis Ryan ..."; a nickname may sit in
 # parentheses: "Charles (Chuck) Ernest Grassley"; the headlines mostly follow without a space).
-_CARD = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)(?!\s+[A-Z][\w'’.-]+\s+(?P=name)\b)\s+(?:(?:[A-Z][\w'’.-]*|\([A-Z][\w'’. -]{0,20}\))\s+){0,4}"
+_CARD = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)(?!\s+[A-Z][\w'’.-]+\s+(?P=name)\b)\s+"
+                   r"(?:(?:[A-Z][\w'’.-]*|\([A-Z][\w'’. -]{0,20}\))\s+){0,4}"
                    r"(?P=name)(?:MORE\b|\s*(?=[A-Z0-9\"'‘“])[^\n]*?\sMORE\b)")
 
 
@@ -490,7 +492,8 @@ _WATCH = re.compile(r"^(?:Watch|Listen\s+to|Tune\s+in|Visit|Check\s+out|Learn\s+
 # the White House.").
 _POINTER = re.compile(r"\b(?:available|found|read|see|watch|listen|click|is|are)\s+(?:it\s+|them\s+|more\s+)?here\.?$|"
                       r"^(?:[A-Z][\w.'’-]*\s+){1,4}reports\s+from\s+(?:the\s+)?[A-Z][\w .'’-]{2,40}\.$")
-# A picture agency's credit inside a line: "| Saul Loeb/AFP/Getty Images 2020 Elections ..." ("Reuters/Ipsos" is a poll).
+# A picture agency's credit inside a line: "| Saul Loeb/AFP/Getty Images 2020 Elections ..."
+# ("Reuters/Ipsos" is a poll).
 _AGENCY_CREDIT = re.compile(r"\bGetty\s+Images\b|/\s*AFP\b|\bAFP\s*/")
 _TITLE_LABEL = re.compile(r"^(?:Image|Photo|Picture|Caption|Illustration)\s+(?:Illustration\s+)?[A-Z][a-z]")
 # Rule 19: a credit for the reporting.
@@ -540,19 +543,21 @@ _STAMP = re.compile(
     r"|^[\W_]*(?:originally\s+(?:published|appeared|posted)|check\s+back|please\s+refresh)\b"
     r"|^[\W_]*this\s+is\s+a\s+(?:developing|breaking)\s+(?:news\s+)?story\b",
     re.I)
-# ... or, anywhere, the page's history: "An earlier version of this story ...", "... this article is no longer being updated."
+# ... or, anywhere, the page's history: "An earlier version of this story ...", "... this article
+# is no longer being updated."
 _HISTORY = re.compile(
     r"\b(?:an\s+earlier|a\s+previous|the\s+original)\s+version\s+of\s+this\s+(?:story|article|post|report|piece)\b"
     r"|\bthis\s+(?:story|article|post|report|piece|page)\s+(?:has\s+been|was|is(?:\s+no\s+longer)?\s+being|will\s+be)\s+"
     r"(?:updated|corrected|amended|revised|emended)\b", re.I)
 def is_page_line(sentence: str) -> bool:
-    """A line of the page, not of the story (rules 14-16, 19-23): what a cut link card leaves, a link list, a player's or
-    caption's label, a credit for the reporting, an embedded post, a prompt to the reader, a
+    """A line of the page, not of the story (rules 14-16, 19-23): what a cut link card leaves, a
+    link list, a player's or caption's label, a credit for the reporting, an embedded post, a prompt to the reader, a
     byline or author's line, a time stamp or editor's note. A shape found anywhere in a line runs
     its regex only where the line holds a word every match holds (searching every line costs more
     than all the anchored shapes together)."""
-    if (_CAPS_WORD_LABEL.match(sentence) or _TITLE_LABEL.match(sentence) or _PROMPT.match(sentence) or _WATCH.match(sentence)
-            or _BYLINE_LINE.match(sentence) or _AUTHOR_LINE.match(sentence) or _STAMP.match(sentence)):
+    if (_CAPS_WORD_LABEL.match(sentence) or _TITLE_LABEL.match(sentence) or _PROMPT.match(sentence)
+            or _WATCH.match(sentence) or _BYLINE_LINE.match(sentence) or _AUTHOR_LINE.match(sentence)
+            or _STAMP.match(sentence)):
         return True
     low = sentence.lower()
     return bool(
@@ -574,7 +579,8 @@ def is_page_line(sentence: str) -> bool:
 # with a full date at the end, or naming no day or time and reporting no speech.
 _PICTURE_VERB = re.compile(
     r"^(?:[^\s.!?]+\s+){1,10}?(?<!\bto )(?<!\bwill )(?<!n't )(?<!n’t )(?<!\bnot )(?<!\bcan )(?<!\bwould )(?<!\bcould )"
-    r"(?<!\bshould )(?<!\bmay )(?<!\bmight )(?<!\bmust )(?<!\bdid )(?<!\bdo )(?<!\bdoes )(?:watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
+    r"(?<!\bshould )(?<!\bmay )(?<!\bmight )(?<!\bmust )(?<!\bdid )(?<!\bdo )(?<!\bdoes )"
+    r"(?:watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
     r"pauses|kneels|prays|salutes|embraces|hugs|looks\s+on|holds\s+up|shakes\s+hands|casts\s+(?:his|her|a)\s+ballot|"
     r"walks|departs|testifies|attends|delivers\s+remarks|talks?\s+to|speak|gesture|wave|arrive|pose|greet|react|"
     r"listen|attend|walk|look\s+on|hold\s+up|shake\s+hands|march|gather|rally|kneel|pray)\b")

@@ -647,7 +647,8 @@ def _beyond(keys, values: list, params: dict, reverse: bool = False, inclusive: 
         if nullable:
             flat.append((f"({column} is null)", False, int(value is None)))
         flat.append((column, desc, value))
-    terms, equal = [], []
+    terms: list[str] = []
+    equal: list[str] = []
     for i, (expr, desc, value) in enumerate(flat):
         params[f"k{i}"] = value
         op = "<" if desc != reverse else ">"
