@@ -453,8 +453,8 @@ def _lemma(tokens: Sequence[_Token], i: int, other: bool = False) -> str | None:
     t = tokens[i]
     if t.quote:
         return None
-    if other and t.low not in VERBS and t.text.islower() and len(t.low) > 4 and t.low.endswith("ed") \
-            and t.low not in text.stop_words():
+    if other and t.low not in VERBS and t.text.islower() and (len(t.low) > 4 and t.low.endswith("ed") or (
+            t.low in _OTHER_CUES)) and t.low not in text.stop_words():
         return "*"
     if t.low == "according" and i + 1 < len(tokens) and tokens[i + 1].low == "to":
         return "according to"
@@ -470,10 +470,13 @@ _NOUN_BEFORE = {"the", "a", "an", "this", "that", "his", "her", "its", "their", 
 _DASHES = {",", "—", "–", "(", ")"}
 _PREPOSITIONS = {"at", "in", "on", "during", "after", "before", "to", "from", "with", "for", "last", "this",
                  "earlier", "through", "via", "over"}
+# with a quotation: what a text reads, and naming ("calling him a “loser”")
+_OTHER_CUES = {"read", "reads", "calling", "describing", "dubbing", "labeling", "labelling", "branding"}
 _PROMISES = {"vow", "promise", "pledge", "threaten", "refuse", "urge", "ask", "*"}
 _CONJUNCTIONS = {"but", "and", "while", "though", "although", "as", "because", "who", "which", "where", "when",
                  "yet", "so", "even", "despite"}
-_BREAKS = {"adding", "saying", "noting", "arguing", "claiming", "insisting", "warning", "explaining", "stressing"}
+_BREAKS = {"adding", "saying", "noting", "arguing", "claiming", "insisting", "warning", "explaining", "stressing",
+           "calling", "describing"}
 
 
 def _past_paren(tokens: Sequence[_Token], k: int) -> int:
@@ -505,6 +508,16 @@ def _before_party_state(tokens: Sequence[_Token], k: int, floor: int) -> int:
     return k
 
 
+def _went_on_to(tokens: Sequence[_Token], i: int, floor: int) -> int:
+    """Where "went on to" / "continued to" before a cue at ``i`` begins ("Pence went on to say"), else ``i``."""
+    if i - 2 >= floor and tokens[i - 1].low == "to":
+        if tokens[i - 2].low in {"continued", "continues", "proceeded", "decided", "wanted", "tried"}:
+            return i - 2
+        if i - 3 >= floor and tokens[i - 2].low == "on" and tokens[i - 3].low in {"went", "goes", "go"}:
+            return i - 3
+    return i
+
+
 def _skip_aux_back(tokens: Sequence[_Token], i: int) -> int:
     k = i
     while k > 0 and i - k < 4 and tokens[k - 1].low in _AUX - {"to", "in", "on", "not"}:
@@ -527,7 +540,8 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
     speaker next to it ("Manafort dismissed it as “absurd.”") when its statement quotes."""
     found: list[_Found] = []
     taken_until = -1
-    for i in [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or other and t.low.endswith("ed")]:
+    for i in [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or other and (
+            t.low.endswith("ed") or t.low in _OTHER_CUES)]:
         if i <= taken_until:
             continue
         if len(found) == MAX_CUES:
@@ -627,7 +641,7 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         # "..., saying ..." / "X issued a statement asserting that ...": the subject speaks
         if i == 0 or not (tokens[i - 1].text == "," or tokens[i - 1].low in SPEAKER_NOUNS):
             return None
-        if lemma not in _CLAUSE_VERBS:
+        if lemma not in _CLAUSE_VERBS and not (lemma == "*" and any(t.quote for t in tokens[i + 1:i + 8])):
             return None
         subject = found[-1].speaker if found else _subject(tokens, i)
         if subject is None:
@@ -641,7 +655,7 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         if not verb.endswith("ed") and (nxt.capital and nxt.text != "I" or not (
                 nxt.low in {"that", "he", "she", "it", "they", "we"} or nxt.quote or nxt.text in {":", ",", "."})):
             return None  # "Ohio state Sen. Nina Turner", "Central Asian states and ...": nouns
-    k = _before_paren(tokens, _skip_aux_back(tokens, i), floor)
+    k = _before_paren(tokens, _skip_aux_back(tokens, _went_on_to(tokens, i, floor)), floor)
     k = _before_party_state(tokens, k, floor)
     sp = _speaker_before(tokens, k, floor)
     if sp is None or not _after_quotation(tokens, sp.start, floor):

@@ -423,3 +423,30 @@ def test_party_and_state_between_commas(body, speaker, role, quote):
 def test_later_and_a_day_between_speaker_and_cue():
     q = one("Priebus later Thursday told Fox News: “It was easy.”")
     assert (q.speaker, q.kind, q.quote) == ("Priebus", "direct", "It was easy.")
+
+
+@pytest.mark.parametrize("body, speaker, quote", [
+    ("\"Friend, let me be blunt,\" the email read.", "the email", "Friend, let me be blunt"),
+    ("“Vote for us,” read the email.", "the email", "Vote for us"),
+    ("He held up the sign, which read “Hispanics 4 Trump.”", "the sign", "Hispanics 4 Trump."),
+])
+def test_what_a_text_reads(body, speaker, quote):
+    q = one(body)
+    assert (q.speaker, q.verb, q.kind, q.quote) == (speaker, "read", "direct", quote)
+    assert quotes.extract("He read the book in one night.") == []  # without a quotation, no cue
+
+
+def test_calling_with_a_quotation_belongs_to_the_subject():
+    q = one("Cruz belittled the issue, calling it a \"paperwork error\" in a long speech.")
+    assert (q.speaker, q.verb, q.kind) == ("Cruz", "calling", "indirect")
+    assert q.quote == 'it a "paperwork error" in a long speech'
+
+
+@pytest.mark.parametrize("body, speaker, quote, kind", [
+    ("Pence went on to say he is “confident” that it works.", "Pence", "he is “confident” that it works", "indirect"),
+    ("The email went on to say, “Today we won.”", "The email", "Today we won.", "direct"),
+    ("Dmitry Peskov continued to say that the plan works.", "Dmitry Peskov", "the plan works", "indirect"),
+])
+def test_went_on_to_say(body, speaker, quote, kind):
+    q = one(body)
+    assert (q.speaker, q.verb, q.kind, q.quote) == (speaker, "say", kind, quote)
