@@ -83,7 +83,7 @@ _AUX = {"has", "have", "had", "was", "is", "also", "later", "further", "then", "
         "subsequently", "initially", "originally", "first", "last", "just", "even", "been", "went", "on"}
 _DETERMINERS = {"the", "a", "an", "another", "one", "two", "three", "four", "five", "several", "many", "some",
                 "most", "other", "both", "all", "his", "her", "their", "its", "our", "these", "few", "multiple",
-                "numerous", "top", "senior", "former", "current", "dozens", "no"}
+                "numerous", "top", "senior", "former", "current", "dozens", "no", "second", "third", "fourth"}
 SPEAKER_NOUNS = set("""source sources official officials spokesman spokeswoman spokesperson spokespeople
 ministry minister ministers department statement report reports aide aides adviser advisers advisor advisors
 analyst analysts expert experts police officer officers campaign poll polls survey people residents
@@ -102,14 +102,19 @@ employees worker workers activist activists protesters organizers democrats repu
 liberals press regime forces service institute university foundation association union firm company
 corporation bank fund index wife husband son daughter mother father brother sister attendee attendees
 participant participants tweet tweets post email emails message ad ads book article editorial column transcript
-video headline sign banner blog petition lawsuit affidavit ruling analysis records percent""".split())
+video headline sign banner blog petition lawsuit affidavit ruling analysis records percent
+man men woman women person author authors writer writers editor editors columnist columnists commentator
+commentators magazine delegate delegates student students teacher teachers veteran veterans businessman
+businesswoman billionaire tycoon mogul owner""".split())
 _AGENT_PLURALS = ("ists", "ers", "ians", "ants", "ents")  # "hacking specialists say", "researchers said"
 _PERSON_NOUNS = set("""source official spokesman spokeswoman spokesperson minister aide adviser advisor analyst
 expert officer senator governor president leader chief secretary director diplomat judge prosecutor lawyer
 attorney representative member voter staffer executive founder economist strategist operative insider observer
 journalist reporter chairman chairwoman chair mayor candidate nominee speaker host anchor ambassador envoy
 general commander colonel captain sergeant coordinator manager consultant pollster historian scientist doctor
-parent friend neighbor employee worker activist witness critic supporter lawmaker resident""".split())
+parent friend neighbor employee worker activist witness critic supporter lawmaker resident man woman person
+author writer editor columnist commentator delegate student teacher veteran businessman businesswoman
+billionaire tycoon mogul owner""".split())
 _PRONOUNS = {"he": "person", "she": "person", "they": "plural", "it": "thing", "we": "plural", "i": "person"}
 _TITLES = set("""president secretary minister prime foreign spokesman spokeswoman spokesperson sen sen. senator
 rep rep. representative gov gov. governor mayor chancellor chief director general gen. judge justice speaker
@@ -130,7 +135,7 @@ _ORG_WORDS = set("""ministry department council committee court house senate con
 news journal agency service forum union organization organisation institute university corps legion army
 force forces office administration government bank fund foundation inc inc. corp corp. company group center
 centre network press reuters federation kingdom republic commission authority board bureau police guard
-navy kremlin pentagon nato cnn bbc fox msnbc abc cbs nbc ap afp tass politifact""".split())
+navy kremlin pentagon nato cnn bbc fox msnbc abc cbs nbc ap afp tass politifact magazine""".split())
 _NOT_NAMES = set("""the a an but and or so yet if when while as after before since although though because
 despite following like unlike including among amid via per with without until unless whether
 however meanwhile earlier later still also then now today yesterday tomorrow this that these those there here
@@ -296,7 +301,8 @@ def _speaker_before(tokens: Sequence[_Token], end: int, floor: int = 0, loose: b
         found = _speaker_before(tokens, end - 2, floor)
         return found
     start = end
-    while start > floor and end - start < NP_TOKENS and _is_np_word(tokens[start - 1]):
+    while start > floor and end - start < NP_TOKENS and (_is_np_word(tokens[start - 1]) or _new_name(tokens, start - 1)
+                                                          or loose and _modifier(tokens, start - 1, end)):
         start -= 1
     # "officials in Russia", "a source close to the campaign"
     if start - 2 >= floor and start < end and tokens[start - 1].low in {"in", "at", "from", "for", "close"} \
@@ -321,6 +327,25 @@ def _speaker_before(tokens: Sequence[_Token], end: int, floor: int = 0, loose: b
     if start >= end:
         return None
     return _describe(tokens[start:end], start, end)
+
+
+def _after_quotation(tokens: Sequence[_Token], k: int, floor: int) -> bool:
+    """Token ``k`` follows a quotation, or a quotation and a comma."""
+    return k > floor and (tokens[k - 1].quote or (
+        tokens[k - 1].text == "," and k - 1 > floor and tokens[k - 2].quote))
+
+
+def _new_name(tokens: Sequence[_Token], k: int) -> bool:
+    """"New" that begins a name ("the New York businessman", "New Jersey Gov. Chris Christie")."""
+    return tokens[k].text == "New" and k + 1 < len(tokens) and _is_name_word(tokens[k + 1])
+
+
+def _modifier(tokens: Sequence[_Token], k: int, end: int) -> bool:
+    """A participle before the head of a speaker phrase next to a quotation ("the retired
+    neurosurgeon", "the conservative-leaning newspaper", "the gambling tycoon")."""
+    t = tokens[k]
+    return k + 1 < end and t.text.islower() and t.low.endswith(("ed", "ing")) and t.low not in VERBS \
+        and t.low not in _AUX and t.low.replace("-", "").isalpha()
 
 
 def _appositive(left: Sequence[_Token], right: Sequence[_Token]) -> bool:
@@ -348,7 +373,7 @@ def _head_ok(span: Sequence[_Token], loose: bool = False) -> bool:
         return False
     plain = [t for t in span if not (t.capital or t.low in SPEAKER_NOUNS or t.low in _TITLES
                                      or t.low in _DETERMINERS or t.low in {"of", ",", "the"})]
-    return len(plain) <= 2
+    return len(plain) <= (3 if loose and first.low in _DETERMINERS else 2)
 
 
 def _describe(span: Sequence[_Token], start: int, end: int) -> _Speaker:
@@ -356,7 +381,8 @@ def _describe(span: Sequence[_Token], start: int, end: int) -> _Speaker:
     phrase = " ".join(words).replace(" 's", "'s").replace(" ’s", "’s")
     # the proper name: the last run of capitalized words that are not titles or organization words
     i = len(span)
-    while i > 0 and _is_name_word(span[i - 1]) and span[i - 1].low.rstrip(".") not in _TITLES \
+    while i > 0 and (_is_name_word(span[i - 1]) or _new_name(span, i - 1)) \
+            and span[i - 1].low.rstrip(".") not in _TITLES \
             and not span[i - 1].low.endswith(("'s", "’s")):
         i -= 1
     name_tokens = [t for t in span[i:] if t.text != ","]
@@ -392,8 +418,9 @@ def _speaker_after(tokens: Sequence[_Token], start: int, loose: bool = False) ->
     """The speaker phrase right after an inverted cue ("said Peskov", "according to city officials")."""
     end = start
     while end < len(tokens) and end - start < NP_TOKENS and (
-            _is_np_word(tokens[end]) or (tokens[end].text == "," and end + 1 < len(tokens)
-                                         and _is_name_word(tokens[end + 1]) and end > start)):
+            _is_np_word(tokens[end]) or _new_name(tokens, end) and tokens[end - 1].low != "of"
+            or tokens[end].text == "," and end > start
+            and end + 1 < len(tokens) and _is_name_word(tokens[end + 1])):
         if tokens[end].low in VERBS or tokens[end].low.rstrip(".") in _MONTHS_DAYS:
             break
         end += 1
@@ -426,8 +453,8 @@ def _lemma(tokens: Sequence[_Token], i: int, other: bool = False) -> str | None:
     t = tokens[i]
     if t.quote:
         return None
-    if other and t.low not in VERBS and t.text.islower() and len(t.low) > 4 and t.low.endswith("ed") \
-            and t.low not in text.stop_words():
+    if other and t.low not in VERBS and t.text.islower() and (len(t.low) > 4 and t.low.endswith("ed") or (
+            t.low in _OTHER_CUES)) and t.low not in text.stop_words():
         return "*"
     if t.low == "according" and i + 1 < len(tokens) and tokens[i + 1].low == "to":
         return "according to"
@@ -437,15 +464,19 @@ def _lemma(tokens: Sequence[_Token], i: int, other: bool = False) -> str | None:
 
 
 _STOP_PUNCT = {".", "?", "!", ";"}
+_PARTY_STATE_RE = re.compile(r"[RDI]-[A-Z][A-Za-z.]{0,12}")
 _NOUN_BEFORE = {"the", "a", "an", "this", "that", "his", "her", "its", "their", "our", "my", "your", "whose",
                 "no", "any", "every", "each", "such", "new", "first", "latest"}
 _DASHES = {",", "—", "–", "(", ")"}
 _PREPOSITIONS = {"at", "in", "on", "during", "after", "before", "to", "from", "with", "for", "last", "this",
                  "earlier", "through", "via", "over"}
+# with a quotation: what a text reads, and naming ("calling him a “loser”")
+_OTHER_CUES = {"read", "reads", "calling", "describing", "dubbing", "labeling", "labelling", "branding"}
 _PROMISES = {"vow", "promise", "pledge", "threaten", "refuse", "urge", "ask", "*"}
 _CONJUNCTIONS = {"but", "and", "while", "though", "although", "as", "because", "who", "which", "where", "when",
                  "yet", "so", "even", "despite"}
-_BREAKS = {"adding", "saying", "noting", "arguing", "claiming", "insisting", "warning", "explaining", "stressing"}
+_BREAKS = {"adding", "saying", "noting", "arguing", "claiming", "insisting", "warning", "explaining", "stressing",
+           "calling", "describing"}
 
 
 def _past_paren(tokens: Sequence[_Token], k: int) -> int:
@@ -464,6 +495,27 @@ def _before_paren(tokens: Sequence[_Token], k: int, floor: int) -> int:
         if opening is not None and opening > floor:
             return opening
     return k
+
+
+def _before_party_state(tokens: Sequence[_Token], k: int, floor: int) -> int:
+    """Before a party and state between commas ending at ``k`` ("Sen. Rand Paul, R-Ky., told"), else ``k``."""
+    m = k - 2
+    if m > floor and tokens[m].text == ".":
+        m -= 1
+    if m - 1 > floor and tokens[k - 1].text == "," and tokens[m - 1].text == "," and _PARTY_STATE_RE.fullmatch(
+            tokens[m].text):
+        return m - 1
+    return k
+
+
+def _went_on_to(tokens: Sequence[_Token], i: int, floor: int) -> int:
+    """Where "went on to" / "continued to" before a cue at ``i`` begins ("Pence went on to say"), else ``i``."""
+    if i - 2 >= floor and tokens[i - 1].low == "to":
+        if tokens[i - 2].low in {"continued", "continues", "proceeded", "decided", "wanted", "tried"}:
+            return i - 2
+        if i - 3 >= floor and tokens[i - 2].low == "on" and tokens[i - 3].low in {"went", "goes", "go"}:
+            return i - 3
+    return i
 
 
 def _skip_aux_back(tokens: Sequence[_Token], i: int) -> int:
@@ -488,7 +540,8 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
     speaker next to it ("Manafort dismissed it as “absurd.”") when its statement quotes."""
     found: list[_Found] = []
     taken_until = -1
-    for i in [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or other and t.low.endswith("ed")]:
+    for i in [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or other and (
+            t.low.endswith("ed") or t.low in _OTHER_CUES)]:
         if i <= taken_until:
             continue
         if len(found) == MAX_CUES:
@@ -582,12 +635,13 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
     verb = tokens[i].low
     floor = found[-1].cue + 1 if found else 0
     # a unit joins sentences a quotation spans: look no further back than this one's start
-    floor = next((k + 1 for k in range(i - 1, floor - 1, -1) if tokens[k].text in {".", "?", "!"}), floor)
+    floor = next((k + 1 for k in range(i - 1, floor - 1, -1) if tokens[k].text in {".", "?", "!"} and not (
+        k > 0 and _PARTY_STATE_RE.fullmatch(tokens[k - 1].text))), floor)  # "R-Ky." ends no sentence
     if verb.endswith("ing"):
         # "..., saying ..." / "X issued a statement asserting that ...": the subject speaks
         if i == 0 or not (tokens[i - 1].text == "," or tokens[i - 1].low in SPEAKER_NOUNS):
             return None
-        if lemma not in _CLAUSE_VERBS:
+        if lemma not in _CLAUSE_VERBS and not (lemma == "*" and any(t.quote for t in tokens[i + 1:i + 8])):
             return None
         subject = found[-1].speaker if found else _subject(tokens, i)
         if subject is None:
@@ -601,20 +655,21 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         if not verb.endswith("ed") and (nxt.capital and nxt.text != "I" or not (
                 nxt.low in {"that", "he", "she", "it", "they", "we"} or nxt.quote or nxt.text in {":", ",", "."})):
             return None  # "Ohio state Sen. Nina Turner", "Central Asian states and ...": nouns
-    k = _before_paren(tokens, _skip_aux_back(tokens, i), floor)
+    k = _before_paren(tokens, _skip_aux_back(tokens, _went_on_to(tokens, i, floor)), floor)
+    k = _before_party_state(tokens, k, floor)
     sp = _speaker_before(tokens, k, floor)
-    if sp is None:
-        sp = _speaker_before(tokens, k, floor, loose=True)
-        if sp is not None and not (sp.start > floor and (tokens[sp.start - 1].quote or (
-                tokens[sp.start - 1].text == "," and sp.start - 1 > floor and tokens[sp.start - 2].quote))):
-            sp = None
+    if sp is None or not _after_quotation(tokens, sp.start, floor):
+        # next to a quotation any noun phrase may speak: "“...,” the gambling tycoon told Reuters"
+        near = _speaker_before(tokens, k, floor, loose=True)
+        if near is not None and _after_quotation(tokens, near.start, floor) and (sp is None or near.start < sp.start):
+            sp = near
     if sp is None:
         # "RNC spokesman Sean Spicer on Thursday evening said ...": a time between speaker and cue
         j = k
         while j > floor and k - j < 5 and (tokens[j - 1].low in _TAIL_WORDS or tokens[j - 1].low.isdigit()
                                            or tokens[j - 1].low.rstrip(".") in _MONTHS_DAYS):
             j -= 1
-        while j < k and tokens[j].low not in {"on", "in", "at", "during", "last", "this", "earlier", "late"}:
+        while j < k and tokens[j].low not in {"on", "in", "at", "during", "last", "this", "earlier", "late", "later"}:
             j += 1
         if floor < j < k:
             sp = _speaker_before(tokens, j, floor)
@@ -645,6 +700,8 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         sp = _speaker_after(tokens, i + 1, loose=tokens[i - 1].quote or (i > 1 and tokens[i - 2].quote))
         if sp is not None:
             after = _tail_end(tokens, _past_paren(tokens, sp.end))
+            if after < n and tokens[after].text not in _STOP_PUNCT | {","}:
+                after = _circumstance_end(tokens, _past_paren(tokens, sp.end))
             if after < n and tokens[after].text not in _STOP_PUNCT | {","}:
                 return None
             content_end = i
@@ -741,6 +798,19 @@ def _tail_end(tokens: Sequence[_Token], j: int) -> int:
             tokens[k].low in _TAIL_WORDS or tokens[k].capital or tokens[k].low.isdigit()):
         k += 1
     return k
+
+
+def _circumstance_end(tokens: Sequence[_Token], j: int) -> int:
+    """Past a phrase of where or when after an inverted cue's speaker ("said Peskov during a visit
+    to Ohio."), when it runs to a comma or the sentence's end with no quotation or cue in it."""
+    n = len(tokens)
+    if j >= n or tokens[j].low not in _PREPOSITIONS | {"while", "when", "as", "after", "outside", "near"}:
+        return j
+    k = j + 1
+    while k < n and k - j < 20 and not tokens[k].quote and tokens[k].text not in _STOP_PUNCT | {","} \
+            and tokens[k].low not in _CUE_WORDS:
+        k += 1
+    return k if k == n or tokens[k].text in _STOP_PUNCT | {","} else j
 
 
 def _after_cue(tokens: Sequence[_Token], i: int, lemma: str) -> tuple[int, int]:

@@ -360,3 +360,93 @@ def test_reported_followed_by_a_day():
 def test_a_one_word_speaker_is_a_person_later_on():
     body = "Reid said on Monday that he would stay. Reid then met Mitch McConnell. “We talked,” he said."
     assert [(q.position, q.speaker) for q in quotes.extract(body)] == [(0, "Reid"), (2, "Reid")]
+
+
+@pytest.mark.parametrize("body", [
+    "“We are fine,” said Peskov during a visit to Ohio.",
+    "“We are fine,” said Peskov in a telephone interview.",
+])
+def test_where_or_when_after_an_inverted_speaker(body):
+    q = one(body)
+    assert (q.speaker, q.verb, q.kind, q.quote) == ("Peskov", "said", "direct", "We are fine")
+
+
+@pytest.mark.parametrize("body, speaker, role", [
+    ("“We are fine,” said the New York businessman.", "the New York businessman", None),
+    ("“We are fine,” said New York Gov. Andrew Cuomo.", "Andrew Cuomo", "New York Gov."),
+])
+def test_new_before_a_name_is_part_of_an_inverted_speaker(body, speaker, role):
+    q = one(body)
+    assert (q.speaker, q.speaker_role, q.quote) == (speaker, role, "We are fine")
+
+
+@pytest.mark.parametrize("body, speaker", [
+    ("“It was easy,” the retired neurosurgeon told CNN.", "the retired neurosurgeon"),
+    ("“It was easy,” the gambling tycoon told Reuters in a rare interview.", "the gambling tycoon"),
+    ("“It was easy,” the conservative-leaning newspaper wrote.", "the conservative-leaning newspaper"),
+    ("“It was easy,” the billionaire business mogul told People.", "the billionaire business mogul"),
+])
+def test_any_noun_phrase_next_to_a_quotation_may_speak(body, speaker):
+    q = one(body)
+    assert (q.speaker, q.kind, q.quote) == (speaker, "direct", "It was easy")
+
+
+@pytest.mark.parametrize("body, speaker", [
+    ("In the excerpt, the author wrote, “It was easy.”", "the author"),
+    ("One man wrote, “It was easy.”", "One man"),
+    ("“It was easy,” said the second official.", "the second official"),
+    ("“It was easy,” wrote Time magazine.", "Time magazine"),
+])
+def test_people_and_publications_as_speakers(body, speaker):
+    q = one(body)
+    assert (q.speaker, q.kind) == (speaker, "direct")
+    assert q.quote.rstrip(".") == "It was easy"
+
+
+def test_new_before_a_name_read_backwards_from_the_cue():
+    q = one("\"It was easy,\" the New Jersey governor said.")
+    assert (q.speaker, q.quote) == ("the New Jersey governor", "It was easy")
+    q = one("“It works,” said Representative Charles B. Rangel of New York.")
+    assert (q.speaker, q.speaker_role) == ("Charles B. Rangel", "Representative")
+
+
+@pytest.mark.parametrize("body, speaker, role, quote", [
+    ("Sen. Rand Paul, R-Ky., told Fox News that polls could be \"way off.\"", "Rand Paul", "Sen.",
+     'polls could be "way off."'),
+    ("Rep. Darrell Issa, R-Calif., said the deal was bad.", "Darrell Issa", "Rep.", "the deal was bad"),
+])
+def test_party_and_state_between_commas(body, speaker, role, quote):
+    q = one(body)
+    assert (q.speaker, q.speaker_role, q.quote) == (speaker, role, quote)
+
+
+def test_later_and_a_day_between_speaker_and_cue():
+    q = one("Priebus later Thursday told Fox News: “It was easy.”")
+    assert (q.speaker, q.kind, q.quote) == ("Priebus", "direct", "It was easy.")
+
+
+@pytest.mark.parametrize("body, speaker, quote", [
+    ("\"Friend, let me be blunt,\" the email read.", "the email", "Friend, let me be blunt"),
+    ("“Vote for us,” read the email.", "the email", "Vote for us"),
+    ("He held up the sign, which read “Hispanics 4 Trump.”", "the sign", "Hispanics 4 Trump."),
+])
+def test_what_a_text_reads(body, speaker, quote):
+    q = one(body)
+    assert (q.speaker, q.verb, q.kind, q.quote) == (speaker, "read", "direct", quote)
+    assert quotes.extract("He read the book in one night.") == []  # without a quotation, no cue
+
+
+def test_calling_with_a_quotation_belongs_to_the_subject():
+    q = one("Cruz belittled the issue, calling it a \"paperwork error\" in a long speech.")
+    assert (q.speaker, q.verb, q.kind) == ("Cruz", "calling", "indirect")
+    assert q.quote == 'it a "paperwork error" in a long speech'
+
+
+@pytest.mark.parametrize("body, speaker, quote, kind", [
+    ("Pence went on to say he is “confident” that it works.", "Pence", "he is “confident” that it works", "indirect"),
+    ("The email went on to say, “Today we won.”", "The email", "Today we won.", "direct"),
+    ("Dmitry Peskov continued to say that the plan works.", "Dmitry Peskov", "the plan works", "indirect"),
+])
+def test_went_on_to_say(body, speaker, quote, kind):
+    q = one(body)
+    assert (q.speaker, q.verb, q.kind, q.quote) == (speaker, "say", kind, quote)
