@@ -73,6 +73,10 @@ case "${1:-build}" in
         # No arguments: the full run, the tests marked slow included (what .ci/run runs). With
         # arguments (the fast loop: -m "not browser"), slow tests are skipped unless --run-slow is one.
         [ $# -gt 0 ] || set -- --run-slow
+        # Bytecode caches written (__pycache__/, ignored by git), whatever the shell says: with
+        # PYTHONDONTWRITEBYTECODE set, every run compiled each edited module and rewrote every test
+        # module's assertions again (pytest --co: 3.5 s of CPU against 2.4 s with the caches).
+        unset PYTHONDONTWRITEBYTECODE
         exec python -m pytest "$@"
         ;;
     lint)

@@ -39,6 +39,8 @@ def timeline(rows: list[dict]) -> dict:
     per_day: dict[str, int] = {}
     for v in values:
         per_day[v["day"]] = per_day.get(v["day"], 0) + v["articles"]
+    if len(per_day) == 1:
+        return _one_day(values)
     spec = _base("Articles per day, by outlet", values, 180)
     spec.update(
         mark={"type": "bar", "tooltip": True},
@@ -49,6 +51,28 @@ def timeline(rows: list[dict]) -> dict:
             "color": {"field": "outlet", "type": "nominal", "title": "Outlet"},
         },
     )
+    return spec
+
+
+def _one_day(values: list[dict]) -> dict:
+    """An event reported on one day: a dot on that day with the date and counts written beside it,
+    not a bar as wide as the chart's margin (a day on a temporal axis) that reads as a period."""
+    day = values[0]["day"]
+    articles = sum(v["articles"] for v in values)
+    outlets = sorted({v["outlet"] for v in values})
+    when = date.fromisoformat(day).strftime("%b %d, %Y")
+    said = f"{when}: {articles} article{'s' if articles != 1 else ''}"
+    said += f" from {len(outlets)} outlets" if len(outlets) > 1 else f", {outlets[0]}"
+    point = {"day": day, "articles": articles, "outlets": ", ".join(outlets), "text": said}
+    x = {"field": "day", **_day_axis(day, day)}
+    y = {"field": "articles", "type": "quantitative", "title": "Articles", "axis": _count_axis(articles),
+         "scale": {"domain": [0, articles + 1]}}
+    spec = _base("Articles per day, by outlet (all on one day)", [point], 120)
+    spec["layer"] = [
+        {"mark": {"type": "point", "filled": True, "size": 120, "tooltip": True}, "encoding": {"x": x, "y": y}},
+        {"mark": {"type": "text", "align": "center", "dy": -16, "fontSize": 12},
+         "encoding": {"x": x, "y": y, "text": {"field": "text", "type": "nominal"}}},
+    ]
     return spec
 
 
@@ -139,6 +163,9 @@ def support(rows: list[dict], total_articles: int) -> dict:
     like it): consensus versus single-source claims. ``rows``: rank, sentence,
     outlet, support."""
     values = [{**r, "label": f"#{r['rank']}", "outlet": r.get("outlet") or UNKNOWN_OUTLET} for r in rows]
+    if total_articles == 1 and values:
+        return _notice("Articles reporting each digest sentence",
+                       "One article: no other report of this event to confirm its sentences.")
     spec = _base(f"Articles (of {total_articles}) reporting each digest sentence", values,
                  max(60, 26 * len(values)))
     spec.update(

@@ -57,6 +57,7 @@ import math
 import re
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -87,6 +88,7 @@ __all__ = [
     "numbers",
     "phrases",
     "split_story",
+    "story_headlines",
     "story_terms",
     "story_vectors",
     "time_penalty",
@@ -237,15 +239,18 @@ class Vocabulary:
         frequencies (so the feature lists need not be kept): (n_docs, n_terms) float32 csr."""
         indptr, indices, data = array("q", [0]), array("i"), array("f")
         rows = 0
+        index, terms = self.index, self.terms
         for doc in docs:
-            counts: dict[int, int] = {}
-            for term in doc:
-                i = self.index.get(term)
-                if i is None:
-                    i = self.index[term] = len(self.terms)
-                    self.terms.append(term)
-                counts[i] = counts.get(i, 0) + 1
-            indices.extend(counts.keys())
+            # Counter counts in C and keeps first appearance, so ids and their order within a row
+            # are those of counting term by term; the vocabulary is looked up once per distinct term
+            counts = Counter(doc)
+            ids = list(map(index.get, counts))
+            if None in ids:  # new terms take the next ids in the order they appear
+                new = [t for t, i in zip(counts, ids, strict=True) if i is None]
+                index.update(zip(new, range(len(terms), len(terms) + len(new)), strict=True))
+                terms.extend(new)
+                ids = list(map(index.__getitem__, counts))
+            indices.extend(ids)
             data.extend(counts.values())
             indptr.append(len(indices))
             rows += 1
@@ -384,11 +389,18 @@ def _mean_time_penalty(a: np.ndarray, b: np.ndarray, params: Params) -> float:
         # and numpy's per-call overhead there cost seconds
         gap = abs(float(a[0]) - float(b[0]))
         return 1.0 if gap > params.horizon_days else params.time_weight * math.log1p(gap)
+    # sorted, so the nearest and furthest pairs are at the ends: when every pair is past the
+    # horizon the mean is 1, and with no time weight, when none is it is 0 (the split's case)
+    if a[0] - b[-1] > params.horizon_days or b[0] - a[-1] > params.horizon_days:
+        return 1.0
+    if params.time_weight == 0 and max(a[-1] - b[0], b[-1] - a[0]) <= params.horizon_days:
+        return 0.0
     if len(a) > _DATE_SAMPLE:
         a = a[np.linspace(0, len(a) - 1, _DATE_SAMPLE).astype(int)]
     if len(b) > _DATE_SAMPLE:
         b = b[np.linspace(0, len(b) - 1, _DATE_SAMPLE).astype(int)]
-    return float(time_penalty(a[:, None] - b[None, :], params).mean())
+    gaps = np.abs(a[:, None] - b[None, :])  # groups' days are finite: time_penalty less its nan_to_num
+    return float(np.where(gaps > params.horizon_days, 1.0, params.time_weight * np.log1p(gaps)).mean())
 
 
 _NO_DAYS = np.zeros(0)
@@ -520,12 +532,20 @@ class Clustering:
     articles: list[Article]  # the input, in order, bodies cut short
     body_terms: list[array] = field(default_factory=list)  # per article, its body's content terms
     # (ids in ``state.vocabulary``), as :func:`features` made them: handed to :func:`story_terms`
+    head_lengths: array = field(default_factory=lambda: array("i"))  # per article, how many of its
+    # body terms are in the lead :func:`headlines` judges by (its first ``_HEADLINE_LEAD`` words)
 
     def lead_terms(self, i: int) -> list[str]:
         """The content terms of article ``i``'s body (its first ``body_words``) that the
         clustering computed, so the split need not tokenize and stem the body again."""
         terms = self.state.vocabulary.terms
         return [terms[t] for t in self.body_terms[i]]
+
+    def head_terms(self, i: int) -> list[str]:
+        """The content terms of the lead :func:`headlines` reads of article ``i``: the first of
+        its :meth:`lead_terms` (a cut at white space cuts no word)."""
+        terms = self.state.vocabulary.terms
+        return [terms[t] for t in self.body_terms[i][: self.head_lengths[i]]]
 
 
 def _bar(progress: bool, total: int, desc: str):
@@ -540,6 +560,7 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
     label needs), so a caller may stream articles without holding every body at once."""
     light: list[Article] = []
     body_terms: list[array] = []
+    head_lengths = array("i")
 
     def docs():
         total = len(articles) if isinstance(articles, Sized) else None
@@ -547,13 +568,16 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
                       leave=False):
             light.append(Article(a.id, a.title, (a.body or "")[:_LABEL_CHARS], a.published, a.outlet))
             lead = first_words(a.body or "", params.body_words)
-            terms = content_terms(lead)
+            head = first_words(a.body or "", min(_HEADLINE_LEAD, params.body_words))  # a prefix of lead
+            head_terms = content_terms(head)
+            terms = head_terms + content_terms(lead[len(head):])
             yield _features(a.title, lead, terms, params, params.name_repeat)
             # count has taken the whole document by now, so its terms have ids
             body_terms.append(array("i", map(vocabulary.index.__getitem__, terms)))
+            head_lengths.append(len(head_terms))
 
     x = vocabulary.weigh(vocabulary.count(docs()), params.background_documents)
-    return x, light, body_terms
+    return x, light, body_terms, head_lengths
 
 
 def group_dates(group_of, days, count: int) -> list[np.ndarray]:
@@ -605,19 +629,19 @@ def _headline(article: Article) -> str | None:
     return label(article.title, sentences[0] if sentences else None)
 
 
-def _centrality(x: sp.csr_matrix, group_of: np.ndarray, sums: sp.csr_matrix) -> np.ndarray:
+def _centrality(x: sp.csr_matrix, group_of: np.ndarray, count: int) -> np.ndarray:
     """Mean cosine of each article to the other articles of its event (NaN when alone): ``x``
-    (n_articles, n_terms) csr, ``group_of`` (n_articles,), ``sums`` (n_events, n_terms) csr;
-    (n_articles,) float out."""
-    out = np.full(len(group_of), np.nan)
-    order = np.argsort(group_of, kind="stable")
-    bounds = np.searchsorted(group_of[order], np.arange(sums.shape[0] + 1))
-    for g in np.flatnonzero(np.diff(bounds) > 1):
-        members = order[bounds[g] : bounds[g + 1]]
-        rows = x[members]
-        dots = np.asarray((rows @ sums[g].T).todense()).ravel()
-        out[members] = (dots - np.asarray(rows.multiply(rows).sum(axis=1)).ravel()) / (len(members) - 1)
-    return out
+    (n_articles, n_terms) csr, ``group_of`` (n_articles,) of ``count`` events; (n_articles,) float out.
+
+    One sparse product for all events, in float64 on the float32 rows: the sum of an event's
+    other rows is then exact, so two articles of a pair (or copies of one text) score exactly
+    alike and the first of them leads, where float32 rounding used to pick one."""
+    group_of = np.asarray(group_of)
+    x = sp.csr_matrix(x, dtype=np.float64)
+    others = _member_sums(group_of, count, x)[group_of] - x
+    sizes = np.bincount(group_of, minlength=count)[group_of]
+    dots = np.asarray(x.multiply(others).sum(axis=1)).ravel()
+    return np.where(sizes > 1, dots / np.maximum(sizes - 1, 1), np.nan)
 
 
 def _event_headlines(articles: list[Article], centrality: np.ndarray, group_of: np.ndarray,
@@ -638,23 +662,53 @@ def headlines(articles: Sequence[Article], group_of: Sequence[int], params: Para
     made): that of its most central article, titled ones first. Centrality is judged on the
     headline and lead (first 50 words) with rarity relative to these articles (:func:`story_vectors`):
     the lead carries the incident, and the whole body would cost as much again as the split."""
+    return story_headlines([(articles, group_of)], params)[0]
+
+
+def story_headlines(stories: Sequence[tuple[Sequence[Article], Sequence[int]]], params: Params = Params(),
+                    head_terms: Sequence[Sequence[Sequence[str] | None]] | None = None) -> list[dict[int, str | None]]:
+    """:func:`headlines` of several stories (each its articles and their groups) at once: one
+    vocabulary, one matrix and one centrality for all of them, each story's rarity still its own,
+    since a build labels thousands of small stories and per-story matrices cost more than the sums.
+    ``head_terms[s][i]``, when given and not None, is the :meth:`Clustering.head_terms` of article
+    ``i`` of story ``s``: its lead is then not tokenized again (the labels are the same)."""
+    articles: list[Article] = []
+    given: list[Sequence[str] | None] = []
+    group_parts, story_parts, offsets = [], [], []
+    offset = 0  # each story's groups numbered on from the last story's
+    for s, (members, group_of) in enumerate(stories):
+        groups = np.asarray(group_of, dtype=np.int64)
+        articles.extend(members)
+        given.extend(head_terms[s] if head_terms is not None else [None] * len(members))
+        group_parts.append(groups)
+        story_parts.append(np.full(len(groups), s))
+        offsets.append(offset)
+        offset += int(groups.max()) + 1 if len(groups) else 0
     if not articles:
-        return {}
-    groups = np.asarray(group_of, dtype=np.int64)
+        return [{} for _ in stories]
+    groups = np.concatenate([g + o for g, o in zip(group_parts, offsets, strict=True)])
+    story_of = np.concatenate(story_parts)
     count = int(groups.max()) + 1
-    if np.bincount(groups, minlength=count).max() == 1:
-        centrality = np.full(len(groups), np.nan)  # each its own group: no vectors needed
-    else:
-        leads = [Article(a.id, a.title, first_words(a.body or "", _HEADLINE_LEAD)) for a in articles]
-        x = story_vectors(leads, params)
-        centrality = _centrality(x, groups, _member_sums(groups, count, x))
-    return _event_headlines(list(articles), centrality, groups, set(groups.tolist()))
+    shared = np.bincount(groups, minlength=count)[groups] > 1  # articles whose group has others
+    centrality = np.full(len(groups), np.nan)  # an article alone in its group needs no vector
+    if shared.any():
+        rows = np.flatnonzero(shared)
+        leads = [Article(articles[i].id, articles[i].title, first_words(articles[i].body or "", _HEADLINE_LEAD))
+                 for i in rows]
+        x = _stories_matrix([_story_terms(a, params, given[i]) for a, i in zip(leads, rows, strict=True)],
+                            story_of[rows], SplitParams())[0]
+        centrality[rows] = _centrality(x, groups[rows], count)
+    named = _event_headlines(articles, centrality, groups, set(groups.tolist()))
+    return [{int(g): named[int(g) + o] for g in set(part.tolist())}
+            for part, o in zip(group_parts, offsets, strict=True)]
 
 
-def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False) -> Clustering:
-    """Cluster ``articles`` from scratch; events are numbered by first date (undated last)."""
+def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False,
+            labels: bool = True) -> Clustering:
+    """Cluster ``articles`` from scratch; events are numbered by first date (undated last).
+    ``labels=False`` leaves ``headlines`` empty: the store labels stories by their events."""
     vocabulary = Vocabulary()
-    x, light, body_terms = _vectors(articles, vocabulary, params, progress)
+    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress)
     days = np.array([day_number(a.published) for a in light])
     n = len(light)
     groups = _Groups(x, np.ones(n), group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
@@ -668,21 +722,22 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
     event_of = _renumber(roots, days)
     count = int(event_of.max()) + 1 if n else 0
     sums = _member_sums(event_of, count, x)
-    centrality = _centrality(x, event_of, sums)
     state = EventState(vocabulary, _prune(sums, np.ones(x.shape[1], bool), params.state_terms),
                        np.bincount(event_of, minlength=count).astype(float), group_dates(event_of, days, count),
                        params)
-    return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(count))), state,
-                      light, body_terms)
+    named = (_event_headlines(light, _centrality(x, event_of, count), event_of, set(range(count)))
+             if labels else {})
+    return Clustering(event_of.tolist(), named, state, light, body_terms, head_lengths)
 
 
-def assign(articles: Iterable[Article], state: EventState, progress: bool = False) -> Clustering:
+def assign(articles: Iterable[Article], state: EventState, progress: bool = False,
+           labels: bool = True) -> Clustering:
     """Assign new articles to the events of ``state`` or to new events (rows from the old event
     count on), without clustering the old articles again: old events enter the agglomeration as
     fixed groups that may take new articles but never merge with each other."""
     params = state.params
     vocabulary = Vocabulary(state.vocabulary.terms, state.vocabulary.df, state.vocabulary.documents)
-    x, light, body_terms = _vectors(articles, vocabulary, params, progress)
+    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress)
     old = state.sums.shape[0]
     n = len(light)
     sums = sp.csr_matrix(state.sums, shape=(old, x.shape[1]), dtype=np.float32)
@@ -717,13 +772,14 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     previous = sums.copy()
     previous.resize((count, x.shape[1]))
     added = _member_sums(event_of, count, x)
-    centrality = _centrality(x, event_of, added)  # of the new light, among themselves
     sizes = np.bincount(event_of, minlength=count).astype(float)
     sizes[:old] += state.sizes
     kept = _prune(added + previous, np.ones(x.shape[1], bool), params.state_terms)
     new_state = EventState(vocabulary, kept, sizes, dates, params)
-    return Clustering(event_of.tolist(), _event_headlines(light, centrality, event_of, set(range(old, count))),
-                      new_state, light, body_terms)
+    # centrality of the new light among themselves
+    named = (_event_headlines(light, _centrality(x, event_of, count), event_of, set(range(old, count)))
+             if labels else {})
+    return Clustering(event_of.tolist(), named, new_state, light, body_terms, head_lengths)
 
 
 # --------------------------------------------------------------------------
@@ -818,10 +874,11 @@ def _frames_of(article: Article, params: Params) -> frozenset[str]:
     attach to, if its body names them too: a title in title case capitalizes anything) and the
     capitalized words of its title and first sentence ("=wellington"); nothing for an article
     whose opening frames nothing."""
-    body = first_words(article.body or "", params.body_words)
-    if not frames(f"{article.title or ''}\n{first_words(body, _LEDE_WORDS)}"):
+    top = first_words(article.body or "", min(_LEDE_WORDS, params.body_words))  # cut short first
+    if not frames(f"{article.title or ''}\n{top}"):
         return frozenset()  # most articles: no framed event noun near the top, no sentence splitting
-    lede = split_sentences(first_words(body, _LEDE_WORDS))[:1]
+    body = first_words(article.body or "", params.body_words)
+    lede = split_sentences(top)[:1]
     opening = "\n".join([_heading(article) or "", *lede])
     framing = frames(opening)
     if framing:
@@ -899,12 +956,26 @@ def story_vectors(articles: Sequence[Article], params: Params = Params(),
 def _story_matrix(articles: Sequence[Article], params: Params, split: SplitParams,
                   terms: Sequence[list[str]] | None = None) -> tuple[sp.csr_matrix, list[str]]:
     """:func:`story_vectors` and the term of each column."""
+    docs = terms if terms is not None else [_story_terms(a, params) for a in articles]
+    return _stories_matrix(docs, np.zeros(len(docs), dtype=np.int64), split)
+
+
+def _stories_matrix(terms: Sequence[list[str]], story_of: np.ndarray,
+                    split: SplitParams) -> tuple[sp.csr_matrix, list[str]]:
+    """:func:`story_vectors` of the articles of one or more stories, from their terms, rarity judged
+    in each article's own story (``story_of``, (n_articles,) int): (n_articles, n_terms) csr and
+    the term of each column (one vocabulary over them all)."""
     vocabulary = Vocabulary()
-    counts = vocabulary.count(terms if terms is not None else (_story_terms(a, params) for a in articles))
+    counts = vocabulary.count(terms)
     m = sp.csr_matrix(counts, shape=(counts.shape[0], len(vocabulary.terms)), dtype=np.float32, copy=True)
-    idf = np.log((1 + vocabulary.documents + split.background) / (1 + vocabulary.df)).astype(np.float32)
-    idf[vocabulary.df < 2] = 0
-    m.data = (1 + np.log(m.data)) * (idf * _kind_weights(vocabulary.terms, split))[m.indices]
+    entry_story = np.asarray(story_of, dtype=np.int64)[np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))]
+    _, inverse, df = np.unique(entry_story * len(vocabulary.terms) + m.indices, return_inverse=True,
+                               return_counts=True)
+    df = df[inverse]  # articles of the entry's story that have its term
+    documents = np.bincount(story_of)[entry_story]
+    idf = np.log((1 + documents + split.background) / (1 + df)).astype(np.float32)
+    idf[df < 2] = 0
+    m.data = (1 + np.log(m.data)) * (idf * _kind_weights(vocabulary.terms, split)[m.indices])
     m.eliminate_zeros()
     return _normalize(m), vocabulary.terms
 
@@ -936,8 +1007,11 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     # one per new article
     held = np.flatnonzero(fixed_of >= 0)
     ids, dense = np.unique(fixed_of[held], return_inverse=True)
-    member = sp.csr_matrix((np.ones(len(held), dtype=np.float32), (dense, held)), shape=(len(ids), n))
-    nodes = sp.vstack([member @ x, x[new]], format="csr")
+    if len(held):
+        member = sp.csr_matrix((np.ones(len(held), dtype=np.float32), (dense, held)), shape=(len(ids), n))
+        nodes = sp.vstack([member @ x, x[new]], format="csr")
+    else:
+        nodes = x  # a full build: every article new, the rows as they are
     sizes = np.r_[np.bincount(dense, minlength=len(ids)), np.ones(len(new))].astype(float)
     dates = group_dates(dense, days[held], len(ids)) + [days[[i]][np.isfinite(days[[i]])] for i in new]
     framed = [_framing(a, d, params, split) for a, d in zip(articles, days, strict=True)]

@@ -1263,7 +1263,7 @@ _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _WRAPPER = re.compile(r'[ \t\n\r]*\{[ \t\n\r]*"(?:[^"\\]|\\.)*"[ \t\n\r]*:[ \t\n\r]*\[')
 
 
-def _read_json(content: str, source: str, mapping) -> Iterator[Record | Problem]:
+def _read_json(content: str, source: str, mapping) -> Iterator[Problem | Unmade]:
     """An array of records (read one by one, so a bad or cut-off record costs
     itself only), one object holding such an array, one record, or JSON Lines."""
     content = content.removeprefix("\ufeff")
@@ -1304,7 +1304,7 @@ def _read_json(content: str, source: str, mapping) -> Iterator[Record | Problem]
         yield Unmade(_record, (item, source, raw, mapping, number))
 
 
-def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Record | Problem]:
+def _json_array(content: str, pos: int, source: str, mapping) -> Iterator[Problem | Unmade]:
     """The items of the JSON array whose ``[`` ends before ``pos``, each with its line."""
     lines = _LineCounter(content)
     repeated: list[str] = []
@@ -1416,7 +1416,7 @@ def _csv_rows(lines: list[str], width: int, first: int) -> Iterator[tuple[int, l
                 break
 
 
-def _read_csv(content: str, source: str, mapping) -> Iterator[Record | Problem]:
+def _read_csv(content: str, source: str, mapping) -> Iterator[Problem | Unmade]:
     maximize_csv_field_size_limit()  # sys.maxsize overflows where a C long is 32 bits
     lines = list(io.StringIO(content, newline=""))
     header_at = next((i for i, line in enumerate(lines) if line.strip()), len(lines))

@@ -4,7 +4,10 @@ Python's sqlite3 replaces the message of any exception raised inside a SQL funct
 "user-defined function raised exception" (or "user-defined aggregate's 'finalize' method raised
 error"), which is all Datasette could show. So a request the digest cannot serve (bad options,
 input over the configured caps) returns its message as the value instead: text starting with
-``newsdigest error:`` or, from the JSON functions, ``{"error": "..."}``.
+``newsdigest error:`` or, from the JSON functions, an array of one error object shaped like the
+function's items, with the message in ``error`` and (prefixed) in the field a query shows, so
+``json_each`` gives one row that says what went wrong, and ``json_extract(value, '$.sentence')``
+reads the message instead of failing with "malformed JSON" on a bare string.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ def register(conn, limits: digest.Limits | dict | None = None):
     if not isinstance(limits, digest.Limits):
         limits = digest.Limits.from_config(limits)
     conn.create_function(
-        "newsdigest_sentences", 1, partial(_per_text, limits, digest.sentences), deterministic=True
+        "newsdigest_sentences", 1, partial(_per_text, limits, digest.sentences, SENTENCE_ITEM), deterministic=True
     )
-    conn.create_function("newsdigest_quotes", 1, partial(_per_text, limits, _quotes), deterministic=True)
+    conn.create_function("newsdigest_quotes", 1, partial(_per_text, limits, _quotes, QUOTE_ITEM), deterministic=True)
     for arity in (1, 2):
         conn.create_function("newsdigest_summarize", arity, partial(_summarize, limits))
         conn.create_aggregate("newsdigest", arity, partial(_Digest, limits, False))
@@ -50,11 +53,23 @@ def _json_id(value):
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def _error(error: digest.DigestError, as_json: bool) -> str:
-    return json.dumps({"error": str(error)}) if as_json else ERROR_PREFIX + str(error)
+# The items of each JSON function, and the field of an error item that carries the message.
+DIGEST_ITEM = (("id", "position", "sentence", "score"), "sentence")
+QUOTE_ITEM = (("position", "speaker", "speaker_key", "speaker_role", "quote", "kind", "verb"), "quote")
+SENTENCE_ITEM: tuple[tuple[str, ...], str | None] = ((), None)
 
 
-def _per_text(limits, compute, value):
+def _error(error: digest.DigestError, item: tuple[tuple[str, ...], str | None] | None) -> str:
+    """The message as text, or with ``item`` (a JSON function's fields, and the one to fill) as
+    ``[{..., "error": message}]``."""
+    if item is None:
+        return ERROR_PREFIX + str(error)
+    fields, shown = item
+    row: dict = {f: (ERROR_PREFIX + str(error) if f == shown else None) for f in fields}
+    return json.dumps([{**row, "error": str(error)}], ensure_ascii=False)
+
+
+def _per_text(limits, compute, item, value):
     """A scalar function of one text that returns JSON: ``compute(text)``, within max_chars."""
     value = _text(value)
     if value is None:
@@ -62,7 +77,7 @@ def _per_text(limits, compute, value):
     try:
         digest.check_size(len(value), limits, "this function")
     except digest.DigestError as e:
-        return _error(e, True)
+        return _error(e, item)
     return json.dumps(compute(value), ensure_ascii=False)
 
 
@@ -78,7 +93,7 @@ def _summarize(limits, value, options=None):
             return None
         picked = digest.summarize(value, limits=limits, **vars(parsed))
     except digest.DigestError as e:
-        return _error(e, False)
+        return _error(e, None)
     return "\n".join(s.sentence for s in picked)
 
 
@@ -118,13 +133,13 @@ class _Digest:
 
     def finalize(self):
         if self.error:
-            return _error(self.error, self.as_json)
+            return _error(self.error, DIGEST_ITEM if self.as_json else None)
         if not self.documents:
             return None
         try:
             picked = digest.digest(self.documents, limits=self.limits, **vars(self.options))
         except digest.DigestError as e:
-            return _error(e, self.as_json)
+            return _error(e, DIGEST_ITEM if self.as_json else None)
         if not self.as_json:
             return "\n".join(s.sentence for s in picked)
         return json.dumps(

@@ -72,6 +72,7 @@ __all__ = [
     "fill_coverage",
     "fill_quotes",
     "finish_database",
+    "index_events_list",
     "list_corrections",
     "list_groups",
     "load",
@@ -116,6 +117,7 @@ BUILT_BY = "datasette-newsdigest"
 SCHEMA_VERSION = "2"  # 2: stories, events.story_id and edited, corrections, articles.published_from
 STORY_STATE_VERSION = 2  # 2: IDF with background documents; another version makes --add cluster again
 BATCH = 500
+LABEL_BATCH = 2000  # articles whose stories' events are labelled in one call (bounds the bodies held)
 COPY_PAGES = 4096  # pages per backup step when copying a build into place (16 MB at 4 KB pages)
 
 Notify = Callable[[str], None]
@@ -205,7 +207,8 @@ def _create_group_tables(db: sqlite_utils.Database) -> None:
 
 
 def finish_database(db: sqlite_utils.Database) -> None:
-    """Full-text search on title and body, kept current by triggers for ``--add``."""
+    """Full-text search on title and body, kept current by triggers for ``--add``, and the
+    indexes the pages read (the events list's: index_events_list)."""
     if not db.table("articles_fts").exists():
         db.table("articles").enable_fts(["title", "body"], create_triggers=True, tokenize="porter")
     db.table("articles").create_index(["published"], if_not_exists=True)
@@ -220,6 +223,32 @@ def finish_database(db: sqlite_utils.Database) -> None:
     if db.table("stories").exists():
         db.execute("create index if not exists stories_listing on stories "
                    "(articles desc, last_published is null, last_published desc, id)")
+    index_events_list(db)
+
+
+def index_events_list(db: sqlite_utils.Database) -> None:
+    """What the events list's search, filters and sorts read (views.EVENT_SORTS), so each is an index
+    lookup or an index read in order, never a scan or a sort per request: full-text search over event
+    labels (digest sentences have theirs, see create_digest_tables), kept current by triggers for
+    ``--add``; articles by outlet (the outlet filter) and each event's outlets (their names per event);
+    events newest and oldest first (the size order is ``events_listing``), and so within a story."""
+    if db.table("events").exists():
+        if not db.table("events_fts").exists():
+            db.table("events").enable_fts(["label"], create_triggers=True, tokenize="porter")
+        db.execute("create index if not exists events_newest on events (last_published is null, "
+                   "last_published desc, id)")
+        db.execute("create index if not exists events_oldest on events (first_published is null, "
+                   "first_published, id)")
+        # A story's events by size and newest first (events_in_story has them oldest first).
+        db.execute("create index if not exists events_story_size on events (story_id, articles desc, "
+                   "last_published is null, last_published desc, id)")
+        db.execute("create index if not exists events_story_newest on events (story_id, last_published is null, "
+                   "last_published desc, id)")
+    db.table("articles").create_index(["outlet", "event_id"], if_not_exists=True)
+    db.table("articles").create_index(["event_id", "outlet"], if_not_exists=True)
+    # An event's articles in reading order (ARTICLES_KEY, the pages' article lists) without a sort, and
+    # without reading each article's date from past its body.
+    db.execute("create index if not exists articles_in_order on articles (event_id, published is null, published)")
 
 
 def _made(item: ingest.Unmade | ingest.Record) -> list[tuple[ingest.Record | ingest.Problem, list[str]]]:
@@ -510,12 +539,12 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     state_ids: list[int] = []
     if loaded is not None and loaded[0].sums.shape[0]:
         state, state_ids = loaded
-        result = events.assign(_Rows(db, new_ids, skip=story_keys), state, progress)
+        result = events.assign(_Rows(db, new_ids, skip=story_keys), state, progress, labels=False)
         params = state.params
     else:
         params = params or (loaded[0].params if loaded is not None else events.Params())
         rows = _Rows(db, None if full else new_ids, skip=story_keys)
-        result = events.cluster(rows, params, progress)
+        result = events.cluster(rows, params, progress, labels=False)
     split = split or events.SplitParams()
     old = len(state_ids)
     # each article being placed: its story, as ("s", id) for an existing one or a key for a new one
@@ -561,7 +590,8 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     clustered = {a.id: i for i, a in enumerate(result.articles)}
     event_id, new_events, labels, changed_events = _split_stories(
         db, _group_members(story_id), placed, event_of_existing, fixed_event, params, split,
-        lambda a: result.lead_terms(clustered[a]) if a in clustered else None)
+        lambda a: result.lead_terms(clustered[a]) if a in clustered else None,
+        lambda a: result.head_terms(clustered[a]) if a in clustered else None)
     first_event = 1 if full else _next_id(db, "events")
     new_event_ids = {key: first_event + i for i, key in enumerate(_ranked(new_events, where))}
     final = {a: e if isinstance(e, int) else new_event_ids[e] for a, e in event_id.items()}
@@ -601,18 +631,31 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
 
 def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], placed: set[str],
                    event_of_existing: dict[str, int], fixed_event: dict[str, tuple], params: events.Params,
-                   split: events.SplitParams, lead_terms: Callable[[str], list[str] | None]
+                   split: events.SplitParams, lead_terms: Callable[[str], list[str] | None],
+                   head_terms: Callable[[str], list[str] | None]
                    ) -> tuple[dict[str, Any], dict[tuple, list[str]], dict[tuple, str | None], set[int]]:
     """Cut each story that receives articles (``stories``: its new members) into its events, its
     existing events and those an event field names held fixed; ``lead_terms`` gives an article's
     body terms the story clustering made (None for one it did not cluster), so the split does not
-    tokenize it again. Returns each placed article's
-    event (an existing id, or a (story, incident) key for a new one), the new events' members
+    tokenize it again, and ``head_terms`` those of the lead that labels judge by. Returns each
+    placed article's event (an existing id, or a (story, incident) key for a new one), the new events' members
     and labels, and the existing events that received articles."""
     event_id: dict[str, Any] = {}
     new_events: dict[tuple, list[str]] = {}
     labels: dict[tuple, str | None] = {}
     changed: set[int] = set()
+    unlabelled: list[tuple[int, set[int], list[events.Article], list[int]]] = []
+    waiting = [0]  # articles of the stories in ``unlabelled``
+
+    def label() -> None:
+        """Label the new events of the stories waiting, many stories in one call (they are small)."""
+        named = events.story_headlines([(arts, incidents) for _, _, arts, incidents in unlabelled], params,
+                                       [[head_terms(a.id) for a in arts] for _, _, arts, _ in unlabelled])
+        for (story, made, _, _), heads in zip(unlabelled, named, strict=True):
+            labels.update({(story, t): heads.get(t) for t in made})
+        unlabelled.clear()
+        waiting[0] = 0
+
     for story, new_members in sorted(stories.items()):
         existing = [a for (a,) in db.execute(
             "select a.id from articles a join events e on e.id = a.event_id where e.story_id = ? "
@@ -630,17 +673,21 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
                      if len(arts) > 1 else [max(fixed[0], 0)])
         made = {t for art, t in zip(arts, incidents, strict=True)
                 if art.id in placed and (t >= len(fixed_refs) or fixed_refs[t][0] == "k")}
-        headlines = events.headlines(arts, incidents, params) if made else {}
+        if made:
+            unlabelled.append((story, made, arts, incidents))
+            waiting[0] += len(arts)
+            if waiting[0] >= LABEL_BATCH:
+                label()
         for art, t in zip(arts, incidents, strict=True):
             if art.id not in placed:
                 continue
             if t in made:
                 new_events.setdefault((story, t), []).append(art.id)
-                labels[(story, t)] = headlines.get(t)
                 event_id[art.id] = (story, t)
             else:
                 event_id[art.id] = fixed_refs[t][1]
                 changed.add(fixed_refs[t][1])
+    label()
     return event_id, new_events, labels, changed
 
 
@@ -823,7 +870,7 @@ def _place(db: sqlite_utils.Database, article: str, story: int, touched: _Touche
 
 def _finish(db: sqlite_utils.Database, touched: _Touched, digests: bool = True) -> None:
     """Recount what the corrections touched, flag it as edited, and label the groups they made;
-    then their quotes, digests (unless ``digests`` is False) and coverage follow."""
+    ``digests`` False where the caller (a build) makes the digests right after anyway."""
     _refresh(db, touched.events | touched.new_events, touched.stories | touched.new_stories)
     for level, ids in (("event", touched.events | touched.new_events), ("story", touched.stories)):
         db.execute(f"update {_TABLE[level]} set edited = 1 where id in (select value from json_each(?))",
@@ -843,12 +890,10 @@ def _finish(db: sqlite_utils.Database, touched: _Touched, digests: bool = True) 
 
 
 def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = None,
-                        notify: Notify = _to_stderr, digests: bool = True) -> dict[str, int]:
+                        notify: Notify = _to_stderr) -> dict[str, int]:
     """Apply the stored corrections again (after a build; with ``only``, those naming one of these
     article ids, which --add just brought in); each one that cannot be applied is told to
-    ``notify`` and kept. Returns how many were applied and skipped. ``digests`` False leaves the
-    digests of the events they touched to the caller: a build makes them next, for every event
-    whose articles changed, and would otherwise make every event's digest twice."""
+    ``notify`` and kept. Returns how many were applied and skipped."""
     if not db.table("corrections").exists():
         return {"applied": 0, "skipped": 0}
     rows = [dict(zip(CORRECTION_COLUMNS, row, strict=True)) for row in db.execute(
@@ -856,6 +901,8 @@ def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = 
     if only is not None:
         wanted = set(only)
         rows = [r for r in rows if r["article_id"] in wanted or r["anchor_id"] in wanted]
+    if not rows:
+        return {"applied": 0, "skipped": 0}
     touched = _Touched()
     skipped = 0
     with db.atomic():  # one transaction (see correct)
@@ -864,7 +911,7 @@ def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = 
             if reason:
                 skipped += 1
                 notify(f"correction {row['id']} ({row['level']} {row['action']}) skipped: {reason}")
-        _finish(db, touched, digests)
+        _finish(db, touched, digests=False)  # the build's fill_digests follows
     return {"applied": len(rows) - skipped, "skipped": skipped}
 
 
@@ -1512,10 +1559,8 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
                                                  event_field=fields["event_field"])
             except BuildError as error:  # a grouping field no article has
                 raise _failed(database, str(error)) from None
-            # digests=False: the build makes them next, once, for every event whose articles changed
             stats.clustering["corrections"] = reapply_corrections(
-                db, stats.new_ids if add and stats.clustering["mode"] == "incremental" else None, notify,
-                digests=False)
+                db, stats.new_ids if add and stats.clustering["mode"] == "incremental" else None, notify)
             fill_quotes(db, stats.new_ids if add else None, map_=map_)
             with db.conn:
                 fill_digests(db, full=not add)

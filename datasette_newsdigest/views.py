@@ -1,6 +1,6 @@
-"""The digest pages: ``/-/digest/<database>``, ``/-/digest/<database>/<event_id>``, and for a
-database whose events are grouped into stories ``/-/digest/<database>/stories`` and
-``/-/digest/<database>/story/<story_id>``.
+"""The digest pages: ``/-/digest/<database>``, ``/-/digest/<database>/<event_id>``, the article
+reader ``/-/digest/<database>/article/<article_id>``, and for a database whose events are grouped
+into stories ``/-/digest/<database>/stories`` and ``/-/digest/<database>/story/<story_id>``.
 
 Thin adapters: they read rows with bound parameters, hand texts to
 digest.py, specs to charts.py, and render templates that extend
@@ -16,23 +16,28 @@ and the actor may view it, and the story pages answer 404 or 403 otherwise.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import os
+import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, overload
 from urllib.parse import urlencode
 
 from datasette import Forbidden, Response
 from datasette.database import QueryInterrupted
-from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils import escape_fts, tilde_decode, tilde_encode
 
 from . import charts, digest, store, text
 from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
 from .settings import for_database as settings_for
 
-__all__ = ["CACHE", "PageError", "BadRequest", "can_view", "digest_url", "ensure_can_view", "event_page",
+__all__ = ["CACHE", "PageError", "BadRequest", "article_page", "article_url", "can_view", "compile_templates",
+           "digest_url", "ensure_can_view", "event_page", "marked_paragraphs", "served",
            "events_page", "has_digest", "has_stories", "stories_page", "story_page", "story_url"]
 
 # The tables a page reads: each needs view-table, as Datasette's own table view checks it.
@@ -105,13 +110,30 @@ CACHE = _DigestCache()
 
 
 async def has_digest(db) -> bool:
-    """Whether a database holds the tables the pages read (built by ``newsdigest build``)."""
-    if db.name == "_internal":
-        return False
+    """Whether a database holds the tables the pages read (built by ``newsdigest build``); what
+    it finds is kept for ``served``."""
+    found = db.name != "_internal"
     for table in TABLES:
-        if not await db.table_exists(table):
-            return False
-    return True
+        found = found and await db.table_exists(table)
+    served_here = _SERVED.setdefault(db.ds, {})
+    if not found:
+        served_here.pop(db.name, None)
+    elif served_here.get(db.name, (None,))[0] != _version(db):
+        features = {"stories"} if await has_stories(db) else set()
+        features |= {"raw"} & set(await db.table_columns("articles"))
+        served_here[db.name] = (_version(db), frozenset(features))
+    return found
+
+
+_SERVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def served(datasette) -> dict[str, frozenset]:
+    """The databases of this Datasette that hold digests, as ``has_digest`` last found them, each
+    with the optional parts it has (``stories``, an articles ``raw`` column): for the hooks that
+    must answer without a query (metadata, cells)."""
+    return {name: features for name, (_, features) in _SERVED.get(datasette, {}).items()
+            if name in datasette.databases}
 
 
 async def has_stories(db) -> bool:
@@ -124,6 +146,8 @@ class _Schema:
     stories: bool  # a stories table, and events.story_id
     event_fields: str  # the columns of events and stories the pages select: edited where built
     story_fields: str
+    tables: frozenset[str]  # every table, for the optional sections (_readable)
+    article_columns: tuple[str, ...]
 
 
 SCHEMAS = _DigestCache(64)
@@ -131,7 +155,8 @@ SCHEMAS = _DigestCache(64)
 
 async def _schema(db) -> _Schema:
     """Which of the optional tables and columns this database has, read once per file version
-    (as the digests are cached): pages are read many times between builds."""
+    (as the digests are cached): pages are read many times between builds, and each schema read is
+    a trip to a SQL thread."""
     key = _version(db)
     found = SCHEMAS.get(key)
     if found is None:
@@ -139,7 +164,8 @@ async def _schema(db) -> _Schema:
         stories = "story_id" in events and await db.table_exists(STORIES)
         story_columns = await db.table_columns(STORIES) if stories else []
         found = _Schema(stories, EVENT_COLUMNS + (", edited" if "edited" in events else ""),
-                        STORY_COLUMNS + (", edited" if "edited" in story_columns else ""))
+                        STORY_COLUMNS + (", edited" if "edited" in story_columns else ""),
+                        frozenset(await db.table_names()), tuple(await db.table_columns("articles")))
         SCHEMAS.put(key, found)
     return found
 
@@ -191,7 +217,7 @@ async def _database(datasette, request):
     except KeyError:
         raise PageError(404, f"Database not found: {route}") from None
     await ensure_can_view(datasette, request.actor, db.name)
-    if not await has_digest(db):
+    if db.name == "_internal" or not set(TABLES) <= (await _schema(db)).tables:  # has_digest, read once per version
         raise PageError(404, f"{db.name} has no events table; build it with `newsdigest build`")
     return db
 
@@ -272,6 +298,18 @@ async def _outlet_counts(db, event_id) -> list[dict]:
         {"event": event_id},
     )
     return [dict(r) for r in rows.rows]
+
+
+async def _outlet_names(db, event_ids: list, most: int = 8) -> dict:
+    """Each event's ``most`` outlets with most articles (ties by name), for a list of events in one
+    query (read from the articles (event_id, outlet) index, store.index_events_list)."""
+    rows = await db.execute(
+        "select event_id, outlet, count(*) as n from articles where event_id in (select value from json_each(:ids)) "
+        "and outlet is not null and outlet != '' group by event_id, outlet", {"ids": json.dumps(event_ids)})
+    counts: dict = {}
+    for r in rows.rows:
+        counts.setdefault(r["event_id"], []).append((-r["n"], r["outlet"]))
+    return {e: [o for _, o in sorted(c)[:most]] for e, c in counts.items()}
 
 
 def _label(article: dict) -> str:
@@ -367,12 +405,14 @@ async def _stored_digests(db, event_ids: list, top: int | None = None) -> dict:
 
 
 def _decorate(datasette, database: str, sentences: list[dict]) -> list[dict]:
-    """Copies of the (cached, shared) digest rows with their links and rank added."""
+    """Copies of the (cached, shared) digest rows with their links and rank added: each sentence
+    links to the reader at that sentence, and to its article's row."""
     return [
         {
             **s,
             "rank": rank,
-            "article_url": datasette.urls.row(database, "articles", tilde_encode(str(s["article_id"]))),
+            "article_url": article_url(datasette, database, s["article_id"], s["position"]),
+            "row_url": datasette.urls.row(database, "articles", tilde_encode(str(s["article_id"]))),
             "outlet_url": _outlet_url(datasette, database, s["outlet"]),
         }
         for rank, s in enumerate(sentences, 1)
@@ -451,9 +491,9 @@ async def _with_digests(datasette, request, db, settings: Settings, events: list
     stored = {}
     if await _reads_stored(datasette, request, db, settings):
         stored = await _stored_digests(db, [e["id"] for e in events], top=settings.list_sentences)
+    names = await _outlet_names(db, [e["id"] for e in events])
     for event in events:
-        outlets = await _outlet_counts(db, event["id"])
-        event["outlet_names"] = [r["outlet"] for r in outlets if r["outlet"]][:8]
+        event["outlet_names"] = names.get(event["id"], [])
         try:
             computed = stored.get(event["id"]) or await _digest_for(
                 db, event["id"], options, settings.limits, with_support=False,
@@ -494,40 +534,297 @@ async def _html(datasette, request, template: str, data: dict, json_url: str, st
     )
 
 
+# --- The events list: search, filters, sorts and keyset paging -----------------------------------
+# Each sort is a list of (column, descending, nullable) keys, NULLs last, and is read in order from an
+# index store.py makes for it (store.finish_database, store.index_events_list): "size" is the order
+# the list always had. A page after the first is named by its last row's keys (``_next``), as
+# Datasette's table pages are, so every page is an index seek, however deep.
+EVENT_SORTS = {
+    "size": (("articles", True, False), ("last_published", True, True), ("id", False, False)),
+    "newest": (("last_published", True, True), ("id", False, False)),
+    "oldest": (("first_published", False, True), ("id", False, False)),
+}
+EVENT_SORT_NAMES = {"size": "largest first", "newest": "newest first", "oldest": "oldest first"}
+SEARCH_TABLES = {"labels": ("events_fts",), "digest sentences": ("digest_sentences", "digest_sentences_fts")}
+MAX_QUERY = 500  # characters of ?q=
+MAX_OUTLETS = 20  # ?outlet= values (any of them)
+MAX_OUTLET = 300  # characters of one
+MAX_KEY = 100  # characters of one value of a ?_next= token
+OUTLET_CHOICES = 1_000  # outlets offered in the form
+NULL_KEY = "$null"  # a NULL in a ?_next= token (a real "$" is tilde-encoded)
+
+
+@dataclass(frozen=True)
+class _ListFilters:
+    """What the events list was asked for, checked: every value is later bound, never spliced."""
+
+    q: str = ""
+    outlets: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    story: int | None = None
+    sort: str = "size"
+
+    def args(self) -> list[tuple[str, str]]:
+        """The query-string arguments that ask for these filters again (links keep them)."""
+        args = [("q", self.q)] if self.q else []
+        args += [("outlet", o) for o in self.outlets]
+        args += [(k, str(v)) for k, v in (("since", self.since), ("until", self.until), ("story", self.story))
+                 if v is not None]
+        return args + ([("_sort", self.sort)] if self.sort != "size" else [])
+
+
+def _date_arg(request, name: str) -> str | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return datetime.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        shown = raw if len(raw) <= 30 else raw[:30] + "..."
+        raise BadRequest(f"{name} must be a date as YYYY-MM-DD, not {shown!r}") from None
+
+
+def _list_filters(request) -> _ListFilters:
+    q = request.args.get("q", "").strip()
+    if len(q) > MAX_QUERY:
+        raise BadRequest(f"q must be at most {MAX_QUERY} characters")
+    outlets = tuple(dict.fromkeys(o.strip() for o in request.args.getlist("outlet") if o.strip()))
+    if len(outlets) > MAX_OUTLETS:
+        raise BadRequest(f"at most {MAX_OUTLETS} outlet values, not {len(outlets)}")
+    if any(len(o) > MAX_OUTLET for o in outlets):
+        raise BadRequest(f"an outlet must be at most {MAX_OUTLET} characters")
+    since, until = _date_arg(request, "since"), _date_arg(request, "until")
+    if since and until and since > until:
+        raise BadRequest(f"since ({since}) must not be after until ({until})")
+    sort = request.args.get("_sort") or "size"
+    if sort not in EVENT_SORTS:
+        shown = sort if len(sort) <= 30 else sort[:30] + "..."
+        raise BadRequest(f"_sort must be one of {', '.join(EVENT_SORTS)}, not {shown!r}")
+    return _ListFilters(q, outlets, since, until, _int_arg(request, "story", None, high=2**63 - 1, low=-(2**63)),
+                        sort)
+
+
+def _next_token(keys, row) -> str:
+    return ",".join(NULL_KEY if row[k] is None else tilde_encode(str(row[k])) for k, _, _ in keys)
+
+
+def _token_values(keys, token: str) -> list:
+    """The keys of the row a ``?_next=`` token names, each checked as its column's kind."""
+    parts = token.split(",")
+    if len(parts) != len(keys):
+        raise BadRequest(f"_next must have {len(keys)} comma-separated values for this sort, as next_url gives")
+    values: list = []
+    for (column, _, nullable), part in zip(keys, parts, strict=True):
+        if part == NULL_KEY and nullable:
+            values.append(None)
+        elif column in ("articles", "id"):
+            values.append(_whole_number("_next", part, high=2**63 - 1, low=-(2**63)))
+        elif len(part) > MAX_KEY:
+            raise BadRequest(f"_next values must be at most {MAX_KEY} characters")
+        else:
+            values.append(tilde_decode(part))
+    return values
+
+
+def _order_by(keys, reverse: bool = False) -> str:
+    """ORDER BY for sort keys, written as the indexes are, so SQLite reads them in order."""
+    terms = []
+    for column, desc, nullable in keys:
+        if nullable:
+            terms.append(f"{column} is null" + (" desc" if reverse else ""))
+        terms.append(column + (" desc" if desc != reverse else ""))
+    return ", ".join(terms)
+
+
+def _beyond(keys, values: list, params: dict, reverse: bool = False, inclusive: bool = False) -> str:
+    """The rows after the row with these key values in the sort's order (before it, ``reverse``;
+    and that row too, ``inclusive``). The first key also bounds the index range read."""
+    flat = []
+    for (column, desc, nullable), value in zip(keys, values, strict=True):
+        if nullable:
+            flat.append((f"({column} is null)", False, int(value is None)))
+        flat.append((column, desc, value))
+    terms, equal = [], []
+    for i, (expr, desc, value) in enumerate(flat):
+        params[f"k{i}"] = value
+        op = "<" if desc != reverse else ">"
+        terms.append("(" + " and ".join(equal + [f"{expr} {op} :k{i}"]) + ")")
+        equal.append(f"{expr} is :k{i}")
+    if inclusive:
+        terms.append("(" + " and ".join(equal) + ")")
+    first, desc, _ = flat[0]
+    return f"{first} {'<' if desc != reverse else '>'}= :k0 and ({' or '.join(terms)})"
+
+
+async def _searched(datasette, request, db, q: str) -> list[str]:
+    """What ``?q=`` searches: event labels and digest sentences, those whose full-text index this
+    database has and the actor may view (a 400 when neither)."""
+    found = [name for name, tables in SEARCH_TABLES.items() if await _readable(datasette, request, db, tables)]
+    if q and not found:
+        raise BadRequest("this database has no full-text index you may search; rebuild it with `newsdigest build`")
+    return found
+
+
+async def _filter_sql(datasette, request, db, filters: _ListFilters, with_stories: bool,
+                      params: dict) -> tuple[list[str], list[str]]:
+    """WHERE terms for the filters (values bound in ``params``), and what a search searched."""
+    where: list[str] = []  # "+id": matches are looked up while the sort's index is read in order, never sorted
+    searched = await _searched(datasette, request, db, filters.q)
+    query = escape_fts(filters.q) if filters.q else ""
+    if query:
+        params["q"] = query
+        found = []
+        if "labels" in searched:
+            found.append("select rowid from events_fts where events_fts match :q")
+        if "digest sentences" in searched:
+            found.append("select event_id from digest_sentences where rowid in "
+                         "(select rowid from digest_sentences_fts where digest_sentences_fts match :q)")
+        where.append(f"+id in ({' union all '.join(found)})")
+    if filters.outlets:
+        params["outlets"] = json.dumps(filters.outlets)
+        where.append("+id in (select event_id from articles where outlet in (select value from json_each(:outlets)))")
+    if filters.since:
+        params["since"] = filters.since
+        where.append("last_published >= :since")
+    if filters.until:  # events that began by the end of that day
+        params["until"] = (datetime.date.fromisoformat(filters.until) + datetime.timedelta(days=1)).isoformat()
+        where.append("first_published < :until")
+    if filters.story is not None:
+        if not with_stories:
+            if await has_stories(db):
+                await ensure_can_view(datasette, request.actor, db.name, (STORIES,))
+            raise BadRequest(f"story: {db.name} has no stories; rebuild it with `newsdigest build`")
+        params["story"] = filters.story
+        where.append("story_id = :story")
+    return where, searched
+
+
+OUTLETS = _DigestCache(64)
+
+
+async def _outlet_choices(db) -> list[str]:
+    """The database's outlets, for the form (read from the outlet index once per file version)."""
+    key = _version(db)
+    found = OUTLETS.get(key)
+    if found is None:
+        found = [o for (o,) in (await db.execute(
+            "select distinct outlet from articles where outlet is not null and outlet != '' order by outlet "
+            "limit :limit", {"limit": OUTLET_CHOICES})).rows]
+        OUTLETS.put(key, found)
+    return found
+
+
 async def _events_page(datasette, request, as_json: bool):
-    """Every event, largest and newest first, with a short digest each and its story."""
+    """Events matching the asked search and filters, in the asked order (largest and newest first
+    unless asked), with a short digest each and its story; a page at a time, by keyset."""
     db = await _database(datasette, request)
     database = db.name
     settings = settings_for(datasette, database)
-    total = (await db.execute("select count(*) from events")).single_value()
-    paging, offset = _paging(request, settings, total, digest_url(datasette, database, as_json=as_json))
+    filters = _list_filters(request)
+    size = _int_arg(request, "_size", settings.page_size, high=MAX_PAGE_SIZE)
+    token = request.args.get("_next", "")
+    if token and request.args.get("page"):
+        raise BadRequest("give page or _next, not both")
+    keys = EVENT_SORTS[filters.sort]
     with_stories = await _visible_stories(datasette, request, db)
-    schema = await _schema(db)
-    fields = schema.event_fields + (", story_id" if with_stories else "")
-    rows = await db.execute(
-        f"select {fields} from events "
-        "order by articles desc, last_published is null, last_published desc, id "
-        "limit :limit offset :offset",
-        {"limit": paging["page_size"], "offset": offset},
-    )
-    events = await _with_digests(datasette, request, db, settings,
-                                 [_event_item(datasette, database, r) for r in rows.rows])
-    stories: dict = {}
-    if with_stories:
-        ids = sorted({e["story_id"] for e in events if e["story_id"] is not None})
-        rows = await db.execute(
-            f"select {schema.story_fields} from stories where id in (select value from json_each(:ids))",
-            {"ids": json.dumps(ids)},
-        )
-        stories = {r["id"]: _story_item(datasette, database, r) for r in rows.rows}
-    for event in events:
-        event["story"] = stories.get(event.pop("story_id", None))
+    params: dict[str, Any] = {}
+    where, searched = await _filter_sql(datasette, request, db, filters, with_stories, params)
+    matching = " and ".join(where) or "1"
+    try:
+        total = (await db.execute(f"select count(*) from events where {_counted(filters, matching)}",
+                                  params)).single_value()
+        paging, rows = await _list_page(db, request, keys, token, size, total, matching, params, with_stories)
+    except sqlite3.OperationalError as e:  # an FTS query SQLite cannot parse, escaped as it is
+        if filters.q and ("fts5" in str(e) or "syntax" in str(e)):
+            raise BadRequest(f"q could not be searched: {e}") from None
+        raise
+    url = digest_url(datasette, database, as_json=as_json)
+
+    def link(cursor: str | None) -> str:
+        args = filters.args() + ([("_next", cursor)] if cursor else [])
+        args += [("_size", str(size))] if size != settings.page_size else []
+        return url + ("?" + urlencode(args, safe=",") if args else "")
+
+    paging = {"total": total, "page": paging["page"], "pages": max(1, -(-total // size)), "page_size": size,
+              "next": paging["next"], "next_url": link(paging["next"]) if paging["next"] else None,
+              "previous_url": None if paging["previous"] is None else link(paging["previous"] or None)}
+    events = await _with_digests(datasette, request, db, settings, [_event_item(datasette, database, r) for r in rows])
+    await _add_stories(datasette, db, events, with_stories)
     data = {"database": database, **paging, "events": events,
+            "filters": {"q": filters.q, "outlet": list(filters.outlets), "since": filters.since,
+                        "until": filters.until, "story": filters.story, "sort": filters.sort},
+            "sorts": list(EVENT_SORTS), "searched": searched,
             "stories_url": story_url(datasette, database) if with_stories else None}
     if as_json:
         return Response.json(data)
     return await _html(datasette, request, "newsdigest_events.html", data,
-                       digest_url(datasette, database, as_json=True))
+                       digest_url(datasette, database, as_json=True), sort_names=EVENT_SORT_NAMES,
+                       outlet_choices=await _outlet_choices(db), clear_url=url,
+                       filtered=bool(filters.args()), default_page_size=settings.page_size)
+
+
+def _counted(filters: _ListFilters, matching: str) -> str:
+    """The matching events for a count, with a date filter's column said to be set (as it must be
+    to match), so SQLite counts a range of that date's index (store.index_events_list)."""
+    if filters.since:
+        return f"(last_published is null) = 0 and {matching}"
+    if filters.until:
+        return f"(first_published is null) = 0 and {matching}"
+    return matching
+
+
+async def _list_page(db, request, keys, token: str, size: int, total: int, matching: str, params: dict,
+                     with_stories: bool) -> tuple[dict, list]:
+    """One page of the matching events: after the ``_next`` token's row, or the ``?page=``-th
+    (older links), or the first; with its number, its last row's token (when more follow) and the
+    previous page's token ('' for the first page, None on the first)."""
+    fields = (await _schema(db)).event_fields + (", story_id" if with_stories else "")
+    order = _order_by(keys)
+    where, offset = matching, 0
+    page_params = {**params, "limit": size + 1}
+    before = 0
+    if token:
+        cursor = _token_values(keys, token)
+        where = f"{matching} and {_beyond(keys, cursor, page_params)}"
+        counted = dict(params)
+        before = (await db.execute(
+            f"select count(*) from events where {matching} and "
+            f"{_beyond(keys, cursor, counted, reverse=True, inclusive=True)}", counted)).single_value()
+    else:
+        page = _int_arg(request, "page", 1, high=max(1, -(-total // size)))
+        offset = before = (page - 1) * size
+    page_params["offset"] = offset
+    rows = list((await db.execute(f"select {fields} from events where {where} order by {order} "
+                                  "limit :limit offset :offset", page_params)).rows)
+    more, rows = len(rows) > size, rows[:size]
+    previous = None
+    if rows and before:
+        back = dict(params)
+        first = [rows[0][k] for k, _, _ in keys]
+        earlier = (await db.execute(
+            f"select {', '.join(k for k, _, _ in keys)} from events where {matching} and "
+            f"{_beyond(keys, first, back, reverse=True)} order by {_order_by(keys, reverse=True)} "
+            "limit :limit", {**back, "limit": size + 1})).rows
+        previous = _next_token(keys, earlier[size]) if len(earlier) > size else ""
+    return {"page": before // size + 1, "next": _next_token(keys, rows[-1]) if more else None,
+            "previous": previous}, rows
+
+
+async def _add_stories(datasette, db, events: list[dict], with_stories: bool) -> None:
+    """Each event's story (None without stories, or for the actor who may not see them)."""
+    stories: dict = {}
+    if with_stories:
+        ids = sorted({e["story_id"] for e in events if e["story_id"] is not None})
+        rows = await db.execute(
+            f"select {(await _schema(db)).story_fields} from stories where id in (select value from json_each(:ids))",
+            {"ids": json.dumps(ids)},
+        )
+        stories = {r["id"]: _story_item(datasette, db.name, r) for r in rows.rows}
+    for event in events:
+        event["story"] = stories.get(event.pop("story_id", None))
 
 
 events_page = _page(_events_page)
@@ -610,6 +907,7 @@ async def _event_page(datasette, request, as_json: bool):
         item = {k: a[k] for k in ("id", "title", "outlet", "author", "published", "url", "words", "genre")}
         item["label"] = _label(a)
         item["row_url"] = datasette.urls.row(database, "articles", tilde_encode(str(a["id"])))
+        item["reader_url"] = article_url(datasette, database, a["id"])
         item["outlet_url"] = _outlet_url(datasette, database, a["outlet"])
         item["link"] = a["url"] if (a["url"] or "").lower().startswith(("http://", "https://")) else None
         listing.append(item)
@@ -652,9 +950,8 @@ ONLY_SHOWN = 5  # "only in" sentences shown per outlet
 
 async def _readable(datasette, request, db, tables: tuple[str, ...]) -> bool:
     """Whether these optional tables exist and the actor may view each of them."""
-    for table in tables:
-        if not await db.table_exists(table):
-            return False
+    if not set(tables) <= (await _schema(db)).tables:
+        return False
     try:
         await ensure_can_view(datasette, request.actor, db.name, tables)
     except Forbidden:
@@ -675,34 +972,37 @@ async def _who_said_what(datasette, request, db, event_id) -> dict | None:
     carried each (the same words, case and spacing aside), and the speakers x outlets chart."""
     if not await _readable(datasette, request, db, ("quotes",)):
         return None
+    # Each quoted article's outlet and date read once (they lie past its body), not once per quote.
     rows = (await db.execute(
+        "with a as materialized (select id, outlet, published from articles where id in "
+        "(select article_id from quotes where event_id = :event)) "
         "select coalesce(q.speaker_key, lower(q.speaker)) as key, q.speaker, q.speaker_role, q.quote, q.kind, "
-        "q.verb, a.outlet from quotes q join articles a on a.id = q.article_id "
+        "q.verb, a.outlet from quotes q join a on a.id = q.article_id "
         "where q.event_id = :event and q.speaker is not null order by a.published is null, a.published, q.id "
         "limit :limit", {"event": event_id, "limit": QUOTES_READ})).rows
+    # Plain tuples (key, speaker, role, quote, kind, verb, outlet): a page reads up to QUOTES_READ rows.
     by_key: dict[str, list] = {}
-    for r in rows:
-        by_key.setdefault(r["key"], []).append(r)
+    for key, speaker, role, quote, kind, verb, outlet in rows:
+        by_key.setdefault(key, []).append((speaker, role, quote, kind, verb, outlet or charts.UNKNOWN_OUTLET))
     speakers: list[dict[str, Any]] = []
     for key, quoted in by_key.items():
         statements: dict[str, dict] = {}
-        for r in quoted:
-            said = statements.setdefault(" ".join((r["quote"] or "").lower().split()), {
-                "quote": r["quote"], "kind": r["kind"], "verb": r["verb"], "outlets": []})
-            outlet = r["outlet"] or charts.UNKNOWN_OUTLET
+        for _, _, quote, kind, verb, outlet in quoted:
+            said = statements.get(folded := " ".join((quote or "").lower().split()))
+            if said is None:
+                said = statements[folded] = {"quote": quote, "kind": kind, "verb": verb, "outlets": []}
             if outlet not in said["outlets"]:
                 said["outlets"].append(outlet)
-        roles = [r["speaker_role"] for r in quoted if r["speaker_role"]]
-        outlets = sorted({r["outlet"] or charts.UNKNOWN_OUTLET for r in quoted})
-        speakers.append({"key": key, "speaker": _speaker_name([r["speaker"] for r in quoted]),
-                         "role": roles[0] if roles else None, "outlets": outlets,
+        roles = [q[1] for q in quoted if q[1]]
+        speakers.append({"key": key, "speaker": _speaker_name([q[0] for q in quoted]),
+                         "role": roles[0] if roles else None, "outlets": sorted({q[5] for q in quoted}),
                          "statements_total": len(statements), "statements": list(statements.values())[:STATEMENTS]})
     speakers.sort(key=lambda sp: (-len(sp["outlets"]), -sp["statements_total"], sp["speaker"]))
     shown = speakers[:SPEAKERS]
     cells: dict[tuple, int] = {}
     for sp in shown:
-        for r in by_key[sp["key"]]:
-            cell = (sp["speaker"], r["outlet"] or charts.UNKNOWN_OUTLET)
+        for q in by_key[sp["key"]]:
+            cell = (sp["speaker"], q[5])
             cells[cell] = cells.get(cell, 0) + 1
     chart = charts.speakers([{"speaker": sp, "outlet": o, "statements": n} for (sp, o), n in cells.items()])
     return {"speakers": shown, "speakers_total": len(speakers), "quotes_read": len(rows), "chart": chart}
@@ -717,19 +1017,23 @@ async def _coverage_section(datasette, request, db, settings: Settings, event_id
     outlets = [dict(r) for r in (await db.execute(
         "select outlet, articles, first_reported, headline, article_id, only_sentences from coverage "
         "where event_id = :event order by first_reported is null, first_reported, outlet", params)).rows]
+    # Each outlet's first ``shown`` rows, read from the (event_id, outlet) index: an event of 50
+    # articles has some 1,500 of them, and only these are joined to their text.
     only = await db.execute(
-        "select outlet, article_id, position, text from (select c.outlet, c.article_id, c.position, s.text, "
-        "row_number() over (partition by c.outlet order by c.rowid) as n from coverage_sentences c "
-        "join sentences s on s.article_id = c.article_id and s.position = c.position "
-        "where c.event_id = :event) where n <= :shown order by outlet, n", params)
+        "select o.outlet, c.article_id, c.position, s.text from (select distinct outlet from coverage_sentences "
+        "where event_id = :event) o join coverage_sentences c on c.rowid in (select rowid from coverage_sentences "
+        "where event_id = :event and outlet is o.outlet order by rowid limit :shown) "
+        "join sentences s on s.article_id = c.article_id and s.position = c.position order by o.outlet, c.rowid",
+        params)
     by_outlet: dict[str, list] = {}
     for r in only.rows:
         by_outlet.setdefault(r["outlet"], []).append(
             {"article_id": r["article_id"], "position": r["position"], "sentence": r["text"],
-             "row_url": datasette.urls.row(db.name, "articles", tilde_encode(str(r["article_id"])))})
+             "row_url": datasette.urls.row(db.name, "articles", tilde_encode(str(r["article_id"]))),
+             "reader_url": article_url(datasette, db.name, r["article_id"], r["position"])})
     for o in outlets:
         o["only"] = by_outlet.get(o["outlet"], [])
-        o["headline_url"] = datasette.urls.row(db.name, "articles", tilde_encode(str(o["article_id"])))
+        o["headline_url"] = article_url(datasette, db.name, o["article_id"])
     return {"outlets": outlets, "lean": await _lean(db, settings, _IN_EVENT, event_id, outlets)}
 
 
@@ -742,7 +1046,7 @@ async def _lean(db, settings: Settings, members: str, group_id, outlets: list[di
     selects for ``group_id``: an event's or a story's articles), the leans of the database none
     of them has, and each of ``outlets``' lean (that of most of its articles here)."""
     column = settings.lean_column
-    if column not in await db.table_columns("articles"):
+    if column not in (await _schema(db)).article_columns:
         return None
     quoted = '"' + column.replace('"', '""') + '"'
     lean = f"nullif(trim({quoted}), '')"
@@ -914,6 +1218,14 @@ async def _error_response(datasette, request, status: int, message: str, as_json
     )
 
 
+def compile_templates(datasette) -> None:
+    """Compile the pages' templates (and Datasette's they extend) at startup, so the first request
+    after a start does not pay for it (about 100 ms of CPU for the event page)."""
+    names = sorted(p.name for p in (Path(__file__).parent / "templates").glob("*.html"))
+    for name in ["base.html", "_crumbs.html", *names]:
+        datasette.jinja_env.get_template(name)
+
+
 def _assets(datasette) -> dict:
     static = lambda name: datasette.urls.static_plugins(PLUGIN, name)  # noqa: E731
     return {
@@ -921,3 +1233,121 @@ def _assets(datasette) -> dict:
         "script_urls": [static(f"vendor/{n}") for n in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")]
         + [static("newsdigest.js")],
     }
+
+
+# --- The article reader -----------------------------------------------------------------------------
+# /-/digest/<database>/article/<id>: one article as a reader reads it, each sentence an anchor
+# (#s<position>) that every digest sentence links to. It reads articles, sentences and events (the
+# pages' TABLES, checked by _database); stories and digest_sentences where the actor may view them.
+READER_CHARS = 200_000  # body characters shown; the row page has the rest
+READER_SENTENCES = 10_000  # sentences read, so a huge body costs a bounded query
+READER_OTHERS = 50  # the event's other articles listed
+ARTICLE_FIELDS = ("id", "title", "subtitle", "outlet", "author", "published", "url", "words", "genre", "event_id")
+
+
+def article_url(datasette, database: str, article_id, position: int | None = None, as_json: bool = False) -> str:
+    """The reader's address for an article, at one of its sentences (``#s<position>``) if given."""
+    url = _digest_path(datasette, database, "article", article_id, as_json=as_json)
+    return url if position is None else f"{url}#s{int(position)}"
+
+
+def marked_paragraphs(body: str | None, sentences: list[tuple[int, str]], lookahead: int = 3) -> list[list[dict]]:
+    """The body's paragraphs (as text.paragraphs reads them, which is what the sentences table was
+    split from), each a list of pieces ``{"position", "text"}``: the stored sentences found in it,
+    in order, with their positions, and the text between them with position None. A sentence is
+    looked for from where the last one ended, then at most ``lookahead`` paragraphs on; one not
+    found (a body edited by hand, or cut for the page) is left unmarked rather than guessed."""
+    paragraphs = text.paragraphs(body or "")
+    marks: list[list[tuple[int, int, int]]] = [[] for _ in paragraphs]
+    current, cursor = 0, 0
+    for position, sentence in sorted(sentences):
+        for step in range(min(lookahead, len(paragraphs) - current - 1) + 1):
+            found = paragraphs[current + step].find(sentence, cursor if step == 0 else 0) if sentence else -1
+            if found >= 0:
+                current, cursor = current + step, found + len(sentence)
+                marks[current].append((found, cursor, position))
+                break
+    out = []
+    for paragraph, marked in zip(paragraphs, marks, strict=True):
+        pieces: list[dict] = []
+        end = 0
+        for start, stop, position in marked:
+            if paragraph[end:start].strip():
+                pieces.append({"position": None, "text": paragraph[end:start].strip()})
+            pieces.append({"position": position, "text": paragraph[start:stop]})
+            end = stop
+        if paragraph[end:].strip():
+            pieces.append({"position": None, "text": paragraph[end:].strip()})
+        out.append(pieces)
+    return out
+
+
+async def _article_page(datasette, request, as_json: bool):
+    """One article: headline, outlet, author, date, its body as paragraphs of numbered sentences,
+    its event and story, and the event's other articles."""
+    db = await _database(datasette, request)
+    database = db.name
+    article_id = tilde_decode(request.url_vars["article_id"])
+    present = set(await db.table_columns("articles"))
+    fields = [f for f in ARTICLE_FIELDS if f in present]
+    row = (await db.execute(
+        f"select {', '.join(fields)}, substr(body, 1, :chars) as body, length(body) as body_chars, "
+        f"{FIRST_SENTENCE.format(table='articles')} from articles where id = :id",
+        {"id": article_id, "chars": READER_CHARS})).first()
+    if row is None:
+        raise PageError(404, f"Article not found: {article_id}")
+    found = dict(row)
+    article = {f: found.get(f) for f in ARTICLE_FIELDS}
+    article.update(_article_links(datasette, database, found))
+    sentences = [(r["position"], r["text"]) for r in (await db.execute(
+        "select position, text from sentences where article_id = :id order by position limit :limit",
+        {"id": article_id, "limit": READER_SENTENCES})).rows]
+    paragraphs = marked_paragraphs(found["body"], sentences)
+    event = story = None
+    others: list[dict] = []
+    if article["event_id"] is not None:
+        schema = await _schema(db)
+        with_stories = await _visible_stories(datasette, request, db)
+        event_row = (await db.execute(
+            f"select {schema.event_fields}{', story_id' if with_stories else ''} from events where id = :id",
+            {"id": article["event_id"]})).first()
+        if event_row is not None:
+            event = _event_item(datasette, database, event_row)
+            story_id = event.pop("story_id", None)
+            if story_id is not None:
+                story = await _story(datasette, db, story_id)
+            others = [_article_links(datasette, database, a) | {k: a[k] for k in ("id", "outlet", "published")}
+                      for a in await _articles_of(db, event["id"], limit=READER_OTHERS + 1) if a["id"] != article["id"]]
+    in_digest: dict[int, int] = {}
+    if event is not None and await _readable(datasette, request, db, ("digest_sentences",)):
+        in_digest = {r["position"]: r["rank"] for r in (await db.execute(
+            "select position, rank from digest_sentences where event_id = :event and article_id = :id",
+            {"event": event["id"], "id": article["id"]})).rows}
+    for paragraph in paragraphs:
+        for piece in paragraph:
+            piece["digest_rank"] = in_digest.get(piece["position"]) if piece["position"] is not None else None
+    data = {
+        "database": database, "article": article, "paragraphs": paragraphs,
+        "body_chars": found["body_chars"] or 0, "shown_chars": min(found["body_chars"] or 0, READER_CHARS),
+        "event": event, "story": story, "other_articles": others[:READER_OTHERS],
+        "other_articles_total": event["articles"] - 1 if event else 0,
+    }
+    if as_json:
+        return Response.json(data)
+    return await _html(datasette, request, "newsdigest_article.html", data,
+                       article_url(datasette, database, article_id, as_json=True),
+                       list_url=digest_url(datasette, database))
+
+
+def _article_links(datasette, database: str, article: dict) -> dict:
+    """An article's name (never its id) and its addresses: the reader, its JSON, its row, its
+    outlet's articles, and its own URL when that is a web address."""
+    url = article.get("url") or ""
+    return {"label": _label(article), "reader_url": article_url(datasette, database, article["id"]),
+            "json_url": article_url(datasette, database, article["id"], as_json=True),
+            "row_url": datasette.urls.row(database, "articles", tilde_encode(str(article["id"]))),
+            "outlet_url": _outlet_url(datasette, database, article.get("outlet")),
+            "link": url if url.lower().startswith(("http://", "https://")) else None}
+
+
+article_page = _page(_article_page)

@@ -74,9 +74,11 @@ def pool(jobs: int | None = None) -> Iterator[Map]:
         if len(items) < MIN_ITEMS:
             return map(fn, items)
         if executor is None:
+            context: multiprocessing.context.BaseContext
             if "forkserver" in multiprocessing.get_all_start_methods():
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(WORKER_MODULES)
+                server = multiprocessing.get_context("forkserver")
+                server.set_forkserver_preload(WORKER_MODULES)
+                context = server
             else:
                 context = multiprocessing.get_context("spawn")
             executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_watch,

@@ -9,3 +9,9 @@ def assert_error(response, status):
     assert set(data) == {"ok", "error", "status", "title"}
     assert data["ok"] is False and data["status"] == status and data["error"]
     return data
+
+
+async def get_as(datasette, path, actor=None):
+    """A request through Datasette's test client, signed in as ``actor`` (none: anonymous)."""
+    cookies = {"ds_actor": datasette.sign({"a": actor}, "actor")} if actor else {}
+    return await datasette.client.get(path, cookies=cookies)

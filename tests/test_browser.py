@@ -1,7 +1,9 @@
-"""End to end: ``datasette serve`` on a free port, the event page in headless Chromium.
+"""End to end: ``datasette serve`` on a free port, the pages in headless Chromium.
 
-Checks that every chart on the page is drawn (an SVG with marks inside each
-chart container) and that the browser console shows no errors. Needs
+Checks that every chart on the event page is drawn (an SVG with marks inside
+each chart container), that a newcomer gets from the home page to an article
+with the digest sentence they clicked highlighted, and that the browser
+console shows no errors. Needs
 Debian's ``chromium`` and the ``playwright`` package (``.ci/run`` installs
 both); outside CI the test is skipped when they are missing. Set
 ``SAVE_SCREENSHOTS=docs`` to keep the screenshots the README shows.
@@ -12,6 +14,7 @@ import json
 import os
 import shutil
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -92,11 +95,34 @@ def test_event_page_draws_charts_without_console_errors(server, browser):
     assert errors == []
 
 
-def test_canned_query_opens_as_a_datasette_vega_chart(server, browser, metadata):
-    fragment = metadata["databases"]["news"]["queries"]["outlets_per_event"]["fragment"]
+def _single_dated_event(server) -> dict:
+    events = json.load(urllib.request.urlopen(server + "/-/digest/news.json"))["events"]
+    return next(e for e in events if e["articles"] == 1 and e["first_published"])
+
+
+def test_a_one_article_event_charts_its_day(server, browser):
+    event = _single_dated_event(server)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors = _watch(page)
+    page.goto(server + event["url"], wait_until="networkidle")
+    page.wait_for_function("document.querySelector('#chart-timeline').dataset.rendered")
+    drawn = page.eval_on_selector(
+        "#chart-timeline", "el => [...el.querySelectorAll('svg g.role-mark > path, svg g.role-mark > text')]"
+        ".map(m => m.textContent)")
+    day = date.fromisoformat(event["first_published"][:10]).strftime("%b %d, %Y")
+    assert len(drawn) >= 2 and any(day in text for text in drawn)  # a dot, and its date beside it
+    page.close()
+    assert errors == []
+
+
+@pytest.mark.parametrize("query", ["outlets_per_event", "articles_per_day"])
+def test_canned_query_opens_as_a_datasette_vega_chart(server, browser, metadata, query):
+    fragment = metadata["databases"]["news"]["queries"][query]["fragment"]
+    # the whole database, and a one-day event (which needs the query's padding to draw at all)
+    event_id = "" if query == "outlets_per_event" else _single_dated_event(server)["id"]
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     errors = _watch(page)
-    page.goto(f"{server}/news/outlets_per_event?event_id=#{fragment}", wait_until="networkidle")
+    page.goto(f"{server}/news/{query}?event_id={event_id}#{fragment}", wait_until="networkidle")
     page.wait_for_selector("canvas", timeout=15000)
     painted = page.wait_for_function(
         """() => [...document.querySelectorAll('canvas')].some(c => {
@@ -107,6 +133,34 @@ def test_canned_query_opens_as_a_datasette_vega_chart(server, browser, metadata)
         timeout=15000,
     )
     assert painted
-    _screenshot(page, "vega-query.png")
+    if query == "outlets_per_event":
+        _screenshot(page, "vega-query.png")
+    page.close()
+    assert errors == []
+
+
+def test_newcomer_goes_from_home_to_the_sentence_in_its_article(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = _watch(page)
+    page.goto(server + "/", wait_until="networkidle")
+    page.click(".newsdigest-links a >> nth=0")  # the home page's own link to the digests
+    page.wait_for_selector(".newsdigest-events")
+    page.click(".newsdigest-events > li h2 a >> nth=0")  # the largest event
+    page.wait_for_selector(".newsdigest-digest li a")
+    link = page.locator(".newsdigest-digest li > a").nth(1)
+    sentence = link.inner_text()
+    link.click()
+    page.wait_for_load_state("networkidle")
+    assert "/-/digest/news/article/" in page.url and "#s" in page.url
+    target = page.evaluate(
+        """() => { const el = document.querySelector(':target'); if (!el) return null;
+            const box = el.getBoundingClientRect();
+            return {id: el.id, text: el.textContent, background: getComputedStyle(el).backgroundColor,
+                    visible: box.top >= 0 && box.bottom <= window.innerHeight}; }""")
+    assert target and target["id"] == page.url.split("#")[1]
+    assert sentence in target["text"]
+    assert target["background"] not in ("rgba(0, 0, 0, 0)", "transparent")  # highlighted
+    assert target["visible"]  # scrolled to
+    _screenshot(page, "article-reader.png")
     page.close()
     assert errors == []

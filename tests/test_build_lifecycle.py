@@ -106,9 +106,8 @@ def test_add_onto_a_file_that_is_not_a_database(tmp_path):
     assert notes.read_text() == "not a database\n"
 
 
-def test_an_older_newsdigest_database_counts_as_ours(tmp_path, seeds_dir):
-    db = tmp_path / "news.db"
-    assert build(db, seeds_dir).exit_code == 0
+def test_an_older_newsdigest_database_counts_as_ours(tmp_path, seeds_dir, seeds_copy):
+    db = seeds_copy(tmp_path / "news.db")
     with sqlite3.connect(db) as conn:
         conn.execute(f"drop table {store.META_TABLE}")
     assert build(db, write_articles(tmp_path / "in.jsonl", 0, 3), "--add").exit_code == 0
@@ -133,9 +132,8 @@ def test_meta_records_how_the_database_was_built(tmp_path, seeds_dir):
 
 @pytest.mark.parametrize("version, says", [("3", "newer than the version 2"), ("1", "not the version 2"),
                                            ("0", "not the version 2"), ("x", "not the version 2")])
-def test_add_refuses_another_schema_version(tmp_path, seeds_dir, version, says):
-    db = tmp_path / "news.db"
-    assert build(db, seeds_dir).exit_code == 0
+def test_add_refuses_another_schema_version(tmp_path, seeds_dir, seeds_copy, version, says):
+    db = seeds_copy(tmp_path / "news.db")
     with sqlite3.connect(db) as conn:
         conn.execute(f"update {store.META_TABLE} set value = ? where key = 'schema_version'", [version])
     before = db.read_bytes()
@@ -156,11 +154,10 @@ def test_target_folder_missing_or_a_folder(tmp_path, seeds_dir):
     assert "is a folder" in line and "left as it was" in line
 
 
-def test_read_only_target_folder(tmp_path, seeds_dir, monkeypatch):
+def test_read_only_target_folder(tmp_path, seeds_copy, monkeypatch):
     folder = tmp_path / "ro"
     folder.mkdir()
-    db = folder / "news.db"
-    assert build(db, seeds_dir).exit_code == 0
+    db = seeds_copy(folder / "news.db")
     before = db.read_bytes()
     folder.chmod(0o555)
     if os.geteuid() == 0:  # root writes anyway: answer as the kernel would for anyone else

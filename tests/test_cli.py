@@ -65,9 +65,8 @@ def test_bad_input_is_reported_and_good_articles_load(tmp_path):
     assert build(tmp_path / "other.db", src, "--skip-errors").exit_code == 0
 
 
-def test_failed_build_leaves_previous_database(tmp_path, seeds_dir):
-    db = tmp_path / "news.db"
-    assert build(db, seeds_dir).exit_code == 0
+def test_failed_build_leaves_previous_database(tmp_path, seeds_copy):
+    db = seeds_copy(tmp_path / "news.db")
     before = db.read_bytes()
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n")

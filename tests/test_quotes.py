@@ -190,7 +190,7 @@ def test_newsdigest_quotes_bad_input(conn):
     assert conn.execute("select newsdigest_quotes('')").fetchone()[0] == "[]"
     assert conn.execute("select newsdigest_quotes(42)").fetchone()[0] == "[]"
     assert conn.execute("select newsdigest_quotes(x'ff00')").fetchone()[0] == "[]"
-    error = json.loads(conn.execute("select newsdigest_quotes(?)", ["said " * 1000]).fetchone()[0])["error"]
+    error = json.loads(conn.execute("select newsdigest_quotes(?)", ["said " * 1000]).fetchone()[0])[0]["error"]
     assert "max_chars" in error and "2,000" in error
     with pytest.raises(sqlite3.OperationalError):
         conn.execute("select newsdigest_quotes('a', 'b')")

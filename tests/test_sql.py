@@ -144,7 +144,7 @@ def test_bad_options_return_the_message(conn, options, message):
         {"o": options},
     ).fetchone()
     assert text_result.startswith(sql.ERROR_PREFIX) and message in text_result
-    assert message in json.loads(json_result)["error"]
+    assert message in json.loads(json_result)[0]["error"]
     assert summary.startswith(sql.ERROR_PREFIX) and message in summary
 
 
@@ -167,7 +167,7 @@ def test_huge_input_is_refused_by_the_configured_cap():
         """select newsdigest_summarize(body), newsdigest_sentences(body)
            from articles where id = 'big'"""
     ).fetchone()
-    assert "max_chars" in summary and "max_chars" in json.loads(sentences)["error"]
+    assert "max_chars" in summary and "max_chars" in json.loads(sentences)[0]["error"]
     small = conn.execute("select newsdigest_summarize(body) from articles where id = 'f1'")
     assert not small.fetchone()[0].startswith(sql.ERROR_PREFIX)
 

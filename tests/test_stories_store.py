@@ -4,6 +4,7 @@ foreign keys between the tables, and grouping fields the input already has (--st
 the clustering (tests/test_events.py and tests/test_incidents.py judge that)."""
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -62,11 +63,19 @@ KEYED = [
 ]
 
 
-@pytest.fixture
-def keyed_db(tmp_path) -> Path:
-    db = tmp_path / "news.db"
-    build(db, write(tmp_path / "in.jsonl", KEYED), "--story-field", "slug", "--event-field", "incident")
+@pytest.fixture(scope="module")
+def built_keyed(tmp_path_factory) -> Path:
+    """KEYED built by both grouping fields, once for the module: the tests read or change copies."""
+    folder = tmp_path_factory.mktemp("keyed")
+    db = folder / "news.db"
+    build(db, write(folder / "in.jsonl", KEYED), "--story-field", "slug", "--event-field", "incident")
     return db
+
+
+@pytest.fixture
+def keyed_db(tmp_path, built_keyed) -> Path:
+    """This test's own copy of the build of KEYED (the file a build makes, but for its meta's times)."""
+    return Path(shutil.copy(built_keyed, tmp_path / "news.db"))
 
 
 def test_story_and_event_fields_set_both_levels_numbered_by_first_date(keyed_db):
@@ -156,9 +165,8 @@ def test_a_field_in_extra_fields_or_renamed_by_ingest_is_found(tmp_path):
     assert got["x0"] == got["x2"] != got["x1"]
 
 
-def test_full_build_of_clustered_articles_every_level_filled_and_numbered(tmp_path, seeds_dir):
-    db = tmp_path / "news.db"
-    build(db, seeds_dir)
+def test_full_build_of_clustered_articles_every_level_filled_and_numbered(seeds_db):
+    db = seeds_db  # a build of seeds/, read only
     got = grouping(db)
     assert len(got) == 5
     firsts = rows(db, "select id, first_published from events order by id")
@@ -193,9 +201,8 @@ async def test_datasette_links_an_article_to_its_event_and_an_event_to_its_story
     assert 'href="/news/articles?event_id=3"' in (await datasette.client.get("/news/events/3")).text
 
 
-def test_add_to_a_version_1_database_is_refused(tmp_path, seeds_dir):
-    db = tmp_path / "news.db"
-    build(db, seeds_dir)
+def test_add_to_a_version_1_database_is_refused(tmp_path, seeds_dir, seeds_copy):
+    db = seeds_copy(tmp_path / "news.db")
     with sqlite3.connect(db) as conn:  # the layout of a version 1 database from before the meta table
         conn.execute(f"drop table {store.META_TABLE}")
         conn.execute(f"alter table {store.STATE_TABLE} rename to {store.LEGACY_STATE_TABLE}")

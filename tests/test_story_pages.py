@@ -276,7 +276,8 @@ async def test_events_list_names_each_events_story(datasette):
     sizes = [e["articles"] for e in data["events"]]
     assert sizes == sorted(sizes, reverse=True)  # the order and paging are the events list's own
     paged = await _json(datasette, "/-/digest/news.json?_size=1")
-    assert paged["next_url"] == "/-/digest/news.json?page=2&_size=1" and len(paged["events"]) == 1
+    assert paged["next_url"] == f"/-/digest/news.json?_next={paged['next']}&_size=1" and len(paged["events"]) == 1
+    assert (await _json(datasette, paged["next_url"]))["events"][0]["id"] == data["events"][1]["id"]
     html = (await _get(datasette, "/-/digest/news?_size=200")).text
     assert 'href="/-/digest/news/story/1"' in html and 'href="/-/digest/news/stories"' in html
     assert html.count("newsdigest-edited") == 3  # event 2, and story 2 beside each of its two events
@@ -325,7 +326,8 @@ async def test_database_without_stories_keeps_every_page_working(seeds_db, tmp_p
     older = tmp_path / "news.db"  # as built before stories: no stories table, no events.story_id or edited
     shutil.copy(seeds_db, older)
     db = sqlite_utils.Database(older)
-    for index in ("events_listing", "events_in_story", "idx_events_story_id"):
+    for index in ("events_listing", "events_in_story", "idx_events_story_id", "events_newest", "events_oldest",
+                  "events_story_size", "events_story_newest"):
         db.execute(f"drop index {index}")
     db["events"].transform(drop={"story_id", "edited"}, drop_foreign_keys=["story_id"])
     db["stories"].drop()

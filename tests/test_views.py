@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from datasette.utils import tilde_encode
 from markupsafe import escape
 
 from datasette_newsdigest import text
@@ -72,10 +73,15 @@ async def test_events_page_lists_every_event_largest_first(datasette):
 async def test_events_page_paginates(datasette):
     first = (await datasette.client.get("/-/digest/news.json?_size=1")).json()
     assert first["pages"] == first["total"] and first["previous_url"] is None
-    assert first["next_url"] == "/-/digest/news.json?page=2&_size=1"
+    # keyset paging: the next page is named by the last row's sort keys (articles, last date, id)
+    (last,) = first["events"]
+    token = f"{last['articles']},{tilde_encode(last['last_published'])},{last['id']}"
+    assert first["next"] == token and first["next_url"] == f"/-/digest/news.json?_next={token}&_size=1"
     second = (await datasette.client.get(first["next_url"])).json()
     assert second["page"] == 2 and second["events"][0]["id"] != first["events"][0]["id"]
-    assert second["previous_url"] == "/-/digest/news.json?page=1&_size=1"
+    assert second["previous_url"] == "/-/digest/news.json?_size=1"
+    # older page-number links still answer, with the same rows
+    assert (await datasette.client.get("/-/digest/news.json?page=2&_size=1")).json()["events"] == second["events"]
     assert (await datasette.client.get("/-/digest/news?page=0")).status_code == 400
     assert (await datasette.client.get("/-/digest/news?page=abc")).status_code == 400
 
@@ -89,7 +95,9 @@ async def test_event_page_digest_is_attributed(datasette):
     assert data["digest"]
     for s in data["digest"]:
         assert s["sentence"] in await _sentence(datasette, s["article_id"], s["position"])
-        assert s["article_url"] == f"/news/articles/{s['article_id']}"
+        # each digest sentence opens the article reader at that sentence; its row is linked too
+        assert s["article_url"] == f"/-/digest/news/article/{s['article_id']}#s{s['position']}"
+        assert s["row_url"] == f"/news/articles/{s['article_id']}"
         assert 1 <= s["support"] <= len(ids)
     assert set(data["charts"]) == {"timeline", "coverage", "support"}
     coverage = {v["outlet"]: v["articles"] for v in data["charts"]["coverage"]["data"]["values"]}
