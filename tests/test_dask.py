@@ -60,6 +60,23 @@ def test_a_two_worker_local_cluster_builds_the_same_database(tmp_path, seeds_dir
         assert local["tables"][name], f"the input made no {name} rows to compare"
 
 
+@pytest.mark.slow
+def test_a_build_on_a_running_scheduler_by_its_address(tmp_path, seeds_dir):
+    """--dask ADDRESS: the cluster is not the build's own (here one started by the test)."""
+    distributed = pytest.importorskip("distributed")
+    local_db, dask_db = tmp_path / "local.db", tmp_path / "dask.db"
+    assert CliRunner().invoke(cli, ["build", str(local_db), str(seeds_dir), "--jobs", "1"]).exit_code == 0
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as running:
+        result = CliRunner().invoke(cli, ["build", str(dask_db), str(seeds_dir), "--dask", running.scheduler_address])
+        assert result.exit_code == 0, result.output
+        with distributed.Client(running, set_as_default=False) as client:
+            # task prefixes: the function names of the tasks it ran (dask_work._run_chunk, leading _ dropped)
+            ran = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    assert "run_chunk" in ran, f"the scheduler ran no chunk of the build's work: {ran}"
+    assert _tables(dask_db) == _tables(local_db)
+
+
 def test_an_unreachable_scheduler_is_one_line_and_exit_1(tmp_path, seeds_dir, monkeypatch):
     dask_work = pytest.importorskip("datasette_newsdigest.dask_work")
     monkeypatch.setattr(dask_work, "CONNECT_TIMEOUT", 1)
