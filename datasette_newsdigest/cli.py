@@ -48,8 +48,14 @@ def cli() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), metavar="N",
               help="Worker processes for the per-article and per-event work (default: one per CPU); "
                    "the database is the same for any N.")
+@click.option("--dask", "scheduler", metavar="SCHEDULER_ADDRESS",
+              help="Run that work on the Dask cluster of this scheduler (such as tcp://10.0.0.5:8786) instead; "
+                   "needs the dask extra here and datasette-newsdigest on its workers.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Run that work on a local Dask cluster of N worker processes started for the build.")
 def build(database: Path, paths: tuple[Path, ...], add: bool, skip_errors: bool, progress: bool | None,
-          story_field: str | None, event_field: str | None, jobs: int | None, **fields: str | None) -> None:
+          story_field: str | None, event_field: str | None, jobs: int | None, scheduler: str | None,
+          workers: int | None, **fields: str | None) -> None:
     """Build DATABASE from PATHS: files or folders of .txt, .html, .json,
     .jsonl and .csv (optionally gzipped).
 
@@ -65,13 +71,20 @@ def build(database: Path, paths: tuple[Path, ...], add: bool, skip_errors: bool,
     """
     from . import store, text
 
+    given = [name for name, value in (("--jobs", jobs), ("--dask", scheduler), ("--workers", workers))
+             if value is not None]
+    if len(given) > 1:
+        raise click.UsageError(f"{' and '.join(given)} exclude each other: give one way to run the work")
+    if scheduler is not None and not scheduler.strip():
+        raise click.UsageError("--dask needs a scheduler address, such as tcp://10.0.0.5:8786")
     started = time.perf_counter()
     if progress is None:
         progress = sys.stderr.isatty()
     mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
     try:
         stats = store.build_database(database, paths, add=add, mapping=mapping, progress=progress, notify=_tell,
-                                     story_field=story_field, event_field=event_field, jobs=jobs)
+                                     story_field=story_field, event_field=event_field, jobs=jobs,
+                                     scheduler=scheduler, workers=workers)
     except store.BuildError as error:
         raise click.ClickException(str(error)) from None
     clustered = stats.clustering

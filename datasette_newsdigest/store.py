@@ -27,7 +27,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager, suppress
+from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -1492,7 +1492,8 @@ def _check_target(database: Path, add: bool) -> dict[str, str] | None:
 def build_database(path: str | os.PathLike, inputs: Sequence[str | os.PathLike], *, add: bool = False,
                    mapping: dict[str, str] | None = None, progress: bool = False,
                    notify: Notify = _to_stderr, story_field: str | None = None,
-                   event_field: str | None = None, jobs: int | None = None) -> BuildStats:
+                   event_field: str | None = None, jobs: int | None = None, scheduler: str | None = None,
+                   workers: int | None = None) -> BuildStats:
     """Build the database at ``path`` from ``inputs`` (files or folders), or with ``add`` append
     to it; returns what was read, with ``stats.clustering`` from ``update_events`` and
     ``stats.clustering["corrections"]`` from ``reapply_corrections``. ``story_field`` and
@@ -1505,7 +1506,9 @@ def build_database(path: str | os.PathLike, inputs: Sequence[str | os.PathLike],
 
     ``jobs`` worker processes (None: one per CPU this process may use) do the per-article work
     (making records, splitting sentences, quotes) and the per-event work; this process alone
-    writes, and the database is the same for any number of jobs.
+    writes, and the database is the same for any number of jobs. With ``scheduler`` (a Dask
+    scheduler's address) or ``workers`` (a local Dask cluster of that many processes, started for
+    the build) that work runs on a Dask cluster instead, with the same database (see dask_work).
     """
     database = Path(path)
     try:
@@ -1513,7 +1516,7 @@ def build_database(path: str | os.PathLike, inputs: Sequence[str | os.PathLike],
             raise _failed(database, f"folder {database.parent} does not exist")
         if database.is_dir():
             raise _failed(database, f"{database} is a folder, not a database file")
-        with _build_lock(database, notify), work.pool(jobs) as map_:
+        with _build_lock(database, notify), _executor(database, jobs, scheduler, workers) as map_:
             _remove_stale_temporaries(database, notify)
             previous = _check_target(database, add)
             fields = {"story_field": story_field, "event_field": event_field}
@@ -1522,6 +1525,29 @@ def build_database(path: str | os.PathLike, inputs: Sequence[str | os.PathLike],
             return _build_into(database, inputs, add, previous, mapping, progress, notify, fields, map_)
     except (OSError, sqlite3.Error) as error:
         raise _failed(database, f"could not build {database}: {_reason(error)}") from None
+
+
+@contextmanager
+def _executor(database: Path, jobs: int | None, scheduler: str | None, workers: int | None) -> Iterator[work.Map]:
+    """The build's ``map_``: worker processes here, or a Dask cluster when one is asked for (Dask is
+    imported only then); a cluster that cannot be reached or started is a BuildError."""
+    if scheduler is None and workers is None:
+        with work.pool(jobs) as map_:
+            yield map_
+        return
+    if jobs is not None:
+        raise ValueError("jobs and a Dask cluster exclude each other: the cluster's workers do the work")
+    with ExitStack() as stack:
+        try:
+            from . import dask_work
+
+            map_ = stack.enter_context(dask_work.cluster(scheduler, workers))
+        except ImportError as error:
+            raise _failed(database, f"a Dask build needs dask and distributed ({error}): "
+                                    "pip install 'datasette-newsdigest[dask]'") from None
+        except dask_work.ClusterError as error:
+            raise _failed(database, str(error)) from None
+        yield map_
 
 
 def _reason(error: Exception) -> str:
