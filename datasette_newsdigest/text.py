@@ -613,9 +613,10 @@ _PICTURE_VERB = re.compile(
     r"(?:watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
     r"pauses|kneels|prays|salutes|embraces|hugs|looks\s+on|holds\s+up|shakes\s+hands|casts\s+(?:his|her|a)\s+ballot|"
     r"walks|departs|testifies|attends|delivers\s+remarks|talks?\s+to|speak|gesture|wave|arrive|pose|greet|react|"
-    r"listen|attend|walk|look\s+on|hold\s+up|shake\s+hands|march|gather|rally|kneel|pray|"
-    r"(?:rallies|marches|protests|demonstrates|gathers|stands)\s+(?:for|against|outside|in\s+front\s+of|near|at)"
-    r")\b")
+    r"listen|attend|walk|look\s+on|hold\s+up|shake\s+hands|march|gather|rally|kneel|pray)\b"
+    # rule 32: a verb that is also a plural noun ("protests against the law") is a verb after a name
+    r"|^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){0,9}?(?!(?:No|The|Many|Some|Several|Mass|Large|Street|When|As|After|While|If|Since|Where)\s)"
+    r"[A-Z][\w'’-]*,?\s+(?:rallies|marches|protests|demonstrates)\s+(?:for|against|outside|in\s+front\s+of|near|at)\b")
 _FULL_DATE_END = re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d\.?$")
 _TIME_OR_SPEECH = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|today|tonight|yesterday|tomorrow|"
                              r"said|says|told|will|would|week|month|year)\b", re.I)

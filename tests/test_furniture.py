@@ -407,6 +407,11 @@ LOOK_ALIKES = [
     "The stock market rallies after the Fed decision, traders said.",
     "Trump rallies supporters in Ohio on Tuesday.",
     "Fans gather outside the stadium every week to see the team.",
+    "For the last three weeks, protests against the law have drawn thousands of people.",
+    "In recent years, protests against authoritarian rule have flared up all over the world.",
+    "When protests for black lives erupted across the country, the images were inspiring.",
+    "COP stands for Conference of Parties, an annual forum on climate change.",
+    "Supporters of gun curbs planned rallies outside the offices of Grassley.",
 ]
 
 
