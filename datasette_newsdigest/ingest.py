@@ -398,6 +398,8 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
         body.append(line)
     while body and not _is_sentence_like(body[-1]) and _word_count(body[-1]) <= 10:
         body.pop()
+    if body:
+        body[:1] = _without_title(body[0], meta["title"])
 
     for i in range(end, len(lines)):
         line = lines[i]
@@ -440,6 +442,32 @@ def _may_be_heading(blocks: list[list[str]], b: int) -> bool:
     return len(blocks[b]) == 1 and not following[:1].islower()
 
 
+# What may stand before the title on a first line: a credit or kicker of up to four capitalized words or
+# numbers, no sentence ("Getty 2016 <title> <deck>").
+_TITLE_KICKER = re.compile(r"(?:[A-Z0-9][\w'’/&-]*\s+){1,4}")
+_TITLE_JOINT = " .:|—–-"  # between a title and its deck
+# "<title> Monday on drug prices ...": the title ran into the story's sentence
+_TIME_WORD = re.compile(rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Today|Tonight|{textmod._MONTH})\b")
+
+
+def _without_title(line: str, title: str | None) -> list[str]:
+    """A body's first ``line`` without the record's ``title`` it repeats (rule 7) or starts with,
+    fused to its deck (rule 27: "<title> The former CIA director also says ..."): the rest is kept
+    if it is a sentence, the line dropped if not; a line the title only runs into ("President
+    <title> to fund ...", the rest in lower case) is story and stays."""
+    title, joined = " ".join((title or "").split()), " ".join(line.split())
+    if not title or joined == title:
+        return [] if title else [line]
+    at = joined.find(title)
+    if at < 0 or len(title.split()) < 3 or (at and not _TITLE_KICKER.fullmatch(joined, 0, at)):
+        return [line]
+    rest = joined[at + len(title):].lstrip(_TITLE_JOINT)
+    head = rest.lstrip("\"'‘“")[:1]
+    if not head.isupper() or _TIME_WORD.match(rest):
+        return [line] if head.isalnum() else []
+    return [rest] if _is_sentence_like(rest) and _word_count(rest) >= 4 else []
+
+
 def clean_body(body: str, title: str | None = None) -> str:
     """Tidy a body that came from a structured export: normalize spacing, one paragraph per line
     or block, cut inline link cards out, and drop the lines that are page furniture, the story's
@@ -455,9 +483,8 @@ def clean_body(body: str, title: str | None = None) -> str:
                 kept.append(line)
                 if not _is_story_furniture(line, _may_be_heading(blocks, b)):
                     story.append(line)
-    title = " ".join((title or "").split())
-    if story and title and " ".join(story[0].split()) == title:
-        story = story[1:]
+    if story:
+        story[:1] = _without_title(story[0], title)
     return "\n\n".join(story if any(c.isalpha() for c in "".join(story)) else kept)
 
 

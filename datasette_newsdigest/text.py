@@ -193,13 +193,14 @@ def counted(n: int, noun: str) -> str:
 
 
 # The dateline a wire story opens with: "WASHINGTON (AP) —", "NAIROBI, Kenya (AP) _", "ST. LOUIS, Mo. --",
-# or the agency alone: "(Reuters) -".
+# or the agency alone: "(Reuters) -"; an em or en dash may touch the sentence ("WASHINGTON—President ...", rule 26),
+# a hyphen may not ("ANTI-Trump groups ...": a hyphenated word).
 DATELINE_RE = re.compile(
     r"""^(?:(?=[A-Z.'’\-/\s]*[A-Z]{3})                           # a place name, not "U.S."
          [A-Z][A-Z.'’\-/]*(?:\s+[A-Z][A-Z.'’\-/]*){0,3}        # WASHINGTON, NEW YORK, ST. LOUIS, BEIJING/SEOUL
          (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
          \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
-         (?:--|[\-—–_:])\s+
+         (?:(?:--|[\-—–_:])\s+|(?:--|[—–])(?=[A-Z][a-z]))     # "WASHINGTON—President": a dash but no hyphen
         |(?:[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3}         # or any place (Washington, New York), or none,
             (?:,\s+[A-Z][A-Za-z.]*)?\s*)?
          \([A-Z][A-Za-z&\- ]{1,24}\)\s*                         # before the agency: (CNN), (Reuters)
@@ -273,12 +274,15 @@ _CAPTION_DATE = re.compile(rf",\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,
                            r"(?:19|20)\d\d\.?$")
 _BOX_LABEL = re.compile(r"^(?:story highlights|highlights|key points|key takeaways|what you need to know|"
                         r"at a glance|in brief|tl;\s?dr|how we did this|why it matters|the big picture|go deeper|"
-                        r"by the numbers|driving the news|the bottom line|what's next|what’s next)"
+                        r"by the numbers|driving the news|the bottom line|what's next|what’s next|what we know|"
+                        r"what we don['’]t know)"
                         r"\s*[:\-–—|]?\s+[\"'‘“]?(?-i:[A-Z0-9])", re.I)
 _LINK_OPENING = re.compile(
     r"^[\W_]*(?:(?:read more|click here|see also|also read|read also|related (?:coverage|stories|articles|links))\b"
     r"|(?:read|more|watch|listen|related|video|photos?)\s*[:|»>]"
-    r"|related\s+[\"'‘“]?(?-i:[A-Z0-9]))", re.I)
+    r"|related\s+[\"'‘“]?(?-i:[A-Z0-9])"
+    r"|(?:further|more|recommended|suggested)\s+reading\s*[:|»>]"  # rule 28
+    r"|(?:today|tonight|this\s+week|coming\s+up|on\s+the\s+agenda)\s*:\s+[\"'‘“]?(?-i:[A-Z0-9]))", re.I)  # rule 31
 _LINK_CLOSING = re.compile(r"\bread more\W*$", re.I)
 _LINK_REACH = 40  # characters from the end that can hold "Read more"
 # A label in capitals fused to the text it opens: "JUST WATCHED What do ...", "SHARE YOUR THOUGHTS Have you ..."
@@ -492,6 +496,28 @@ _WATCH = re.compile(r"^(?:Watch|Listen\s+to|Tune\s+in|Visit|Check\s+out|Learn\s+
 # the White House.").
 _POINTER = re.compile(r"\b(?:available|found|read|see|watch|listen|click|is|are)\s+(?:it\s+|them\s+|more\s+)?here\.?$|"
                       r"^(?:[A-Z][\w.'’-]*\s+){1,4}reports\s+from\s+(?:the\s+)?[A-Z][\w .'’-]{2,40}\.$")
+# Rule 28: a pointer at a link without a label: an imperative of reading that ends at "here" ("See our prior
+# coverage ... here."), "this link", or "For a ... look at ..., see ..." ("He said we would see the results here."
+# opens with no imperative: kept).
+_LINK_POINTER = re.compile(
+    r"^(?:you\s+can\s+|please\s+)?(?:see|read|find|view|explore|browse)\s.{0,160}\bhere\s*[.!]?$"
+    r"|\b(?:follow|click|use|visit|open|tap)\s+(?:on\s+)?(?:this|the\s+following|the\s+below)\s+link\b"
+    r"|^for\s+(?:a|an|more)\s+[^,]{0,120},\s+(?:see|visit|read|explore|check\s+out|go\s+to)\s", re.I)
+# Rule 29: a broadcast's line: a host's introduction ("To talk about it, we're joined now by ...", "Joining us now
+# is ..."), or a segment's credit, an outlet's possessive in capitals, a name, then talks / spoke with ... about:
+# "NPR's Rachel Martin talks to NPR's Mara Liasson about ...". "Officials spoke with reporters about the fire.": kept.
+_BROADCAST = re.compile(
+    r"(?:^|,\s+)(?:we['’]re|we\s+are)\s+(?:now\s+)?joined\s+(?:now\s+)?by\b(?![^\"“”]*[\"“”])"
+    r"|^joining\s+(?:us|me)\s+(?:now\s+)?(?:is|are|from)\b"
+    r"|^(?-i:[A-Z]{2,6}['’]s\s+(?:[A-Z][\w.'’-]*\s+){1,3})(?:talks|talked|speaks|spoke|chats|chatted)\s+(?:to|with)\s"
+    r".{1,80}?\babout\b", re.I)
+# Rule 30: an outlet's own boilerplate: "X is a nonprofit newsroom that ...", "X is committed to ongoing
+# coverage of ..." ("The Capital Gazette is a newspaper that lost five staffers." is news: kept).
+_OUTLET_LINE = re.compile(
+    r"^(?:The\s+)?[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3}\s+is\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:newsroom|news\s+organization)\s+(?:that|which|dedicated|covering|based|focused)\b"
+    r"|^(?:We|[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*){0,3})\s+(?:is|are)\s+committed\s+to\s+"
+    r"(?:ongoing|continuing|continued|comprehensive|in-depth)\s+coverage\s+of\b")
 # A picture agency's credit inside a line: "| Saul Loeb/AFP/Getty Images 2020 Elections ..."
 # ("Reuters/Ipsos" is a poll).
 _AGENCY_CREDIT = re.compile(r"\bGetty\s+Images\b|/\s*AFP\b|\bAFP\s*/")
@@ -570,6 +596,9 @@ def is_page_line(sentence: str) -> bool:
              or "email" in low) and _SUBSCRIPTION.search(sentence))
         or (" | " in sentence and _LINK_LIST.search(sentence))
         or (("here" in low or "reports from" in low) and _POINTER.search(sentence))
+        or (("here" in low or "link" in low or sentence[:4] in ("For ", "for ")) and _LINK_POINTER.search(sentence))
+        or (("join" in low or "about" in low) and _BROADCAST.search(sentence))
+        or ((" news" in low or "committed" in low) and _OUTLET_LINE.match(sentence))
         or (("getty" in low or "afp" in low) and _AGENCY_CREDIT.search(sentence))
         or (_FUSED.search(sentence) is not None and _CARD_PART.search(sentence) is not None)
         or (("@" in sentence or "twitter" in low) and _EMBED.search(sentence)))
@@ -578,12 +607,16 @@ def is_page_line(sentence: str) -> bool:
 # Rule 17: a caption of what a picture shows: a present-tense verb of a picture among the first six words;
 # with a full date at the end, or naming no day or time and reporting no speech.
 _PICTURE_VERB = re.compile(
-    r"^(?:[^\s.!?]+\s+){1,10}?(?<!\bto )(?<!\bwill )(?<!n't )(?<!n’t )(?<!\bnot )(?<!\bcan )(?<!\bwould )(?<!\bcould )"
+    r"^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){1,10}?(?<!\bto )(?<!\bwill )"
+    r"(?<!n't )(?<!n’t )(?<!\bnot )(?<!\bcan )(?<!\bwould )(?<!\bcould )"
     r"(?<!\bshould )(?<!\bmay )(?<!\bmight )(?<!\bmust )(?<!\bdid )(?<!\bdo )(?<!\bdoes )"
     r"(?:watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
     r"pauses|kneels|prays|salutes|embraces|hugs|looks\s+on|holds\s+up|shakes\s+hands|casts\s+(?:his|her|a)\s+ballot|"
     r"walks|departs|testifies|attends|delivers\s+remarks|talks?\s+to|speak|gesture|wave|arrive|pose|greet|react|"
-    r"listen|attend|walk|look\s+on|hold\s+up|shake\s+hands|march|gather|rally|kneel|pray)\b")
+    r"listen|attend|walk|look\s+on|hold\s+up|shake\s+hands|march|gather|rally|kneel|pray)\b"
+    # rule 32: a verb that is also a plural noun ("protests against the law") is a verb after a name
+    r"|^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){0,9}?(?!(?:No|The|Many|Some|Several|Mass|Large|Street|When|As|After|While|If|Since|Where)\s)"
+    r"[A-Z][\w'’-]*,?\s+(?:rallies|marches|protests|demonstrates)\s+(?:for|against|outside|in\s+front\s+of|near|at)\b")
 _FULL_DATE_END = re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d\.?$")
 _TIME_OR_SPEECH = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|today|tonight|yesterday|tomorrow|"
                              r"said|says|told|will|would|week|month|year)\b", re.I)

@@ -309,6 +309,20 @@ PAGE_LINES = [
     "As of Tuesday, this article is no longer being updated.",
     "© Copyright 2017 by Creators Syndicate Inc.",
     "How we did this For this report on views of the nation’s economy, we surveyed 12,638 U.S. adults.",
+    # round 4, rules 28-31
+    "Further reading: How Indiana's religious freedom law sparked a battle over LGBT rights.",
+    "For a more detailed look at the ideological composition of each source’s audience, see the Pew Research "
+    "Center’s interactive database.",
+    "You can follow this link to see numbers for each state, including the ones that voted.",
+    "See our prior coverage of the aftermath of George Floyd’s death here.",
+    "NPR's Rachel Martin talks to NPR's Mara Liasson about the rare Saturday session.",
+    "NPR's Steve Inskeep spoke with Warren about the financial provisions in the spending bill, which passed.",
+    "To talk about all of this, we're joined now by NPR's national political correspondent Mara Liasson.",
+    "To talk more about President Trump and the media, we are joined by two guests.",
+    "ProPublica is a nonprofit newsroom that investigates abuses of power.",
+    "VICE is committed to ongoing coverage of the global climate crisis.",
+    "What we know: Shortly after the shooting at the memorial, a gunman entered the building.",
+    "Today: The kickoff to the 2020 campaign was undercut by the shutdown.",
 ]
 
 
@@ -378,6 +392,26 @@ LOOK_ALIKES = [
     "Trump praised Stone on Twitter for having the guts to stand up to Mueller.",
     "The Senate voted 51-49 to confirm the nominee, with Sen. Collins voting yes.",
     "The vote was 216-208 and no Democrat voted for it, according to the House clerk.",
+    # round 4, rules 28-32
+    "The mayor said the city would see the results here.",
+    "Readers can see the full list here, the agency said.",
+    "Officials spoke with reporters about the fire.",
+    "Obama spoke with Merkel about Ukraine on Tuesday.",
+    "Today, the Senate voted to confirm the nominee.",
+    "Today the Senate voted to confirm the nominee.",
+    "The Capital Gazette is a newspaper that lost five staffers in the attack.",
+    "The governor is committed to covering the costs of the cleanup.",
+    "For years, officials said, the plant was safe.",
+    "Investigators could not confirm this link to the cartel.",
+    "What we knew then was not enough, the senator said.",
+    "The stock market rallies after the Fed decision, traders said.",
+    "Trump rallies supporters in Ohio on Tuesday.",
+    "Fans gather outside the stadium every week to see the team.",
+    "For the last three weeks, protests against the law have drawn thousands of people.",
+    "In recent years, protests against authoritarian rule have flared up all over the world.",
+    "When protests for black lives erupted across the country, the images were inspiring.",
+    "COP stands for Conference of Parties, an annual forum on climate change.",
+    "Supporters of gun curbs planned rallies outside the offices of Grassley.",
 ]
 
 
@@ -415,3 +449,64 @@ def test_correct_text_with_accents_and_typography_is_not_damage():
         assert not text.is_damaged(fine)
         assert not any("no repair" in n for n in ingest.make_record({"id": "a", "title": fine, "body": fine},
                                                                     source="t.jsonl", raw="{}").notes)
+
+
+# --- Round 4 shapes (bench/README.md "Furniture, round 4", rules 26-32) ----------------------------
+
+
+@pytest.mark.parametrize("sentence, rest", [
+    ("WASHINGTON—President Barack Obama is encountering resistance from his own party.",
+     "President Barack Obama is encountering resistance from his own party."),
+    ("WEST DES MOINES, Iowa—President Trump and former Vice President Joe Biden held rallies.",
+     "President Trump and former Vice President Joe Biden held rallies."),
+    ("NEW YORK–The Democratic presidential field is largely set.", "The Democratic presidential field is largely set."),
+    ("ST. LOUIS--Stocks fell sharply on Monday morning.", "Stocks fell sharply on Monday morning."),
+])
+def test_a_dateline_whose_dash_touches_the_sentence_goes(sentence, rest):
+    assert text.strip_dateline(sentence) == rest
+
+
+@pytest.mark.parametrize("news", [
+    "Obama—who was in Iowa on Monday—said he would win the state.",
+    "ANTI-Trump groups rallied in the capital on Sunday.",
+    "Washington—a city of monuments—was quiet on Sunday.",
+    "U.S.—China talks resumed on Monday in Beijing.",
+])
+def test_a_dash_after_no_dateline_or_a_hyphenated_word_stays(news):
+    assert text.strip_dateline(news) == news
+
+
+@pytest.mark.parametrize("first, title, kept", [
+    ("Brennan: Russia may have successfully recruited Trump campaign aides The former CIA director also says he "
+     "was worried.", "Brennan: Russia may have successfully recruited Trump campaign aides",
+     ["The former CIA director also says he was worried."]),
+    ("Getty 2016 Jeb Bush loses TV ad edge to Marco Rubio Rubio’s campaign is getting twice the ads on the air.",
+     "Jeb Bush loses TV ad edge to Marco Rubio", ["Rubio’s campaign is getting twice the ads on the air."]),
+    ("Jeb Bush loses TV ad edge to Marco Rubio A deck that is no sentence", "Jeb Bush loses TV ad edge to Marco Rubio",
+     []),
+    # the title runs into a sentence of the story: kept whole
+    ("President Trump signs bill to fund the government through February, the White House said.",
+     "Trump signs bill", ["President Trump signs bill to fund the government through February, the White House said."]),
+    ("Trump signs executive order Monday on drug prices, the White House said.", "Trump signs executive order",
+     ["Trump signs executive order Monday on drug prices, the White House said."]),
+])
+def test_a_first_line_that_starts_with_the_title_loses_it(first, title, kept):
+    assert body_of(first, *STORY, title=title).split("\n\n") == kept + STORY
+
+
+def test_a_page_body_that_starts_with_the_title_loses_it():
+    title = "Brennan: Russia may have successfully recruited Trump campaign aides"
+    page = "\n\n".join([title, title + " The former CIA director also says he was worried about contacts.", *STORY])
+    assert ingest.clean_page(page)["body"].split("\n\n") == [
+        "The former CIA director also says he was worried about contacts.", *STORY]
+
+
+def test_a_caption_whose_verb_is_a_protest_is_no_digest_line():
+    assert not digest._stands_alone("Rigoberto Ramos from Seaford, Del., originally from Guatemala, rallies for "
+                                    "immigration reform in front of the U.S. Capitol in Washington.")
+
+
+def test_a_host_line_quoted_in_a_speech_stays():
+    news = '“We are joined by our allies in this fight,” the minister said.'
+    assert not text.is_furniture(news)
+    assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
