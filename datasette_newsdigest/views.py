@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 from datasette import Forbidden, Response
 from datasette.database import QueryInterrupted
 from datasette.utils import escape_fts, tilde_decode, tilde_encode
+from markupsafe import Markup
 
 from . import charts, digest, store, text
 from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
@@ -524,14 +525,31 @@ def _paging(request, settings: Settings, total: int, url: str) -> tuple[dict, in
             "next_url": page_url(page + 1), "previous_url": page_url(page - 1)}, (page - 1) * size
 
 
-async def _html(datasette, request, template: str, data: dict, json_url: str, status: int = 200, **extra):
-    """A page's HTML: its JSON's data, the chart assets and a link to the JSON with the same query."""
+async def _html(datasette, request, template: str, data: dict, json_url: str, status: int = 200,
+                body: str | None = None, **extra):
+    """A page's HTML: its JSON's data, the chart assets and a link to the JSON with the same query;
+    with ``body``, that template renders the page's content (``{{ body }}``) from the same context."""
     query = f"?{request.query_string}" if request.query_string else ""
-    return Response.html(
-        await datasette.render_template(
-            template, {**data, **_assets(datasette), **extra, "json_url": json_url + query}, request=request),
-        status=status,
-    )
+    context = {**data, **_assets(datasette), **extra, "json_url": json_url + query}
+    if body is not None:
+        context["body"] = Markup(_plain_templates(datasette).get_template(body).render(context))
+    return Response.html(await datasette.render_template(template, context, request=request), status=status)
+
+
+_PLAIN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _plain_templates(datasette):
+    """Datasette's templates (loader, filters, globals) without async rendering, for a page's
+    content: Datasette's environment awaits every expression, and an event page has thousands
+    (about half its CPU per request). Content templates call nothing that awaits; base.html,
+    which does (menus, hooks), still renders in Datasette's environment around them. Caches of
+    its own (compiled templates and bytecode): the async environment's code cannot render here."""
+    found = _PLAIN.get(datasette)
+    if found is None:
+        found = _PLAIN[datasette] = datasette.jinja_env.overlay(
+            enable_async=False, cache_size=100, bytecode_cache=None)
+    return found
 
 
 # --- The events list: search, filters, sorts and keyset paging -----------------------------------
@@ -929,7 +947,7 @@ async def _event_page(datasette, request, as_json: bool):
     if as_json:
         return Response.json(data)
     return await _html(datasette, request, "newsdigest_event.html", data, event["json_url"],
-                       status=400 if error else 200, form=form, methods=tuple(digest.REGISTRY),
+                       status=400 if error else 200, body="_newsdigest_event_body.html", form=form, methods=tuple(digest.REGISTRY),
                        can_choose=can_choose, default_sentences=settings.event_sentences,
                        list_url=digest_url(datasette, database))
 
@@ -1224,6 +1242,7 @@ def compile_templates(datasette) -> None:
     names = sorted(p.name for p in (Path(__file__).parent / "templates").glob("*.html"))
     for name in ["base.html", "_crumbs.html", *names]:
         datasette.jinja_env.get_template(name)
+    _plain_templates(datasette).get_template("_newsdigest_event_body.html")
 
 
 def _assets(datasette) -> dict:
