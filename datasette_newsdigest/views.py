@@ -174,10 +174,29 @@ async def _schema(db) -> _Schema:
 async def ensure_can_view(datasette, actor, database: str, tables: tuple[str, ...] = TABLES) -> None:
     """Forbidden unless the actor may view every table the pages read, decided for each table as
     Datasette's table view decides it (table, then database, then instance)."""
+    await _ensure_each(datasette, actor, database, tables, {})
+
+
+async def _ensure_viewable(datasette, request, database: str, tables: tuple[str, ...] = TABLES) -> None:
+    """``ensure_can_view`` for the request's actor, each decision asked once per request: a page
+    checks up to nine tables, and each table no rule decides asks the database and the instance."""
+    await _ensure_each(datasette, request.actor, database, tables, _DECISIONS.setdefault(request, {}))
+
+
+_DECISIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def _ensure_each(datasette, actor, database: str, tables: tuple[str, ...], decided: dict) -> None:
+    """What ``datasette.ensure_permissions`` decides for each table's three checks, with the
+    answers already in ``decided`` (by action and resource) not asked again."""
     for table in tables:
-        await datasette.ensure_permissions(
-            actor, [("view-table", (database, table)), ("view-database", database), "view-instance"]
-        )
+        for check in (("view-table", (database, table)), ("view-database", database), ("view-instance", None)):
+            if check not in decided:
+                decided[check] = await datasette.permission_allowed(actor, *check, default=None)
+            if decided[check] is not None:
+                if not decided[check]:
+                    raise Forbidden(check[0])
+                break
 
 
 async def can_view(datasette, actor, database: str) -> bool:
@@ -217,7 +236,7 @@ async def _database(datasette, request):
         db = datasette.get_database(route=route)
     except KeyError:
         raise PageError(404, f"Database not found: {route}") from None
-    await ensure_can_view(datasette, request.actor, db.name)
+    await _ensure_viewable(datasette, request, db.name)
     if db.name == "_internal" or not set(TABLES) <= (await _schema(db)).tables:  # has_digest, read once per version
         raise PageError(404, f"{db.name} has no events table; build it with `newsdigest build`")
     return db
@@ -456,7 +475,7 @@ async def _visible_stories(datasette, request, db) -> bool:
     if not await has_stories(db):
         return False
     try:
-        await ensure_can_view(datasette, request.actor, db.name, (STORIES,))
+        await _ensure_viewable(datasette, request, db.name, (STORIES,))
     except Forbidden:
         return False
     return True
@@ -467,7 +486,7 @@ async def _stories_database(datasette, request):
     db = await _database(datasette, request)
     if not await has_stories(db):
         raise PageError(404, f"{db.name} has no stories table; rebuild it with `newsdigest build`")
-    await ensure_can_view(datasette, request.actor, db.name, (STORIES,))
+    await _ensure_viewable(datasette, request, db.name, (STORIES,))
     return db
 
 
@@ -713,7 +732,7 @@ async def _filter_sql(datasette, request, db, filters: _ListFilters, with_storie
     if filters.story is not None:
         if not with_stories:
             if await has_stories(db):
-                await ensure_can_view(datasette, request.actor, db.name, (STORIES,))
+                await _ensure_viewable(datasette, request, db.name, (STORIES,))
             raise BadRequest(f"story: {db.name} has no stories; rebuild it with `newsdigest build`")
         params["story"] = filters.story
         where.append("story_id = :story")
@@ -971,7 +990,7 @@ async def _readable(datasette, request, db, tables: tuple[str, ...]) -> bool:
     if not set(tables) <= (await _schema(db)).tables:
         return False
     try:
-        await ensure_can_view(datasette, request.actor, db.name, tables)
+        await _ensure_viewable(datasette, request, db.name, tables)
     except Forbidden:
         return False
     return True
