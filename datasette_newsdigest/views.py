@@ -33,7 +33,7 @@ from datasette.database import QueryInterrupted
 from datasette.utils import escape_fts, tilde_decode, tilde_encode
 from markupsafe import Markup
 
-from . import charts, digest, store, text
+from . import charts, digest, speakers, store, text
 from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
 from .settings import for_database as settings_for
 
@@ -978,9 +978,6 @@ event_page = _page(_event_page)
 # Sections of the event and story pages read from tables a build since issue 12 makes (quotes,
 # coverage, coverage_sentences): each is left out when a table is missing (an older database) or
 # the actor may not view it, as the story sections are.
-SPEAKERS = 12  # speakers shown per event, those quoted by most outlets first
-STATEMENTS = 8  # statements shown per speaker
-QUOTES_READ = 1_000  # quotes read per event page
 STORY_SPEAKERS = 10
 ONLY_SHOWN = 5  # "only in" sentences shown per outlet
 
@@ -996,53 +993,24 @@ async def _readable(datasette, request, db, tables: tuple[str, ...]) -> bool:
     return True
 
 
-def _speaker_name(names: list[str]) -> str:
-    """How a speaker is named on the page: the name used most, the fullest of equally used ones."""
-    counts: dict[str, int] = {}
-    for name in names:
-        counts[name] = counts.get(name, 0) + 1
-    return max(counts, key=lambda n: (counts[n], len(n), n))
-
-
 async def _who_said_what(datasette, request, db, event_id) -> dict | None:
-    """The event's speakers (by speaker_key), each with their statements and the outlets that
-    carried each (the same words, case and spacing aside), and the speakers x outlets chart."""
+    """The event's speakers, their statements and the outlets that carried each, and the speakers x
+    outlets chart: the section the build stored (``event_speakers``) while the event's articles are
+    those it was made from and the actor may view it, else made from the quotes (speakers.section)."""
     if not await _readable(datasette, request, db, ("quotes",)):
         return None
-    # Each quoted article's outlet and date read once (they lie past its body), not once per quote.
-    rows = (await db.execute(
-        "with a as materialized (select id, outlet, published from articles where id in "
-        "(select article_id from quotes where event_id = :event)) "
-        "select coalesce(q.speaker_key, lower(q.speaker)) as key, q.speaker, q.speaker_role, q.quote, q.kind, "
-        "q.verb, a.outlet from quotes q join a on a.id = q.article_id "
-        "where q.event_id = :event and q.speaker is not null order by a.published is null, a.published, q.id "
-        "limit :limit", {"event": event_id, "limit": QUOTES_READ})).rows
-    # Plain tuples (key, speaker, role, quote, kind, verb, outlet): a page reads up to QUOTES_READ rows.
-    by_key: dict[str, list] = {}
-    for key, speaker, role, quote, kind, verb, outlet in rows:
-        by_key.setdefault(key, []).append((speaker, role, quote, kind, verb, outlet or charts.UNKNOWN_OUTLET))
-    speakers: list[dict[str, Any]] = []
-    for key, quoted in by_key.items():
-        statements: dict[str, dict] = {}
-        for _, _, quote, kind, verb, outlet in quoted:
-            said = statements.get(folded := " ".join((quote or "").lower().split()))
-            if said is None:
-                said = statements[folded] = {"quote": quote, "kind": kind, "verb": verb, "outlets": []}
-            if outlet not in said["outlets"]:
-                said["outlets"].append(outlet)
-        roles = [q[1] for q in quoted if q[1]]
-        speakers.append({"key": key, "speaker": _speaker_name([q[0] for q in quoted]),
-                         "role": roles[0] if roles else None, "outlets": sorted({q[5] for q in quoted}),
-                         "statements_total": len(statements), "statements": list(statements.values())[:STATEMENTS]})
-    speakers.sort(key=lambda sp: (-len(sp["outlets"]), -sp["statements_total"], sp["speaker"]))
-    shown = speakers[:SPEAKERS]
-    cells: dict[tuple, int] = {}
-    for sp in shown:
-        for q in by_key[sp["key"]]:
-            cell = (sp["speaker"], q[5])
-            cells[cell] = cells.get(cell, 0) + 1
-    chart = charts.speakers([{"speaker": sp, "outlet": o, "statements": n} for (sp, o), n in cells.items()])
-    return {"speakers": shown, "speakers_total": len(speakers), "quotes_read": len(rows), "chart": chart}
+    found = None
+    if await _readable(datasette, request, db, ("event_speakers",)):
+        stored = (await db.execute(
+            "select section from event_speakers where event_id = :event "
+            f"and articles_key = {store.ARTICLES_KEY.format(event=':event')}", {"event": event_id})).first()
+        found = None if stored is None else json.loads(stored[0])
+    if found is None:
+        rows = (await db.execute(speakers.QUOTES_SQL, {"event": event_id, "limit": speakers.QUOTES_READ})).rows
+        found = speakers.section(rows)
+    cells = found.pop("cells")
+    found["chart"] = charts.speakers([{"speaker": sp, "outlet": o, "statements": n} for sp, o, n in cells])
+    return found
 
 
 async def _coverage_section(datasette, request, db, settings: Settings, event_id) -> dict | None:
@@ -1136,7 +1104,7 @@ async def _story_speakers(datasette, request, db, story_id: int) -> list[dict] |
         "where e.story_id = :story and q.speaker is not null group by 1 "
         "order by outlets desc, events desc, statements desc, key limit :limit",
         {"story": story_id, "limit": STORY_SPEAKERS})).rows
-    return [{"speaker": _speaker_name(r["names"].split("\x1f")), "key": r["key"], "statements": r["statements"],
+    return [{"speaker": speakers.speaker_name(r["names"].split("\x1f")), "key": r["key"], "statements": r["statements"],
              "events": r["events"], "outlets": r["outlets"]} for r in rows]
 
 
