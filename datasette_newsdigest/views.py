@@ -966,7 +966,8 @@ async def _event_page(datasette, request, as_json: bool):
     if as_json:
         return Response.json(data)
     return await _html(datasette, request, "newsdigest_event.html", data, event["json_url"],
-                       status=400 if error else 200, body="_newsdigest_event_body.html", form=form, methods=tuple(digest.REGISTRY),
+                       status=400 if error else 200, body="_newsdigest_event_body.html", form=form,
+                       methods=tuple(digest.REGISTRY),
                        can_choose=can_choose, default_sentences=settings.event_sentences,
                        list_url=digest_url(datasette, database))
 
