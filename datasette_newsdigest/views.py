@@ -1295,7 +1295,7 @@ async def _article_page(datasette, request, as_json: bool):
     db = await _database(datasette, request)
     database = db.name
     article_id = tilde_decode(request.url_vars["article_id"])
-    present = set(await db.table_columns("articles"))
+    present = set((await _schema(db)).article_columns)  # read once per file version
     fields = [f for f in ARTICLE_FIELDS if f in present]
     row = (await db.execute(
         f"select {', '.join(fields)}, substr(body, 1, :chars) as body, length(body) as body_chars, "

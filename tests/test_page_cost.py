@@ -251,3 +251,27 @@ async def test_permission_checks_asked_once_decide_as_datasette_does(metadata, s
             except Forbidden as e:
                 fresh.append(str(e))
         assert outcomes == fresh
+
+
+@pytest.mark.asyncio
+async def test_pages_read_the_schema_once_per_file_version(seeds_db, monkeypatch):
+    from datasette.database import Database
+
+    datasette = Datasette([str(seeds_db)])
+    event = (await datasette.client.get("/-/digest/news.json")).json()["events"][0]
+    article = event["digest"][0]["article_id"]
+    paths = [f"/-/digest/news/{event['id']}", f"/-/digest/news/article/{article}"]
+    for path in paths:
+        assert (await datasette.client.get(path)).status_code == 200
+    asked = []
+    for name in ("table_columns", "table_names"):
+        original = getattr(Database, name)
+
+        async def counted(self, *args, _original=original, _name=name):
+            asked.append(_name)
+            return await _original(self, *args)
+
+        monkeypatch.setattr(Database, name, counted)
+    for path in paths:
+        assert (await datasette.client.get(path)).status_code == 200
+    assert asked == []
