@@ -38,7 +38,7 @@ import scipy.sparse as sp
 import sqlite_utils
 from tqdm import tqdm
 
-from . import digest, events, ingest, quotes, text, work
+from . import digest, events, ingest, quotes, speakers, text, work
 
 __all__ = [
     "ARTICLE_COLUMNS",
@@ -71,6 +71,7 @@ __all__ = [
     "fill_digests",
     "fill_coverage",
     "fill_quotes",
+    "fill_speakers",
     "event_coverage",
     "event_digest",
     "finish_database",
@@ -114,7 +115,8 @@ META_TABLE = "_newsdigest_meta"
 STATE_TABLE = "_newsdigest_story_state"
 VOCAB_TABLE = "_newsdigest_story_vocab"
 LEGACY_STATE_TABLE = "_newsdigest_event_state"  # schema version 1's, by which a database from before the meta is known
-HIDDEN_TABLES = (STATE_TABLE, VOCAB_TABLE)  # metadata.yml hides these (tests/test_cli.py checks)
+SPEAKERS_TABLE = "event_speakers"  # the event page's who-said-what sections as JSON: a page's cache, not data
+HIDDEN_TABLES = (STATE_TABLE, VOCAB_TABLE, SPEAKERS_TABLE)  # metadata.yml hides these (tests/test_cli.py checks)
 BUILT_BY = "datasette-newsdigest"
 SCHEMA_VERSION = "2"  # 2: stories, events.story_id and edited, corrections, articles.published_from
 STORY_STATE_VERSION = 2  # 2: IDF with background documents; another version makes --add cluster again
@@ -195,6 +197,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
     create_quotes_table(db)
     create_digest_tables(db)
     create_coverage_tables(db)
+    create_speakers_table(db)
     if not db.table("corrections").exists():
         db.table("corrections").create(CORRECTION_COLUMNS, pk="id")
 
@@ -888,6 +891,8 @@ def _finish(db: sqlite_utils.Database, touched: _Touched, digests: bool = True) 
     follow_corrections(db)
     if digests:
         follow_digest_corrections(db)
+        if db.table("event_speakers").exists():
+            fill_speakers(db, full=False)
     follow_corrections_in_coverage(db, touched)
 
 
@@ -1286,6 +1291,41 @@ def follow_digest_corrections(db: sqlite_utils.Database) -> None:
         fill_digests(db, full=False)
 
 
+# Who said what: each event's speakers as the event page shows them (speakers.section), made at
+# build time so a page reads one row instead of grouping up to a thousand quotes. ``articles_key``
+# (as for the digests) says from which articles it was made: --add and corrections remake only the
+# events whose articles changed, and the pages read a row only while it matches.
+
+SPEAKER_COLUMNS = {"event_id": int, "articles_key": str, "section": str}
+
+
+def create_speakers_table(db: sqlite_utils.Database) -> None:
+    if not db.table("event_speakers").exists():
+        db.table("event_speakers").create(SPEAKER_COLUMNS, pk="event_id",
+                                          foreign_keys=[("event_id", "events", "id")])
+
+
+def fill_speakers(db: sqlite_utils.Database, full: bool = True) -> int:
+    """Each event's who-said-what section (every event's with ``full``, else those whose articles
+    changed), after the quotes are keyed; returns how many were made. Inside the caller's
+    transaction where there is one (a correction's): rows are written with executemany."""
+    create_speakers_table(db)
+    keys = _articles_keys(db)
+    stored = {} if full else dict(db.execute("select event_id, articles_key from event_speakers"))
+    todo = sorted(e for e, key in keys.items() if stored.get(e) != key)
+    if full:
+        db.execute("delete from event_speakers")
+    else:
+        db.execute("delete from event_speakers where event_id in (select value from json_each(?))",
+                   [json.dumps(todo + sorted(set(stored) - set(keys)))])
+    made = []
+    for event_id in todo:
+        rows = db.execute(speakers.QUOTES_SQL, {"event": event_id, "limit": speakers.QUOTES_READ}).fetchall()
+        made.append((event_id, keys[event_id], json.dumps(speakers.section(rows))))
+    db.conn.executemany("insert into event_speakers values (?, ?, ?)", made)
+    return len(todo)
+
+
 # Coverage: what each outlet of an event reported, and what only it reported
 #
 # One ``coverage`` row per event and outlet (articles without an outlet are left out: nobody can be
@@ -1593,6 +1633,7 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
                 db, stats.new_ids if add and stats.clustering["mode"] == "incremental" else None, notify)
             fill_quotes(db, stats.new_ids if add else None, map_=map_)
             with db.conn:
+                fill_speakers(db, full=not add)
                 fill_digests(db, full=not add, map_=map_)
             fill_coverage(db, _events_of(db, stats.new_ids) if add else None, map_=map_)
             finish_database(db)

@@ -31,8 +31,9 @@ from urllib.parse import urlencode
 from datasette import Forbidden, Response
 from datasette.database import QueryInterrupted
 from datasette.utils import escape_fts, tilde_decode, tilde_encode
+from markupsafe import Markup
 
-from . import charts, digest, store, text
+from . import charts, digest, speakers, store, text
 from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
 from .settings import for_database as settings_for
 
@@ -173,10 +174,29 @@ async def _schema(db) -> _Schema:
 async def ensure_can_view(datasette, actor, database: str, tables: tuple[str, ...] = TABLES) -> None:
     """Forbidden unless the actor may view every table the pages read, decided for each table as
     Datasette's table view decides it (table, then database, then instance)."""
+    await _ensure_each(datasette, actor, database, tables, {})
+
+
+async def _ensure_viewable(datasette, request, database: str, tables: tuple[str, ...] = TABLES) -> None:
+    """``ensure_can_view`` for the request's actor, each decision asked once per request: a page
+    checks up to nine tables, and each table no rule decides asks the database and the instance."""
+    await _ensure_each(datasette, request.actor, database, tables, _DECISIONS.setdefault(request, {}))
+
+
+_DECISIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def _ensure_each(datasette, actor, database: str, tables: tuple[str, ...], decided: dict) -> None:
+    """What ``datasette.ensure_permissions`` decides for each table's three checks, with the
+    answers already in ``decided`` (by action and resource) not asked again."""
     for table in tables:
-        await datasette.ensure_permissions(
-            actor, [("view-table", (database, table)), ("view-database", database), "view-instance"]
-        )
+        for check in (("view-table", (database, table)), ("view-database", database), ("view-instance", None)):
+            if check not in decided:
+                decided[check] = await datasette.permission_allowed(actor, *check, default=None)
+            if decided[check] is not None:
+                if not decided[check]:
+                    raise Forbidden(check[0])
+                break
 
 
 async def can_view(datasette, actor, database: str) -> bool:
@@ -216,7 +236,7 @@ async def _database(datasette, request):
         db = datasette.get_database(route=route)
     except KeyError:
         raise PageError(404, f"Database not found: {route}") from None
-    await ensure_can_view(datasette, request.actor, db.name)
+    await _ensure_viewable(datasette, request, db.name)
     if db.name == "_internal" or not set(TABLES) <= (await _schema(db)).tables:  # has_digest, read once per version
         raise PageError(404, f"{db.name} has no events table; build it with `newsdigest build`")
     return db
@@ -455,7 +475,7 @@ async def _visible_stories(datasette, request, db) -> bool:
     if not await has_stories(db):
         return False
     try:
-        await ensure_can_view(datasette, request.actor, db.name, (STORIES,))
+        await _ensure_viewable(datasette, request, db.name, (STORIES,))
     except Forbidden:
         return False
     return True
@@ -466,7 +486,7 @@ async def _stories_database(datasette, request):
     db = await _database(datasette, request)
     if not await has_stories(db):
         raise PageError(404, f"{db.name} has no stories table; rebuild it with `newsdigest build`")
-    await ensure_can_view(datasette, request.actor, db.name, (STORIES,))
+    await _ensure_viewable(datasette, request, db.name, (STORIES,))
     return db
 
 
@@ -524,14 +544,31 @@ def _paging(request, settings: Settings, total: int, url: str) -> tuple[dict, in
             "next_url": page_url(page + 1), "previous_url": page_url(page - 1)}, (page - 1) * size
 
 
-async def _html(datasette, request, template: str, data: dict, json_url: str, status: int = 200, **extra):
-    """A page's HTML: its JSON's data, the chart assets and a link to the JSON with the same query."""
+async def _html(datasette, request, template: str, data: dict, json_url: str, status: int = 200,
+                body: str | None = None, **extra):
+    """A page's HTML: its JSON's data, the chart assets and a link to the JSON with the same query;
+    with ``body``, that template renders the page's content (``{{ body }}``) from the same context."""
     query = f"?{request.query_string}" if request.query_string else ""
-    return Response.html(
-        await datasette.render_template(
-            template, {**data, **_assets(datasette), **extra, "json_url": json_url + query}, request=request),
-        status=status,
-    )
+    context = {**data, **_assets(datasette), **extra, "json_url": json_url + query}
+    if body is not None:
+        context["body"] = Markup(_plain_templates(datasette).get_template(body).render(context))
+    return Response.html(await datasette.render_template(template, context, request=request), status=status)
+
+
+_PLAIN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _plain_templates(datasette):
+    """Datasette's templates (loader, filters, globals) without async rendering, for a page's
+    content: Datasette's environment awaits every expression, and an event page has thousands
+    (about half its CPU per request). Content templates call nothing that awaits; base.html,
+    which does (menus, hooks), still renders in Datasette's environment around them. Caches of
+    its own (compiled templates and bytecode): the async environment's code cannot render here."""
+    found = _PLAIN.get(datasette)
+    if found is None:
+        found = _PLAIN[datasette] = datasette.jinja_env.overlay(
+            enable_async=False, cache_size=100, bytecode_cache=None)
+    return found
 
 
 # --- The events list: search, filters, sorts and keyset paging -----------------------------------
@@ -696,7 +733,7 @@ async def _filter_sql(datasette, request, db, filters: _ListFilters, with_storie
     if filters.story is not None:
         if not with_stories:
             if await has_stories(db):
-                await ensure_can_view(datasette, request.actor, db.name, (STORIES,))
+                await _ensure_viewable(datasette, request, db.name, (STORIES,))
             raise BadRequest(f"story: {db.name} has no stories; rebuild it with `newsdigest build`")
         params["story"] = filters.story
         where.append("story_id = :story")
@@ -930,7 +967,8 @@ async def _event_page(datasette, request, as_json: bool):
     if as_json:
         return Response.json(data)
     return await _html(datasette, request, "newsdigest_event.html", data, event["json_url"],
-                       status=400 if error else 200, form=form, methods=tuple(digest.REGISTRY),
+                       status=400 if error else 200, body="_newsdigest_event_body.html", form=form,
+                       methods=tuple(digest.REGISTRY),
                        can_choose=can_choose, default_sentences=settings.event_sentences,
                        list_url=digest_url(datasette, database))
 
@@ -942,9 +980,6 @@ event_page = _page(_event_page)
 # Sections of the event and story pages read from tables a build since issue 12 makes (quotes,
 # coverage, coverage_sentences): each is left out when a table is missing (an older database) or
 # the actor may not view it, as the story sections are.
-SPEAKERS = 12  # speakers shown per event, those quoted by most outlets first
-STATEMENTS = 8  # statements shown per speaker
-QUOTES_READ = 1_000  # quotes read per event page
 STORY_SPEAKERS = 10
 ONLY_SHOWN = 5  # "only in" sentences shown per outlet
 
@@ -954,59 +989,30 @@ async def _readable(datasette, request, db, tables: tuple[str, ...]) -> bool:
     if not set(tables) <= (await _schema(db)).tables:
         return False
     try:
-        await ensure_can_view(datasette, request.actor, db.name, tables)
+        await _ensure_viewable(datasette, request, db.name, tables)
     except Forbidden:
         return False
     return True
 
 
-def _speaker_name(names: list[str]) -> str:
-    """How a speaker is named on the page: the name used most, the fullest of equally used ones."""
-    counts: dict[str, int] = {}
-    for name in names:
-        counts[name] = counts.get(name, 0) + 1
-    return max(counts, key=lambda n: (counts[n], len(n), n))
-
-
 async def _who_said_what(datasette, request, db, event_id) -> dict | None:
-    """The event's speakers (by speaker_key), each with their statements and the outlets that
-    carried each (the same words, case and spacing aside), and the speakers x outlets chart."""
+    """The event's speakers, their statements and the outlets that carried each, and the speakers x
+    outlets chart: the section the build stored (``event_speakers``) while the event's articles are
+    those it was made from and the actor may view it, else made from the quotes (speakers.section)."""
     if not await _readable(datasette, request, db, ("quotes",)):
         return None
-    # Each quoted article's outlet and date read once (they lie past its body), not once per quote.
-    rows = (await db.execute(
-        "with a as materialized (select id, outlet, published from articles where id in "
-        "(select article_id from quotes where event_id = :event)) "
-        "select coalesce(q.speaker_key, lower(q.speaker)) as key, q.speaker, q.speaker_role, q.quote, q.kind, "
-        "q.verb, a.outlet from quotes q join a on a.id = q.article_id "
-        "where q.event_id = :event and q.speaker is not null order by a.published is null, a.published, q.id "
-        "limit :limit", {"event": event_id, "limit": QUOTES_READ})).rows
-    # Plain tuples (key, speaker, role, quote, kind, verb, outlet): a page reads up to QUOTES_READ rows.
-    by_key: dict[str, list] = {}
-    for key, speaker, role, quote, kind, verb, outlet in rows:
-        by_key.setdefault(key, []).append((speaker, role, quote, kind, verb, outlet or charts.UNKNOWN_OUTLET))
-    speakers: list[dict[str, Any]] = []
-    for key, quoted in by_key.items():
-        statements: dict[str, dict] = {}
-        for _, _, quote, kind, verb, outlet in quoted:
-            said = statements.get(folded := " ".join((quote or "").lower().split()))
-            if said is None:
-                said = statements[folded] = {"quote": quote, "kind": kind, "verb": verb, "outlets": []}
-            if outlet not in said["outlets"]:
-                said["outlets"].append(outlet)
-        roles = [q[1] for q in quoted if q[1]]
-        speakers.append({"key": key, "speaker": _speaker_name([q[0] for q in quoted]),
-                         "role": roles[0] if roles else None, "outlets": sorted({q[5] for q in quoted}),
-                         "statements_total": len(statements), "statements": list(statements.values())[:STATEMENTS]})
-    speakers.sort(key=lambda sp: (-len(sp["outlets"]), -sp["statements_total"], sp["speaker"]))
-    shown = speakers[:SPEAKERS]
-    cells: dict[tuple, int] = {}
-    for sp in shown:
-        for q in by_key[sp["key"]]:
-            cell = (sp["speaker"], q[5])
-            cells[cell] = cells.get(cell, 0) + 1
-    chart = charts.speakers([{"speaker": sp, "outlet": o, "statements": n} for (sp, o), n in cells.items()])
-    return {"speakers": shown, "speakers_total": len(speakers), "quotes_read": len(rows), "chart": chart}
+    found = None
+    if await _readable(datasette, request, db, ("event_speakers",)):
+        stored = (await db.execute(
+            "select section from event_speakers where event_id = :event "
+            f"and articles_key = {store.ARTICLES_KEY.format(event=':event')}", {"event": event_id})).first()
+        found = None if stored is None else json.loads(stored[0])
+    if found is None:
+        rows = (await db.execute(speakers.QUOTES_SQL, {"event": event_id, "limit": speakers.QUOTES_READ})).rows
+        found = speakers.section(rows)
+    cells = found.pop("cells")
+    found["chart"] = charts.speakers([{"speaker": sp, "outlet": o, "statements": n} for sp, o, n in cells])
+    return found
 
 
 async def _coverage_section(datasette, request, db, settings: Settings, event_id) -> dict | None:
@@ -1100,7 +1106,7 @@ async def _story_speakers(datasette, request, db, story_id: int) -> list[dict] |
         "where e.story_id = :story and q.speaker is not null group by 1 "
         "order by outlets desc, events desc, statements desc, key limit :limit",
         {"story": story_id, "limit": STORY_SPEAKERS})).rows
-    return [{"speaker": _speaker_name(r["names"].split("\x1f")), "key": r["key"], "statements": r["statements"],
+    return [{"speaker": speakers.speaker_name(r["names"].split("\x1f")), "key": r["key"], "statements": r["statements"],
              "events": r["events"], "outlets": r["outlets"]} for r in rows]
 
 
@@ -1225,6 +1231,7 @@ def compile_templates(datasette) -> None:
     names = sorted(p.name for p in (Path(__file__).parent / "templates").glob("*.html"))
     for name in ["base.html", "_crumbs.html", *names]:
         datasette.jinja_env.get_template(name)
+    _plain_templates(datasette).get_template("_newsdigest_event_body.html")
 
 
 def _assets(datasette) -> dict:
@@ -1289,7 +1296,7 @@ async def _article_page(datasette, request, as_json: bool):
     db = await _database(datasette, request)
     database = db.name
     article_id = tilde_decode(request.url_vars["article_id"])
-    present = set(await db.table_columns("articles"))
+    present = set((await _schema(db)).article_columns)  # read once per file version
     fields = [f for f in ARTICLE_FIELDS if f in present]
     row = (await db.execute(
         f"select {', '.join(fields)}, substr(body, 1, :chars) as body, length(body) as body_chars, "

@@ -1,0 +1,277 @@
+"""The event page's cheaper paths give the page it gave before: the who-said-what section stored
+at build time (``event_speakers``) equals the one made from the quotes, --add and corrections keep
+it current, permissions decide as Datasette's own checks do, and the content rendered outside
+Datasette's async environment is the same HTML."""
+
+import asyncio
+import concurrent.futures
+import json
+import shutil
+
+import pytest
+import sqlite_utils
+from datasette.app import Datasette
+
+from datasette_newsdigest import speakers, store, views
+
+OUTLETS = ["Alpha Times", "Beta News", "Gamma Daily", "Delta Wire", None]
+NAMES = ["Olena Kovalenko", "Ivan Petrenko", "Maria Shevchenko", "Taras Bondarenko", "Oksana Melnyk",
+         "Dmytro Kravets", "Iryna Tkachenko", "Andriy Moroz", "Yulia Savchenko", "Serhiy Lysenko",
+         "Natalia Rudenko", "Pavlo Marchenko", "Hanna Polishchuk", "Viktor Hrytsenko"]
+
+
+def _corpus() -> list[dict]:
+    """Fourteen speakers over five outlets' articles of one event (more than the page shows), one
+    of them with more statements than it shows, the same words in other case and spacing, one
+    speaker under two names, and a second event."""
+    articles = []
+    for n in range(10):
+        said = []
+        for k, name in enumerate(NAMES):
+            if (n + k) % 3 == 0:
+                words = f"the water will reach village number {k} by {'Friday' if n % 2 else 'FRIDAY'}"
+                said.append(f"“{words.capitalize() if n % 4 else words.upper()},” {name} said on Tuesday.")
+        for k in range(n % 4 * 3):
+            said.append(f"“We counted {k + 10 * n} houses under water,” Mayor Olena Kovalenko said.")
+        said.append(f"“Help  is coming   to the south bank,” Kovalenko said in the {n}th briefing.")
+        articles.append({"id": f"d{n}", "title": f"Dam report {n}", "outlet": OUTLETS[n % len(OUTLETS)],
+                         "published": f"2023-06-{6 + n % 5:02d}T0{n % 10}:00:00", "ev": "dam",
+                         "body": "The dam on the Kakhovka river burst early on Tuesday. " + " ".join(said)})
+    articles.append({"id": "v1", "title": "Election night", "outlet": "Beta News", "published": "2023-06-06",
+                     "ev": "vote", "body": "“Turnout was high,” said Ana Costa, the election commissioner."})
+    return articles
+
+
+def _write(folder, articles):
+    """The articles as one JSON lines input in a new folder."""
+    folder.mkdir()
+    (folder / "in.jsonl").write_text("".join(json.dumps(a) + "\n" for a in articles))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def constructed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("page-cost")
+    db = folder / "news.db"
+    store.build_database(db, [_write(folder / "in", _corpus())], event_field="ev", notify=lambda m: None)
+    return db
+
+
+def _made_from_quotes(db: sqlite_utils.Database, event_id: int) -> dict:
+    rows = db.execute(speakers.QUOTES_SQL, {"event": event_id, "limit": speakers.QUOTES_READ}).fetchall()
+    return speakers.section(rows)
+
+
+def _check_stored(path) -> None:
+    """Every event has its stored section, made from its articles as they are now."""
+    db = sqlite_utils.Database(path)
+    stored = {e: (key, json.loads(section)) for e, key, section in db.execute(
+        "select event_id, articles_key, section from event_speakers")}
+    assert set(stored) == {e for (e,) in db.execute("select id from events")}
+    keys = store._articles_keys(db)
+    for event_id, (key, section) in stored.items():
+        assert key == keys[event_id]
+        assert section == _made_from_quotes(db, event_id)
+
+
+def test_the_constructed_corpus_has_what_the_section_bounds(constructed):
+    db = sqlite_utils.Database(constructed)
+    dam = db.execute("select event_id from articles where id = 'd0'").fetchone()[0]
+    section = _made_from_quotes(db, dam)
+    assert section["speakers_total"] > speakers.SPEAKERS
+    assert max(sp["statements_total"] for sp in section["speakers"]) > speakers.STATEMENTS
+    assert any(len(st["outlets"]) > 1 for sp in section["speakers"] for st in sp["statements"])
+    _check_stored(constructed)
+
+
+async def _pages(path, fmt=".json", **kwargs) -> dict:
+    datasette = Datasette([str(path)], **kwargs)
+    name = path.stem
+    ids = [e["id"] for e in (await datasette.client.get(f"/-/digest/{name}.json?_size=100")).json()["events"]]
+    assert ids
+    found = {}
+    for event_id in ids:
+        response = await datasette.client.get(f"/-/digest/{name}/{event_id}{fmt}")
+        assert response.status_code == 200
+        found[event_id] = response.json() if fmt == ".json" else response.text
+    return found
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("corpus", ["seeds", "constructed"])
+async def test_stored_section_gives_the_page_made_from_quotes(corpus, seeds_db, constructed, tmp_path):
+    built = seeds_db if corpus == "seeds" else constructed
+    without = tmp_path / "news.db"
+    shutil.copy(built, without)
+    sqlite_utils.Database(without).table("event_speakers").drop()
+    stored, made = await _pages(built), await _pages(without)
+    assert stored == made
+    assert any(page["who_said_what"]["speakers"] for page in stored.values())
+
+
+def _marked(constructed, tmp_path):
+    """A copy whose stored section of the dam event is marked (``quotes_read`` -1), so a page
+    shows whether it read it."""
+    path = tmp_path / "news.db"
+    shutil.copy(constructed, path)
+    db = sqlite_utils.Database(path)
+    dam = db.execute("select event_id from articles where id = 'd0'").fetchone()[0]
+    mark = {"speakers": [], "speakers_total": 0, "quotes_read": -1, "cells": []}
+    db.execute("update event_speakers set section = ? where event_id = ?", [json.dumps(mark), dam])
+    db.conn.commit()
+    return path, db, dam
+
+
+@pytest.mark.asyncio
+async def test_the_page_reads_the_stored_section_only_while_its_articles_are_those(constructed, tmp_path):
+    path, db, dam = _marked(constructed, tmp_path)
+    datasette = Datasette([str(path)])
+    assert (await datasette.client.get(f"/-/digest/news/{dam}.json")).json()["who_said_what"]["quotes_read"] == -1
+    # a hand edit moves an article out: the stored row no longer matches and is not read
+    db.execute("update articles set event_id = (select event_id from articles where id = 'v1') where id = 'd1'")
+    db.conn.commit()
+    db.close()
+    page = (await Datasette([str(path)]).client.get(f"/-/digest/news/{dam}.json")).json()["who_said_what"]
+    assert page["quotes_read"] > 0
+
+
+ADMIN = {"id": "admin"}
+
+
+@pytest.mark.asyncio
+async def test_the_stored_section_needs_view_table_on_it_and_on_quotes(constructed, tmp_path):
+    path, db, dam = _marked(constructed, tmp_path)
+    made = _made_from_quotes(db, dam)
+    db.close()
+
+    async def section(table, actor=None):
+        datasette = Datasette([str(path)], metadata={"databases": {"news": {"tables": {table: {"allow": ADMIN}}}}})
+        cookies = {"ds_actor": datasette.sign({"a": actor}, "actor")} if actor else {}
+        response = await datasette.client.get(f"/-/digest/news/{dam}.json", cookies=cookies)
+        assert response.status_code == 200
+        return response.json()["who_said_what"]
+
+    # without view-table on event_speakers the page makes the section from the quotes
+    assert (await section("event_speakers"))["quotes_read"] == made["quotes_read"]
+    assert (await section("event_speakers", ADMIN))["quotes_read"] == -1
+    # without view-table on quotes there is no section, stored or not
+    assert await section("quotes") is None
+    assert (await section("quotes", ADMIN))["quotes_read"] == -1
+
+
+def test_add_and_a_correction_keep_the_stored_sections_current(tmp_path):
+    path = tmp_path / "news.db"
+    articles = _corpus()
+    store.build_database(path, [_write(tmp_path / "first", articles[:6] + articles[-1:])], event_field="ev",
+                         notify=lambda m: None)
+    _check_stored(path)
+    store.build_database(path, [_write(tmp_path / "later", articles[6:-1])], add=True, notify=lambda m: None)
+    _check_stored(path)
+    db = sqlite_utils.Database(path)
+    vote = db.execute("select event_id from articles where id = 'v1'").fetchone()[0]
+    before = dict(db.execute("select event_id, articles_key from event_speakers"))
+    store.correct(path, "event", "move", ["d2"], to=str(vote), notify=lambda m: None)
+    _check_stored(path)
+    assert dict(db.execute("select event_id, articles_key from event_speakers"))[vote] != before[vote]
+
+
+class _AsyncRendered:
+    """Renders a page's content in Datasette's own (async) environment, as the pages did before."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def get_template(self, name):
+        template = self.env.get_template(name)
+
+        class Rendered:
+            @staticmethod
+            def render(context):
+                with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                    return pool.submit(asyncio.run, template.render_async(context)).result()
+
+        return Rendered()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("corpus", ["seeds", "constructed"])
+async def test_event_page_html_is_what_the_async_environment_renders(corpus, seeds_db, constructed, monkeypatch):
+    built = seeds_db if corpus == "seeds" else constructed
+    plain = await _pages(built, fmt="")
+    monkeypatch.setattr(views, "_plain_templates", lambda datasette: _AsyncRendered(datasette.jinja_env))
+    assert await _pages(built, fmt="") == plain
+    assert any("Who said what" in html for html in plain.values())
+
+
+CASES = [
+    {},
+    {"allow": {"id": "a"}},
+    {"databases": {"news": {"allow": {"id": "b"}}}},
+    {"databases": {"news": {"tables": {"quotes": {"allow": {"id": "a"}}}}}},
+    {"allow": {"id": "a"}, "databases": {"news": {"tables": {"events": {"allow": True}}}}},
+    {"databases": {"news": {"allow": False, "tables": {"articles": {"allow": {"id": "b"}}}}}},
+]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("metadata", CASES)
+async def test_permission_checks_asked_once_decide_as_datasette_does(metadata, seeds_db):
+    from datasette import Forbidden
+
+    datasette = Datasette([str(seeds_db)], metadata=metadata)
+    await datasette.invoke_startup()
+    tables = ("events", "articles", "quotes", "sentences")
+    for actor in (None, {"id": "a"}, {"id": "b"}):
+        for table in tables:
+            expected = None
+            try:
+                await datasette.ensure_permissions(
+                    actor, [("view-table", ("news", table)), ("view-database", "news"), "view-instance"])
+            except Forbidden as e:
+                expected = str(e)
+            got = None
+            try:
+                await views._ensure_each(datasette, actor, "news", (table,), {})
+            except Forbidden as e:
+                got = str(e)
+            assert got == expected, (metadata, actor, table)
+        decided: dict = {}
+        outcomes = []
+        for table in tables:  # one memo across tables, as a request shares it
+            try:
+                await views._ensure_each(datasette, actor, "news", (table,), decided)
+                outcomes.append(None)
+            except Forbidden as e:
+                outcomes.append(str(e))
+        fresh = []
+        for table in tables:
+            try:
+                await views.ensure_can_view(datasette, actor, "news", (table,))
+                fresh.append(None)
+            except Forbidden as e:
+                fresh.append(str(e))
+        assert outcomes == fresh
+
+
+@pytest.mark.asyncio
+async def test_pages_read_the_schema_once_per_file_version(seeds_db, monkeypatch):
+    from datasette.database import Database
+
+    datasette = Datasette([str(seeds_db)])
+    event = (await datasette.client.get("/-/digest/news.json")).json()["events"][0]
+    article = event["digest"][0]["article_id"]
+    paths = [f"/-/digest/news/{event['id']}", f"/-/digest/news/article/{article}"]
+    for path in paths:
+        assert (await datasette.client.get(path)).status_code == 200
+    asked = []
+    for name in ("table_columns", "table_names"):
+        original = getattr(Database, name)
+
+        async def counted(self, *args, _original=original, _name=name):
+            asked.append(_name)
+            return await _original(self, *args)
+
+        monkeypatch.setattr(Database, name, counted)
+    for path in paths:
+        assert (await datasette.client.get(path)).status_code == 200
+    assert asked == []
