@@ -178,8 +178,8 @@ async def ensure_can_view(datasette, actor, database: str, tables: tuple[str, ..
 
 
 async def _ensure_viewable(datasette, request, database: str, tables: tuple[str, ...] = TABLES) -> None:
-    """``ensure_can_view`` for the request's actor, each decision asked once per request: a page
-    checks up to nine tables, and each table no rule decides asks the database and the instance."""
+    """``ensure_can_view`` for the request's actor, each table decided once per request: a page's
+    sections ask for the same tables again and again."""
     await _ensure_each(datasette, request.actor, database, tables, _DECISIONS.setdefault(request, {}))
 
 
@@ -187,16 +187,19 @@ _DECISIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 async def _ensure_each(datasette, actor, database: str, tables: tuple[str, ...], decided: dict) -> None:
-    """What ``datasette.ensure_permissions`` decides for each table's three checks, with the
-    answers already in ``decided`` (by action and resource) not asked again."""
+    """``datasette.ensure_permissions`` on each table (table, then database, then instance), with
+    the outcome for a table already in ``decided`` (None: allowed; else the refused action) not
+    asked again."""
     for table in tables:
-        for check in (("view-table", (database, table)), ("view-database", database), ("view-instance", None)):
-            if check not in decided:
-                decided[check] = await datasette.permission_allowed(actor, *check, default=None)
-            if decided[check] is not None:
-                if not decided[check]:
-                    raise Forbidden(check[0])
-                break
+        if (database, table) not in decided:
+            try:
+                await datasette.ensure_permissions(
+                    actor, [("view-table", (database, table)), ("view-database", database), "view-instance"])
+                decided[database, table] = None
+            except Forbidden as refused:
+                decided[database, table] = str(refused)
+        if decided[database, table] is not None:
+            raise Forbidden(decided[database, table])
 
 
 async def can_view(datasette, actor, database: str) -> bool:
