@@ -62,6 +62,7 @@ from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -249,7 +250,8 @@ class Vocabulary:
                 new = [t for t, i in zip(counts, found, strict=True) if i is None]
                 index.update(zip(new, range(len(terms), len(terms) + len(new)), strict=True))
                 terms.extend(new)
-            indices.extend(map(index.__getitem__, counts))
+                found = list(map(index.get, counts))
+            indices.extend(cast("list[int]", found))  # every term has its id by now
             data.extend(counts.values())
             indptr.append(len(indices))
             rows += 1
