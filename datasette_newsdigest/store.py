@@ -1222,6 +1222,23 @@ def _stored_sentences(db: sqlite_utils.Database, article_ids: Sequence[str]) -> 
     return split
 
 
+def _clear_stale(db: sqlite_utils.Database, full: bool, keyed: str,
+                 tables: Sequence[str]) -> tuple[dict[int, str], list[int]]:
+    """Each event's articles key, and the events to make again: all with ``full``, else those
+    whose ``articles_key`` in ``keyed`` is missing or no longer theirs. Their rows in ``tables``
+    are deleted, and so are those of events that are gone (table names are this module's own)."""
+    keys = _articles_keys(db)
+    stored = {} if full else dict(db.execute(f"select event_id, articles_key from {keyed}"))
+    todo = sorted(e for e, key in keys.items() if stored.get(e) != key)
+    drop = json.dumps(todo + sorted(set(stored) - set(keys)))
+    for table in tables:
+        if full:
+            db.execute(f"delete from {table}")
+        else:
+            db.execute(f"delete from {table} where event_id in (select value from json_each(?))", [drop])
+    return keys, todo
+
+
 def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = None,
                  map_: Callable = map) -> int:
     """Make the digest of every event (``full``), or of those whose articles changed since their
@@ -1237,17 +1254,7 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
     defaults = defaults or Settings()
     options = vars(digest.Options(sentences=defaults.event_sentences, method=defaults.method))
     limits = vars(defaults.limits)  # plain data: ints and tuples; digest.Limits(**limits) is the same
-    keys = _articles_keys(db)
-    stored = {} if full else dict(db.execute("select event_id, articles_key from digest_events"))
-    todo = sorted(e for e, key in keys.items() if stored.get(e) != key)
-    gone = sorted(set(stored) - set(keys))
-    if full:
-        db.execute("delete from digest_sentences")
-        db.execute("delete from digest_events")
-    else:
-        drop = json.dumps(todo + gone)
-        db.execute("delete from digest_sentences where event_id in (select value from json_each(?))", [drop])
-        db.execute("delete from digest_events where event_id in (select value from json_each(?))", [drop])
+    keys, todo = _clear_stale(db, full, "digest_events", ("digest_sentences", "digest_events"))
     for start in range(0, len(todo), BATCH):
         batch = todo[start:start + BATCH]
         rows = db.execute(f"select event_id, id, body, published, genre, outlet from articles "
@@ -1310,14 +1317,7 @@ def fill_speakers(db: sqlite_utils.Database, full: bool = True) -> int:
     changed), after the quotes are keyed; returns how many were made. Inside the caller's
     transaction where there is one (a correction's): rows are written with executemany."""
     create_speakers_table(db)
-    keys = _articles_keys(db)
-    stored = {} if full else dict(db.execute("select event_id, articles_key from event_speakers"))
-    todo = sorted(e for e, key in keys.items() if stored.get(e) != key)
-    if full:
-        db.execute("delete from event_speakers")
-    else:
-        db.execute("delete from event_speakers where event_id in (select value from json_each(?))",
-                   [json.dumps(todo + sorted(set(stored) - set(keys)))])
+    keys, todo = _clear_stale(db, full, "event_speakers", ("event_speakers",))
     made = []
     for event_id in todo:
         rows = db.execute(speakers.QUOTES_SQL, {"event": event_id, "limit": speakers.QUOTES_READ}).fetchall()
