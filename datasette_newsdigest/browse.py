@@ -25,12 +25,14 @@ CELL_TABLES = ("articles", "events", "stories", "sentences", "digest_sentences")
 
 def metadata(datasette) -> dict:
     """Metadata for every database the plugin serves: ``label`` is the label column of events and
-    stories (so articles' event_id and events' story_id show labels), and the build's state tables
-    are hidden. A fresh dict each call: Datasette merges metadata into what it is given."""
+    stories (so articles' event_id and events' story_id show labels) and, where the build made it,
+    of articles (an untitled article's links show its first sentence, not its id); the build's
+    state tables are hidden. A fresh dict each call: Datasette merges metadata into what it is given."""
     tables: dict[str, dict] = {"events": {"label_column": "label"}, "stories": {"label_column": "label"},
                                **{name: {"hidden": True} for name in store.HIDDEN_TABLES}}
-    return {"databases": {name: {"tables": {t: dict(c) for t, c in tables.items()}}
-                          for name in views.served(datasette)}}
+    return {"databases": {name: {"tables": {**{t: dict(c) for t, c in tables.items()},
+                                            **({"articles": {"label_column": "label"}} if "label" in features else {})}}
+                          for name, features in views.served(datasette).items()}}
 
 
 def cell(datasette, database: str | None, table: str | None, column: str, row, value):

@@ -101,6 +101,7 @@ ARTICLE_COLUMNS = {
     "url": str,
     "source": str,
     "words": int,
+    "label": str,  # the title, else the first sentence (text.label): what links to an article show
     "event_id": int,
 }
 SENTENCE_COLUMNS = {"id": int, "article_id": str, "position": int, "text": str}
@@ -181,6 +182,16 @@ def _failed(database: Path, reason: str, hint: str = "") -> BuildError:
 # Tables
 
 
+def _fill_labels(db: sqlite_utils.Database) -> None:
+    """Every article's ``label``, for ``--add`` to a database built before the column: from its
+    title and the first sentence the build stored, as a new build makes it."""
+    rows = db.execute("select a.id, a.title, s.text from articles a left join sentences s "
+                      "on s.article_id = a.id and s.position = 0").fetchall()
+    with db.conn:
+        db.conn.executemany("update articles set label = ? where id = ?",
+                            [(text.label(title, first), article_id) for article_id, title, first in rows])
+
+
 def create_tables(db: sqlite_utils.Database) -> None:
     """The tables of ARCHITECTURE.md, created up front so their shape does not
     depend on which fields the first record happens to have; stories and events
@@ -194,6 +205,9 @@ def create_tables(db: sqlite_utils.Database) -> None:
     if not db.table("sentences").exists():
         db.table("sentences").create(SENTENCE_COLUMNS, pk="id", foreign_keys=[("article_id", "articles", "id")])
         db.table("sentences").create_index(["article_id", "position"], unique=True)
+    if "label" not in db.table("articles").columns_dict:
+        db.table("articles").add_column("label", str)
+        _fill_labels(db)
     create_quotes_table(db)
     create_digest_tables(db)
     create_coverage_tables(db)
@@ -315,7 +329,8 @@ def load(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike], *, mappi
             db.execute(f"alter table articles add column {_quote(name)}")
         for reason in [*getattr(item, "notes", []), *notes]:
             stats.notes.append(ingest.Problem(item["source"], reason, line, skipped=False))
-        articles.append({**{k: v for k, v in item.items() if k not in names}, **extras})
+        articles.append({**{k: v for k, v in item.items() if k not in names}, **extras,
+                         "label": text.label(item.get("title"), split[0] if split else None)})
         sentences.extend((item["id"], i, s) for i, s in enumerate(split))
         stats.articles += 1
         stats.sentences += len(split)

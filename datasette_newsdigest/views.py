@@ -121,7 +121,7 @@ async def has_digest(db) -> bool:
         served_here.pop(db.name, None)
     elif served_here.get(db.name, (None,))[0] != _version(db):
         features = {"stories"} if await has_stories(db) else set()
-        features |= {"raw"} & set(await db.table_columns("articles"))
+        features |= {"raw", "label"} & set(await db.table_columns("articles"))
         served_here[db.name] = (_version(db), frozenset(features))
     return found
 
@@ -131,7 +131,7 @@ _SERVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def served(datasette) -> dict[str, frozenset]:
     """The databases of this Datasette that hold digests, as ``has_digest`` last found them, each
-    with the optional parts it has (``stories``, an articles ``raw`` column): for the hooks that
+    with the optional parts it has (``stories``, an articles ``raw`` or ``label`` column): for the hooks that
     must answer without a query (metadata, cells)."""
     return {name: features for name, (_, features) in _SERVED.get(datasette, {}).items()
             if name in datasette.databases}

@@ -1,6 +1,7 @@
 """The article reader (/-/digest/<db>/article/<id>) and how Datasette's own pages show a database
 the plugin serves (issue 13, items 2 and 3): every digest sentence opens the reader at itself."""
 
+import json
 import re
 import shutil
 import sqlite3
@@ -10,7 +11,7 @@ from markupsafe import escape
 from pages import assert_error
 from pages import get_as as _get
 
-from datasette_newsdigest import browse, views
+from datasette_newsdigest import browse, store, views
 
 ADMIN = {"id": "admin"}
 RESTRICTED = {"allow": ADMIN}
@@ -216,3 +217,45 @@ async def test_home_page_links_only_what_the_actor_may_read(news_db, shared_data
     for page in ("/", "/news"):
         assert 'class="newsdigest-links"' not in (await _get(datasette, page)).text
         assert 'class="newsdigest-links"' in (await _get(datasette, page, ADMIN)).text
+
+
+@pytest.fixture(scope="module")
+def untitled_db(build_news_db):
+    """The reservoir corpus with one article that has no title (DUC's wire copies have none)."""
+    return build_news_db([_article(0), _article(1), {**_article(2, id="notitle"), "title": None}])
+
+
+@pytest.mark.asyncio
+async def test_links_to_an_untitled_article_show_its_first_sentence(untitled_db, shared_datasette):
+    """Issue 13 item 5: Datasette labels a foreign key by the table's label column; an untitled
+    article's was its title (NULL), so its links showed the id. ``articles.label`` is the title
+    or the first sentence less its dateline."""
+    datasette = shared_datasette(untitled_db)
+    sentences = (await _get(datasette, "/news/sentences.json?_labels=on&_shape=array&article_id=notitle"
+                                       "&position=1")).json()
+    assert sentences[0]["article_id"] == {
+        "value": "notitle",
+        "label": "The reservoir wall above Lesko gave way on Tuesday night, flooding the valley below."}
+    titled = (await _get(datasette, "/news/sentences.json?_labels=on&_shape=array&article_id=r1&position=0")).json()
+    assert titled[0]["article_id"]["label"] == "Reservoir wall gives way at Lesko 1"
+    page = (await _get(datasette, "/news/sentences?article_id=notitle")).text
+    assert '<a href="/news/articles/notitle">The reservoir wall above Lesko gave way' in page
+
+
+def test_add_to_a_database_without_labels_fills_them(untitled_db, tmp_path):
+    """A database built before ``articles.label`` gets the column, filled for every article,
+    at its next ``--add``."""
+
+
+    db = tmp_path / "old.db"
+    shutil.copy(untitled_db, db)
+    with sqlite3.connect(db) as conn:
+        expected = dict(conn.execute("select id, label from articles"))
+        conn.execute("alter table articles drop column label")
+    extra = tmp_path / "more.jsonl"
+    extra.write_text(json.dumps(_article(5)) + "\n")
+    store.build_database(db, [extra], add=True)
+    with sqlite3.connect(db) as conn:
+        labels = dict(conn.execute("select id, label from articles"))
+    assert labels == {**expected, "r5": "Reservoir wall gives way at Lesko 5"}
+    assert labels["notitle"].startswith("The reservoir wall above Lesko")
