@@ -18,7 +18,10 @@ measured) and times, over HTTP from this process:
 
 The baseline, in the same server and run, is Datasette's own table page of one event's articles
 (``/<db>/articles?event_id=``), warm and under the same concurrency. Prints medians, ratios to it.
-Nothing is written: the database is opened read-only.
+Under the same concurrency it also serves Datasette's request floor: ``/-/versions.json`` (no
+template) and a trivial page extending ``base.html`` (a plugin of this bench's, FLOOR_PLUGIN: the
+menus and hooks every HTML page renders, the plugin's ☰ menu check included), and distinct
+events-list pages. Nothing is written: the database is opened read-only.
 """
 
 from __future__ import annotations
@@ -39,6 +42,22 @@ import urllib.parse
 from pathlib import Path
 
 STARTUP_SECONDS = 60
+FLOOR = "/-/newsdigest-bench-floor"
+FLOOR_PLUGIN = f'''
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+PAGE = '{{% extends "base.html" %}}{{% block content %}}<p>A page with nothing of its own.</p>{{% endblock %}}'
+
+
+@hookimpl
+def register_routes():
+    async def floor(datasette, request):
+        template = datasette.jinja_env.from_string(PAGE)
+        return Response.html(await datasette.render_template(template, {{}}, request=request))
+
+    return [(r"^{FLOOR}$", floor)]
+'''
 
 
 def _free_port() -> int:
@@ -51,9 +70,10 @@ def _free_port() -> int:
 def serve(db: Path):
     """A ``datasette serve`` of ``db``, stopped (by its own pid) whatever happens."""
     port = _free_port()
-    command = [sys.executable, "-m", "datasette", "serve", str(db), "-h", "127.0.0.1", "-p", str(port),
-               "--setting", "sql_time_limit_ms", "1000"]
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as plugins:
+        (Path(plugins) / "newsdigest_bench_floor.py").write_text(FLOOR_PLUGIN)
+        command = [sys.executable, "-m", "datasette", "serve", str(db), "-h", "127.0.0.1", "-p", str(port),
+                   "--setting", "sql_time_limit_ms", "1000", "--plugins-dir", plugins]
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
         try:
             deadline = time.monotonic() + STARTUP_SECONDS
@@ -182,8 +202,9 @@ def main(db: Path, articles: int, runs: int, restarts: int, clients: int, second
         with serve(db) as (port, _):
             first_list += _times(port, [digest])
             first_event += _times(port, [page])
-    results["events list, first request after start"] = statistics.median(first_list)
-    results[f"event page ({size} articles), first after start"] = statistics.median(first_event)
+    if restarts:
+        results["events list, first request after start"] = statistics.median(first_list)
+        results[f"event page ({size} articles), first after start"] = statistics.median(first_event)
     with serve(db) as (port, pid):
         _times(port, [table, page, digest])  # templates compiled, the model loaded
         results["baseline: table page articles?event_id=, warm"] = statistics.median(_times(port, [table] * runs))
@@ -201,7 +222,9 @@ def main(db: Path, articles: int, runs: int, restarts: int, clients: int, second
         for label, value in results.items():
             print(f"{label:70s} {_ms(value)}  ({value / baseline:5.1f}x baseline)")
         tables = [f"/{name}/articles?event_id={e}" for e, _ in others]
-        for label, paths in (("baseline: table pages", tables), ("event pages", [f"{digest}/{e}" for e, _ in others])):
+        for label, paths in (("floor: /-/versions.json", ["/-/versions.json"]), ("floor: base.html page", [FLOOR]),
+                             ("baseline: table pages", tables), ("event pages", [f"{digest}/{e}" for e, _ in others]),
+                             ("events-list pages", [digest, *listing])):
             found = _concurrent(port, pid, paths, clients, seconds)
             print(f"{clients} clients, {label:22s} {found['rps']:6.1f} req/s, p50 {_ms(found['p50'])}, "
                   f"p95 {_ms(found['p95'])}, server CPU {_ms(found['cpu'])}/request, {found['requests']} requests "

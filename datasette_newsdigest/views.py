@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import json
 import os
 import sqlite3
@@ -25,7 +26,7 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 from urllib.parse import urlencode
 
 from datasette import Forbidden, Response
@@ -112,10 +113,11 @@ CACHE = _DigestCache()
 
 async def has_digest(db) -> bool:
     """Whether a database holds the tables the pages read (built by ``newsdigest build``); what
-    it finds is kept for ``served``."""
-    found = db.name != "_internal"
-    for table in TABLES:
-        found = found and await db.table_exists(table)
+    it finds is kept for ``served``. The menus on every page ask, so it asks the database each
+    time for the events table (a database too busy to answer gets no link), and reads the others
+    from the schema (``_schema``, once per file version)."""
+    found = db.name != "_internal" and await db.table_exists(TABLES[0])
+    found = found and set(TABLES) <= (await _schema(db)).tables
     served_here = _SERVED.setdefault(db.ds, {})
     if not found:
         served_here.pop(db.name, None)
@@ -202,14 +204,17 @@ async def _ensure_each(datasette, actor, database: str, tables: tuple[str, ...],
             raise Forbidden(decided[database, table])
 
 
-async def can_view(datasette, actor, database: str) -> bool:
+async def can_view(datasette, actor, database: str, request=None) -> bool:
     """For menus: whether the digest pages of ``database`` exist and would answer this actor
-    (no link when the database is too busy to tell: menus are on every page Datasette serves)."""
+    (no link when the database is too busy to tell: menus are on every page Datasette serves).
+    With the ``request`` the menu is drawn for (and its actor), each table's outcome is shared
+    with the page's own checks, as ``_ensure_viewable`` shares them."""
     db = datasette.databases.get(database)
+    decided = {} if request is None or request.actor != actor else _DECISIONS.setdefault(request, {})
     try:
         if db is None or not await has_digest(db):
             return False
-        await ensure_can_view(datasette, actor, database)
+        await _ensure_each(datasette, actor, database, TABLES, decided)
     except (Forbidden, QueryInterrupted):
         return False
     return True
@@ -228,9 +233,43 @@ def story_url(datasette, database: str, story_id=None, as_json: bool = False) ->
 
 
 def _digest_path(datasette, database: str, *parts, as_json: bool) -> str:
-    path = "/".join(["/-/digest", tilde_encode(datasette.get_database(database).route),
-                     *(tilde_encode(str(p)) for p in parts)])
-    return datasette.urls.path(path + (".json" if as_json else ""))
+    path = _prefixes(datasette, database).digest
+    for part in parts:
+        path += "/" + _encoded(str(part))
+    return path + ".json" if as_json else path
+
+
+@functools.lru_cache(maxsize=16_384)
+def _encoded(value: str) -> str:
+    """``tilde_encode``, remembered: a page links each of its articles several times (an event
+    page makes some 160 links), and the same pages are asked for again and again."""
+    return tilde_encode(value)
+
+
+class _Prefixes(NamedTuple):
+    key: tuple  # what they were made from: the base_url setting and the database's route
+    digest: str  # the digest pages: datasette.urls.path("/-/digest/<route>")
+    articles: str  # the articles table: datasette.urls.table(database, "articles")
+
+
+_PREFIXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _prefixes(datasette, database: str) -> _Prefixes:
+    """The addresses every link of a database's pages starts with, made once (and again only when
+    the base_url setting or the database's route changes) rather than per link."""
+    key = (datasette.setting("base_url"), datasette.get_database(database).route)
+    made = _PREFIXES.setdefault(datasette, {})
+    found = made.get(database)
+    if found is None or found.key != key:
+        found = made[database] = _Prefixes(key, datasette.urls.path("/-/digest/" + tilde_encode(key[1])),
+                                           datasette.urls.table(database, "articles"))
+    return found
+
+
+def _row_url(datasette, database: str, article_id) -> str:
+    """An article's row page: ``datasette.urls.row(database, "articles", tilde_encode(id))``."""
+    return _prefixes(datasette, database).articles + "/" + _encoded(str(article_id))
 
 
 async def _database(datasette, request):
@@ -313,14 +352,31 @@ async def _articles_of(db, event_id, limit: int | None = None, bodies: bool = Fa
     return [dict(row) for row in (await db.execute(sql, params)).rows]
 
 
-async def _outlet_counts(db, event_id) -> list[dict]:
-    """Articles per outlet for one event, most first; NULL outlet is one row of its own."""
-    rows = await db.execute(
-        "select outlet, count(*) as articles from articles where event_id = :event "
-        "group by outlet order by articles desc, outlet",
-        {"event": event_id},
-    )
-    return [dict(r) for r in rows.rows]
+def _by_outlet(articles: list[dict]) -> list[dict]:
+    """Articles per outlet, most first, ties by name (a NULL outlet is a row of its own, first
+    among equals, as SQLite orders it): counted from the event's articles the page has read."""
+    counts: dict = {}
+    for a in articles:
+        counts[a["outlet"]] = counts.get(a["outlet"], 0) + 1
+    return [{"outlet": o, "articles": n} for o, n in sorted(counts.items(), key=lambda c: (-c[1], *_nulls_first(c[0])))]
+
+
+def _by_day(articles: list[dict]) -> list[dict]:
+    """Dated articles per day (the first 10 characters of ``published``) and outlet, in day then
+    outlet order: what ``group by day, outlet order by day`` gives, from the articles read."""
+    counts: dict = {}
+    for a in articles:
+        if a["published"] is not None:
+            key = (str(a["published"])[:10], a["outlet"])
+            counts[key] = counts.get(key, 0) + 1
+    return [{"day": d, "outlet": o, "articles": n}
+            for (d, o), n in sorted(counts.items(), key=lambda c: (c[0][0], *_nulls_first(c[0][1])))]
+
+
+def _nulls_first(value: str | None) -> tuple[bool, str]:
+    """A sort key for a text column as SQLite orders it: NULL first, then by code point (the order
+    of UTF-8 bytes, SQLite's BINARY collation)."""
+    return value is not None, value or ""
 
 
 async def _outlet_names(db, event_ids: list, most: int = 8) -> dict:
@@ -435,7 +491,7 @@ def _decorate(datasette, database: str, sentences: list[dict]) -> list[dict]:
             **s,
             "rank": rank,
             "article_url": article_url(datasette, database, s["article_id"], s["position"]),
-            "row_url": datasette.urls.row(database, "articles", tilde_encode(str(s["article_id"]))),
+            "row_url": _row_url(datasette, database, s["article_id"]),
             "outlet_url": _outlet_url(datasette, database, s["outlet"]),
         }
         for rank, s in enumerate(sentences, 1)
@@ -445,7 +501,12 @@ def _decorate(datasette, database: str, sentences: list[dict]) -> list[dict]:
 def _outlet_url(datasette, database: str, outlet: str | None) -> str | None:
     if not outlet:
         return None
-    return datasette.urls.table(database, "articles") + "?" + urlencode({"outlet": outlet})
+    return _prefixes(datasette, database).articles + _outlet_query(outlet)
+
+
+@functools.lru_cache(maxsize=4_096)
+def _outlet_query(outlet: str) -> str:
+    return "?" + urlencode({"outlet": outlet})
 
 
 def _page(handler):
@@ -559,6 +620,8 @@ async def _html(datasette, request, template: str, data: dict, json_url: str, st
 
 
 _PLAIN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# The pages' contents rendered outside Datasette's async environment (``_html``'s ``body``).
+BODIES = ("_newsdigest_event_body.html", "_newsdigest_events_body.html")
 
 
 def _plain_templates(datasette):
@@ -802,7 +865,8 @@ async def _events_page(datasette, request, as_json: bool):
     if as_json:
         return Response.json(data)
     return await _html(datasette, request, "newsdigest_events.html", data,
-                       digest_url(datasette, database, as_json=True), sort_names=EVENT_SORT_NAMES,
+                       digest_url(datasette, database, as_json=True), body="_newsdigest_events_body.html",
+                       sort_names=EVENT_SORT_NAMES,
                        outlet_choices=await _outlet_choices(db), clear_url=url,
                        filtered=bool(filters.args()), default_page_size=settings.page_size)
 
@@ -931,14 +995,9 @@ async def _event_page(datasette, request, as_json: bool):
         options = None
     sentences = _decorate(datasette, database, sentences)
 
-    timeline_rows = (await db.execute(
-        "select substr(published, 1, 10) as day, outlet, count(*) as articles from articles "
-        "where event_id = :event and published is not null group by day, outlet order by day",
-        {"event": event["id"]},
-    )).rows
-    specs = {
-        "timeline": charts.timeline([dict(r) for r in timeline_rows]),
-        "coverage": charts.coverage(await _outlet_counts(db, event["id"])),
+    specs = {  # from the articles read above: each of these was a query of its own
+        "timeline": charts.timeline(_by_day(articles)),
+        "coverage": charts.coverage(_by_outlet(articles)),
         "support": charts.support(
             [{k: s[k] for k in ("rank", "sentence", "outlet", "support")} for s in sentences], len(articles)
         ),
@@ -947,7 +1006,7 @@ async def _event_page(datasette, request, as_json: bool):
     for a in articles:
         item = {k: a[k] for k in ("id", "title", "outlet", "author", "published", "url", "words", "genre")}
         item["label"] = _label(a)
-        item["row_url"] = datasette.urls.row(database, "articles", tilde_encode(str(a["id"])))
+        item["row_url"] = _row_url(datasette, database, a["id"])
         item["reader_url"] = article_url(datasette, database, a["id"])
         item["outlet_url"] = _outlet_url(datasette, database, a["outlet"])
         item["link"] = a["url"] if (a["url"] or "").lower().startswith(("http://", "https://")) else None
@@ -1039,7 +1098,7 @@ async def _coverage_section(datasette, request, db, settings: Settings, event_id
     for r in only.rows:
         by_outlet.setdefault(r["outlet"], []).append(
             {"article_id": r["article_id"], "position": r["position"], "sentence": r["text"],
-             "row_url": datasette.urls.row(db.name, "articles", tilde_encode(str(r["article_id"]))),
+             "row_url": _row_url(datasette, db.name, r["article_id"]),
              "reader_url": article_url(datasette, db.name, r["article_id"], r["position"])})
     for o in outlets:
         o["only"] = by_outlet.get(o["outlet"], [])
@@ -1234,7 +1293,8 @@ def compile_templates(datasette) -> None:
     names = sorted(p.name for p in (Path(__file__).parent / "templates").glob("*.html"))
     for name in ["base.html", "_crumbs.html", *names]:
         datasette.jinja_env.get_template(name)
-    _plain_templates(datasette).get_template("_newsdigest_event_body.html")
+    for name in BODIES:
+        _plain_templates(datasette).get_template(name)
 
 
 def _assets(datasette) -> dict:
@@ -1356,7 +1416,7 @@ def _article_links(datasette, database: str, article: dict) -> dict:
     url = article.get("url") or ""
     return {"label": _label(article), "reader_url": article_url(datasette, database, article["id"]),
             "json_url": article_url(datasette, database, article["id"], as_json=True),
-            "row_url": datasette.urls.row(database, "articles", tilde_encode(str(article["id"]))),
+            "row_url": _row_url(datasette, database, article["id"]),
             "outlet_url": _outlet_url(datasette, database, article.get("outlet")),
             "link": url if url.lower().startswith(("http://", "https://")) else None}
 

@@ -7,6 +7,7 @@ import asyncio
 import concurrent.futures
 import json
 import shutil
+from urllib.parse import urlencode
 
 import pytest
 import sqlite_utils
@@ -275,3 +276,135 @@ async def test_pages_read_the_schema_once_per_file_version(seeds_db, monkeypatch
     for path in paths:
         assert (await datasette.client.get(path)).status_code == 200
     assert asked == []
+
+
+LIST_QUERIES = ["", "?_sort=newest", "?_sort=oldest", "?q=dam", "?outlet=Beta+News", "?_size=1", "?since=2023-06-08"]
+
+
+async def _list_pages(path, **kwargs) -> list[str]:
+    datasette = Datasette([str(path)], **kwargs)
+    name = path.stem
+    found = []
+    for query in LIST_QUERIES:
+        response = await datasette.client.get(f"/-/digest/{name}{query}")
+        assert response.status_code == 200
+        found.append(response.text)
+    return found
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("corpus", ["seeds", "constructed"])
+async def test_events_list_html_is_what_the_async_environment_renders(corpus, seeds_db, constructed, monkeypatch):
+    built = seeds_db if corpus == "seeds" else constructed
+    plain = await _list_pages(built)
+    monkeypatch.setattr(views, "_plain_templates", lambda datasette: _AsyncRendered(datasette.jinja_env))
+    assert await _list_pages(built) == plain
+    assert all("newsdigest-events" in html for html in plain)
+
+
+def _charts_from_sql(db: sqlite_utils.Database, event_id: int) -> dict:
+    """The event page's timeline and coverage charts as made from their own queries, as the page
+    made them before it counted the articles it had read."""
+    from datasette_newsdigest import charts
+
+    def rows(sql):
+        cursor = db.execute(sql, {"event": event_id})
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    return {"timeline": charts.timeline(rows(
+                "select substr(published, 1, 10) as day, outlet, count(*) as articles from articles "
+                "where event_id = :event and published is not null group by day, outlet order by day")),
+            "coverage": charts.coverage(rows(
+                "select outlet, count(*) as articles from articles where event_id = :event "
+                "group by outlet order by articles desc, outlet"))}
+
+
+def _mixed_outlets(folder) -> list[dict]:
+    """Articles whose outlets tie in count and sort by case, accent and NULL, over several days."""
+    outlets = ["beta", "Beta", None, "Épsilon", "alpha", "", "Alpha", None, "beta", "Zeta"]
+    return [{"id": f"m{n}", "title": f"Flood {n}", "outlet": o, "ev": "flood",
+             "published": None if n == 3 else f"2023-07-0{1 + n % 3}T1{n}:00:00",
+             "body": f"The river rose {n} metres overnight in the valley."} for n, o in enumerate(outlets)]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("corpus", ["seeds", "constructed", "mixed"])
+async def test_event_charts_counted_from_the_articles_are_what_their_queries_gave(
+        corpus, seeds_db, constructed, tmp_path):
+    if corpus == "mixed":
+        built = tmp_path / "news.db"
+        store.build_database(built, [_write(tmp_path / "in", _mixed_outlets(tmp_path))], event_field="ev",
+                             notify=lambda m: None)
+    else:
+        built = seeds_db if corpus == "seeds" else constructed
+    pages = await _pages(built)
+    db = sqlite_utils.Database(built)
+    for event_id, page in pages.items():
+        expected = _charts_from_sql(db, event_id)
+        assert {k: page["charts"][k] for k in expected} == expected, event_id
+    if corpus == "mixed":
+        assert len(page["charts"]["coverage"]["data"]["values"]) >= 6
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("base_url", ["/", "/news-site/"])
+async def test_links_made_from_prefixes_are_datasettes_own(base_url, seeds_db):
+    from datasette.utils import tilde_encode
+
+    datasette = Datasette([str(seeds_db)], settings={"base_url": base_url})
+    ids = ["plain", "a/b c~d", "é.json", "100%", "x?y#z", 42]
+    for _ in range(2):  # made, then remembered
+        for article_id in ids:
+            encoded = tilde_encode(str(article_id))
+            assert views._row_url(datasette, "news", article_id) == datasette.urls.row("news", "articles", encoded)
+            assert views.article_url(datasette, "news", article_id, 3) == datasette.urls.path(
+                f"/-/digest/news/article/{encoded}") + "#s3"
+            assert views.article_url(datasette, "news", article_id, as_json=True) == datasette.urls.path(
+                f"/-/digest/news/article/{encoded}.json")
+            assert views.digest_url(datasette, "news", article_id) == datasette.urls.path(f"/-/digest/news/{encoded}")
+    for outlet in ("Beta News", "A&B / C?", "Ünï"):
+        expected = datasette.urls.table("news", "articles") + "?" + urlencode({"outlet": outlet})
+        assert views._outlet_url(datasette, "news", outlet) == expected
+    # a database given another route: its links follow it
+    datasette.get_database("news").route = "news~2Fother"
+    assert views.digest_url(datasette, "news") == datasette.urls.path("/-/digest/" + tilde_encode("news~2Fother"))
+    assert views._row_url(datasette, "news", "a") == datasette.urls.row("news", "articles", "a")
+
+
+@pytest.mark.asyncio
+async def test_menus_share_the_pages_permission_decisions(seeds_db, monkeypatch):
+    import sys
+
+    from datasette.app import Datasette as App
+
+    datasette = Datasette([str(seeds_db)])
+    event_id = (await datasette.client.get("/-/digest/news.json")).json()["events"][0]["id"]
+    asked = []
+    original = App.ensure_permissions
+
+    async def counted(self, actor, permissions):
+        if sys._getframe(1).f_globals["__name__"] == views.__name__:  # the plugin's checks, not Datasette's own
+            asked.append(permissions[0][1])
+        return await original(self, actor, permissions)
+
+    monkeypatch.setattr(App, "ensure_permissions", counted)
+    html = await datasette.client.get(f"/-/digest/news/{event_id}")
+    assert html.status_code == 200 and 'href="/-/digest/news"' in html.text  # the ☰ menu's link
+    assert asked and sorted(set(asked)) == sorted(asked)  # each table asked once, the menu's included
+    asked.clear()
+    home = await datasette.client.get("/")
+    assert home.status_code == 200 and "/-/digest/news" in home.text
+    # the home page's menu and its digest links ask for each table once between them
+    assert sorted(asked) == [("news", t) for t in sorted(views.TABLES)]
+
+
+@pytest.mark.asyncio
+async def test_menus_decide_per_actor_with_the_page(seeds_db):
+    metadata = {"databases": {"news": {"tables": {"sentences": {"allow": {"id": "a"}}}}}}
+    datasette = Datasette([str(seeds_db)], metadata=metadata)
+    for actor, shown in ((None, False), ({"id": "a"}, True), ({"id": "b"}, False)):
+        cookies = {"ds_actor": datasette.sign({"a": actor}, "actor")} if actor else {}
+        home = await datasette.client.get("/", cookies=cookies)
+        assert home.status_code == 200
+        assert ('href="/-/digest/news"' in home.text) == shown, actor
