@@ -47,7 +47,8 @@ FLOOR_PLUGIN = f'''
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-PAGE = '{{% extends "base.html" %}}{{% block content %}}<p>A page with nothing of its own.</p>{{% endblock %}}'
+PAGE = ('{{% extends "base.html" %}}{{% block content %}}<p>A page with nothing of its own.</p>'
+        '{{% endblock %}}')
 
 
 @hookimpl
@@ -222,8 +223,9 @@ def main(db: Path, articles: int, runs: int, restarts: int, clients: int, second
         for label, value in results.items():
             print(f"{label:70s} {_ms(value)}  ({value / baseline:5.1f}x baseline)")
         tables = [f"/{name}/articles?event_id={e}" for e, _ in others]
-        for label, paths in (("floor: /-/versions.json", ["/-/versions.json"]), ("floor: base.html page", [FLOOR]),
-                             ("baseline: table pages", tables), ("event pages", [f"{digest}/{e}" for e, _ in others]),
+        for label, paths in (("floor: /-/versions.json", ["/-/versions.json"]),
+                             ("floor: base.html page", [FLOOR]), ("baseline: table pages", tables),
+                             ("event pages", [f"{digest}/{e}" for e, _ in others]),
                              ("events-list pages", [digest, *listing])):
             found = _concurrent(port, pid, paths, clients, seconds)
             print(f"{clients} clients, {label:22s} {found['rps']:6.1f} req/s, p50 {_ms(found['p50'])}, "

@@ -68,7 +68,8 @@ def database_actions(datasette, actor, database, request):
     from .views import can_view
 
     async def inner():
-        return [_digest_link(datasette, database)] if await can_view(datasette, actor, database, request) else []
+        shown = await can_view(datasette, actor, database, request)
+        return [_digest_link(datasette, database)] if shown else []
 
     return inner
 

@@ -34,7 +34,7 @@ from datasette.database import QueryInterrupted
 from datasette.utils import escape_fts, tilde_decode, tilde_encode
 from markupsafe import Markup
 
-from . import charts, digest, speakers, store, text
+from . import charts, digest, outlets, speakers, store, text
 from .settings import MAX_PAGE_SIZE, PLUGIN, Settings
 from .settings import for_database as settings_for
 
@@ -358,7 +358,8 @@ def _by_outlet(articles: list[dict]) -> list[dict]:
     counts: dict = {}
     for a in articles:
         counts[a["outlet"]] = counts.get(a["outlet"], 0) + 1
-    return [{"outlet": o, "articles": n} for o, n in sorted(counts.items(), key=lambda c: (-c[1], *_nulls_first(c[0])))]
+    ordered = sorted(counts.items(), key=lambda c: (-c[1], *_nulls_first(c[0])))
+    return [{"outlet": o, "articles": n} for o, n in ordered]
 
 
 def _by_day(articles: list[dict]) -> list[dict]:
@@ -1043,7 +1044,6 @@ event_page = _page(_event_page)
 # coverage, coverage_sentences): each is left out when a table is missing (an older database) or
 # the actor may not view it, as the story sections are.
 STORY_SPEAKERS = 10
-ONLY_SHOWN = 5  # "only in" sentences shown per outlet
 
 
 async def _readable(datasette, request, db, tables: tuple[str, ...]) -> bool:
@@ -1079,58 +1079,53 @@ async def _who_said_what(datasette, request, db, event_id) -> dict | None:
 
 async def _coverage_section(datasette, request, db, settings: Settings, event_id) -> dict | None:
     """Outlets side by side (earliest first): articles, first report, headline, what only they
-    report, and each outlet's lean with the event's counts by lean where the articles have one."""
+    report, and each outlet's lean with the event's counts by lean where the articles have one:
+    the section the build stored (``event_coverage``) while the event's articles are those it was
+    made from and the actor may view it, else made from the coverage tables (outlets.section)."""
     if not await _readable(datasette, request, db, ("coverage", "coverage_sentences")):
         return None
-    params = {"event": event_id, "shown": ONLY_SHOWN}
-    outlets = [dict(r) for r in (await db.execute(
-        "select outlet, articles, first_reported, headline, article_id, only_sentences from coverage "
-        "where event_id = :event order by first_reported is null, first_reported, outlet", params)).rows]
-    # Each outlet's first ``shown`` rows, read from the (event_id, outlet) index: an event of 50
-    # articles has some 1,500 of them, and only these are joined to their text.
-    only = await db.execute(
-        "select o.outlet, c.article_id, c.position, s.text from (select distinct outlet from coverage_sentences "
-        "where event_id = :event) o join coverage_sentences c on c.rowid in (select rowid from coverage_sentences "
-        "where event_id = :event and outlet is o.outlet order by rowid limit :shown) "
-        "join sentences s on s.article_id = c.article_id and s.position = c.position order by o.outlet, c.rowid",
-        params)
-    by_outlet: dict[str, list] = {}
-    for r in only.rows:
-        by_outlet.setdefault(r["outlet"], []).append(
-            {"article_id": r["article_id"], "position": r["position"], "sentence": r["text"],
-             "row_url": _row_url(datasette, db.name, r["article_id"]),
-             "reader_url": article_url(datasette, db.name, r["article_id"], r["position"])})
-    for o in outlets:
-        o["only"] = by_outlet.get(o["outlet"], [])
+    found = None
+    if await _readable(datasette, request, db, (store.COVERAGE_SECTIONS,)):
+        stored = (await db.execute(
+            f"select section from {store.COVERAGE_SECTIONS} where event_id = :event "
+            f"and articles_key = {store.ARTICLES_KEY.format(event=':event')}", {"event": event_id})).first()
+        found = None if stored is None else json.loads(stored[0])
+    if found is None:
+        params = {"event": event_id, "shown": outlets.ONLY_SHOWN}
+        found = outlets.section((await db.execute(outlets.OUTLETS_SQL, params)).rows,
+                                (await db.execute(outlets.ONLY_SQL, params)).rows)
+    for o in found["outlets"]:
+        for s in o["only"]:
+            s["row_url"] = _row_url(datasette, db.name, s["article_id"])
+            s["reader_url"] = article_url(datasette, db.name, s["article_id"], s["position"])
         o["headline_url"] = article_url(datasette, db.name, o["article_id"])
-    return {"outlets": outlets, "lean": await _lean(db, settings, _IN_EVENT, event_id, outlets)}
+    lean = found.get("lean")
+    rows = lean["rows"] if lean and lean["column"] == settings.lean_column else None
+    return {"outlets": found["outlets"], "lean": await _lean(db, settings, outlets.IN_EVENT, event_id,
+                                                             found["outlets"], rows)}
 
 
-_IN_EVENT = "select id from articles where event_id = :id"
-_IN_STORY = "select a.id from articles a join events e on e.id = a.event_id where e.story_id = :id"
-
-
-async def _lean(db, settings: Settings, members: str, group_id, outlets: list[dict] | None = None) -> dict | None:
+async def _lean(db, settings: Settings, members: str, group_id, outlets_: list[dict] | None = None,
+                rows: list | None = None) -> dict | None:
     """Articles by lean (the ``lean_column`` of articles) among ``members`` (the ids the SQL
     selects for ``group_id``: an event's or a story's articles), the leans of the database none
-    of them has, and each of ``outlets``' lean (that of most of its articles here)."""
+    of them has, and each of ``outlets_``' lean (that of most of its articles here). ``rows``:
+    what outlets.LEAN_SQL gives for them, when the build stored it."""
     column = settings.lean_column
     if column not in (await _schema(db)).article_columns:
         return None
-    quoted = '"' + column.replace('"', '""') + '"'
-    lean = f"nullif(trim({quoted}), '')"
-    rows = (await db.execute(
-        f"select trim(outlet) as outlet, {lean} as lean, count(*) as n from articles where id in ({members}) "
-        f"and {lean} is not null group by 1, 2 order by n desc", {"id": group_id})).rows
+    lean = outlets.lean_expression(column)
+    if rows is None:
+        rows = (await db.execute(outlets.LEAN_SQL.format(lean=lean, members=members), {"id": group_id})).rows
     counts: dict[str, int] = {}
     of_outlet: dict[str, str] = {}
-    for r in rows:
-        counts[r["lean"]] = counts.get(r["lean"], 0) + r["n"]
-        of_outlet.setdefault(r["outlet"], r["lean"])
+    for outlet, value, n in rows:
+        counts[value] = counts.get(value, 0) + n
+        of_outlet.setdefault(outlet, value)
     known = await _leans(db, lean)
     if known is None:  # the database's leans are not known in time: these articles', and no notes
         known = list(counts)
-    for o in outlets or []:
+    for o in outlets_ or []:
         o["lean"] = of_outlet.get(o["outlet"])
     total = sum(counts.values())
     bars = [{"lean": v, "articles": counts.get(v, 0),
@@ -1226,7 +1221,7 @@ async def _story_page(datasette, request, as_json: bool):
     data = {"database": database, "story": story, **paging, "events": events,
             "charts": {"events": charts.story_events(chart_rows, total)},
             "speakers": await _story_speakers(datasette, request, db, story_id),
-            "lean": await _lean(db, settings, _IN_STORY, story_id)}
+            "lean": await _lean(db, settings, outlets.IN_STORY, story_id)}
     if as_json:
         return Response.json(data)
     return await _html(datasette, request, "newsdigest_story.html", data, story["json_url"],
