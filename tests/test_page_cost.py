@@ -541,3 +541,66 @@ async def test_the_stored_coverage_needs_view_table_on_it_and_on_the_coverage_ta
     for table in ("coverage", "coverage_sentences"):
         assert await headlines(table) is None
         assert (await headlines(table, ADMIN))[0] == "MARKED"
+
+
+@pytest.mark.asyncio
+async def test_stored_sections_are_not_read_once_the_reading_order_changes(constructed, tmp_path):
+    """The page compares each stored key with the article ids it read, in order: a date edited by
+    hand that reorders the event's articles (and no article moved) makes every stored row stale."""
+    path, db, dam = _coverage_marked(constructed, tmp_path)
+    mark = {"speakers": [], "speakers_total": 0, "quotes_read": -1, "cells": []}
+    db.execute("update event_speakers set section = ? where event_id = ?", [json.dumps(mark), dam])
+    db.execute("update digest_sentences set sentence = 'MARKED' where event_id = ?", [dam])
+    db.conn.commit()
+    page = (await Datasette([str(path)]).client.get(f"/-/digest/news/{dam}.json")).json()
+    assert _headlines(page)[0] == "MARKED" and page["who_said_what"]["quotes_read"] == -1
+    assert {s["sentence"] for s in page["digest"]} == {"MARKED"}
+    first, = db.execute("select id from articles where event_id = ? order by published limit 1",
+                        [dam]).fetchone()
+    db.execute("update articles set published = '2099-01-01' where id = ?", [first])
+    db.conn.commit()
+    db.close()
+    page = (await Datasette([str(path)]).client.get(f"/-/digest/news/{dam}.json")).json()
+    assert "MARKED" not in _headlines(page) and page["who_said_what"]["quotes_read"] > 0
+    assert "MARKED" not in {s["sentence"] for s in page["digest"]}
+
+
+def test_a_key_read_back_names_the_ids_sqlite_put_in_it(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "keys.db")
+    ids = ['plain', 'quote"d', "back\\slash", "ünï cödé", "tab\there", "emoji 🌊", "", "<b>&amp;</b>"]
+    db["articles"].insert_all([{"id": i, "event_id": 1, "published": f"2023-01-0{n % 9 + 1}"}
+                               for n, i in enumerate(ids)], pk="id")
+    key = db.execute(f"select {store.ARTICLES_KEY.format(event='1')}").fetchone()[0]
+    in_order = [r[0] for r in db.execute("select id from articles where event_id = 1 "
+                                         "order by published is null, published, rowid")]
+    assert views._is_key(key, in_order)
+    assert not views._is_key(key, in_order[::-1]) and not views._is_key(key, in_order[:-1])
+    assert not views._is_key("not json", in_order) and not views._is_key(None, in_order)
+
+
+@pytest.mark.asyncio
+async def test_the_lists_stored_digests_are_read_once_per_file_version(constructed, tmp_path, monkeypatch):
+    from datasette.database import Database
+
+    path = tmp_path / "news.db"
+    shutil.copy(constructed, path)
+    views.CACHE.clear()
+    datasette = Datasette([str(path)])
+    first = (await datasette.client.get("/-/digest/news.json")).json()
+    asked = []
+    original = Database.execute
+
+    async def counted(self, sql, *args, **kwargs):
+        asked.append(sql)
+        return await original(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "execute", counted)
+    assert (await datasette.client.get("/-/digest/news.json")).json() == first
+    assert not any("digest_events" in sql or "digest_sentences" in sql for sql in asked)
+    # a changed file is read again
+    db = sqlite_utils.Database(path)
+    db.execute("update digest_sentences set sentence = 'MARKED'")
+    db.conn.commit()
+    db.close()
+    again = (await datasette.client.get("/-/digest/news.json")).json()
+    assert {s["sentence"] for e in again["events"] for s in e["digest"]} == {"MARKED"}
