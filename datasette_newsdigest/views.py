@@ -22,6 +22,7 @@ import json
 import os
 import sqlite3
 import threading
+import types
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -646,7 +647,24 @@ def _plain_templates(datasette):
     if found is None:
         found = _PLAIN[datasette] = datasette.jinja_env.overlay(
             enable_async=False, cache_size=100, bytecode_cache=None)
+        found.getattr = types.MethodType(_key_first_getattr, found)
     return found
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _key_first_getattr(environment, obj, attribute: str):
+    """``environment.getattr`` (what ``a.b`` in a template does), answered from the key first for a
+    plain dict, whose only attributes are dict's own: the same value, without the AttributeError
+    Jinja raises and catches for each of a page's 1,600 or so ``a.b`` on the pages' dicts (a
+    third of an event page's content rendering)."""
+    if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+        try:
+            return obj[attribute]
+        except KeyError:
+            return environment.undefined(obj=obj, name=attribute)
+    return type(environment).getattr(environment, obj, attribute)
 
 
 # --- The events list: search, filters, sorts and keyset paging -----------------------------------
@@ -1210,8 +1228,10 @@ async def _story_of(datasette, db, story_id: int, event_id: int) -> dict | None:
         f"select {(await _schema(db)).event_fields} from events where story_id = :story and id != :event "
         f"order by {IN_TIME} limit :limit", {**params, "limit": OTHER_EVENTS})
     story["other_events"] = [_event_item(datasette, db.name, r) for r in others.rows]
-    story["other_events_total"] = (await db.execute(
-        "select count(*) from events where story_id = :story and id != :event", params)).single_value()
+    story["other_events_total"] = len(story["other_events"])  # all of them, unless the limit cut them
+    if story["other_events_total"] == OTHER_EVENTS:
+        story["other_events_total"] = (await db.execute(
+            "select count(*) from events where story_id = :story and id != :event", params)).single_value()
     return story
 
 

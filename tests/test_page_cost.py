@@ -604,3 +604,25 @@ async def test_the_lists_stored_digests_are_read_once_per_file_version(construct
     db.close()
     again = (await datasette.client.get("/-/digest/news.json")).json()
     assert {s["sentence"] for e in again["events"] for s in e["digest"]} == {"MARKED"}
+
+
+def test_the_content_environment_answers_a_b_as_jinja_does(seeds_db):
+    from jinja2 import Environment, Undefined
+
+    env = views._plain_templates(Datasette([str(seeds_db)]))
+
+    class Row(dict):
+        title = "an attribute of the class"
+
+    cases = [({"title": "key"}, "title"), ({"items": "key"}, "items"), ({"get": 2}, "get"), ({}, "missing"),
+             ({"__class__": "key"}, "__class__"), (Row(title="key"), "title"), (Row(), "missing"),
+             ([1], "append"), ("text", "upper"), (None, "anything"), ({"a": None}, "a")]
+    for obj, name in cases:
+        mine, jinjas = env.getattr(obj, name), Environment.getattr(env, obj, name)
+        if isinstance(jinjas, Undefined):
+            assert type(mine) is type(jinjas) and mine._undefined_name == jinjas._undefined_name, (obj, name)
+        else:
+            assert mine == jinjas and type(mine) is type(jinjas), (obj, name)
+    template = env.from_string("{{ d.title }}|{{ d.items is callable }}|{{ d.nope }}|{{ r.title }}")
+    assert template.render(d={"title": "<b>", "items": 1}, r=Row(title="k")) == \
+        "&lt;b&gt;|True||an attribute of the class"
