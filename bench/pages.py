@@ -2,6 +2,7 @@
 
     newsdigest build /tmp/all.db ../shared/corpora/allsides-37k.jsonl.gz
     python bench/pages.py /tmp/all.db [--articles 50] [--runs 15] [--restarts 5] [--clients 20] [--seconds 15]
+        [--servers 1] [--immutable]
 
 Starts ``datasette serve`` on a free 127.0.0.1 port (this interpreter, so PYTHONPATH picks the code
 measured) and times, over HTTP from this process:
@@ -18,6 +19,11 @@ measured) and times, over HTTP from this process:
 
 The baseline, in the same server and run, is Datasette's own table page of one event's articles
 (``/<db>/articles?event_id=``), warm and under the same concurrency. Prints medians, ratios to it.
+Under the same concurrency it also serves Datasette's request floor: ``/-/versions.json`` (no
+template) and a trivial page extending ``base.html`` (a plugin of this bench's, FLOOR_PLUGIN: the
+menus and hooks every HTML page renders, the plugin's ☰ menu check included), and distinct
+events-list pages. ``--servers N`` runs the concurrent part on N server processes (client i on
+server i mod N, as behind a load balancer; CPU summed over all), ``--immutable`` serves with ``-i``.
 Nothing is written: the database is opened read-only.
 """
 
@@ -39,6 +45,23 @@ import urllib.parse
 from pathlib import Path
 
 STARTUP_SECONDS = 60
+FLOOR = "/-/newsdigest-bench-floor"
+FLOOR_PLUGIN = f'''
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+PAGE = ('{{% extends "base.html" %}}{{% block content %}}<p>A page with nothing of its own.</p>'
+        '{{% endblock %}}')
+
+
+@hookimpl
+def register_routes():
+    async def floor(datasette, request):
+        template = datasette.jinja_env.from_string(PAGE)
+        return Response.html(await datasette.render_template(template, {{}}, request=request))
+
+    return [(r"^{FLOOR}$", floor)]
+'''
 
 
 def _free_port() -> int:
@@ -48,12 +71,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(db: Path):
-    """A ``datasette serve`` of ``db``, stopped (by its own pid) whatever happens."""
+def serve(db: Path, immutable: bool = False):
+    """A ``datasette serve`` of ``db`` (``-i``, immutable, if asked), stopped (by its own pid)
+    whatever happens."""
     port = _free_port()
-    command = [sys.executable, "-m", "datasette", "serve", str(db), "-h", "127.0.0.1", "-p", str(port),
-               "--setting", "sql_time_limit_ms", "1000"]
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as plugins:
+        (Path(plugins) / "newsdigest_bench_floor.py").write_text(FLOOR_PLUGIN)
+        command = [sys.executable, "-m", "datasette", "serve", *(["-i"] if immutable else []), str(db),
+                   "-h", "127.0.0.1", "-p", str(port),
+                   "--setting", "sql_time_limit_ms", "1000", "--plugins-dir", plugins]
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
         try:
             deadline = time.monotonic() + STARTUP_SECONDS
@@ -109,16 +135,18 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _concurrent(port: int, pid: int, paths: list[str], clients: int, seconds: float) -> dict:
+def _concurrent(ports: list[int], pids: list[int], paths: list[str], clients: int, seconds: float) -> dict:
     """``clients`` threads for ``seconds``, taking paths in turn from one shared list (each once,
-    while any remain): requests per second, latency quantiles, non-200 answers and failures."""
+    while any remain), client i on server i mod the servers (as a load balancer would spread
+    them): requests per second, latency quantiles, non-200 answers and failures, and the servers'
+    CPU per request (all of them)."""
     lock = threading.Lock()
     state = {"next": 0}
     latencies: list[float] = []
     errors: list[str] = []
     stop = time.perf_counter() + seconds
 
-    def client():
+    def client(port):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while time.perf_counter() < stop:
             with lock:
@@ -138,14 +166,14 @@ def _concurrent(port: int, pid: int, paths: list[str], clients: int, seconds: fl
                     errors.append(f"{path}: {status}")
         conn.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started, cpu = time.perf_counter(), _cpu_seconds(pid)
+    threads = [threading.Thread(target=client, args=(ports[i % len(ports)],)) for i in range(clients)]
+    started, cpu = time.perf_counter(), sum(_cpu_seconds(pid) for pid in pids)
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=seconds + 120)
     elapsed = time.perf_counter() - started
-    cpu = _cpu_seconds(pid) - cpu
+    cpu = sum(_cpu_seconds(pid) for pid in pids) - cpu
     latencies.sort()
     q = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
     return {"rps": len(latencies) / elapsed, "p50": statistics.median(latencies), "p95": q[18],
@@ -168,7 +196,8 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
 
 
-def main(db: Path, articles: int, runs: int, restarts: int, clients: int, seconds: float) -> None:
+def main(db: Path, articles: int, runs: int, restarts: int, clients: int, seconds: float, servers: int = 1,
+         immutable: bool = False) -> None:
     name, events, total = _events(db, articles, 2_000)
     (event_id, size), others = events[0], events[1:]
     digest = f"/-/digest/{name}"
@@ -179,13 +208,16 @@ def main(db: Path, articles: int, runs: int, restarts: int, clients: int, second
     results: dict[str, float] = {}
     first_list, first_event = [], []
     for _ in range(restarts):
-        with serve(db) as (port, _):
+        with serve(db, immutable) as (port, _):
             first_list += _times(port, [digest])
             first_event += _times(port, [page])
-    results["events list, first request after start"] = statistics.median(first_list)
-    results[f"event page ({size} articles), first after start"] = statistics.median(first_event)
-    with serve(db) as (port, pid):
-        _times(port, [table, page, digest])  # templates compiled, the model loaded
+    if restarts:
+        results["events list, first request after start"] = statistics.median(first_list)
+        results[f"event page ({size} articles), first after start"] = statistics.median(first_event)
+    with contextlib.ExitStack() as stack:
+        (port, pid), *more = [stack.enter_context(serve(db, immutable)) for _ in range(servers)]
+        for p in [port] + [p for p, _ in more]:
+            _times(p, [table, page, digest])  # templates compiled, the model loaded
         results["baseline: table page articles?event_id=, warm"] = statistics.median(_times(port, [table] * runs))
         cold = [f"{digest}/{e}" for e, _ in others[:runs]]
         results[f"event page, cold ({runs} distinct events of ~{articles} articles)"] = \
@@ -201,9 +233,14 @@ def main(db: Path, articles: int, runs: int, restarts: int, clients: int, second
         for label, value in results.items():
             print(f"{label:70s} {_ms(value)}  ({value / baseline:5.1f}x baseline)")
         tables = [f"/{name}/articles?event_id={e}" for e, _ in others]
-        for label, paths in (("baseline: table pages", tables), ("event pages", [f"{digest}/{e}" for e, _ in others])):
-            found = _concurrent(port, pid, paths, clients, seconds)
-            print(f"{clients} clients, {label:22s} {found['rps']:6.1f} req/s, p50 {_ms(found['p50'])}, "
+        for label, paths in (("floor: /-/versions.json", ["/-/versions.json"]),
+                             ("floor: base.html page", [FLOOR]), ("baseline: table pages", tables),
+                             ("event pages", [f"{digest}/{e}" for e, _ in others]),
+                             ("events-list pages", [digest, *listing])):
+            found = _concurrent([port] + [p for p, _ in more], [pid] + [p for _, p in more], paths, clients,
+                                seconds)
+            on = f" on {servers} servers" if more else ""
+            print(f"{clients} clients{on}, {label:22s} {found['rps']:6.1f} req/s, p50 {_ms(found['p50'])}, "
                   f"p95 {_ms(found['p95'])}, server CPU {_ms(found['cpu'])}/request, {found['requests']} requests "
                   f"({found['distinct']} distinct), {found['errors']} errors {found['examples'] or ''}")
     print(f"{len(FAILED)} timed requests did not answer 200 {FAILED[:5] or ''}")
@@ -238,5 +275,9 @@ if __name__ == "__main__":
     parser.add_argument("--restarts", type=int, default=5)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--servers", type=int, default=1,
+                        help="server processes for the concurrent runs (the timed runs use the first)")
+    parser.add_argument("--immutable", action="store_true", help="serve the database with -i (immutable)")
     args = parser.parse_args()
-    main(args.database, args.articles, args.runs, args.restarts, args.clients, args.seconds)
+    main(args.database, args.articles, args.runs, args.restarts, args.clients, args.seconds, args.servers,
+         args.immutable)

@@ -53,22 +53,23 @@ def _digest_link(datasette, name: str) -> dict:
 
 
 @hookimpl
-def menu_links(datasette, actor):
+def menu_links(datasette, actor, request):
     from .views import can_view
 
     async def inner():
         return [_digest_link(datasette, name) for name in list(datasette.databases)
-                if await can_view(datasette, actor, name)]
+                if await can_view(datasette, actor, name, request)]
 
     return inner
 
 
 @hookimpl
-def database_actions(datasette, actor, database):
+def database_actions(datasette, actor, database, request):
     from .views import can_view
 
     async def inner():
-        return [_digest_link(datasette, database)] if await can_view(datasette, actor, database) else []
+        shown = await can_view(datasette, actor, database, request)
+        return [_digest_link(datasette, database)] if shown else []
 
     return inner
 
@@ -100,6 +101,6 @@ def extra_template_vars(view_name, database, request, datasette):
 
     async def inner():
         actor = request.actor if request else None
-        return {"newsdigest_links": await browse.digest_links(datasette, actor, view_name, database)}
+        return {"newsdigest_links": await browse.digest_links(datasette, actor, view_name, database, request)}
 
     return inner

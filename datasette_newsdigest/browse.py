@@ -74,9 +74,10 @@ def _link(href: str, value: str) -> Markup:
     return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
 
 
-async def digest_links(datasette, actor, view_name: str, database: str | None) -> list[dict]:
+async def digest_links(datasette, actor, view_name: str, database: str | None, request=None) -> list[dict]:
     """For the home page, every database whose digests this actor may read; for a database page,
-    that database: its events page, and its stories page where it has stories."""
+    that database: its events page, and its stories page where it has stories (each table's
+    permission decided once for the ``request``, shared with its menus)."""
     if view_name == "index":
         names = list(datasette.databases)
     elif view_name == "database" and database:
@@ -85,7 +86,7 @@ async def digest_links(datasette, actor, view_name: str, database: str | None) -
         return []
     links = []
     for name in names:
-        if await views.can_view(datasette, actor, name):
+        if await views.can_view(datasette, actor, name, request):
             db = datasette.get_database(name)
             links.append({"database": name, "url": views.digest_url(datasette, name),
                           "stories_url": views.story_url(datasette, name) if await views.has_stories(db) else None})

@@ -117,7 +117,9 @@ STATE_TABLE = "_newsdigest_story_state"
 VOCAB_TABLE = "_newsdigest_story_vocab"
 LEGACY_STATE_TABLE = "_newsdigest_event_state"  # schema version 1's, by which a database from before the meta is known
 SPEAKERS_TABLE = "event_speakers"  # the event page's who-said-what sections as JSON: a page's cache, not data
-HIDDEN_TABLES = (STATE_TABLE, VOCAB_TABLE, SPEAKERS_TABLE)  # metadata.yml hides these (tests/test_cli.py checks)
+COVERAGE_SECTIONS = "event_coverage"  # the event page's Coverage sections as JSON: a page's cache, not data
+HIDDEN_TABLES = (STATE_TABLE, VOCAB_TABLE, SPEAKERS_TABLE, COVERAGE_SECTIONS)  # metadata.yml hides these
+# (tests/test_cli.py checks)
 BUILT_BY = "datasette-newsdigest"
 SCHEMA_VERSION = "2"  # 2: stories, events.story_id and edited, corrections, articles.published_from
 STORY_STATE_VERSION = 2  # 2: IDF with background documents; another version makes --add cluster again
@@ -212,6 +214,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
     create_digest_tables(db)
     create_coverage_tables(db)
     create_speakers_table(db)
+    create_coverage_sections_table(db)
     if not db.table("corrections").exists():
         db.table("corrections").create(CORRECTION_COLUMNS, pk="id")
 
@@ -909,6 +912,8 @@ def _finish(db: sqlite_utils.Database, touched: _Touched, digests: bool = True) 
         if db.table("event_speakers").exists():
             fill_speakers(db, full=False)
     follow_corrections_in_coverage(db, touched)
+    if digests and db.table(COVERAGE_SECTIONS).exists():
+        fill_coverage_sections(db, full=False)
 
 
 def reapply_corrections(db: sqlite_utils.Database, only: Iterable[str] | None = None,
@@ -1652,6 +1657,8 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
                 fill_digests(db, full=not add, map_=map_)
             fill_coverage(db, _events_of(db, stats.new_ids) if add else None, map_=map_)
             finish_database(db)
+            with db.conn:  # after the coverage tables and the indexes the pages read them by
+                fill_coverage_sections(db, full=not add)
             _write_meta(db, previous, paths, add, fields)
         finally:
             db.close()
@@ -1797,3 +1804,43 @@ def roll_back_interrupted_write(path: str | os.PathLike) -> bool:
     except sqlite3.Error:
         return False  # not writable here: the server reports the database's own error
     return True
+
+
+# The event page's Coverage section (outlets.section): made from the coverage tables at build time,
+# after them and the indexes, so a page reads one row instead of three queries (the "only in"
+# sentences, the outlets, their leans). Keyed by the event's articles as event_speakers is: a build
+# fills every event, --add and corrections the events whose articles changed, and the pages read a
+# row only while its key matches. The lean rows are those of the default lean column (a build reads
+# no metadata); a page with another lean_column reads its own.
+
+COVERAGE_SECTION_COLUMNS = {"event_id": int, "articles_key": str, "section": str}
+
+
+def create_coverage_sections_table(db: sqlite_utils.Database) -> None:
+    if not db.table(COVERAGE_SECTIONS).exists():
+        db.table(COVERAGE_SECTIONS).create(COVERAGE_SECTION_COLUMNS, pk="event_id",
+                                           foreign_keys=[("event_id", "events", "id")])
+
+
+def fill_coverage_sections(db: sqlite_utils.Database, full: bool = True) -> int:
+    """Each event's Coverage section (every event's with ``full``, else those whose articles
+    changed) from the coverage tables as they are; returns how many were made. Inside the
+    caller's transaction where there is one (a correction's): rows are written with executemany."""
+    from . import outlets
+    from .settings import Settings  # settings.py imports Datasette, which a build needs not
+
+    create_coverage_sections_table(db)
+    keys, todo = _clear_stale(db, full, COVERAGE_SECTIONS, (COVERAGE_SECTIONS,))
+    column = Settings().lean_column
+    lean_sql = (outlets.LEAN_SQL.format(lean=outlets.lean_expression(column), members=outlets.IN_EVENT)
+                if column in db.table("articles").columns_dict else None)
+    made = []
+    for event_id in todo:
+        params = {"event": event_id, "shown": outlets.ONLY_SHOWN}
+        section = outlets.section(db.execute(outlets.OUTLETS_SQL, params).fetchall(),
+                                  db.execute(outlets.ONLY_SQL, params).fetchall())
+        if lean_sql:
+            section["lean"] = {"column": column, "rows": db.execute(lean_sql, {"id": event_id}).fetchall()}
+        made.append((event_id, keys[event_id], json.dumps(section)))
+    db.conn.executemany(f"insert into {COVERAGE_SECTIONS} values (?, ?, ?)", made)
+    return len(todo)

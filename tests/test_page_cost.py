@@ -7,6 +7,7 @@ import asyncio
 import concurrent.futures
 import json
 import shutil
+from urllib.parse import urlencode
 
 import pytest
 import sqlite_utils
@@ -15,6 +16,18 @@ from datasette.app import Datasette
 from datasette_newsdigest import speakers, store, views
 
 OUTLETS = ["Alpha Times", "Beta News", "Gamma Daily", "Delta Wire", None]
+SEEN = [  # one sentence only its article has, so each outlet has some only it reports
+    "Herons circled above flooded orchards near Oleshky.",
+    "Tractors hauled stranded cattle toward higher pasture.",
+    "Volunteers stacked sandbags beside the cathedral steps.",
+    "Ferries evacuated pensioners across the estuary.",
+    "Firefighters pumped basements along Lenin Street.",
+    "Engineers measured cracks spreading through turbine halls.",
+    "Schoolchildren sheltered inside gymnasium bunkers overnight.",
+    "Fishermen reported dead carp littering reed beds.",
+    "Nurses carried incubators upstairs at the maternity ward.",
+    "Drone footage showed rooftops poking through brown water.",
+]
 NAMES = ["Olena Kovalenko", "Ivan Petrenko", "Maria Shevchenko", "Taras Bondarenko", "Oksana Melnyk",
          "Dmytro Kravets", "Iryna Tkachenko", "Andriy Moroz", "Yulia Savchenko", "Serhiy Lysenko",
          "Natalia Rudenko", "Pavlo Marchenko", "Hanna Polishchuk", "Viktor Hrytsenko"]
@@ -23,7 +36,7 @@ NAMES = ["Olena Kovalenko", "Ivan Petrenko", "Maria Shevchenko", "Taras Bondaren
 def _corpus() -> list[dict]:
     """Fourteen speakers over five outlets' articles of one event (more than the page shows), one
     of them with more statements than it shows, the same words in other case and spacing, one
-    speaker under two names, and a second event."""
+    speaker under two names, leans in two columns (one blank), and a second event."""
     articles = []
     for n in range(10):
         said = []
@@ -34,8 +47,10 @@ def _corpus() -> list[dict]:
         for k in range(n % 4 * 3):
             said.append(f"“We counted {k + 10 * n} houses under water,” Mayor Olena Kovalenko said.")
         said.append(f"“Help  is coming   to the south bank,” Kovalenko said in the {n}th briefing.")
+        said.append(SEEN[n])
         articles.append({"id": f"d{n}", "title": f"Dam report {n}", "outlet": OUTLETS[n % len(OUTLETS)],
                          "published": f"2023-06-{6 + n % 5:02d}T0{n % 10}:00:00", "ev": "dam",
+                         "bias": ["left", "center", "right", " "][n % 4], "tone": ["calm", "alarmed"][n % 2],
                          "body": "The dam on the Kakhovka river burst early on Tuesday. " + " ".join(said)})
     articles.append({"id": "v1", "title": "Election night", "outlet": "Beta News", "published": "2023-06-06",
                      "ev": "vote", "body": "“Turnout was high,” said Ana Costa, the election commissioner."})
@@ -159,20 +174,22 @@ async def test_the_stored_section_needs_view_table_on_it_and_on_quotes(construct
     assert (await section("quotes", ADMIN))["quotes_read"] == -1
 
 
-def test_add_and_a_correction_keep_the_stored_sections_current(tmp_path):
+@pytest.mark.parametrize("table", ["event_speakers", store.COVERAGE_SECTIONS])
+def test_add_and_a_correction_keep_the_stored_sections_current(table, tmp_path):
+    check = _check_stored if table == "event_speakers" else _check_coverage_stored
     path = tmp_path / "news.db"
     articles = _corpus()
     store.build_database(path, [_write(tmp_path / "first", articles[:6] + articles[-1:])], event_field="ev",
                          notify=lambda m: None)
-    _check_stored(path)
+    check(path)
     store.build_database(path, [_write(tmp_path / "later", articles[6:-1])], add=True, notify=lambda m: None)
-    _check_stored(path)
+    check(path)
     db = sqlite_utils.Database(path)
     vote = db.execute("select event_id from articles where id = 'v1'").fetchone()[0]
-    before = dict(db.execute("select event_id, articles_key from event_speakers"))
+    before = dict(db.execute(f"select event_id, articles_key from {table}"))
     store.correct(path, "event", "move", ["d2"], to=str(vote), notify=lambda m: None)
-    _check_stored(path)
-    assert dict(db.execute("select event_id, articles_key from event_speakers"))[vote] != before[vote]
+    check(path)
+    assert dict(db.execute(f"select event_id, articles_key from {table}"))[vote] != before[vote]
 
 
 class _AsyncRendered:
@@ -275,3 +292,337 @@ async def test_pages_read_the_schema_once_per_file_version(seeds_db, monkeypatch
     for path in paths:
         assert (await datasette.client.get(path)).status_code == 200
     assert asked == []
+
+
+LIST_QUERIES = ["", "?_sort=newest", "?_sort=oldest", "?q=dam", "?outlet=Beta+News", "?_size=1",
+                "?since=2023-06-08"]
+
+
+async def _list_pages(path, **kwargs) -> list[str]:
+    datasette = Datasette([str(path)], **kwargs)
+    name = path.stem
+    found = []
+    for query in LIST_QUERIES:
+        response = await datasette.client.get(f"/-/digest/{name}{query}")
+        assert response.status_code == 200
+        found.append(response.text)
+    return found
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("corpus", ["seeds", "constructed"])
+async def test_events_list_html_is_what_the_async_environment_renders(corpus, seeds_db, constructed,
+                                                                      monkeypatch):
+    built = seeds_db if corpus == "seeds" else constructed
+    plain = await _list_pages(built)
+    monkeypatch.setattr(views, "_plain_templates", lambda datasette: _AsyncRendered(datasette.jinja_env))
+    assert await _list_pages(built) == plain
+    assert all("newsdigest-events" in html for html in plain)
+
+
+def _charts_from_sql(db: sqlite_utils.Database, event_id: int) -> dict:
+    """The event page's timeline and coverage charts as made from their own queries, as the page
+    made them before it counted the articles it had read."""
+    from datasette_newsdigest import charts
+
+    def rows(sql):
+        cursor = db.execute(sql, {"event": event_id})
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    return {"timeline": charts.timeline(rows(
+                "select substr(published, 1, 10) as day, outlet, count(*) as articles from articles "
+                "where event_id = :event and published is not null group by day, outlet order by day")),
+            "coverage": charts.coverage(rows(
+                "select outlet, count(*) as articles from articles where event_id = :event "
+                "group by outlet order by articles desc, outlet"))}
+
+
+def _mixed_outlets(folder) -> list[dict]:
+    """Articles whose outlets tie in count and sort by case, accent and NULL, over several days."""
+    outlets = ["beta", "Beta", None, "Épsilon", "alpha", "", "Alpha", None, "beta", "Zeta"]
+    return [{"id": f"m{n}", "title": f"Flood {n}", "outlet": o, "ev": "flood",
+             "published": None if n == 3 else f"2023-07-0{1 + n % 3}T1{n}:00:00",
+             "body": f"The river rose {n} metres overnight in the valley."} for n, o in enumerate(outlets)]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("corpus", ["seeds", "constructed", "mixed"])
+async def test_event_charts_counted_from_the_articles_are_what_their_queries_gave(
+        corpus, seeds_db, constructed, tmp_path):
+    if corpus == "mixed":
+        built = tmp_path / "news.db"
+        store.build_database(built, [_write(tmp_path / "in", _mixed_outlets(tmp_path))], event_field="ev",
+                             notify=lambda m: None)
+    else:
+        built = seeds_db if corpus == "seeds" else constructed
+    pages = await _pages(built)
+    db = sqlite_utils.Database(built)
+    for event_id, page in pages.items():
+        expected = _charts_from_sql(db, event_id)
+        assert {k: page["charts"][k] for k in expected} == expected, event_id
+    if corpus == "mixed":
+        assert len(page["charts"]["coverage"]["data"]["values"]) >= 6
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("base_url", ["/", "/news-site/"])
+async def test_links_made_from_prefixes_are_datasettes_own(base_url, seeds_db):
+    from datasette.utils import tilde_encode
+
+    datasette = Datasette([str(seeds_db)], settings={"base_url": base_url})
+    ids = ["plain", "a/b c~d", "é.json", "100%", "x?y#z", 42]
+    for _ in range(2):  # made, then remembered
+        for article_id in ids:
+            encoded = tilde_encode(str(article_id))
+            row = datasette.urls.row("news", "articles", encoded)
+            assert views._row_url(datasette, "news", article_id) == row
+            assert views.article_url(datasette, "news", article_id, 3) == datasette.urls.path(
+                f"/-/digest/news/article/{encoded}") + "#s3"
+            assert views.article_url(datasette, "news", article_id, as_json=True) == datasette.urls.path(
+                f"/-/digest/news/article/{encoded}.json")
+            page = datasette.urls.path(f"/-/digest/news/{encoded}")
+            assert views.digest_url(datasette, "news", article_id) == page
+    for outlet in ("Beta News", "A&B / C?", "Ünï"):
+        expected = datasette.urls.table("news", "articles") + "?" + urlencode({"outlet": outlet})
+        assert views._outlet_url(datasette, "news", outlet) == expected
+    # a database given another route: its links follow it
+    datasette.get_database("news").route = "news~2Fother"
+    moved = datasette.urls.path("/-/digest/" + tilde_encode("news~2Fother"))
+    assert views.digest_url(datasette, "news") == moved
+    assert views._row_url(datasette, "news", "a") == datasette.urls.row("news", "articles", "a")
+
+
+@pytest.mark.asyncio
+async def test_menus_share_the_pages_permission_decisions(seeds_db, monkeypatch):
+    import sys
+
+    from datasette.app import Datasette as App
+
+    datasette = Datasette([str(seeds_db)])
+    event_id = (await datasette.client.get("/-/digest/news.json")).json()["events"][0]["id"]
+    asked = []
+    original = App.ensure_permissions
+
+    async def counted(self, actor, permissions):
+        if sys._getframe(1).f_globals["__name__"] == views.__name__:  # the plugin's, not Datasette's
+            asked.append(permissions[0][1])
+        return await original(self, actor, permissions)
+
+    monkeypatch.setattr(App, "ensure_permissions", counted)
+    html = await datasette.client.get(f"/-/digest/news/{event_id}")
+    assert html.status_code == 200 and 'href="/-/digest/news"' in html.text  # the ☰ menu's link
+    assert asked and sorted(set(asked)) == sorted(asked)  # each table asked once, the menu's included
+    asked.clear()
+    home = await datasette.client.get("/")
+    assert home.status_code == 200 and "/-/digest/news" in home.text
+    # the home page's menu and its digest links ask for each table once between them
+    assert sorted(asked) == [("news", t) for t in sorted(views.TABLES)]
+
+
+@pytest.mark.asyncio
+async def test_menus_decide_per_actor_with_the_page(seeds_db):
+    metadata = {"databases": {"news": {"tables": {"sentences": {"allow": {"id": "a"}}}}}}
+    datasette = Datasette([str(seeds_db)], metadata=metadata)
+    for actor, shown in ((None, False), ({"id": "a"}, True), ({"id": "b"}, False)):
+        cookies = {"ds_actor": datasette.sign({"a": actor}, "actor")} if actor else {}
+        home = await datasette.client.get("/", cookies=cookies)
+        assert home.status_code == 200
+        assert ('href="/-/digest/news"' in home.text) == shown, actor
+
+
+def _coverage_from_tables(db: sqlite_utils.Database, event_id: int) -> dict:
+    """An event's Coverage section made from the coverage tables, with the default column's lean rows."""
+    from datasette_newsdigest import outlets
+
+    params = {"event": event_id, "shown": outlets.ONLY_SHOWN}
+    section = outlets.section(db.execute(outlets.OUTLETS_SQL, params).fetchall(),
+                              db.execute(outlets.ONLY_SQL, params).fetchall())
+    if "bias" in db.table("articles").columns_dict:
+        lean = outlets.LEAN_SQL.format(lean=outlets.lean_expression("bias"), members=outlets.IN_EVENT)
+        section["lean"] = {"column": "bias", "rows": [list(r) for r in db.execute(lean, {"id": event_id})]}
+    return section
+
+
+def _check_coverage_stored(path) -> None:
+    """Every event has its stored Coverage section, made from its articles and the tables as they are."""
+    db = sqlite_utils.Database(path)
+    stored = {e: (key, json.loads(section)) for e, key, section in db.execute(
+        f"select event_id, articles_key, section from {store.COVERAGE_SECTIONS}")}
+    assert set(stored) == {e for (e,) in db.execute("select id from events")}
+    keys = store._articles_keys(db)
+    for event_id, (key, section) in stored.items():
+        assert key == keys[event_id]
+        assert section == _coverage_from_tables(db, event_id)
+
+
+def _without_coverage_sections(built, path):
+    shutil.copy(built, path)
+    sqlite_utils.Database(path).table(store.COVERAGE_SECTIONS).drop()
+    return path
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("corpus", ["seeds", "constructed"])
+async def test_stored_coverage_gives_the_page_made_from_the_tables(corpus, seeds_db, constructed, tmp_path):
+    built = seeds_db if corpus == "seeds" else constructed
+    _check_coverage_stored(built)
+    without = _without_coverage_sections(built, tmp_path / "news.db")
+    for fmt in (".json", ""):
+        stored, made = await _pages(built, fmt), await _pages(without, fmt)
+        assert stored == made
+    pages = await _pages(built)
+    assert any(page["coverage"]["outlets"] for page in pages.values())
+    if corpus == "constructed":
+        assert any(o["only"] for page in pages.values() for o in page["coverage"]["outlets"])
+        assert any(page["coverage"]["lean"]["bars"] for page in pages.values())
+
+
+@pytest.mark.asyncio
+async def test_a_page_with_another_lean_column_reads_its_own_leans(constructed, tmp_path):
+    without = _without_coverage_sections(constructed, tmp_path / "news.db")
+    metadata = {"plugins": {"datasette-newsdigest": {"lean_column": "tone"}}}
+    stored, made = await _pages(constructed, metadata=metadata), await _pages(without, metadata=metadata)
+    assert stored == made
+    leans = {b["lean"] for page in stored.values() if page["coverage"]
+             for b in page["coverage"]["lean"]["bars"]}
+    assert leans == {"calm", "alarmed"}
+
+
+def _coverage_marked(constructed, tmp_path):
+    """A copy whose stored Coverage section of the dam event is marked (a headline no article has)."""
+    path = tmp_path / "news.db"
+    shutil.copy(constructed, path)
+    db = sqlite_utils.Database(path)
+    dam = db.execute("select event_id from articles where id = 'd0'").fetchone()[0]
+    section = json.loads(db.execute(f"select section from {store.COVERAGE_SECTIONS} where event_id = ?",
+                                    [dam]).fetchone()[0])
+    section["outlets"][0]["headline"] = "MARKED"
+    db.execute(f"update {store.COVERAGE_SECTIONS} set section = ? where event_id = ?",
+               [json.dumps(section), dam])
+    db.conn.commit()
+    return path, db, dam
+
+
+def _headlines(page) -> list:
+    return None if page["coverage"] is None else [o["headline"] for o in page["coverage"]["outlets"]]
+
+
+@pytest.mark.asyncio
+async def test_the_page_reads_the_stored_coverage_only_while_its_articles_are_those(constructed, tmp_path):
+    path, db, dam = _coverage_marked(constructed, tmp_path)
+    page = (await Datasette([str(path)]).client.get(f"/-/digest/news/{dam}.json")).json()
+    assert _headlines(page)[0] == "MARKED"
+    db.execute("update articles set event_id = (select event_id from articles where id = 'v1') "
+               "where id = 'd1'")
+    db.conn.commit()
+    db.close()
+    page = (await Datasette([str(path)]).client.get(f"/-/digest/news/{dam}.json")).json()
+    assert "MARKED" not in _headlines(page)
+
+
+@pytest.mark.asyncio
+async def test_the_stored_coverage_needs_view_table_on_it_and_on_the_coverage_tables(constructed, tmp_path):
+    path, db, dam = _coverage_marked(constructed, tmp_path)
+    db.close()
+
+    async def headlines(table, actor=None):
+        metadata = {"databases": {"news": {"tables": {table: {"allow": ADMIN}}}}}
+        datasette = Datasette([str(path)], metadata=metadata)
+        cookies = {"ds_actor": datasette.sign({"a": actor}, "actor")} if actor else {}
+        response = await datasette.client.get(f"/-/digest/news/{dam}.json", cookies=cookies)
+        assert response.status_code == 200
+        return _headlines(response.json())
+
+    # without view-table on event_coverage the page makes the section from the coverage tables
+    assert "MARKED" not in await headlines(store.COVERAGE_SECTIONS)
+    assert (await headlines(store.COVERAGE_SECTIONS, ADMIN))[0] == "MARKED"
+    # without view-table on either coverage table there is no section, stored or not
+    for table in ("coverage", "coverage_sentences"):
+        assert await headlines(table) is None
+        assert (await headlines(table, ADMIN))[0] == "MARKED"
+
+
+@pytest.mark.asyncio
+async def test_stored_sections_are_not_read_once_the_reading_order_changes(constructed, tmp_path):
+    """The page compares each stored key with the article ids it read, in order: a date edited by
+    hand that reorders the event's articles (and no article moved) makes every stored row stale."""
+    path, db, dam = _coverage_marked(constructed, tmp_path)
+    mark = {"speakers": [], "speakers_total": 0, "quotes_read": -1, "cells": []}
+    db.execute("update event_speakers set section = ? where event_id = ?", [json.dumps(mark), dam])
+    db.execute("update digest_sentences set sentence = 'MARKED' where event_id = ?", [dam])
+    db.conn.commit()
+    page = (await Datasette([str(path)]).client.get(f"/-/digest/news/{dam}.json")).json()
+    assert _headlines(page)[0] == "MARKED" and page["who_said_what"]["quotes_read"] == -1
+    assert {s["sentence"] for s in page["digest"]} == {"MARKED"}
+    first, = db.execute("select id from articles where event_id = ? order by published limit 1",
+                        [dam]).fetchone()
+    db.execute("update articles set published = '2099-01-01' where id = ?", [first])
+    db.conn.commit()
+    db.close()
+    page = (await Datasette([str(path)]).client.get(f"/-/digest/news/{dam}.json")).json()
+    assert "MARKED" not in _headlines(page) and page["who_said_what"]["quotes_read"] > 0
+    assert "MARKED" not in {s["sentence"] for s in page["digest"]}
+
+
+def test_a_key_read_back_names_the_ids_sqlite_put_in_it(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "keys.db")
+    ids = ['plain', 'quote"d', "back\\slash", "ünï cödé", "tab\there", "emoji 🌊", "", "<b>&amp;</b>"]
+    db["articles"].insert_all([{"id": i, "event_id": 1, "published": f"2023-01-0{n % 9 + 1}"}
+                               for n, i in enumerate(ids)], pk="id")
+    key = db.execute(f"select {store.ARTICLES_KEY.format(event='1')}").fetchone()[0]
+    in_order = [r[0] for r in db.execute("select id from articles where event_id = 1 "
+                                         "order by published is null, published, rowid")]
+    assert views._is_key(key, in_order)
+    assert not views._is_key(key, in_order[::-1]) and not views._is_key(key, in_order[:-1])
+    assert not views._is_key("not json", in_order) and not views._is_key(None, in_order)
+
+
+@pytest.mark.asyncio
+async def test_the_lists_stored_digests_are_read_once_per_file_version(constructed, tmp_path, monkeypatch):
+    from datasette.database import Database
+
+    path = tmp_path / "news.db"
+    shutil.copy(constructed, path)
+    views.CACHE.clear()
+    datasette = Datasette([str(path)])
+    first = (await datasette.client.get("/-/digest/news.json")).json()
+    asked = []
+    original = Database.execute
+
+    async def counted(self, sql, *args, **kwargs):
+        asked.append(sql)
+        return await original(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "execute", counted)
+    assert (await datasette.client.get("/-/digest/news.json")).json() == first
+    assert not any("digest_events" in sql or "digest_sentences" in sql for sql in asked)
+    # a changed file is read again
+    db = sqlite_utils.Database(path)
+    db.execute("update digest_sentences set sentence = 'MARKED'")
+    db.conn.commit()
+    db.close()
+    again = (await datasette.client.get("/-/digest/news.json")).json()
+    assert {s["sentence"] for e in again["events"] for s in e["digest"]} == {"MARKED"}
+
+
+def test_the_content_environment_answers_a_b_as_jinja_does(seeds_db):
+    from jinja2 import Environment, Undefined
+
+    env = views._plain_templates(Datasette([str(seeds_db)]))
+
+    class Row(dict):
+        title = "an attribute of the class"
+
+    cases = [({"title": "key"}, "title"), ({"items": "key"}, "items"), ({"get": 2}, "get"), ({}, "missing"),
+             ({"__class__": "key"}, "__class__"), (Row(title="key"), "title"), (Row(), "missing"),
+             ([1], "append"), ("text", "upper"), (None, "anything"), ({"a": None}, "a")]
+    for obj, name in cases:
+        mine, jinjas = env.getattr(obj, name), Environment.getattr(env, obj, name)
+        if isinstance(jinjas, Undefined):
+            assert type(mine) is type(jinjas) and mine._undefined_name == jinjas._undefined_name, (obj, name)
+        else:
+            assert mine == jinjas and type(mine) is type(jinjas), (obj, name)
+    template = env.from_string("{{ d.title }}|{{ d.items is callable }}|{{ d.nope }}|{{ r.title }}")
+    assert template.render(d={"title": "<b>", "items": 1}, r=Row(title="k")) == \
+        "&lt;b&gt;|True||an attribute of the class"
