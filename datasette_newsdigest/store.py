@@ -524,7 +524,8 @@ def _ranked(members: dict[Any, list[str]], where: dict[str, tuple[int, float]]) 
 
 def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None, progress: bool = False,
                   params: events.Params | None = None, split: events.SplitParams | None = None, *,
-                  story_field: str | None = None, event_field: str | None = None) -> dict[str, Any]:
+                  story_field: str | None = None, event_field: str | None = None,
+                  map_: work.Map = map) -> dict[str, Any]:
     """Fill ``articles.event_id`` and the ``events`` and ``stories`` tables of a sqlite-utils Database.
 
     With ``new_ids`` None every article is grouped again: stories numbered 1.. by first date, and
@@ -534,7 +535,8 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     database) --add falls back to a full build. ``params`` applies to full clustering; --add uses
     those the stories were built with. ``story_field``/``event_field`` name an input field that
     already groups the articles: articles with a value are grouped by it instead of clustering
-    (an event's story is the one most of its articles fall in), those without are clustered."""
+    (an event's story is the one most of its articles fall in), those without are clustered.
+    ``map_`` runs the story level's candidate search, window by window (see ``events.cluster``)."""
     started = time.perf_counter()
     _create_group_tables(db)
     story_keys = _field_values(db, story_field)
@@ -544,12 +546,12 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     state_ids: list[int] = []
     if loaded is not None and loaded[0].sums.shape[0]:
         state, state_ids = loaded
-        result = events.assign(_Rows(db, new_ids, skip=story_keys), state, progress, labels=False)
+        result = events.assign(_Rows(db, new_ids, skip=story_keys), state, progress, labels=False, map_=map_)
         params = state.params
     else:
         params = params or (loaded[0].params if loaded is not None else events.Params())
         rows = _Rows(db, None if full else new_ids, skip=story_keys)
-        result = events.cluster(rows, params, progress, labels=False)
+        result = events.cluster(rows, params, progress, labels=False, map_=map_)
     split = split or events.SplitParams()
     old = len(state_ids)
     # each article being placed: its story, as ("s", id) for an existing one or a key for a new one
@@ -1626,7 +1628,7 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
             try:
                 stats.clustering = update_events(db, stats.new_ids if add else None, progress=progress,
                                                  story_field=fields["story_field"],
-                                                 event_field=fields["event_field"])
+                                                 event_field=fields["event_field"], map_=map_)
             except BuildError as error:  # a grouping field no article has
                 raise _failed(database, str(error)) from None
             stats.clustering["corrections"] = reapply_corrections(
