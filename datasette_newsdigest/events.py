@@ -327,6 +327,9 @@ def _prune(m: sp.csr_matrix, keep: np.ndarray, top: int) -> sp.csr_matrix:
     )
 
 
+_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]  # query ids, reference ids, values: (n_pairs,) each
+
+
 WINDOW_ROWS = 2000  # query rows per task of the candidate search, and reference rows per block
 _BATCH = 32  # tasks handed to map_ at once: the writer holds two batches' inputs, not every task's
 _ROUNDING = 1e-4  # slack on a similarity bound for float32 sums: a bound may only err high
@@ -347,7 +350,7 @@ def _top(q, q_lo, q_hi, q_ids, r, r_lo, r_hi, r_ids, params, same: bool, reach=N
     reference ids, values), three (n_pairs,) arrays. ``reach``, two (n_q,) arrays, keeps only the
     reference rows outside each query row's [first, last] day range: the far blocks' pass."""
     rt = r.T.tocsr()
-    out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    out: list[_Pairs] = []
     block = 1000
     for start in range(0, q.shape[0], block):
         p = (q[start : start + block] @ rt).tocoo()
@@ -388,7 +391,7 @@ def _ranks(rows: np.ndarray) -> np.ndarray:
     return np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first, len(rows)]))
 
 
-def _joined(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _joined(parts: list[_Pairs]) -> _Pairs:
     if not parts:
         return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
@@ -405,14 +408,15 @@ def _unpack(packed: tuple) -> sp.csr_matrix:
     return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, terms))
 
 
-def candidate_task(task: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def candidate_task(task: tuple) -> _Pairs:
     """In a worker: one task of the candidate search, :func:`_top` of a block of query rows
     against a block of reference rows, each with their days and ids, as :func:`_search` packs them."""
     q, q_lo, q_hi, q_ids, r, r_lo, r_hi, r_ids, params, same, reach = task
     return _top(_unpack(q), q_lo, q_hi, q_ids, _unpack(r), r_lo, r_hi, r_ids, params, same, reach)
 
 
-def _search(q, q_day, r, r_lo, r_hi, params: Params, same: bool, map_: Callable = map, progress: bool = False):
+def _search(q, q_day, r, r_lo, r_hi, params: Params, same: bool, map_: Callable = map,
+            progress: bool = False):
     """:func:`_candidates` in tasks of at most ``WINDOW_ROWS`` query rows, so that no task needs
     the whole corpus, run by ``map_`` (the builtin map's signature: work.pool's or a Dask
     cluster's); the same pairs. ``q`` (n_q, n_terms) csr of rows dated ``q_day`` (n_q,: one day
@@ -472,7 +476,7 @@ def _run(map_: Callable, tasks: Iterable[tuple], count: int, params: Params, pro
         while batch := work.Tasks(islice(it, _BATCH)):
             yield None, batch
 
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    found: list[_Pairs] = []
     with _bar(progress, count, "Event candidates") as bar:
         for _, results in work.ahead(map_, candidate_task, batches()):
             for result in results:
@@ -482,7 +486,7 @@ def _run(map_: Callable, tasks: Iterable[tuple], count: int, params: Params, pro
     return _merged(found, params)
 
 
-def _merged(parts, params: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _merged(parts, params: Params) -> _Pairs:
     q_ids, r_ids, vals = _joined(parts)
     best = _best(q_ids, r_ids, vals, params.neighbours)
     return q_ids[best], r_ids[best], vals[best]
