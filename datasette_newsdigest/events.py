@@ -733,29 +733,54 @@ def _bar(progress: bool, total: int, desc: str):
 _LABEL_CHARS = 400  # of a body kept for labelling events whose articles have no title
 
 
-def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params, progress: bool):
+_FEATURE_BATCH = 500  # articles per map_ call for their features
+
+
+def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params, progress: bool,
+             map_: Callable = map):
     """TF-IDF rows of the articles, read once, and light copies of them (body cut to what a
-    label needs), so a caller may stream articles without holding every body at once."""
+    label needs), so a caller may stream articles without holding every body at once. Each
+    article's features are made by ``map_`` (:func:`article_features`, a batch ahead of the
+    counting); the vocabulary counts them here, in order, so term ids are the same either way."""
     light: list[Article] = []
     body_terms: list[array] = []
     head_lengths = array("i")
 
-    def docs():
+    def batches():
         total = len(articles) if isinstance(articles, Sized) else None
+        batch: list[tuple] = []
         for a in tqdm(articles, total=total, desc="Event features", disable=not progress, file=sys.stderr,
                       leave=False):
             light.append(Article(a.id, a.title, (a.body or "")[:_LABEL_CHARS], a.published, a.outlet))
-            lead = first_words(a.body or "", params.body_words)
-            head = first_words(a.body or "", min(_HEADLINE_LEAD, params.body_words))  # a prefix of lead
-            head_terms = content_terms(head)
-            terms = head_terms + content_terms(lead[len(head):])
-            yield _features(a.title, lead, terms, params, params.name_repeat)
-            # count has taken the whole document by now, so its terms have ids
-            body_terms.append(array("i", map(vocabulary.index.__getitem__, terms)))
-            head_lengths.append(len(head_terms))
+            batch.append((a.title, first_words(a.body or "", params.body_words), params))
+            if len(batch) >= _FEATURE_BATCH:
+                yield None, batch
+                batch = []
+        if batch:
+            yield None, batch
+
+    def docs():
+        for _, results in work.ahead(map_, article_features, batches()):
+            for features, start, count, head in results:
+                yield features
+                # count has taken the whole document by now, so its terms have ids
+                body_terms.append(array("i", map(vocabulary.index.__getitem__, features[start : start + count])))
+                head_lengths.append(head)
 
     x = vocabulary.weigh(vocabulary.count(docs()), params.background_documents)
     return x, light, body_terms, head_lengths
+
+
+def article_features(item: tuple[str | None, str, Params]) -> tuple[list[str], int, int, int]:
+    """In a worker (or not): the :func:`features` of an article (title, body cut to its lead, params),
+    where in them its body's content terms start and how many there are, and how many of those are
+    in the lead :func:`headlines` judges by."""
+    title, lead, params = item
+    head = first_words(lead, min(_HEADLINE_LEAD, params.body_words))  # a prefix of lead
+    head_terms = content_terms(head)
+    terms = head_terms + content_terms(lead[len(head):])
+    features = _features(title, lead, terms, params, params.name_repeat)
+    return features, len(content_terms(title or "")) * params.title_repeat, len(terms), len(head_terms)
 
 
 def group_dates(group_of, days, count: int) -> list[np.ndarray]:
@@ -885,10 +910,10 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
             labels: bool = True, map_: Callable = map) -> Clustering:
     """Cluster ``articles`` from scratch; events are numbered by first date (undated last).
     ``labels=False`` leaves ``headlines`` empty: the store labels stories by their events. ``map_``
-    (the builtin's signature) runs the candidate search's tasks (:func:`_search`): the result
-    is the same whatever runs them."""
+    (the builtin's signature) makes the articles' features and runs the candidate search's tasks
+    (:func:`_search`): the result is the same whatever runs them."""
     vocabulary = Vocabulary()
-    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress)
+    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress, map_)
     days = np.array([day_number(a.published) for a in light])
     n = len(light)
     groups = _Groups(x, np.ones(n), group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
@@ -917,7 +942,7 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     :func:`cluster`."""
     params = state.params
     vocabulary = Vocabulary(state.vocabulary.terms, state.vocabulary.df, state.vocabulary.documents)
-    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress)
+    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress, map_)
     old = state.sums.shape[0]
     n = len(light)
     sums = sp.csr_matrix(state.sums, shape=(old, x.shape[1]), dtype=np.float32)
