@@ -9,6 +9,7 @@ Run by hand from the repository root with the virtualenv active::
     python bench/scale.py --sizes 150000 --jobs 2         # 4 date-shifted copies of the corpus
     python bench/scale.py --plan --sizes 1000000,10000000 --from results.json
     python bench/scale.py --events 10000 --rounds 2 --against /tmp/main   # update_events alone, jobs 1/2
+    python bench/scale.py --events 10000 --rounds 1 --dask 2   # and on a 2-worker Dask LocalCluster
     python bench/scale.py --events-memory 37554   # the candidate search's largest task against one block
 
 Inputs are the AllSides corpus (``../shared/corpora/allsides-37k.jsonl.gz``, never copied into
@@ -220,8 +221,9 @@ def loaded(data: Path, target: Path) -> None:
 
 def events_child(source: Path, jobs: int) -> dict:
     """update_events on a copy of ``source`` with ``jobs`` workers (started and warmed before the
-    clock, as a build's load has started them): the writer's and the workers' CPU, and each
-    article's story and event ids. Runs main's update_events too (no ``map_`` there: jobs=1)."""
+    clock, as a build's load has started them; a negative number: a Dask LocalCluster of that many):
+    the writer's and the workers' CPU, and each article's story and event ids. Runs main's
+    update_events too (no ``map_`` there: jobs=1)."""
     import inspect
     import shutil
 
@@ -233,9 +235,15 @@ def events_child(source: Path, jobs: int) -> dict:
     shutil.copy(source, target)
     db = sqlite_utils.Database(target)
     takes_map = "map_" in inspect.signature(store.update_events).parameters
-    with work.pool(jobs) as map_:
-        if jobs > 1:
-            list(map_(abs, work.Tasks([1, 2] * jobs)))  # start the workers outside the measurement
+    if jobs < 0:
+        from datasette_newsdigest import dask_work
+
+        executor = dask_work.cluster(workers=-jobs)
+    else:
+        executor = work.pool(jobs)
+    with executor as map_:
+        if jobs != 1:
+            list(map_(abs, work.Tasks([1, 2] * abs(jobs))))  # start the workers outside the measurement
         workers_cpu = {p: _cpu(p) for p in _descendants()}
         _reset_peak(os.getpid())
         wall, cpu = time.perf_counter(), time.process_time()
@@ -251,13 +259,14 @@ def events_child(source: Path, jobs: int) -> dict:
             "peak_mb": _peak_mb(os.getpid()), "ids": ids}
 
 
-def events_bench(size: int, corpus: Path, rounds: int, against: Path | None) -> None:
+def events_bench(size: int, corpus: Path, rounds: int, against: Path | None, dask: list[int]) -> None:
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         data, source = Path(tmp) / "corpus.jsonl", Path(tmp) / "loaded.db"
         n = write_corpus(size, data, corpus)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         subprocess.run([sys.executable, __file__, "--loaded", str(data), str(source)], env=env, check=True)
         ways = [("this", 1, ROOT), ("this", 2, ROOT)] + ([("against", 1, against)] if against else [])
+        ways += [("this, Dask LocalCluster", -workers, ROOT) for workers in dask]
         runs: dict[tuple, list[dict]] = {}
         for _ in range(rounds):
             for name, jobs, checkout in ways:
@@ -427,6 +436,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, metavar="N", help="time update_events alone on N articles")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of jobs 1 and 2, alternating (--events)")
     parser.add_argument("--against", type=Path, help="another checkout whose update_events to run too (--events)")
+    parser.add_argument("--dask", help="also on Dask LocalClusters of these worker counts (--events), e.g. 2")
     parser.add_argument("--events-memory", type=int, metavar="N", help="the candidate search's task memory")
     parser.add_argument("--child", nargs=2, metavar=("DATA", "JOBS"), help=argparse.SUPPRESS)
     parser.add_argument("--loaded", nargs=2, metavar=("DATA", "DB"), help=argparse.SUPPRESS)
@@ -442,7 +452,8 @@ def main() -> None:
         print(json.dumps(events_child(Path(args.events_child[0]), int(args.events_child[1]))))
         return
     if args.events:
-        events_bench(args.events, args.corpus, args.rounds, args.against)
+        events_bench(args.events, args.corpus, args.rounds, args.against,
+                     [int(w) for w in args.dask.split(",") if w] if args.dask else [])
         return
     if args.events_memory:
         events_memory(args.events_memory, args.corpus)
