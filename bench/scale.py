@@ -8,6 +8,9 @@ Run by hand from the repository root with the virtualenv active::
     python bench/scale.py --sizes 10000,37554 --jobs 1,2
     python bench/scale.py --sizes 150000 --jobs 2         # 4 date-shifted copies of the corpus
     python bench/scale.py --plan --sizes 1000000,10000000 --from results.json
+    python bench/scale.py --events 10000 --rounds 2 --against /tmp/main   # update_events alone, jobs 1/2
+    python bench/scale.py --events 10000 --rounds 1 --dask 2   # and on a 2-worker Dask LocalCluster
+    python bench/scale.py --events-memory 37554   # the candidate search's largest task against one block
 
 Inputs are the AllSides corpus (``../shared/corpora/allsides-37k.jsonl.gz``, never copied into
 the repository): the first N articles, or for N above its 37,554 whole copies of it, copy k with
@@ -26,6 +29,7 @@ import gzip
 import itertools
 import json
 import os
+import pickle
 import sqlite3
 import subprocess
 import sys
@@ -200,6 +204,153 @@ def baseline(data: Path) -> dict:
 
 
 # --------------------------------------------------------------------------
+# update_events alone (issue 14 item 2: the story level's candidate search in the workers)
+
+
+def loaded(data: Path, target: Path) -> None:
+    """A database with the articles of ``data`` loaded and nothing else (the input of update_events)."""
+    import sqlite_utils
+
+    from datasette_newsdigest import store
+
+    db = sqlite_utils.Database(target)
+    store.create_tables(db)
+    store.load(db, [data])
+    db.close()
+
+
+def events_child(source: Path, jobs: int) -> dict:
+    """update_events on a copy of ``source`` with ``jobs`` workers (started and warmed before the
+    clock, as a build's load has started them; a negative number: a Dask LocalCluster of that many):
+    the writer's and the workers' CPU, and each article's story and event ids. Runs main's
+    update_events too (no ``map_`` there: jobs=1)."""
+    import inspect
+    import shutil
+
+    import sqlite_utils
+
+    from datasette_newsdigest import store, work
+
+    target = source.with_name(f"events{jobs}-{os.getpid()}.db")
+    shutil.copy(source, target)
+    db = sqlite_utils.Database(target)
+    takes_map = "map_" in inspect.signature(store.update_events).parameters
+    if jobs < 0:
+        from datasette_newsdigest import dask_work
+
+        executor = dask_work.cluster(workers=-jobs)
+    else:
+        executor = work.pool(jobs)
+    with executor as map_:
+        if jobs != 1:
+            list(map_(abs, work.Tasks([1, 2] * abs(jobs))))  # start the workers outside the measurement
+        workers_cpu = {p: _cpu(p) for p in _descendants()}
+        _reset_peak(os.getpid())
+        wall, cpu = time.perf_counter(), time.process_time()
+        store.update_events(db, **({"map_": map_} if takes_map else {}))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        spent = sum(_cpu(p) - workers_cpu.get(p, 0.0) for p in _descendants())
+    ids = db.execute("select a.id, a.event_id, e.story_id from articles a join events e on e.id = a.event_id "
+                     "order by a.rowid").fetchall()
+    db.close()
+    target.unlink()
+    return {"jobs": jobs if takes_map else 1, "map_": takes_map, "wall": wall, "cpu": cpu,
+            "workers_cpu": spent,
+            "peak_mb": _peak_mb(os.getpid()), "ids": ids}
+
+
+def events_bench(size: int, corpus: Path, rounds: int, against: Path | None, dask: list[int]) -> None:
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        data, source = Path(tmp) / "corpus.jsonl", Path(tmp) / "loaded.db"
+        n = write_corpus(size, data, corpus)
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        subprocess.run([sys.executable, __file__, "--loaded", str(data), str(source)], env=env, check=True)
+        ways = [("this", 1, ROOT), ("this", 2, ROOT)] + ([("against", 1, against)] if against else [])
+        ways += [("this, Dask LocalCluster", -workers, ROOT) for workers in dask]
+        runs: dict[tuple, list[dict]] = {}
+        for _ in range(rounds):
+            for name, jobs, checkout in ways:
+                out = subprocess.run([sys.executable, __file__, "--events-child", str(source), str(jobs)],
+                                     env={**env, "PYTHONPATH": str(checkout)}, capture_output=True, text=True,
+                                     check=True)
+                runs.setdefault((name, jobs), []).append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(f"update_events of {n:,} articles, {rounds} round(s) alternating, means:")
+        print("| checkout, jobs | wall s | CPU s writer | CPU s workers | writer peak MB |")
+        print("|---|---|---|---|---|")
+        for (name, jobs), done in runs.items():
+            mean = {k: sum(r[k] for r in done) / len(done) for k in ("wall", "cpu", "workers_cpu", "peak_mb")}
+            rounds_cpu = " / ".join(f"{r['cpu']:.1f}+{r['workers_cpu']:.1f}" for r in done)
+            print(f"| {name}, {jobs} | {mean['wall']:.1f} | {mean['cpu']:.1f} | {mean['workers_cpu']:.1f} | "
+                  f"{mean['peak_mb']:.0f} |  rounds: {rounds_cpu}")
+        first = runs[("this", 1)][0]["ids"]
+        for key, done in runs.items():
+            for r in done:
+                changed = sum(a != b for a, b in zip(first, r["ids"], strict=True))
+                print(f"{key}: {changed} of {len(first)} articles with another event or story id "
+                      "than this checkout's jobs=1")
+
+
+def _pair_set(pairs) -> set[tuple[int, int]]:
+    return set(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True))
+
+
+def events_memory(size: int, corpus: Path) -> None:
+    """The candidate search's peak traced memory (tracemalloc): the one-block search over the whole
+    pruned matrix against the largest of the windowed search's tasks (its inputs included)."""
+    import tracemalloc
+
+    import numpy as np
+
+    from datasette_newsdigest import events, ingest
+
+    articles = []
+    with gzip.open(corpus, "rt", encoding="utf-8") as source:
+        for line in itertools.islice(source, size):
+            r = json.loads(line)
+            published = ingest.parse_date(r.get("published"))
+            articles.append(events.Article(r["id"], r.get("title"), r.get("body"), published))
+    params, vocabulary = events.Params(), events.Vocabulary()
+    x = events._vectors(articles, vocabulary, params, False)[0]
+    days = np.array([events.day_number(a.published) for a in articles])
+    pruned = events._prune(x, (vocabulary.df >= 2) & (vocabulary.df <= params.max_df), params.candidate_terms)
+
+    def nbytes(m) -> int:
+        return m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
+
+    tracemalloc.start()
+    cpu = time.process_time()
+    one = events._candidates(pruned, days, days, pruned, days, days, params, same=True)
+    one_cpu, (_, one_peak) = time.process_time() - cpu, tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    tasks: list[tuple[int, int, int, int]] = []  # (peak bytes, query rows, reference rows, input bytes)
+
+    def measured(fn, items):
+        for item in items:
+            tracemalloc.start()
+            copy = pickle.loads(pickle.dumps(item))  # as a worker receives it
+            result = fn(copy)
+            tasks.append((tracemalloc.get_traced_memory()[1], len(item[3]), len(item[7]),
+                          len(pickle.dumps(item))))
+            tracemalloc.stop()
+            yield result
+
+    cpu = time.process_time()
+    windowed = events._search(pruned, days, pruned, days, days, params, True, map_=measured)
+    windowed_cpu = time.process_time() - cpu
+    same = _pair_set(one) == _pair_set(windowed)
+    largest = max(tasks)
+    print(f"{len(articles):,} articles, {int(np.isnan(days).sum()):,} undated; pruned matrix "
+          f"{nbytes(pruned) / 1e6:.1f} MB ({pruned.nnz:,} entries), the whole TF-IDF matrix "
+          f"{nbytes(x) / 1e6:.1f} MB")
+    print(f"one block: peak {one_peak / 1e6:.1f} MB, {one_cpu:.2f} s CPU")
+    print(f"windows of {events.WINDOW_ROWS}: {len(tasks)} tasks, the largest peak {largest[0] / 1e6:.1f} MB "
+          f"({largest[1]:,} query rows, {largest[2]:,} reference rows, {largest[3] / 1e6:.1f} MB pickled); "
+          f"{windowed_cpu:.2f} s CPU in all (pickling included); same pairs: {same}")
+    biggest = sorted(tasks, key=lambda t: -t[2])[:8]
+    print("tasks by reference rows (query x reference): " + ", ".join(f"{q}x{r}" for _, q, r, _ in biggest))
+
+
+# --------------------------------------------------------------------------
 # Reports
 
 
@@ -282,10 +433,30 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8, help="Dask workers in the projection")
     parser.add_argument("--transfer-ms", type=float, default=0.2,
                         help="ms per article to move its text to a Dask worker and its rows back (projection)")
+    parser.add_argument("--events", type=int, metavar="N", help="time update_events alone on N articles")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of jobs 1 and 2, alternating (--events)")
+    parser.add_argument("--against", type=Path, help="another checkout whose update_events to run too (--events)")
+    parser.add_argument("--dask", help="also on Dask LocalClusters of these worker counts (--events), e.g. 2")
+    parser.add_argument("--events-memory", type=int, metavar="N", help="the candidate search's task memory")
     parser.add_argument("--child", nargs=2, metavar=("DATA", "JOBS"), help=argparse.SUPPRESS)
+    parser.add_argument("--loaded", nargs=2, metavar=("DATA", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument("--events-child", nargs=2, metavar=("DB", "JOBS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(Path(args.child[0]), int(args.child[1]))))
+        return
+    if args.loaded:
+        loaded(Path(args.loaded[0]), Path(args.loaded[1]))
+        return
+    if args.events_child:
+        print(json.dumps(events_child(Path(args.events_child[0]), int(args.events_child[1]))))
+        return
+    if args.events:
+        events_bench(args.events, args.corpus, args.rounds, args.against,
+                     [int(w) for w in args.dask.split(",") if w] if args.dask else [])
+        return
+    if args.events_memory:
+        events_memory(args.events_memory, args.corpus)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.plan:

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from distributed import Client, Future, LocalCluster
 
-from .work import CHUNKS_PER_JOB, WORKER_MODULES, Map
+from .work import CHUNKS_PER_JOB, WORKER_MODULES, Map, Tasks
 
 __all__ = ["CONNECT_TIMEOUT", "ClusterError", "cluster"]
 
@@ -82,6 +82,8 @@ def _map(client: Client) -> Map:
         threads = max(1, sum(client.nthreads().values()))
         items = iterable if isinstance(iterable, list | tuple) else list(iterable)
         size = max(1, min(MAX_CHUNK, -(-len(items) // (threads * CHUNKS_PER_JOB))))
+        if isinstance(items, Tasks):
+            size = 1
         chunks = (list(items[start:start + size]) for start in range(0, len(items), size))
         pending: deque[Future] = deque()
 

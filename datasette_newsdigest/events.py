@@ -58,16 +58,18 @@ import re
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence, Sized
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
+from . import work
 from .text import content_terms, label, split_sentences, stop_words, words
 
 __all__ = [
@@ -325,35 +327,210 @@ def _prune(m: sp.csr_matrix, keep: np.ndarray, top: int) -> sp.csr_matrix:
     )
 
 
-def _candidates(q, q_lo, q_hi, r, r_lo, r_hi, params, same: bool, bar=None):
+_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]  # query ids, reference ids, values: (n_pairs,) each
+
+
+WINDOW_ROWS = 2000  # query rows per task of the candidate search, and reference rows per block
+_BATCH = 32  # tasks handed to map_ at once: the writer holds two batches' inputs, not every task's
+_ROUNDING = 1e-4  # slack on a similarity bound for float32 sums: a bound may only err high
+
+
+def _candidates(q, q_lo, q_hi, r, r_lo, r_hi, params, same: bool):
     """For each row of ``q``, its ``neighbours`` best rows of ``r`` by similarity over the pruned
-    terms less the time penalty. ``q`` (n_q, n_terms) and ``r`` (n_r, n_terms) csr, ``q_lo``/``q_hi``
-    (n_q,) and ``r_lo``/``r_hi`` (n_r,) first/last days. Returns (query rows, reference rows), two
-    (n_pairs,) int arrays."""
+    terms less the time penalty, ties to the lower row of ``r``: the search in one block.
+    ``q`` (n_q, n_terms) and ``r`` (n_r, n_terms) csr, ``q_lo``/``q_hi`` (n_q,) and ``r_lo``/``r_hi``
+    (n_r,) first/last days. Returns (query rows, reference rows), two (n_pairs,) int arrays."""
+    qi, ri, _ = _top(q, q_lo, q_hi, np.arange(q.shape[0]), r, r_lo, r_hi, np.arange(r.shape[0]), params, same)
+    return qi, ri
+
+
+def _top(q, q_lo, q_hi, q_ids, r, r_lo, r_hi, r_ids, params, same: bool, reach=None):
+    """:func:`_candidates` of rows known by ids (``q_ids`` (n_q,), ``r_ids`` (n_r,): with ``same``,
+    a row never pairs with the row of the same id), with each pair's value: (query ids,
+    reference ids, values), three (n_pairs,) arrays. ``reach``, two (n_q,) arrays, keeps only the
+    reference rows outside each query row's [first, last] day range: the far blocks' pass."""
     rt = r.T.tocsr()
-    out_q, out_r = [], []
+    out: list[_Pairs] = []
     block = 1000
     for start in range(0, q.shape[0], block):
         p = (q[start : start + block] @ rt).tocoo()
         # pairs sharing only a sliver of rare-term weight would never rank or join
-        strong = p.data >= params.threshold / 4
-        rows, cols, vals = p.row[strong] + start, p.col[strong], p.data[strong]
+        keep = p.data >= params.threshold / 4
+        rows, cols = p.row + start, p.col
         if same:
-            other = rows != cols
-            rows, cols, vals = rows[other], cols[other], vals[other]
+            keep &= q_ids[rows] != r_ids[cols]
+        if reach is not None:
+            keep &= (r_lo[cols] > reach[1][rows]) | (r_hi[cols] < reach[0][rows])
+        rows, cols, vals = rows[keep], cols[keep], p.data[keep]
         vals = vals - time_penalty(_time_gap(q_lo[rows], q_hi[rows], r_lo[cols], r_hi[cols]), params)
-        order = np.argsort(rows * 4.0 - vals, kind="stable")
-        rows, cols = rows[order], cols[order]
-        first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
-        rank = np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first, len(rows)]))
-        keep = rank < params.neighbours
-        out_q.append(rows[keep])
-        out_r.append(cols[keep])
-        if bar is not None:
-            bar.update(min(block, q.shape[0] - start))
-    if not out_q:
-        return np.zeros(0, int), np.zeros(0, int)
-    return np.concatenate(out_q), np.concatenate(out_r)
+        best = _best(rows, r_ids[cols], vals, params.neighbours)
+        out.append((q_ids[rows[best]], r_ids[cols[best]], vals[best]))
+    return _joined(out)
+
+
+def _best(rows: np.ndarray, refs: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
+    """Positions of each row's ``k`` best pairs, by value, then the lower reference id: a total
+    order, so the best of a union of blocks are the best of each block's best. All (n_pairs,)."""
+    if not len(rows):
+        return np.zeros(0, int)
+    # one float key first (fast; rounding may tie close values): a row's k-th pair by it is within
+    # a few units in the last place of the true k-th, so the exact sort needs only the pairs above that
+    key = rows * 4.0 - vals
+    rough = np.argsort(key, kind="stable")
+    cut = np.full(int(rows.max()) + 1, -np.inf)
+    at = rough[_ranks(rows[rough]) == k - 1]
+    cut[rows[at]] = vals[at] - 8 * np.spacing(np.abs(key).max())
+    few = np.flatnonzero(vals >= cut[rows])
+    order = few[np.lexsort((refs[few], -vals[few], rows[few]))]
+    return order[_ranks(rows[order]) < k]
+
+
+def _ranks(rows: np.ndarray) -> np.ndarray:
+    """Each position's rank within its run of equal ``rows`` (sorted by row): (n,) int."""
+    first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+    return np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first, len(rows)]))
+
+
+def _joined(parts: list[_Pairs]) -> _Pairs:
+    if not parts:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
+def _pack(m: sp.csr_matrix, rows: np.ndarray) -> tuple:
+    """Rows of ``m`` as plain arrays for a task: (data, indices, indptr, n_terms)."""
+    part = m[rows]
+    return part.data, part.indices, part.indptr, m.shape[1]
+
+
+def _unpack(packed: tuple) -> sp.csr_matrix:
+    data, indices, indptr, terms = packed
+    return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, terms))
+
+
+def candidate_task(task: tuple) -> _Pairs:
+    """In a worker: one task of the candidate search, :func:`_top` of a block of query rows
+    against a block of reference rows, each with their days and ids, as :func:`_search` packs them."""
+    q, q_lo, q_hi, q_ids, r, r_lo, r_hi, r_ids, params, same, reach = task
+    return _top(_unpack(q), q_lo, q_hi, q_ids, _unpack(r), r_lo, r_hi, r_ids, params, same, reach)
+
+
+def _search(q, q_day, r, r_lo, r_hi, params: Params, same: bool, map_: Callable = map,
+            progress: bool = False):
+    """:func:`_candidates` in tasks of at most ``WINDOW_ROWS`` query rows, so that no task needs
+    the whole corpus, run by ``map_`` (the builtin map's signature: work.pool's or a Dask
+    cluster's); the same pairs. ``q`` (n_q, n_terms) csr of rows dated ``q_day`` (n_q,: one day
+    each, NaN undated), ``r`` (n_r, n_terms) csr of rows spanning ``r_lo``..``r_hi`` (n_r,).
+
+    Dated query rows are cut into windows in date order; a window's task gets the reference rows
+    within ``horizon_days`` of it (its near block). Undated rows cost no time penalty, so the
+    undated reference rows are blocks of their own that every window meets, and each block of
+    undated query rows meets every reference block. A pair past the horizon costs the whole
+    penalty, yet ranks when the row has fewer than ``neighbours`` others or a near duplicate far
+    off (its value is similarity - 1): a second round looks in the far blocks only for the rows
+    whose bound on such a value (their weights times the block's heaviest per term) could still
+    rank. The best pairs of a union are the best of the blocks' best (:func:`_best`)."""
+    horizon, step = params.horizon_days, WINDOW_ROWS
+    if q.shape[0] <= step and r.shape[0] <= step:  # one block: no task to hand over
+        return _candidates(q, q_day, q_day, r, r_lo, r_hi, params, same)
+    dated = np.flatnonzero(np.isfinite(q_day))
+    dated = dated[np.argsort(q_day[dated], kind="stable")]
+    windows = [dated[s : s + step] for s in range(0, len(dated), step)]
+    undated = _chunks(np.flatnonzero(~np.isfinite(q_day)), step)
+    by_start = np.flatnonzero(np.isfinite(r_lo))
+    by_start = by_start[np.argsort(r_lo[by_start], kind="stable")]
+    blocks = _chunks(by_start, step)
+    undated_blocks = _chunks(np.flatnonzero(~np.isfinite(r_lo)), step)
+    # each query row's near range: its window's first and last day, widened by the horizon
+    reach = np.full((2, len(q_day)), np.nan)
+    for w in windows:
+        reach[:, w] = [[q_day[w[0]] - horizon], [q_day[w[-1]] + horizon]]
+
+    def task(rows: np.ndarray, refs: np.ndarray, far: bool = False) -> tuple:
+        return (_pack(q, rows), q_day[rows], q_day[rows], rows, _pack(r, refs), r_lo[refs], r_hi[refs], refs,
+                params, same, reach[:, rows] if far else None)
+
+    def near(w: np.ndarray) -> np.ndarray:
+        lo, hi = reach[:, w[0]]
+        return by_start[(r_lo[by_start] <= hi) & (r_hi[by_start] >= lo)]
+
+    first = [(w, near(w)) for w in windows] + [(w, u) for w in windows for u in undated_blocks]
+    first += [(u, b) for u in undated for b in blocks + undated_blocks]
+    found = _run(map_, (task(rows, refs) for rows, refs in first), len(first), params, progress)
+    second = _far_tasks(q, r, r_lo, r_hi, reach, blocks, found, params)
+    if second:
+        found = _merged([found, _run(map_, (task(rows, refs, far=True) for rows, refs in second), len(second),
+                                     params, progress)], params)
+    return found[0], found[1]
+
+
+def _chunks(rows: np.ndarray, step: int) -> list[np.ndarray]:
+    return [rows[s : s + step] for s in range(0, len(rows), step)]
+
+
+def _run(map_: Callable, tasks: Iterable[tuple], count: int, params: Params, progress: bool):
+    """The merged best pairs of the tasks, handed to ``map_`` a batch at a time (work.ahead: the
+    next batch runs while this one is merged)."""
+    def batches():
+        it = iter(tasks)
+        while batch := work.Tasks(islice(it, _BATCH)):
+            yield None, batch
+
+    found: list[_Pairs] = []
+    with _bar(progress, count, "Event candidates") as bar:
+        for _, results in work.ahead(map_, candidate_task, batches()):
+            for result in results:
+                found.append(result)
+                bar.update(1)
+            found = [_merged(found, params)]
+    return _merged(found, params)
+
+
+def _merged(parts, params: Params) -> _Pairs:
+    q_ids, r_ids, vals = _joined(parts)
+    best = _best(q_ids, r_ids, vals, params.neighbours)
+    return q_ids[best], r_ids[best], vals[best]
+
+
+def _far_tasks(q, r, r_lo, r_hi, reach, blocks: list[np.ndarray], found, params: Params) -> list[tuple]:
+    """The (query rows, far block) tasks of the second round: for each dated block, the query rows
+    whose near range misses some of its rows and whose best pair there (similarity - 1, bounded
+    by the sum over their terms of weight times the block's heaviest weight) could rank among
+    their ``neighbours`` so far (``found``, the first round's best)."""
+    k = params.neighbours
+    dated = np.flatnonzero(np.isfinite(reach[0]))
+    if not len(dated) or not blocks:
+        return []
+    count = np.bincount(found[0], minlength=q.shape[0])
+    worst = np.full(q.shape[0], -np.inf)  # the k-th best value so far, -inf when fewer than k
+    last = np.flatnonzero(np.r_[found[0][1:] != found[0][:-1], True]) if len(found[0]) else np.zeros(0, int)
+    full = last[count[found[0][last]] >= k]
+    worst[found[0][full]] = found[2][full]
+    norms = _norms(q)
+    most = float(_norms(r[np.concatenate(blocks)]).max(initial=0))
+    # Cauchy-Schwarz first (cheap, and it rules out almost every row), then per block
+    rows = dated[_could_rank(norms[dated] * most, worst[dated], params)]
+    if not len(rows):
+        return []
+    heaviest = sp.vstack([sp.csr_matrix(r[b].max(axis=0)) for b in blocks], format="csr")
+    bounds = (q[rows].astype(np.float64) @ heaviest.T.astype(np.float64)).toarray()
+    out = []
+    for j, b in enumerate(blocks):
+        misses = (r_lo[b].max() > reach[1][rows]) | (r_hi[b].min() < reach[0][rows])
+        chosen = rows[misses & _could_rank(bounds[:, j], worst[rows], params)]
+        out += [(part, b) for part in _chunks(chosen, WINDOW_ROWS)]
+    return out
+
+
+def _norms(m: sp.csr_matrix) -> np.ndarray:
+    return np.sqrt(np.asarray(m.multiply(m).sum(axis=1), dtype=np.float64).ravel())
+
+
+def _could_rank(bound: np.ndarray, worst: np.ndarray, params: Params) -> np.ndarray:
+    """Whether a far pair of similarity at most ``bound`` (value bound - 1) could pass the
+    candidate floor and beat ``worst``, the k-th best value so far (ties included)."""
+    bound = bound * (1 + _ROUNDING) + _ROUNDING
+    return (bound >= params.threshold / 4) & (bound - 1 >= worst)
 
 
 def _row_dots(a: sp.csr_matrix, b: sp.csr_matrix, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
@@ -556,29 +733,54 @@ def _bar(progress: bool, total: int, desc: str):
 _LABEL_CHARS = 400  # of a body kept for labelling events whose articles have no title
 
 
-def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params, progress: bool):
+_FEATURE_BATCH = 500  # articles per map_ call for their features
+
+
+def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params, progress: bool,
+             map_: Callable = map):
     """TF-IDF rows of the articles, read once, and light copies of them (body cut to what a
-    label needs), so a caller may stream articles without holding every body at once."""
+    label needs), so a caller may stream articles without holding every body at once. Each
+    article's features are made by ``map_`` (:func:`article_features`, a batch ahead of the
+    counting); the vocabulary counts them here, in order, so term ids are the same either way."""
     light: list[Article] = []
     body_terms: list[array] = []
     head_lengths = array("i")
 
-    def docs():
+    def batches():
         total = len(articles) if isinstance(articles, Sized) else None
+        batch: list[tuple] = []
         for a in tqdm(articles, total=total, desc="Event features", disable=not progress, file=sys.stderr,
                       leave=False):
             light.append(Article(a.id, a.title, (a.body or "")[:_LABEL_CHARS], a.published, a.outlet))
-            lead = first_words(a.body or "", params.body_words)
-            head = first_words(a.body or "", min(_HEADLINE_LEAD, params.body_words))  # a prefix of lead
-            head_terms = content_terms(head)
-            terms = head_terms + content_terms(lead[len(head):])
-            yield _features(a.title, lead, terms, params, params.name_repeat)
-            # count has taken the whole document by now, so its terms have ids
-            body_terms.append(array("i", map(vocabulary.index.__getitem__, terms)))
-            head_lengths.append(len(head_terms))
+            batch.append((a.title, first_words(a.body or "", params.body_words), params))
+            if len(batch) >= _FEATURE_BATCH:
+                yield None, batch
+                batch = []
+        if batch:
+            yield None, batch
+
+    def docs():
+        for _, results in work.ahead(map_, article_features, batches()):
+            for features, start, count, head in results:
+                yield features
+                # count has taken the whole document by now, so its terms have ids
+                body_terms.append(array("i", map(vocabulary.index.__getitem__, features[start : start + count])))
+                head_lengths.append(head)
 
     x = vocabulary.weigh(vocabulary.count(docs()), params.background_documents)
     return x, light, body_terms, head_lengths
+
+
+def article_features(item: tuple[str | None, str, Params]) -> tuple[list[str], int, int, int]:
+    """In a worker (or not): the :func:`features` of an article (title, body cut to its lead, params),
+    where in them its body's content terms start and how many there are, and how many of those are
+    in the lead :func:`headlines` judges by."""
+    title, lead, params = item
+    head = first_words(lead, min(_HEADLINE_LEAD, params.body_words))  # a prefix of lead
+    head_terms = content_terms(head)
+    terms = head_terms + content_terms(lead[len(head):])
+    features = _features(title, lead, terms, params, params.name_repeat)
+    return features, len(content_terms(title or "")) * params.title_repeat, len(terms), len(head_terms)
 
 
 def group_dates(group_of, days, count: int) -> list[np.ndarray]:
@@ -705,17 +907,18 @@ def story_headlines(stories: Sequence[tuple[Sequence[Article], Sequence[int]]], 
 
 
 def cluster(articles: Iterable[Article], params: Params = Params(), progress: bool = False,
-            labels: bool = True) -> Clustering:
+            labels: bool = True, map_: Callable = map) -> Clustering:
     """Cluster ``articles`` from scratch; events are numbered by first date (undated last).
-    ``labels=False`` leaves ``headlines`` empty: the store labels stories by their events."""
+    ``labels=False`` leaves ``headlines`` empty: the store labels stories by their events. ``map_``
+    (the builtin's signature) makes the articles' features and runs the candidate search's tasks
+    (:func:`_search`): the result is the same whatever runs them."""
     vocabulary = Vocabulary()
-    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress)
+    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress, map_)
     days = np.array([day_number(a.published) for a in light])
     n = len(light)
     groups = _Groups(x, np.ones(n), group_dates(np.arange(n), days, n), np.zeros(n, dtype=bool))
     pruned = _prune(x, (vocabulary.df >= 2) & (vocabulary.df <= params.max_df), params.candidate_terms)
-    with _bar(progress, n, "Event candidates") as bar:
-        qi, ri = _candidates(pruned, days, days, pruned, days, days, params, same=True, bar=bar)
+    qi, ri = _search(pruned, days, pruned, days, days, params, True, map_, progress)
     if len(qi):
         qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
     with _bar(progress, n, "Event merges") as bar:
@@ -732,13 +935,14 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
 
 
 def assign(articles: Iterable[Article], state: EventState, progress: bool = False,
-           labels: bool = True) -> Clustering:
+           labels: bool = True, map_: Callable = map) -> Clustering:
     """Assign new articles to the events of ``state`` or to new events (rows from the old event
     count on), without clustering the old articles again: old events enter the agglomeration as
-    fixed groups that may take new articles but never merge with each other."""
+    fixed groups that may take new articles but never merge with each other. ``map_`` as for
+    :func:`cluster`."""
     params = state.params
     vocabulary = Vocabulary(state.vocabulary.terms, state.vocabulary.df, state.vocabulary.documents)
-    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress)
+    x, light, body_terms, head_lengths = _vectors(articles, vocabulary, params, progress, map_)
     old = state.sums.shape[0]
     n = len(light)
     sums = sp.csr_matrix(state.sums, shape=(old, x.shape[1]), dtype=np.float32)
@@ -752,9 +956,8 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     # kept terms count, since a few thousand events cost little next to the light
     means = sp.csr_matrix(sp.diags(1 / np.maximum(state.sizes, 1)) @ sums, dtype=np.float32)
     old_lo, old_hi = _ends(state.dates)
-    with _bar(progress, 2 * n, "Event candidates") as bar:
-        new_q, new_r = _candidates(pruned, days, days, pruned, days, days, params, same=True, bar=bar)
-        old_q, old_r = _candidates(pruned, days, days, means, old_lo, old_hi, params, same=False, bar=bar)
+    new_q, new_r = _search(pruned, days, pruned, days, days, params, True, map_, progress)
+    old_q, old_r = _search(pruned, days, means, old_lo, old_hi, params, False, map_, progress)
     qi = np.r_[new_q + old, old_q + old]
     ri = np.r_[new_r + old, old_r]
     if len(qi):

@@ -125,6 +125,7 @@ SCHEMA_VERSION = "2"  # 2: stories, events.story_id and edited, corrections, art
 STORY_STATE_VERSION = 2  # 2: IDF with background documents; another version makes --add cluster again
 BATCH = 500
 LABEL_BATCH = 2000  # articles whose stories' events are labelled in one call (bounds the bodies held)
+SPLIT_BATCH = 500  # stories read and split (by map_) a batch at a time
 COPY_PAGES = 4096  # pages per backup step when copying a build into place (16 MB at 4 KB pages)
 
 Notify = Callable[[str], None]
@@ -542,7 +543,8 @@ def _ranked(members: dict[Any, list[str]], where: dict[str, tuple[int, float]]) 
 
 def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None, progress: bool = False,
                   params: events.Params | None = None, split: events.SplitParams | None = None, *,
-                  story_field: str | None = None, event_field: str | None = None) -> dict[str, Any]:
+                  story_field: str | None = None, event_field: str | None = None,
+                  map_: work.Map = map) -> dict[str, Any]:
     """Fill ``articles.event_id`` and the ``events`` and ``stories`` tables of a sqlite-utils Database.
 
     With ``new_ids`` None every article is grouped again: stories numbered 1.. by first date, and
@@ -552,7 +554,9 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     database) --add falls back to a full build. ``params`` applies to full clustering; --add uses
     those the stories were built with. ``story_field``/``event_field`` name an input field that
     already groups the articles: articles with a value are grouped by it instead of clustering
-    (an event's story is the one most of its articles fall in), those without are clustered."""
+    (an event's story is the one most of its articles fall in), those without are clustered.
+    ``map_`` makes the story level's features, runs its candidate search window by window (see
+    ``events.cluster``) and splits the stories into events; the result is the same whatever runs them."""
     started = time.perf_counter()
     _create_group_tables(db)
     story_keys = _field_values(db, story_field)
@@ -562,12 +566,12 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     state_ids: list[int] = []
     if loaded is not None and loaded[0].sums.shape[0]:
         state, state_ids = loaded
-        result = events.assign(_Rows(db, new_ids, skip=story_keys), state, progress, labels=False)
+        result = events.assign(_Rows(db, new_ids, skip=story_keys), state, progress, labels=False, map_=map_)
         params = state.params
     else:
         params = params or (loaded[0].params if loaded is not None else events.Params())
         rows = _Rows(db, None if full else new_ids, skip=story_keys)
-        result = events.cluster(rows, params, progress, labels=False)
+        result = events.cluster(rows, params, progress, labels=False, map_=map_)
     split = split or events.SplitParams()
     old = len(state_ids)
     # each article being placed: its story, as ("s", id) for an existing one or a key for a new one
@@ -614,7 +618,7 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     event_id, new_events, labels, changed_events = _split_stories(
         db, _group_members(story_id), placed, event_of_existing, fixed_event, params, split,
         lambda a: result.lead_terms(clustered[a]) if a in clustered else None,
-        lambda a: result.head_terms(clustered[a]) if a in clustered else None)
+        lambda a: result.head_terms(clustered[a]) if a in clustered else None, map_)
     first_event = 1 if full else _next_id(db, "events")
     new_event_ids = {key: first_event + i for i, key in enumerate(_ranked(new_events, where))}
     final = {a: e if isinstance(e, int) else new_event_ids[e] for a, e in event_id.items()}
@@ -655,12 +659,13 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
 def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], placed: set[str],
                    event_of_existing: dict[str, int], fixed_event: dict[str, tuple], params: events.Params,
                    split: events.SplitParams, lead_terms: Callable[[str], list[str] | None],
-                   head_terms: Callable[[str], list[str] | None]
+                   head_terms: Callable[[str], list[str] | None], map_: work.Map = map
                    ) -> tuple[dict[str, Any], dict[tuple, list[str]], dict[tuple, str | None], set[int]]:
     """Cut each story that receives articles (``stories``: its new members) into its events, its
     existing events and those an event field names held fixed; ``lead_terms`` gives an article's
     body terms the story clustering made (None for one it did not cluster), so the split does not
-    tokenize it again, and ``head_terms`` those of the lead that labels judge by. Returns each
+    tokenize it again, and ``head_terms`` those of the lead that labels judge by; ``map_`` runs the
+    splits of stories of two or more articles (:func:`_story_incidents`). Returns each
     placed article's event (an existing id, or a (story, incident) key for a new one), the new events' members
     and labels, and the existing events that received articles."""
     event_id: dict[str, Any] = {}
@@ -679,21 +684,9 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
         unlabelled.clear()
         waiting[0] = 0
 
-    for story, new_members in sorted(stories.items()):
-        existing = [a for (a,) in db.execute(
-            "select a.id from articles a join events e on e.id = a.event_id where e.story_id = ? "
-            "order by a.rowid", [story])] if event_of_existing else []
-        arts = _articles(db, [a for a in existing if a not in placed] + new_members)
-        refs = [("e", event_of_existing[art.id]) if art.id not in placed else fixed_event.get(art.id)
-                for art in arts]
-        fixed_refs = sorted({r for r in refs if r and r[0] == "e"}, key=lambda r: r[1]) + sorted(
-            {r for r in refs if r and r[0] == "k"}, key=lambda r: r[1])
-        index = {r: i for i, r in enumerate(fixed_refs)}
-        fixed = [index[r] if r else -1 for r in refs]
-        # one article is one incident: the split and its vectors are not needed
-        incidents = (events.split_story(arts, params, split, fixed,
-                                        events.story_terms(arts, params, [lead_terms(a.id) for a in arts]))
-                     if len(arts) > 1 else [max(fixed[0], 0)])
+    def place(story: int, arts: list[events.Article], incidents: list[int], fixed_refs: list) -> None:
+        """Record one story's incidents: its new events (labelled a batch of stories at a time) and
+        the existing ones that received articles."""
         made = {t for art, t in zip(arts, incidents, strict=True)
                 if art.id in placed and (t >= len(fixed_refs) or fixed_refs[t][0] == "k")}
         if made:
@@ -710,8 +703,40 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
             else:
                 event_id[art.id] = fixed_refs[t][1]
                 changed.add(fixed_refs[t][1])
+
+    def plans() -> Iterator[tuple[int, list[events.Article], list, list[int]]]:
+        for story, new_members in sorted(stories.items()):
+            existing = [a for (a,) in db.execute(
+                "select a.id from articles a join events e on e.id = a.event_id where e.story_id = ? "
+                "order by a.rowid", [story])] if event_of_existing else []
+            arts = _articles(db, [a for a in existing if a not in placed] + new_members)
+            refs = [("e", event_of_existing[art.id]) if art.id not in placed else fixed_event.get(art.id)
+                    for art in arts]
+            fixed_refs = sorted({r for r in refs if r and r[0] == "e"}, key=lambda r: r[1]) + sorted(
+                {r for r in refs if r and r[0] == "k"}, key=lambda r: r[1])
+            index = {r: i for i, r in enumerate(fixed_refs)}
+            yield story, arts, fixed_refs, [index[r] if r else -1 for r in refs]
+
+    def batches() -> Iterator[tuple[list, list]]:
+        """Stories a batch at a time, and the splits of those of two or more articles to hand over
+        (one article is one incident: the split and its vectors are not needed)."""
+        every = iter(plans())
+        while batch := list(itertools.islice(every, SPLIT_BATCH)):
+            yield batch, [(arts, params, split, fixed, [lead_terms(a.id) for a in arts])
+                          for _, arts, _, fixed in batch if len(arts) > 1]
+
+    for batch, results in work.ahead(map_, _story_incidents, batches()):
+        for story, arts, fixed_refs, fixed in batch:
+            incidents = next(results) if len(arts) > 1 else [max(fixed[0], 0)]
+            place(story, arts, incidents, fixed_refs)
     label()
     return event_id, new_events, labels, changed
+
+
+def _story_incidents(item: tuple) -> list[int]:
+    """In a worker (or not): ``events.split_story`` of one story's articles, from their terms."""
+    arts, params, split, fixed, lead_terms = item
+    return events.split_story(arts, params, split, fixed, events.story_terms(arts, params, lead_terms))
 
 
 def _placing(db: sqlite_utils.Database, new_ids: Sequence[str] | None, full: bool) -> list[str]:
@@ -1646,7 +1671,7 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
             try:
                 stats.clustering = update_events(db, stats.new_ids if add else None, progress=progress,
                                                  story_field=fields["story_field"],
-                                                 event_field=fields["event_field"])
+                                                 event_field=fields["event_field"], map_=map_)
             except BuildError as error:  # a grouping field no article has
                 raise _failed(database, str(error)) from None
             stats.clustering["corrections"] = reapply_corrections(

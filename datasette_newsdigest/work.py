@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["MIN_ITEMS", "WORKER_MODULES", "Map", "ahead", "available_jobs", "pool"]
+__all__ = ["MIN_ITEMS", "WORKER_MODULES", "Map", "Tasks", "ahead", "available_jobs", "pool"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,6 +39,11 @@ MIN_ITEMS = 200
 CHUNKS_PER_JOB = 4  # chunks per job and call: few pickles, and a slow chunk does not idle the others
 # Imported once by the fork server, so each worker starts with them (store imports every module a worker runs).
 WORKER_MODULES = ["datasette_newsdigest.store"]
+
+
+class Tasks(list):
+    """Items each worth a trip to a worker on its own (the event candidate search's windows):
+    ``map_`` sends them however few there are, one item per chunk. A plain list to the builtin map."""
 
 
 def available_jobs() -> int:
@@ -71,7 +76,8 @@ def pool(jobs: int | None = None) -> Iterator[Map]:
     def map_(fn: Callable[[T], R], iterable: Iterable[T]) -> Iterator[R]:
         nonlocal executor
         items = iterable if isinstance(iterable, list | tuple) else list(iterable)
-        if len(items) < MIN_ITEMS:
+        heavy = isinstance(items, Tasks)
+        if len(items) < (2 if heavy else MIN_ITEMS):
             return map(fn, items)
         if executor is None:
             context: multiprocessing.context.BaseContext
@@ -83,7 +89,7 @@ def pool(jobs: int | None = None) -> Iterator[Map]:
                 context = multiprocessing.get_context("spawn")
             executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_watch,
                                            initargs=(os.getpid(),))
-        chunk = max(1, -(-len(items) // (jobs * CHUNKS_PER_JOB)))
+        chunk = 1 if heavy else max(1, -(-len(items) // (jobs * CHUNKS_PER_JOB)))
         return executor.map(fn, items, chunksize=chunk)
 
     try:

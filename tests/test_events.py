@@ -277,3 +277,92 @@ def test_split_story_keeps_fixed_incidents_and_numbers_new_ones_after_them():
     assert events.split_story([]) == []
     # existing incidents never merge, even when the threshold would let anything join
     assert events.split_story(KREMLIN, split=events.SplitParams(threshold=-1.0), fixed=[0, 1]) == [0, 1]
+
+
+# --------------------------------------------------------------------------
+# The candidate search in windows (issue 14 item 2): no task needs the whole corpus, same pairs
+
+
+def _spread(seed: int, n: int = 320, terms: int = 200):
+    """Pruned-like rows over five years, a sixth undated, each of a few of ``terms`` terms: most
+    rows have fewer than ``neighbours`` others near in time, so their far pairs rank; a few rows
+    are copies of another years away (equal values: ties) and some days hold many rows."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    rows = [(rng.choice(terms, rng.integers(2, 6), replace=False), rng.random(5)) for _ in range(n)]
+    for i in range(0, 40, 4):
+        rows[i + 1] = rows[i]
+    indptr = np.r_[0, np.cumsum([len(t) for t, _ in rows])]
+    m = sp.csr_matrix((np.concatenate([w[: len(t)] for t, w in rows]).astype(np.float32),
+                       np.concatenate([t for t, _ in rows]), indptr), shape=(n, terms))
+    m = events._normalize(m)
+    days = 738000 + rng.integers(0, 5 * 365, n).astype(float)
+    days[rng.random(n) < 0.15] = np.nan
+    days[100:130] = 738500  # one busy day, cut across windows
+    days[1:40:4] = days[0:40:4] + 800  # the copies, past the horizon
+    return m, days
+
+
+def _pairs(qi, ri) -> set[tuple[int, int]]:
+    return set(zip(qi.tolist(), ri.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_windowed_candidates_are_the_one_block_candidates(seed, monkeypatch):
+    import numpy as np
+
+    m, days = _spread(seed)
+    params = events.Params()
+    one = events._candidates(m, days, days, m, days, days, params, same=True)
+    far = np.abs(days[one[0]] - days[one[1]]) > params.horizon_days
+    assert far.sum() > 50 and np.isnan(days[one[0]]).any()  # the case has far and undated pairs
+    monkeypatch.setattr(events, "WINDOW_ROWS", 23)
+    windowed = events._search(m, days, m, days, days, params, True)
+    assert _pairs(*windowed) == _pairs(*one)
+    # against groups spanning days (assign's existing events), some undated
+    ends = days[:150] + np.where(np.arange(150) % 3 == 0, 40.0, 0.0)
+    one = events._candidates(m[150:], days[150:], days[150:], m[:150], days[:150], ends, params, same=False)
+    windowed = events._search(m[150:], days[150:], m[:150], days[:150], ends, params, False)
+    assert _pairs(*windowed) == _pairs(*one) and len(one[0])
+
+
+def test_a_window_task_holds_its_window_and_horizon_only(monkeypatch):
+    """The "no worker needs the whole corpus" property: a window's task gets reference rows within
+    ``horizon_days`` of its query rows; undated and far blocks hold at most WINDOW_ROWS rows."""
+    import numpy as np
+
+    m, days = _spread(3)
+    params = events.Params()
+    monkeypatch.setattr(events, "WINDOW_ROWS", 23)
+    tasks: list[tuple] = []
+
+    def recording(fn, items):
+        items = list(items)
+        tasks.extend(items)
+        return map(fn, items)
+
+    events._search(m, days, m, days, days, params, True, map_=recording)
+    kinds = set()
+    for q, q_lo, _, q_ids, r, r_lo, r_hi, r_ids, _, _, reach in tasks:
+        assert len(q_ids) <= 23 and len(q_ids) + len(r_ids) < len(days) / 3
+        for packed, ids in ((q, q_ids), (r, r_ids)):  # a task's rows are the corpus's, as plain arrays
+            assert (events._unpack(packed) != m[ids]).nnz == 0
+        if reach is None and np.isfinite(q_lo).all() and np.isfinite(r_lo).all():
+            kinds.add("window")
+            assert (r_lo >= q_lo.min() - params.horizon_days).all()
+            assert (r_hi <= q_lo.max() + params.horizon_days).all()
+        else:
+            kinds.add("far" if reach is not None else "undated")
+            assert len(r_ids) <= 23
+    assert kinds == {"window", "far", "undated"}
+
+
+def test_clustering_in_windows_groups_as_in_one_block(monkeypatch):
+    articles = [Article(f"{a.id}-{year}", a.title, a.body, a.published and f"{2000 + year}{a.published[4:]}")
+                for year in range(0, 12, 3) for a in DAM + KREMLIN + MOSCOW + OTHER + FIRE]
+    whole = events.cluster(articles)
+    monkeypatch.setattr(events, "WINDOW_ROWS", 4)
+    assert events.cluster(articles).event_of == whole.event_of
+    assert len(set(whole.event_of)) < len(articles)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from datasette_newsdigest import store, work
+from datasette_newsdigest import events, store, work
 
 PLACES = ["Riverton", "Lakeside", "Port Alder", "Hillcrest", "Marlow", "Eastbrook"]
 THINGS = ["bridge", "dam", "factory", "school", "harbor", "hospital"]
@@ -36,7 +36,10 @@ def _article(rng: random.Random, i: int, event: int) -> dict:
     paragraphs = [" ".join(facts[k:k + rng.randint(1, 3)]) for k in range(0, len(facts), 3)]
     return {"id": f"a{i}", "title": f"{thing.title()} in {place} closed ({i})",
             "body": "\n\n".join(paragraphs), "outlet": rng.choice(OUTLETS),
-            "published": f"2024-03-{1 + event * 3 + rng.randint(0, 2):02d}T{rng.randint(0, 23):02d}:00:00Z"}
+            # events years apart, some articles undated: the candidate search's windows, far blocks and
+            # undated blocks all have work
+            "published": None if i % 9 == 4 else
+            f"{2019 + event}-03-{1 + event * 3 + rng.randint(0, 2):02d}T{rng.randint(0, 23):02d}:00:00Z"}
 
 
 def _write(path: Path, first: int, count: int, seed: int) -> Path:
@@ -67,17 +70,26 @@ def _tables(db: Path) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def pooled(monkeypatch):
-    """work.pool's executors made, so a test can tell the workers were used (small inputs would not be)."""
-    made: list[work.ProcessPoolExecutor] = []
+    """The names of the functions work.pool's executors ran, so a test can tell the workers were used
+    (small inputs would not be); the candidate search cut into windows of a few articles."""
+    ran: set[str] = set()
     real = work.ProcessPoolExecutor
 
     def counting(*args, **kwargs):
-        made.append(real(*args, **kwargs))
-        return made[-1]
+        executor = real(*args, **kwargs)
+        mapped = executor.map
+
+        def recorded(fn, *iterables, **options):
+            ran.add(fn.__name__)
+            return mapped(fn, *iterables, **options)
+
+        executor.map = recorded  # type: ignore[method-assign]
+        return executor
 
     monkeypatch.setattr(work, "MIN_ITEMS", 2)
     monkeypatch.setattr(work, "ProcessPoolExecutor", counting)
-    return made
+    monkeypatch.setattr(events, "WINDOW_ROWS", 16)
+    return ran
 
 
 @pytest.mark.slow
@@ -92,7 +104,8 @@ def test_two_jobs_build_the_same_database_as_one(tmp_path, seeds_dir, pooled):
         added = store.build_database(db, [later], add=True, notify=told.append, jobs=jobs)
         built[jobs] = {"tables": _tables(db), "told": told,
                        "stats": [(s.articles, s.sentences, s.problems, s.notes, s.new_ids) for s in (stats, added)]}
-    assert pooled, "the jobs=2 build ran no worker process"
+    ran = {"_made", "article_features", "candidate_task", "_story_incidents"}
+    assert ran <= pooled, f"the workers ran only {pooled}"
     one, two = built[1], built[2]
     assert two["told"] == one["told"] and any("duplicate id" in m for m in one["told"])
     assert two["stats"] == one["stats"]
