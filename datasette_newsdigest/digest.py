@@ -853,6 +853,22 @@ def _select_by_rating(pool: _Pool, ratings: np.ndarray, budget: tuple[str, int])
 
 # --- default: concept coverage -----------------------------------------------------------------
 
+
+def _best(allowed: np.ndarray, value: np.ndarray, tier: np.ndarray, preferred: np.ndarray, lengths: np.ndarray,
+          kind: str, left: float) -> int | None:
+    """The greedy's pick among the ``allowed`` sentences ((n_sentences,) arrays), None if none is:
+    the most value in the lowest tier (news first, opinion last), preferred ones if any are, and
+    with a words budget those fitting the ``left`` words if any do and add something."""
+    if not allowed.any():
+        return None
+    candidates = allowed & (tier == tier[allowed].min())
+    candidates = candidates & preferred if (candidates & preferred).any() else candidates
+    if kind == "words":
+        fits = candidates & (lengths <= left)
+        if fits.any() and value[fits].max() > 0:
+            candidates = fits
+    return int(np.argmax(np.where(candidates, value, -np.inf)))
+
 @dataclass(frozen=True)
 class _Tuning:
     """The default method's constants, measured on DUC 2004 (bench/duc2004.py)."""
@@ -932,20 +948,20 @@ def _concept_digest(pool: _Pool, budget: tuple[str, int], tuning: _Tuning = TUNI
     kind, n = budget
     picked: list[tuple[int, float]] = []
     used = 0
-    # Not picked and not near a pick; whether a sentence stands alone is asked only as far as the
-    # greedy reads (pool.stands_alone), not of every sentence.
-    allowed = np.ones(len(lengths), dtype=bool)
+    allowed = np.ones(len(lengths), dtype=bool)  # not picked, not near a pick
+    # Whether a sentence stands alone is asked only of the best sentence still allowed: if it does not,
+    # it is ruled out and the step chosen again. The best of fewer sentences that still hold it is it,
+    # so the picks are those of asking every sentence first (pool.candidate).
+    maybe = np.ones(len(lengths), dtype=bool)  # not known not to stand alone
     everyone = False  # no sentence stands alone: then every sentence may be a digest line (pool.candidate)
     while used < n:
-        # The pick is the first allowed sentence that may be a digest line in this order: news first, opinion
-        # last; preferred first; (a words budget) fitting the words left with some value first; most value;
-        # first index. That is the best of the lowest tier's candidates, preferred if any are, fitting if any do.
-        room = (lengths <= n - used) & (value > 0) if kind == "words" else np.zeros(len(lengths), dtype=bool)
-        order = np.lexsort((-value, ~room, ~preferred, pool.tier))
-        best = next((i for i in order[allowed[order]].tolist() if everyone or pool.stands_alone(i)), None)
+        best = _best(allowed & maybe, value, pool.tier, preferred, lengths, kind, n - used)
+        while best is not None and not (everyone or pool.stands_alone(best)):
+            maybe[best] = False
+            best = _best(allowed & maybe, value, pool.tier, preferred, lengths, kind, n - used)
         if best is None:
-            if not picked and not everyone:  # before the first pick every sentence is read: none stands alone
-                everyone = True
+            if not picked and not everyone:  # before the first pick every sentence was asked: none stands alone
+                everyone, maybe[:] = True, True
                 continue
             break
         picked.append((best, float(value[best])))
