@@ -129,7 +129,8 @@ def fills(database: Path, against: Path, rounds: int = 1) -> None:
         same = True
         for r in range(rounds):
             first, second = ("other", "this") if r % 2 == 0 else ("this", "other")
-            for name, step in ((first, "digests"), (second, "digests"), (second, "coverage"), (first, "coverage")):
+            steps = ((first, "digests"), (second, "digests"), (second, "coverage"), (first, "coverage"))
+            for name, step in steps:
                 path = Path(tmp) / f"{name}.db"
                 if step == "digests":
                     shutil.copy(database, path)
@@ -143,7 +144,8 @@ def fills(database: Path, against: Path, rounds: int = 1) -> None:
                     fill.fill_coverage(db)
                 cpu.setdefault((name, step), []).append(time.process_time() - started)
                 if step == "coverage":
-                    made = {t: db.execute(f"select * from {t} order by {o}").fetchall() for t, o in FILLED.items()}
+                    made = {t: db.execute(f"select * from {t} order by {o}").fetchall()
+                            for t, o in FILLED.items()}
                     same = same and rows.get(name, made) == made
                     rows[name] = made
                 db.close()
@@ -157,7 +159,8 @@ def fills(database: Path, against: Path, rounds: int = 1) -> None:
         print(f"fill {step}, {n_events:,} events, median of {rounds}: {against} {other:.1f} s CPU "
               f"({1000 * other / n_events:.1f} ms an event), this checkout {this:.1f} s "
               f"({1000 * this / n_events:.1f} ms; {other / this:.2f}x less); all rounds: "
-              f"{[round(t, 1) for t in cpu['other', step]]} against {[round(t, 1) for t in cpu['this', step]]}")
+              f"{[round(t, 1) for t in cpu['other', step]]} against "
+              f"{[round(t, 1) for t in cpu['this', step]]}")
 
 
 if __name__ == "__main__":

@@ -544,7 +544,7 @@ class _Pool:
     def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int):
         self.docs = docs
         doc, position, sentences, tokens = [], [], [], []
-        self._cut: set[tuple[int, int]] = set()  # (document, position) of sentences that may be the rest of one
+        self._cut: set[tuple[int, int]] = set()  # (document, position) of sentences that may be half of one
         for d, document in enumerate(docs):
             split = document.sentences()
             screened = document.screened or screen(split)
@@ -642,7 +642,9 @@ def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], m
     so the caps bound all the work: time grows with words read and, for stemming, with distinct
     words (a text of distinct words is the worst case)."""
     total = sum(map(len, tokens))
-    if total <= max_words and len(set(chain.from_iterable(tokens))) <= max_vocabulary:
+    # no more distinct words than words: the set is made only when there could be too many
+    if total <= max_words and (total <= max_vocabulary
+                               or len(set(chain.from_iterable(tokens))) <= max_vocabulary):
         return list(range(len(tokens)))
     kept, total, seen = [], 0, set[str]()
     for i in np.lexsort((doc, position)):
@@ -689,7 +691,8 @@ class _Vocabulary:
                     self._forget()
                     missing, unknown, new = np.arange(len(words)), words, list(dict.fromkeys(words))
                 self._add(new)
-                index[missing] = np.fromiter(map(self.ids.__getitem__, unknown), dtype=np.int64, count=len(missing))
+                index[missing] = np.fromiter(map(self.ids.__getitem__, unknown), dtype=np.int64,
+                                             count=len(missing))
             return self.stems[index], self.content[index], self.alpha[index]
 
     def _add(self, new: list[str]) -> None:
@@ -854,8 +857,8 @@ def _select_by_rating(pool: _Pool, ratings: np.ndarray, budget: tuple[str, int])
 # --- default: concept coverage -----------------------------------------------------------------
 
 
-def _best(allowed: np.ndarray, value: np.ndarray, tier: np.ndarray, preferred: np.ndarray, lengths: np.ndarray,
-          kind: str, left: float) -> int | None:
+def _best(allowed: np.ndarray, value: np.ndarray, tier: np.ndarray, preferred: np.ndarray,
+          lengths: np.ndarray, kind: str, left: float) -> int | None:
     """The greedy's pick among the ``allowed`` sentences ((n_sentences,) arrays), None if none is:
     the most value in the lowest tier (news first, opinion last), preferred ones if any are, and
     with a words budget those fitting the ``left`` words if any do and add something."""
@@ -960,7 +963,7 @@ def _concept_digest(pool: _Pool, budget: tuple[str, int], tuning: _Tuning = TUNI
             maybe[best] = False
             best = _best(allowed & maybe, value, pool.tier, preferred, lengths, kind, n - used)
         if best is None:
-            if not picked and not everyone:  # before the first pick every sentence was asked: none stands alone
+            if not picked and not everyone:  # all were asked before the first pick: none stands alone
                 everyone, maybe[:] = True, True
                 continue
             break

@@ -1267,7 +1267,8 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
                 for event_id, members in itertools.groupby(rows, key=lambda r: r[0])]
         made: list[tuple] = []
         sentences: list[tuple] = []
-        for (event_id, *_), (read, error, picked, screened) in zip(work, map_(event_digest, work), strict=True):
+        for (event_id, *_), (read, error, picked, screened) in zip(work, map_(event_digest, work),
+                                                                   strict=True):
             made.append((event_id, keys[event_id], read, error))
             sentences.extend((event_id, *pick) for pick in picked)
             _SCREENED.update(screened)
@@ -1276,7 +1277,7 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
     return len(todo)
 
 
-def event_digest(work: tuple) -> tuple[int, str | None, list[tuple], dict[str, tuple[bytes, digest.Screened]]]:
+def event_digest(work: tuple) -> tuple[int, str | None, list[tuple], dict[str, _Screening]]:
     """One event's digest from plain data, for any process: ``work`` is (event id, [(article id,
     body, published, genre, outlet, stored sentences)] in reading order, options as a dict,
     limits as a dict of digest.Limits' fields). Returns (articles read, error or None, [(rank, article id,
@@ -1287,7 +1288,7 @@ def event_digest(work: tuple) -> tuple[int, str | None, list[tuple], dict[str, t
     outlet_of = {m[0]: m[4] for m in members}
     documents = digest.earliest_within([digest.Document(a, body, published, genre, split)
                                         for a, body, published, genre, _, split in members], limits.max_chars)
-    screened: dict[str, tuple[bytes, digest.Screened]] = {}
+    screened: dict[str, _Screening] = {}
     try:
         digest.check_size(sum(len(d.text or "") for d in documents), limits)
         for d in documents:
@@ -1298,15 +1299,17 @@ def event_digest(work: tuple) -> tuple[int, str | None, list[tuple], dict[str, t
         picks, counts = digest.digest_with_support(documents, limits=limits, **options)
     except digest.DigestError as e:
         return len(documents), str(e), [], screened
-    return len(documents), None, [(rank, p.id, p.position, p.sentence, round(p.score, 6), count, outlet_of[p.id])
-                                  for rank, (p, count) in enumerate(zip(picks, counts, strict=True), 1)], screened
+    picked = [(rank, p.id, p.position, p.sentence, round(p.score, 6), count, outlet_of[p.id])
+              for rank, (p, count) in enumerate(zip(picks, counts, strict=True), 1)]
+    return len(documents), None, picked, screened
 
 
 # How fill_digests' workers screened each article's sentences (digest.screen), by article id, with a
 # key of the sentences screened: the coverage step that follows in the build reads the same articles
 # and reuses it where the key still matches, instead of running every filter again. Filled by
 # fill_digests (cleared first), emptied by the coverage step; a stale entry fails its key check.
-_SCREENED: dict[str, tuple[bytes, digest.Screened]] = {}
+_Screening = tuple[bytes, digest.Screened]  # (key of the sentences screened, digest.screen of them)
+_SCREENED: dict[str, _Screening] = {}
 
 
 def _sentences_key(split: Sequence[str]) -> bytes:
@@ -1433,7 +1436,8 @@ def event_coverage(work: tuple) -> tuple[list[tuple], list[tuple]]:
         by_outlet.setdefault(article[1], []).append(article)
     only: list[tuple[int, int]] = []
     if len(by_outlet) > 1:
-        documents = [digest.Document(a[0], a[4], a[3], a[5], a[6], _reusable(a[6], a[7])) for a in articles]
+        documents = [digest.Document(a[0], a[4], a[3], a[5], a[6], _reusable(a[6], a[7]))
+                     for a in articles]
         only = digest.only_in(documents, [a[1] for a in articles], max_sentences=COVERAGE_SENTENCES,
                               max_words=COVERAGE_WORDS)
     counts = Counter(articles[d][1] for d, _ in only)
@@ -1442,7 +1446,7 @@ def event_coverage(work: tuple) -> tuple[list[tuple], list[tuple]]:
             [(articles[d][1], articles[d][0], p) for d, p in only])
 
 
-def _reusable(split: Sequence[str], made: tuple[bytes, digest.Screened] | None) -> digest.Screened | None:
+def _reusable(split: Sequence[str], made: _Screening | None) -> digest.Screened | None:
     """The digest step's screening of these sentences, if it screened exactly these."""
     return made[1] if made is not None and made[0] == _sentences_key(split) else None
 

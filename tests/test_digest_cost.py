@@ -112,9 +112,8 @@ def _inputs() -> dict[str, list]:
         "articles": [digest.Document(a["id"], a["body"], a.get("published")) for a in _articles()],
         # no sentence stands alone (questions, unresolved openings): every sentence may be a digest line
         "none stands alone": [digest.Document(f"q{i}", f"Why did the harbour cranes at Gdynia stop on shift {i}? "
-                                                 f"But the crane drivers at Gdynia worked late on shift {i}. "
-                                                 f"He said the harbour cranes at Gdynia were old.")
-                              for i in range(3)],
+                                              f"But the crane drivers worked late on shift {i}. "
+                                              "He said the cranes were old.") for i in range(3)],
     }
 
 
@@ -297,10 +296,11 @@ def test_the_random_keys_are_a_prefix_of_one_stream():
 
 def _event_articles(db, outlets: int = 2) -> list[str]:
     """The articles of an event of at least ``outlets`` outlets (its coverage compares sentences)."""
-    event, = db.execute("select event_id from articles where nullif(trim(outlet), '') is not null group by event_id "
-                        "having count(distinct trim(outlet)) >= ? order by event_id limit 1", [outlets]).fetchone()
-    return [a for (a,) in db.execute("select id from articles where event_id = ? and nullif(trim(outlet), '') "
-                                     "is not null order by rowid", [event])]
+    event, = db.execute("select event_id from articles where nullif(trim(outlet), '') is not null "
+                        "group by event_id having count(distinct trim(outlet)) >= ? "
+                        "order by event_id limit 1", [outlets]).fetchone()
+    return [a for (a,) in db.execute("select id from articles where event_id = ? and "
+                                     "nullif(trim(outlet), '') is not null order by rowid", [event])]
 
 
 def test_coverage_reuses_the_digest_steps_screening_and_writes_the_same_rows(built, tmp_path, monkeypatch):
@@ -337,7 +337,8 @@ def test_coverage_does_not_reuse_a_screening_of_other_sentences(built, tmp_path)
     caption = ("A quokka festival in Zanzibar handed out yellow umbrellas to seven hundred visitors. "
                "(Photo: Jane Doe/Getty Images)")
     with db.conn:
-        db.execute("update sentences set text = ? where article_id = ? and position = 1", [caption, article])
+        db.execute("update sentences set text = ? where article_id = ? and position = 1",
+                   [caption, article])
     assert 1 in store._SCREENED[article][1].kept  # the old screening kept position 1 as it was
     store.fill_coverage(db)
     after = _tables(db)
@@ -358,13 +359,14 @@ def test_a_pool_given_screenings_is_the_pool_that_screens():
     from datasette_newsdigest import digest
 
     for name, documents in _inputs().items():
-        given = [digest.Document(d.id, d.text, d.published, d.genre, d.sentences(), digest.screen(d.sentences()))
-                 for d in documents]
+        given = [digest.Document(d.id, d.text, d.published, d.genre, d.sentences(),
+                                 digest.screen(d.sentences())) for d in documents]
         for caps in (digest.Limits().caps("default"), (2_000, 60_000, 20_000)):
             a, b = digest._Pool(documents, *caps), digest._Pool(given, *caps)
             assert (a.doc, a.position, a.sentences, a.tokens, a.candidate.tolist()) == \
                    (b.doc, b.position, b.sentences, b.tokens, b.candidate.tolist()), name
-        assert digest.digest_with_support(given, sentences=8) == digest.digest_with_support(documents, sentences=8)
+        with_screenings = digest.digest_with_support(given, sentences=8)
+        assert with_screenings == digest.digest_with_support(documents, sentences=8), name
 
 
 def test_the_greedy_asks_only_some_sentences_whether_they_stand_alone():
