@@ -6,7 +6,7 @@ Run by hand from the repository root with the virtualenv active::
     python bench/digest_table.py                   # 10,000 articles, 1 round
     python bench/digest_table.py --articles 37554 --rounds 2
     python bench/digest_table.py --pages news.db   # cold page times reading the table vs computing
-    python bench/digest_table.py --fills base.db --against /tmp/before
+    python bench/digest_table.py --fills base.db --against /tmp/before --rounds 3
                                                    # fill_digests and fill_coverage CPU, this checkout
                                                    # against another, on copies of one build
 
@@ -105,11 +105,13 @@ FILLED = {"digest_sentences": "event_id, rank", "digest_events": "event_id", "co
           "coverage_sentences": "event_id, outlet, article_id, position"}
 
 
-def fills(database: Path, against: Path) -> None:
+def fills(database: Path, against: Path, rounds: int = 1) -> None:
     """CPU of store.fill_digests and store.fill_coverage, this checkout's and another's (its
     package imported under another name), in this process, on copies of ``database`` (a build;
     what the tables held is replaced), and whether the four tables come out equal. Every word is
-    first stemmed by both checkouts, as the build's clustering does before the fill steps."""
+    first stemmed by both checkouts, as the build's clustering does before the fill steps. Each
+    round runs A's digests, B's digests, B's coverage, A's coverage (A this checkout in odd rounds,
+    the other in even ones), so each coverage follows its own checkout's digests as in a build."""
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         shutil.copytree(against / "datasette_newsdigest", Path(tmp) / "other_newsdigest")
         sys.path.insert(0, tmp)
@@ -122,31 +124,43 @@ def fills(database: Path, against: Path) -> None:
             importlib.import_module(package.__name__ + ".store")
             for sentence in sentences:
                 package.text.content_terms(sentence)
-        cpu: dict[tuple[str, str], float] = {}
+        cpu: dict[tuple[str, str], list[float]] = {}
         rows: dict[str, dict[str, list]] = {}
-        for name, step in (("other", "digests"), ("this", "digests"), ("this", "coverage"), ("other", "coverage")):
-            path = Path(tmp) / f"{name}.db"
-            if step == "digests":
-                shutil.copy(database, path)
-            db = store.sqlite_utils.Database(path)
-            fill = checkouts[name].store
-            started = time.process_time()
-            if step == "digests":
-                with db.conn:
-                    fill.fill_digests(db)
-            else:
-                fill.fill_coverage(db)
-            cpu[name, step] = time.process_time() - started
-            if step == "coverage":
-                rows[name] = {t: db.execute(f"select * from {t} order by {o}").fetchall() for t, o in FILLED.items()}
-            db.close()
+        same = True
+        for r in range(rounds):
+            first, second = ("other", "this") if r % 2 == 0 else ("this", "other")
+            steps = ((first, "digests"), (second, "digests"), (second, "coverage"), (first, "coverage"))
+            for name, step in steps:
+                path = Path(tmp) / f"{name}.db"
+                if step == "digests":
+                    shutil.copy(database, path)
+                db = store.sqlite_utils.Database(path)
+                fill = checkouts[name].store
+                started = time.process_time()
+                if step == "digests":
+                    with db.conn:
+                        fill.fill_digests(db)
+                else:
+                    fill.fill_coverage(db)
+                cpu.setdefault((name, step), []).append(time.process_time() - started)
+                if step == "coverage":
+                    made = {t: db.execute(f"select * from {t} order by {o}").fetchall()
+                            for t, o in FILLED.items()}
+                    same = same and rows.get(name, made) == made
+                    rows[name] = made
+                db.close()
     for table in FILLED:
         print(f"{table}: {len(rows['this'][table]):,} rows, "
               f"{'identical' if rows['this'][table] == rows['other'][table] else 'DIFFERENT'} in both checkouts")
+    if not same:
+        print("a checkout's tables DIFFERED between rounds")
     for step in ("digests", "coverage"):
-        other, this = cpu["other", step], cpu["this", step]
-        print(f"fill {step}, {n_events:,} events: {against} {other:.1f} s CPU ({1000 * other / n_events:.1f} ms "
-              f"an event), this checkout {this:.1f} s ({1000 * this / n_events:.1f} ms; {other / this:.2f}x less)")
+        other, this = statistics.median(cpu["other", step]), statistics.median(cpu["this", step])
+        print(f"fill {step}, {n_events:,} events, median of {rounds}: {against} {other:.1f} s CPU "
+              f"({1000 * other / n_events:.1f} ms an event), this checkout {this:.1f} s "
+              f"({1000 * this / n_events:.1f} ms; {other / this:.2f}x less); all rounds: "
+              f"{[round(t, 1) for t in cpu['other', step]]} against "
+              f"{[round(t, 1) for t in cpu['this', step]]}")
 
 
 if __name__ == "__main__":
@@ -158,7 +172,7 @@ if __name__ == "__main__":
     parser.add_argument("--against", type=Path, help="with --fills: the other checkout (a git worktree)")
     args = parser.parse_args()
     if args.fills:
-        fills(args.fills, args.against)
+        fills(args.fills, args.against, args.rounds)
     elif args.pages:
         pages(args.pages)
     else:

@@ -34,8 +34,8 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from functools import cache
-from itertools import chain, groupby
+from functools import cache, cached_property
+from itertools import chain, groupby, repeat
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
@@ -50,7 +50,7 @@ __all__ = [
     "DEFAULT_SENTENCES", "GENRE_TIERS", "MAX_BUDGET", "METHODS", "OPTION_NAMES", "ORDERS", "OWN_METHODS", "REGISTRY",
     "SUMY_METHODS", "DigestError", "Document", "InputTooLarge", "Limits", "Method", "Options",
     "OptionsError", "Selected", "check_size", "digest", "digest_with_support", "earliest_within", "only_in",
-    "parse_options", "positive_setting", "sentences", "summarize", "support",
+    "parse_options", "positive_setting", "screen", "Screened", "sentences", "summarize", "support",
 ]
 
 ORDERS = ("chronological", "score")
@@ -150,6 +150,9 @@ class Document:
     # the text's sentences when the caller has them (the build reads the sentences table), so
     # the text is not split again; they must be text.split_sentences(text)
     split: Sequence[str] | None = None
+    # screen(self.sentences()) when the caller has it (the build's digest made it, its coverage
+    # reuses it), so the furniture and boilerplate tests are not run again
+    screened: Screened | None = None
 
     def sentences(self) -> Sequence[str]:
         return self.split if self.split is not None else text.split_sentences(self.text or "")
@@ -344,9 +347,7 @@ def digest_with_support(
     picks, pool, rows = _digest(documents, Options(**options), limits or Limits())
     if pool is None:
         return picks, []
-    similar = pool.near(pool.kept[rows], threshold)
-    owners = np.array(pool.all_doc, dtype=np.int64)
-    return picks, [max(1, len(set(owners[similar[i].indices]))) for i in range(len(picks))]
+    return picks, _owners_near(pool.near(pool.kept[rows], threshold), pool.all_doc)
 
 
 def earliest_within(documents: Sequence[Document], max_chars: int) -> list[Document]:
@@ -408,9 +409,18 @@ def _support_counts(rows: list[list[str]], owners: list[int], picks: list[Select
     """For each pick, the number of distinct owners of the rows (tokenized sentences) whose
     content-stem cosine with it reaches ``threshold``; at least 1. ``owners``: (n_rows,) the
     owner of each row."""
-    similar = _near(rows, [text.words(pick.sentence) for pick in picks], threshold)
-    owner_ids = np.array(owners, dtype=np.int64)
-    return [max(1, len(set(owner_ids[similar[i].indices]))) for i in range(len(picks))]
+    return _owners_near(_near(rows, [text.words(pick.sentence) for pick in picks], threshold), owners)
+
+
+def _owners_near(similar: sparse.csr_matrix, owners: Sequence[int]) -> list[int]:
+    """For each row of ``similar`` (as from ``_near_pairs``: (n_picks, n_rows)), how many distinct
+    ``owners`` ((n_rows,) ints from 0) its near rows have; at least 1. One np.unique over every
+    (row, owner) pair instead of a scipy row lookup and a set per pick."""
+    n = similar.shape[0]
+    owner = np.asarray(owners, dtype=np.int64)[similar.indices]
+    width = int(owner.max()) + 1 if len(owner) else 1
+    pairs = np.unique(np.repeat(np.arange(n), np.diff(similar.indptr)) * width + owner)
+    return np.maximum(np.bincount(pairs // width, minlength=n), 1).tolist()
 
 
 def _near(rows: list[list[str]], others: list[list[str]], threshold: float) -> sparse.csr_matrix:
@@ -486,6 +496,42 @@ def _has_url(sentence: str) -> bool:
 MIN_POOL_WORDS = 3
 
 
+@dataclass(frozen=True)
+class Screened:
+    """What every pool keeps of one document's sentences, as plain data (a process pool pickles it
+    cheaply): the positions no filter drops (author's box, boilerplate, links, furniture, damage),
+    the kept sentences that lost a dateline or link cards (position, what is left), and the
+    positions that may be half of a sentence the splitter cut (no digest line, still counted)."""
+
+    kept: tuple[int, ...]
+    stripped: tuple[tuple[int, str], ...]
+    cut: tuple[int, ...]
+
+
+def screen(split: Sequence[str]) -> Screened:
+    """What a pool keeps of a document whose sentences are ``split``: a function of them alone,
+    so the build's digest and coverage of an event screen each article once between them."""
+    kept: list[int] = []
+    stripped: list[tuple[int, str]] = []
+    cut: list[int] = []
+    previous = ""
+    for p, raw in enumerate(split):
+        if p >= len(split) - 2 and _AUTHOR_BIO.match(raw):
+            continue
+        if _CUT_AFTER.search(previous, max(0, len(previous) - 8)) or text.ends_at_title(previous):
+            cut += (p - 1, p)
+        previous = raw
+        # anywhere: bodies may hold several stories; a text not cleaned at ingest may hold link cards
+        sentence = text.strip_dateline(text.strip_link_cards(raw), MIN_POOL_WORDS)
+        if (_BOILERPLATE_RE.match(sentence) or _has_url(sentence) or text.is_furniture(sentence)
+                or text.is_damaged(sentence)):
+            continue
+        kept.append(p)
+        if sentence != raw:
+            stripped.append((p, sentence))
+    return Screened(tuple(kept), tuple(stripped), tuple(cut))
+
+
 class _Pool:
     """The sentences every method chooses from, in document then position order, with their
     words encoded once as arrays (stem ids, content-word flags) for the vectorized steps.
@@ -498,25 +544,18 @@ class _Pool:
     def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int):
         self.docs = docs
         doc, position, sentences, tokens = [], [], [], []
-        cut: set[tuple[int, int]] = set()  # (document, position) of sentences that may be the rest of one
+        self._cut: set[tuple[int, int]] = set()  # (document, position) of sentences that may be half of one
         for d, document in enumerate(docs):
-            previous = ""
             split = document.sentences()
-            for p, raw in enumerate(split):
-                if p >= len(split) - 2 and _AUTHOR_BIO.match(raw):
-                    continue
-                if _CUT_AFTER.search(previous, max(0, len(previous) - 8)) or text.ends_at_title(previous):
-                    cut.update(((d, p - 1), (d, p)))
-                previous = raw
-                # anywhere: bodies may hold several stories; a text not cleaned at ingest may hold link cards
-                sentence = text.strip_dateline(text.strip_link_cards(raw), MIN_POOL_WORDS)
-                if (_BOILERPLATE_RE.match(sentence) or _has_url(sentence) or text.is_furniture(sentence)
-                        or text.is_damaged(sentence)):
-                    continue
+            screened = document.screened or screen(split)
+            stripped = dict(screened.stripped)
+            for p in screened.kept:
+                sentence = stripped.get(p, split[p])
                 doc.append(d)
                 position.append(p)
                 sentences.append(sentence)
                 tokens.append(text.words(sentence))
+            self._cut.update((d, p) for p in screened.cut)
         within = _within_caps(tokens, doc, position, max_words, max_vocabulary)
         if len(within) < len(tokens):
             doc, position = [doc[i] for i in within], [position[i] for i in within]
@@ -540,13 +579,28 @@ class _Pool:
         self.tokens = [tokens[i] for i in index]
         self.lengths = np.array([len(tokens[i]) for i in index], dtype=float)
         self.tier = np.array([GENRE_TIERS.get(docs[d].genre or "news", 0) for d in self.doc], dtype=np.int64)
-        self.candidate = np.array([_stands_alone(s) and (d, p) not in cut for s, d, p
-                                   in zip(self.sentences, self.doc, self.position, strict=True)], dtype=bool)
-        if not self.candidate.any():
-            self.candidate[:] = True  # nothing stands alone: a digest of what there is, not none
         kept_tokens = keep[owner]
         self.stems, self.content = stems[kept_tokens], content[kept_tokens]
         self.owner = (np.cumsum(keep) - 1)[owner[kept_tokens]]
+        self._stands: dict[int, bool] = {}
+
+    @cached_property
+    def candidate(self) -> np.ndarray:
+        """(n_sentences,) bool: the sentences a digest may offer (they stand alone and the splitter
+        did not cut them); made when a method asks, since coverage reads the pool without it."""
+        candidate = np.array([self.stands_alone(i) for i in range(len(self.sentences))], dtype=bool)
+        if not candidate.any():
+            candidate[:] = True  # nothing stands alone: a digest of what there is, not none
+        return candidate
+
+    def stands_alone(self, i: int) -> bool:
+        """Whether sentence ``i`` may be a digest line, before the rule that makes every sentence
+        one when none is (``candidate``); remembered, since the greedy asks only as far as it reads."""
+        known = self._stands.get(i)
+        if known is None:
+            known = self._stands[i] = (_stands_alone(self.sentences[i])
+                                       and (self.doc[i], self.position[i]) not in self._cut)
+        return known
 
     def near(self, chosen: np.ndarray, threshold: float) -> sparse.csr_matrix:
         """(len(chosen), len(all_doc)) csr: the sentences (all of them, before dedupe and cap) near
@@ -588,7 +642,9 @@ def _within_caps(tokens: list[list[str]], doc: list[int], position: list[int], m
     so the caps bound all the work: time grows with words read and, for stemming, with distinct
     words (a text of distinct words is the worst case)."""
     total = sum(map(len, tokens))
-    if total <= max_words and len(set(chain.from_iterable(tokens))) <= max_vocabulary:
+    # no more distinct words than words: the set is made only when there could be too many
+    if total <= max_words and (total <= max_vocabulary
+                               or len(set(chain.from_iterable(tokens))) <= max_vocabulary):
         return list(range(len(tokens)))
     kept, total, seen = [], 0, set[str]()
     for i in np.lexsort((doc, position)):
@@ -626,15 +682,17 @@ class _Vocabulary:
     def lookup(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(len(words),) arrays: process-wide stem id (int64), is a content word, starts with a letter."""
         with self.lock:
-            try:
-                index = np.fromiter(map(self.ids.__getitem__, words), dtype=np.int64, count=len(words))
-            except KeyError:
-                new = [w for w in dict.fromkeys(words) if w not in self.ids]
+            index = np.fromiter(map(self.ids.get, words, repeat(-1)), dtype=np.int64, count=len(words))
+            missing = np.flatnonzero(index < 0)
+            if len(missing):  # only the words not known yet are looked at again, not the whole list
+                unknown = [words[i] for i in missing]
+                new = list(dict.fromkeys(unknown))
                 if len(self.ids) + len(new) > self.limit:
                     self._forget()
-                    new = list(dict.fromkeys(words))
+                    missing, unknown, new = np.arange(len(words)), words, list(dict.fromkeys(words))
                 self._add(new)
-                index = np.fromiter(map(self.ids.__getitem__, words), dtype=np.int64, count=len(words))
+                index[missing] = np.fromiter(map(self.ids.__getitem__, unknown), dtype=np.int64,
+                                             count=len(missing))
             return self.stems[index], self.content[index], self.alpha[index]
 
     def _add(self, new: list[str]) -> None:
@@ -798,6 +856,22 @@ def _select_by_rating(pool: _Pool, ratings: np.ndarray, budget: tuple[str, int])
 
 # --- default: concept coverage -----------------------------------------------------------------
 
+
+def _best(allowed: np.ndarray, value: np.ndarray, tier: np.ndarray, preferred: np.ndarray,
+          lengths: np.ndarray, kind: str, left: float) -> int | None:
+    """The greedy's pick among the ``allowed`` sentences ((n_sentences,) arrays), None if none is:
+    the most value in the lowest tier (news first, opinion last), preferred ones if any are, and
+    with a words budget those fitting the ``left`` words if any do and add something."""
+    if not allowed.any():
+        return None
+    candidates = allowed & (tier == tier[allowed].min())
+    candidates = candidates & preferred if (candidates & preferred).any() else candidates
+    if kind == "words":
+        fits = candidates & (lengths <= left)
+        if fits.any() and value[fits].max() > 0:
+            candidates = fits
+    return int(np.argmax(np.where(candidates, value, -np.inf)))
+
 @dataclass(frozen=True)
 class _Tuning:
     """The default method's constants, measured on DUC 2004 (bench/duc2004.py)."""
@@ -866,7 +940,6 @@ def _concept_digest(pool: _Pool, budget: tuple[str, int], tuning: _Tuning = TUNI
     incidence, is_bigram = _concepts(pool)
     uncovered = _concept_weights(pool, incidence, is_bigram, tuning)
     lengths = pool.lengths
-    allowed = pool.candidate.copy()
     preferred = (
         (lengths >= tuning.min_preferred_words)
         & (lengths <= tuning.max_preferred_words)
@@ -878,14 +951,22 @@ def _concept_digest(pool: _Pool, budget: tuple[str, int], tuning: _Tuning = TUNI
     kind, n = budget
     picked: list[tuple[int, float]] = []
     used = 0
-    while used < n and allowed.any():
-        candidates = allowed & (pool.tier == pool.tier[allowed].min())  # news first, opinion last
-        candidates = candidates & preferred if (candidates & preferred).any() else candidates
-        if kind == "words":
-            fits = candidates & (lengths <= n - used)
-            if fits.any() and value[fits].max() > 0:
-                candidates = fits
-        best = int(np.argmax(np.where(candidates, value, -np.inf)))
+    allowed = np.ones(len(lengths), dtype=bool)  # not picked, not near a pick
+    # Whether a sentence stands alone is asked only of the best sentence still allowed: if it does not,
+    # it is ruled out and the step chosen again. The best of fewer sentences that still hold it is it,
+    # so the picks are those of asking every sentence first (pool.candidate).
+    maybe = np.ones(len(lengths), dtype=bool)  # not known not to stand alone
+    everyone = False  # no sentence stands alone: then every sentence may be a digest line (pool.candidate)
+    while used < n:
+        best = _best(allowed & maybe, value, pool.tier, preferred, lengths, kind, n - used)
+        while best is not None and not (everyone or pool.stands_alone(best)):
+            maybe[best] = False
+            best = _best(allowed & maybe, value, pool.tier, preferred, lengths, kind, n - used)
+        if best is None:
+            if not picked and not everyone:  # all were asked before the first pick: none stands alone
+                everyone, maybe[:] = True, True
+                continue
+            break
         picked.append((best, float(value[best])))
         used += 1 if kind == "sentences" else lengths[best]
         entries = slice(incidence.indptr[best], incidence.indptr[best + 1])

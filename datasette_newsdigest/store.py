@@ -1300,6 +1300,7 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
     options = vars(digest.Options(sentences=defaults.event_sentences, method=defaults.method))
     limits = vars(defaults.limits)  # plain data: ints and tuples; digest.Limits(**limits) is the same
     keys, todo = _clear_stale(db, full, "digest_events", ("digest_sentences", "digest_events"))
+    _SCREENED.clear()
     for start in range(0, len(todo), BATCH):
         batch = todo[start:start + BATCH]
         rows = db.execute(f"select event_id, id, body, published, genre, outlet from articles "
@@ -1311,30 +1312,57 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
                 for event_id, members in itertools.groupby(rows, key=lambda r: r[0])]
         made: list[tuple] = []
         sentences: list[tuple] = []
-        for (event_id, *_), (read, error, picked) in zip(work, map_(event_digest, work), strict=True):
+        for (event_id, *_), (read, error, picked, screened) in zip(work, map_(event_digest, work),
+                                                                   strict=True):
             made.append((event_id, keys[event_id], read, error))
             sentences.extend((event_id, *pick) for pick in picked)
+            _SCREENED.update(screened)
         db.conn.executemany("insert into digest_events values (?, ?, ?, ?)", made)
         db.conn.executemany("insert into digest_sentences values (?, ?, ?, ?, ?, ?, ?, ?)", sentences)
     return len(todo)
 
 
-def event_digest(work: tuple) -> tuple[int, str | None, list[tuple]]:
+def event_digest(work: tuple) -> tuple[int, str | None, list[tuple], dict[str, _Screening]]:
     """One event's digest from plain data, for any process: ``work`` is (event id, [(article id,
     body, published, genre, outlet, stored sentences)] in reading order, options as a dict,
     limits as a dict of digest.Limits' fields). Returns (articles read, error or None, [(rank, article id,
-    position, sentence, score, support, outlet)])."""
+    position, sentence, score, support, outlet)], {article id: (its sentences' key, how the digest
+    screened them)} for the coverage step to reuse (see ``_SCREENED``))."""
     _, members, options, limits = work
     limits = digest.Limits(**limits)
     outlet_of = {m[0]: m[4] for m in members}
     documents = digest.earliest_within([digest.Document(a, body, published, genre, split)
                                         for a, body, published, genre, _, split in members], limits.max_chars)
+    screened: dict[str, _Screening] = {}
     try:
+        digest.check_size(sum(len(d.text or "") for d in documents), limits)
+        for d in documents:
+            if d.text and d.split is not None:
+                screened[d.id] = (_sentences_key(d.split), digest.screen(d.split))
+        documents = [digest.Document(d.id, d.text, d.published, d.genre, d.split, screened[d.id][1])
+                     if d.id in screened else d for d in documents]
         picks, counts = digest.digest_with_support(documents, limits=limits, **options)
     except digest.DigestError as e:
-        return len(documents), str(e), []
-    return len(documents), None, [(rank, p.id, p.position, p.sentence, round(p.score, 6), count, outlet_of[p.id])
-                                  for rank, (p, count) in enumerate(zip(picks, counts, strict=True), 1)]
+        return len(documents), str(e), [], screened
+    picked = [(rank, p.id, p.position, p.sentence, round(p.score, 6), count, outlet_of[p.id])
+              for rank, (p, count) in enumerate(zip(picks, counts, strict=True), 1)]
+    return len(documents), None, picked, screened
+
+
+# How fill_digests' workers screened each article's sentences (digest.screen), by article id, with a
+# key of the sentences screened: the coverage step that follows in the build reads the same articles
+# and reuses it where the key still matches, instead of running every filter again. Filled by
+# fill_digests (cleared first), emptied by the coverage step; a stale entry fails its key check.
+_Screening = tuple[bytes, digest.Screened]  # (key of the sentences screened, digest.screen of them)
+_SCREENED: dict[str, _Screening] = {}
+
+
+def _sentences_key(split: Sequence[str]) -> bytes:
+    """A digest of a list of sentences (their boundaries included): equal keys, equal lists."""
+    import hashlib
+    import pickle
+
+    return hashlib.blake2b(pickle.dumps(list(split), protocol=5), digest_size=16).digest()
 
 
 def follow_digest_corrections(db: sqlite_utils.Database) -> None:
@@ -1428,7 +1456,8 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_:
         # only events of several outlets compare sentences: the others need none read
         split = _stored_sentences(db, [a[0] for members in by_event.values()
                                        if len({m[1] for m in members}) > 1 for a in members])
-        work = [(e, [(*a, split.get(a[0], [])) for a in by_event.get(e, [])]) for e in batch]
+        work = [(e, [(*a, split.get(a[0], []), _SCREENED.get(a[0])) for a in by_event.get(e, [])])
+                for e in batch]
         for event_id, (covered, only) in zip(batch, map_(event_coverage, work), strict=True):
             # executemany, not insert_all: that commits, and a correction's transaction must stay one
             db.conn.executemany(
@@ -1437,26 +1466,34 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_:
             db.conn.executemany(
                 "insert into coverage_sentences (event_id, outlet, article_id, position) values (?, ?, ?, ?)",
                 ((event_id, *row) for row in only))
+    _SCREENED.clear()
 
 
 def event_coverage(work: tuple) -> tuple[list[tuple], list[tuple]]:
     """One event's coverage from plain data, for any process: ``work`` is (event id, [(article
-    id, outlet, title, published, body, genre, stored sentences)] in reading order, the
-    articles with an outlet). Returns the coverage rows [(outlet, articles, first reported,
-    headline, article id, only sentences)] and the "only in" rows [(outlet, article id, position)]."""
+    id, outlet, title, published, body, genre, stored sentences, (key, screened) from the digest
+    step or None)] in reading order, the articles with an outlet). Returns the coverage rows
+    [(outlet, articles, first reported, headline, article id, only sentences)] and the "only in"
+    rows [(outlet, article id, position)]."""
     _, articles = work
     by_outlet: dict[str, list[tuple]] = {}
     for article in articles:
         by_outlet.setdefault(article[1], []).append(article)
     only: list[tuple[int, int]] = []
     if len(by_outlet) > 1:
-        only = digest.only_in([digest.Document(a[0], a[4], a[3], a[5], a[6]) for a in articles],
-                              [a[1] for a in articles], max_sentences=COVERAGE_SENTENCES,
+        documents = [digest.Document(a[0], a[4], a[3], a[5], a[6], _reusable(a[6], a[7]))
+                     for a in articles]
+        only = digest.only_in(documents, [a[1] for a in articles], max_sentences=COVERAGE_SENTENCES,
                               max_words=COVERAGE_WORDS)
     counts = Counter(articles[d][1] for d, _ in only)
     return ([(outlet, len(members), members[0][3], members[0][2], members[0][0], counts[outlet])
              for outlet, members in by_outlet.items()],
             [(articles[d][1], articles[d][0], p) for d, p in only])
+
+
+def _reusable(split: Sequence[str], made: _Screening | None) -> digest.Screened | None:
+    """The digest step's screening of these sentences, if it screened exactly these."""
+    return made[1] if made is not None and made[0] == _sentences_key(split) else None
 
 
 def _events_of(db: sqlite_utils.Database, new_ids: Sequence[str]) -> set[int]:

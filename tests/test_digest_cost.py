@@ -110,6 +110,10 @@ def _inputs() -> dict[str, list]:
         "one seed": [digest.Document("s", seeds[0].read_text(encoding="utf-8"))],
         "near repeats": [digest.Document(f"u{i}", t) for i, t in enumerate(repeats)],
         "articles": [digest.Document(a["id"], a["body"], a.get("published")) for a in _articles()],
+        # no sentence stands alone (questions, unresolved openings): every sentence may be a digest line
+        "none stands alone": [digest.Document(f"q{i}", f"Why did the harbour cranes at Gdynia stop on shift {i}? "
+                                              f"But the crane drivers worked late on shift {i}. "
+                                              "He said the cranes were old.") for i in range(3)],
     }
 
 
@@ -285,3 +289,91 @@ def test_the_random_keys_are_a_prefix_of_one_stream():
 
     for n in (5, 50_000, 7):
         assert (digest._random_bits(n) == np.random.default_rng(0).integers(0, 2**62, size=n, dtype=np.int64)).all()
+
+
+# --- Coverage reads the digest step's screening (store._SCREENED) -----------------------------
+
+
+def _event_articles(db, outlets: int = 2) -> list[str]:
+    """The articles of an event of at least ``outlets`` outlets (its coverage compares sentences)."""
+    event, = db.execute("select event_id from articles where nullif(trim(outlet), '') is not null "
+                        "group by event_id having count(distinct trim(outlet)) >= ? "
+                        "order by event_id limit 1", [outlets]).fetchone()
+    return [a for (a,) in db.execute("select id from articles where event_id = ? and "
+                                     "nullif(trim(outlet), '') is not null order by rowid", [event])]
+
+
+def test_coverage_reuses_the_digest_steps_screening_and_writes_the_same_rows(built, tmp_path, monkeypatch):
+    """After fill_digests, fill_coverage screens no article again (digest.screen is not called),
+    and its rows are those of screening every article itself."""
+    from datasette_newsdigest import digest
+
+    copy = tmp_path / "reuse.db"
+    shutil.copy(built, copy)
+    db = sqlite_utils.Database(copy)
+    with db.conn:
+        store.fill_digests(db)
+    calls = []
+    real = digest.screen
+    monkeypatch.setattr(digest, "screen", lambda split: calls.append(1) or real(split))
+    store.fill_coverage(db)
+    assert calls == [] and not store._SCREENED  # reused all, and let go of it
+    reused = _tables(db)
+    store.fill_coverage(db)  # nothing left to reuse: every article screened again
+    assert len(calls) >= len(_event_articles(db)) and _tables(db) == reused
+    assert reused["coverage_sentences"]
+
+
+def test_coverage_does_not_reuse_a_screening_of_other_sentences(built, tmp_path):
+    """A screening is keyed by the sentences it read: when an article's sentences changed after
+    the digest step, coverage screens them again (here a caption is now its second sentence: reusing
+    the old screening would offer it as a sentence only that outlet carries)."""
+    copy = tmp_path / "stale.db"
+    shutil.copy(built, copy)
+    db = sqlite_utils.Database(copy)
+    with db.conn:
+        store.fill_digests(db)
+    article = _event_articles(db)[0]
+    caption = ("A quokka festival in Zanzibar handed out yellow umbrellas to seven hundred visitors. "
+               "(Photo: Jane Doe/Getty Images)")
+    with db.conn:
+        db.execute("update sentences set text = ? where article_id = ? and position = 1",
+                   [caption, article])
+    assert 1 in store._SCREENED[article][1].kept  # the old screening kept position 1 as it was
+    store.fill_coverage(db)
+    after = _tables(db)
+    store.fill_coverage(db)  # no screening left to reuse
+    assert after == _tables(db)
+    assert (article, 1) not in {(a, p) for _, _, a, p in after["coverage_sentences"]}
+
+
+def test_the_sentences_key_tells_lists_apart_by_their_boundaries():
+    key = store._sentences_key
+    assert key(["One. Two."]) != key(["One.", "Two."]) != key(["One.", " Two."])
+    assert key(["One.", "Two."]) == key(("One.", "Two."))
+
+
+def test_a_pool_given_screenings_is_the_pool_that_screens():
+    """Documents carrying digest.screen of their sentences make the pool (and digest) of documents
+    without, sentence for sentence."""
+    from datasette_newsdigest import digest
+
+    for name, documents in _inputs().items():
+        given = [digest.Document(d.id, d.text, d.published, d.genre, d.sentences(),
+                                 digest.screen(d.sentences())) for d in documents]
+        for caps in (digest.Limits().caps("default"), (2_000, 60_000, 20_000)):
+            a, b = digest._Pool(documents, *caps), digest._Pool(given, *caps)
+            assert (a.doc, a.position, a.sentences, a.tokens, a.candidate.tolist()) == \
+                   (b.doc, b.position, b.sentences, b.tokens, b.candidate.tolist()), name
+        with_screenings = digest.digest_with_support(given, sentences=8)
+        assert with_screenings == digest.digest_with_support(documents, sentences=8), name
+
+
+def test_the_greedy_asks_only_some_sentences_whether_they_stand_alone():
+    """The lazy test of standing alone (the greedy test above checks its picks against every
+    sentence's) reads fewer sentences than the pool holds on a multi-article event."""
+    from datasette_newsdigest import digest
+
+    pool = digest._Pool(_inputs()["seeds"], *digest.Limits().caps("default"))
+    digest._concept_digest(pool, ("sentences", 5))
+    assert 5 <= len(pool._stands) < len(pool.sentences) / 2
