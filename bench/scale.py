@@ -134,7 +134,7 @@ def _reset_peak(pid: int) -> None:
         pass
 
 
-def child(data: Path, jobs: int) -> dict:
+def child(data: Path, jobs: int, keep: Path | None = None) -> dict:
     from datasette_newsdigest import store
 
     phases: dict[str, dict[str, float]] = {}
@@ -175,7 +175,11 @@ def child(data: Path, jobs: int) -> dict:
         counts = {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
                   for t in ("articles", "sentences", "events", "stories", "quotes", "digest_sentences", "coverage")}
     size = target.stat().st_size
-    target.unlink()
+    if keep is None:
+        target.unlink()
+    else:  # for reading afterwards (a furniture count, the pages): moved out of the scratch folder
+        keep.mkdir(parents=True, exist_ok=True)
+        target.replace(keep / f"{data.stem}-{stats.articles}-jobs{jobs}.db")
     return {"articles": stats.articles, "jobs": jobs, "phases": phases, "total": total, "rows": counts,
             "db_mb": size / 1e6}
 
@@ -438,12 +442,14 @@ def main() -> None:
     parser.add_argument("--against", type=Path, help="another checkout whose update_events to run too (--events)")
     parser.add_argument("--dask", help="also on Dask LocalClusters of these worker counts (--events), e.g. 2")
     parser.add_argument("--events-memory", type=int, metavar="N", help="the candidate search's task memory")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="move each build into DIR (on the same file system as /tmp) instead of deleting it")
     parser.add_argument("--child", nargs=2, metavar=("DATA", "JOBS"), help=argparse.SUPPRESS)
     parser.add_argument("--loaded", nargs=2, metavar=("DATA", "DB"), help=argparse.SUPPRESS)
     parser.add_argument("--events-child", nargs=2, metavar=("DB", "JOBS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(Path(args.child[0]), int(args.child[1]))))
+        print(json.dumps(child(Path(args.child[0]), int(args.child[1]), args.keep)))
         return
     if args.loaded:
         loaded(Path(args.loaded[0]), Path(args.loaded[1]))
@@ -470,7 +476,8 @@ def main() -> None:
             n = write_corpus(size, data, args.corpus)
             result = {"articles": n, "baseline": baseline(data), "builds": []}
             for jobs in (int(j) for j in args.jobs.split(",")):
-                out = subprocess.run([sys.executable, __file__, "--child", str(data), str(jobs)], env=env,
+                keep = ["--keep", str(args.keep)] if args.keep else []
+                out = subprocess.run([sys.executable, __file__, "--child", str(data), str(jobs), *keep], env=env,
                                      capture_output=True, text=True, check=True)
                 result["builds"].append(json.loads(out.stdout.strip().splitlines()[-1]))
             result["baseline_after"] = baseline(data)  # the machine may be busier at the end: both ends
