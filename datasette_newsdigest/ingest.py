@@ -485,7 +485,7 @@ def _without_title(line: str, title: str | None) -> list[str]:
     if not title or joined == title:
         return [] if title else [line]
     at = joined.find(title)
-    if at < 0 and _lead_picture(joined, title):
+    if at != 0 and _lead_picture(joined, title):
         return []
     if at < 0 or len(title.split()) < 3 or (at and not (_TITLE_KICKER.fullmatch(joined, 0, at)
                                                         or _CAPTION_KICKER.fullmatch(joined, 0, at))):

@@ -546,6 +546,8 @@ def test_the_lead_picture_before_the_headline_goes():
     title = "Senate budget: 5 things to watch this week"
     first = "The vote on Tuesday will be the last before the recess. 5 things to watch in the budget fight"
     assert body_of(first, *STORY, title=title).split("\n\n") == STORY
+    same = "The vote on Tuesday will be the last before the recess. Senate budget: 5 things to watch this week"
+    assert body_of(same, *STORY, title=title).split("\n\n") == STORY
     # a heading that shares nothing with the title, or a second sentence, is story
     other = "The vote on Tuesday will be the last before the recess. Leaders met again on Monday"
     assert body_of(other, *STORY, title=title).split("\n\n")[0] == other
@@ -609,3 +611,8 @@ def test_a_long_paragraph_ending_in_an_aside_with_a_slash_stays():
             "months in every state that is likely to decide the election, his own advisers conceded this week. "
             "(A new NBC/WSJ poll showed him trailing by 11 points.)")
     assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
+
+
+def test_a_speakers_label_with_an_accented_capital_is_a_transcript_line():
+    assert text.is_transcript("JUAN GONZÁLEZ: Hurricane Matthew is now bearing down on the Florida coast.")
+    assert not text.is_transcript("GONZÁLEZ said the hurricane was bearing down on the Florida coast.")
