@@ -297,7 +297,8 @@ _LINK_REACH = 40  # characters from the end that can hold "Read more"
 # "WASHINGTON: The Senate voted." is not one).
 _CAPS_LABEL = re.compile(r"^[\W_]*(?=[A-Z\s'’]*[A-Z]{5})[A-Z][A-Z'’]+(?:\s+[A-Z][A-Z'’]+)+\s+[A-Z][a-z]")
 _CAPS_COLON = re.compile(r"^[\W_]*[A-Z][A-Z'’]+(?:\s+[A-Z][A-Z'’]+)?\s*:\s")
-_SPEAKER_LABEL = re.compile(r"^[\W_]*[A-Z][A-ZÀ-ÖØ-Þ'’]+(?:\s+[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’]+)?\s*:\s")  # "JUAN GONZÁLEZ: ..."
+# A speaker's label, accented capitals too: "JUAN GONZÁLEZ: ..."
+_SPEAKER_LABEL = re.compile(r"^[\W_]*[A-Z][A-ZÀ-ÖØ-Þ'’]+(?:\s+[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’]+)?\s*:\s")
 _FUSED_LABEL = re.compile(r"^[A-Z][\w'’]*(?:\s+[\w'’]+){0,3}:[A-Z]")  # "Report:Read ...", not "10:30" or "http:"
 _TITLE_WORD = r"(?:[A-Z0-9][\w'’.&-]*|of|the|and|a|an|in|on|for|to|at|by)"
 _DASH_TEASER = re.compile(rf"^[A-Z][\w'’.&-]*(?:\s+{_TITLE_WORD}){{0,5}}\s+[-–—|]\s+[\"'‘“]?[A-Z]")
