@@ -616,3 +616,10 @@ def test_a_long_paragraph_ending_in_an_aside_with_a_slash_stays():
 def test_a_speakers_label_with_an_accented_capital_is_a_transcript_line():
     assert text.is_transcript("JUAN GONZÁLEZ: Hurricane Matthew is now bearing down on the Florida coast.")
     assert not text.is_transcript("GONZÁLEZ said the hurricane was bearing down on the Florida coast.")
+
+
+def test_a_page_loses_its_lead_picture_and_its_caption_paragraphs():
+    title = "Senate budget: 5 things to watch this week"
+    lead = "The vote on Tuesday will be the last before the recess. 5 things to watch in the budget fight"
+    page = "\n\n".join([title, lead, STORY[0], CREDITED_PARAGRAPHS[1], STORY[1]])
+    assert ingest.clean_page(page)["body"].split("\n\n") == STORY
