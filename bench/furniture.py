@@ -30,12 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpora" / "allsides-37k.jsonl.gz"
 
 
-def child(db_path: Path, events: int, seed: int, mojibake: bool = True) -> None:
+def child(db_path: Path, events: int, seed: int, mojibake: bool = True, reclean: bool = False) -> None:
     """Print, as one JSON line, the 5-sentence default digest of each sampled event (as the event
-    page makes it: articles earliest first, within max_chars) and the mojibake left in the build."""
+    page makes it: articles earliest first, within max_chars) and the mojibake left in the build;
+    with ``reclean``, each stored body cleaned again by this code's ingest rules first (a stand-in
+    for a rebuild: the events stay as the build made them)."""
     from ftfy.badness import is_bad
 
-    from datasette_newsdigest import digest
+    from datasette_newsdigest import digest, ingest
 
     conn = sqlite3.connect(db_path)
     columns = {row[1] for row in conn.execute("pragma table_info(articles)")}
@@ -45,11 +47,13 @@ def child(db_path: Path, events: int, seed: int, mojibake: bool = True) -> None:
     limits = digest.Limits()
     out = []
     for event in sample:
-        selected = "id, body, published" + (", genre" if genre else "")
+        selected = "id, body, published" + (", genre" if genre else "") + ", title"
         rows = conn.execute(f"select {selected} from articles where event_id = ? "
                             "order by published is null, published, rowid", (event,)).fetchall()
         kept, total = [], 0
-        for row in rows:
+        for *row, title in rows:
+            if reclean:
+                row[1] = ingest.clean_body(row[1] or "", title)
             total += len(row[1] or "")
             if total > limits.max_chars and kept:
                 break
@@ -168,20 +172,23 @@ def main() -> None:
     parser.add_argument("--cost", type=int, metavar="N", help="measure the round-3 rules' cost on N records instead")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-mojibake", action="store_true", help="skip the mojibake count (the slow part)")
+    parser.add_argument("--reclean", action="store_true",
+                        help="clean each stored body again with --code's ingest rules before digesting")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cost:
         cost(args.cost, args.rounds)
         return
     if args.child:
-        child(args.db, args.events, args.seed, not args.no_mojibake)
+        child(args.db, args.events, args.seed, not args.no_mojibake, args.reclean)
         return
     env = {**os.environ, "PYTHONPATH": str(args.code.resolve())}
     if args.build:
         newsdigest = Path(sys.executable).with_name("newsdigest")
         subprocess.run([str(newsdigest), "build", str(args.db), str(CORPUS), "--no-progress"], env=env, check=True)
     out = subprocess.run([sys.executable, __file__, "--child", "--db", str(args.db), "--events", str(args.events),
-                          "--seed", str(args.seed), *(["--no-mojibake"] if args.no_mojibake else [])],
+                          "--seed", str(args.seed), *(["--no-mojibake"] if args.no_mojibake else []),
+                          *(["--reclean"] if args.reclean else [])],
                          env=env, check=True, capture_output=True, text=True).stdout
     result = json.loads(out.splitlines()[-1])
     sentences = [s for d in result["digests"] for s in d["sentences"]]

@@ -418,15 +418,21 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
     return meta
 
 
-# Captions are short: a longer line ending in a credit is story with a credit fused to its end.
+# Captions are short: a longer line ending in a credit is story with a credit fused to its end; but a paragraph
+# that ends at its credit is a caption of several sentences up to MAX_CREDITED_CAPTION_WORDS (rule 33).
 MAX_CAPTION_WORDS = 60
+MAX_CREDITED_CAPTION_WORDS = 150
 
 
-def _is_story_furniture(line: str, heading: bool) -> bool:
+def _is_story_furniture(line: str, heading: bool, alone: bool = False) -> bool:
     """Furniture inside an exported story (bench/README.md "Furniture in digests", rules 1-6): a
     caption, a shouted headline, a link or summary-box line, or, where the line may be a
-    ``heading``, one without sentence punctuation of fewer than 8 words, as pages are read."""
-    short = _word_count(line) <= MAX_CAPTION_WORDS
+    ``heading``, one without sentence punctuation of fewer than 8 words, as pages are read; and,
+    unless it is the body's only line (``alone``), a paragraph that ends at its credit (rule 33)."""
+    n = _word_count(line)
+    if not alone and MAX_CAPTION_WORDS < n <= MAX_CREDITED_CAPTION_WORDS and textmod.ends_at_credit(line):
+        return True
+    short = n <= MAX_CAPTION_WORDS
     # a long line is story even if caption- or page-line-shaped (so page lines are not looked for in it, the
     # costly part), unless another shape holds
     if textmod.is_furniture(line, page_lines=short):
@@ -450,16 +456,39 @@ _TITLE_JOINT = " .:|—–-"  # between a title and its deck
 _TIME_WORD = re.compile(rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Today|Tonight|{textmod._MONTH})\b")
 
 
+# Rule 34: a caption before a credit and the title: "<caption>. | Getty <title> <deck>".
+_CAPTION_KICKER = re.compile(r".*?[.!?][\"'”’]?\s+\|\s+(?:[A-Z0-9][\w'’/&-]*\s+){0,4}")
+
+
+def _lead_picture(line: str, title: str) -> bool:
+    """The first ``line`` is one sentence, then a heading that shares half of its content words
+    with the ``title`` (rule 34): the lead picture's caption before the headline ("<caption>. 5
+    things to watch in Monday's debate")."""
+    pieces = textmod.split_sentences(line)
+    if len(pieces) != 2 or _word_count(pieces[0]) < 4 or not _is_sentence_like(pieces[0]):
+        return False
+    heading = pieces[1]
+    if _is_sentence_like(heading) or not 2 <= _word_count(heading) <= 14 or not heading[:1].isupper() and \
+            not heading[:1].isdigit():
+        return False
+    terms, in_title = set(textmod.content_terms(heading)), set(textmod.content_terms(title))
+    return bool(terms) and 2 * len(terms & in_title) >= len(terms)
+
+
 def _without_title(line: str, title: str | None) -> list[str]:
     """A body's first ``line`` without the record's ``title`` it repeats (rule 7) or starts with,
-    fused to its deck (rule 27: "<title> The former CIA director also says ..."): the rest is kept
-    if it is a sentence, the line dropped if not; a line the title only runs into ("President
-    <title> to fund ...", the rest in lower case) is story and stays."""
+    fused to its deck (rule 27: "<title> The former CIA director also says ..."), or has after a
+    caption and its credit (rule 34): the rest is kept if it is a sentence, the line dropped if not;
+    a line the title only runs into ("President <title> to fund ...", the rest in lower case) is
+    story and stays; a caption and a heading close to the title go (rule 34)."""
     title, joined = " ".join((title or "").split()), " ".join(line.split())
     if not title or joined == title:
         return [] if title else [line]
     at = joined.find(title)
-    if at < 0 or len(title.split()) < 3 or (at and not _TITLE_KICKER.fullmatch(joined, 0, at)):
+    if at != 0 and _lead_picture(joined, title):
+        return []
+    if at < 0 or len(title.split()) < 3 or (at and not (_TITLE_KICKER.fullmatch(joined, 0, at)
+                                                        or _CAPTION_KICKER.fullmatch(joined, 0, at))):
         return [line]
     rest = joined[at + len(title):].lstrip(_TITLE_JOINT)
     head = rest.lstrip("\"'‘“")[:1]
@@ -477,11 +506,12 @@ def clean_body(body: str, title: str | None = None) -> str:
     blocks = _blocks(textmod.strip_link_cards(body))
     kept: list[str] = []
     story: list[str] = []
+    alone = sum(map(len, blocks)) == 1
     for b, block in enumerate(blocks):
         for line in block:
             if not _is_furniture(line):
                 kept.append(line)
-                if not _is_story_furniture(line, _may_be_heading(blocks, b)):
+                if not _is_story_furniture(line, _may_be_heading(blocks, b), alone):
                     story.append(line)
     if story:
         story[:1] = _without_title(story[0], title)

@@ -267,6 +267,12 @@ def _pictured(line: str) -> bool:
 _OPENING_CREDIT = re.compile(r"^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s+/\s*|/\s+)[A-Z]")
 # ... or closing it, wire style: "... on May 1, 2019. REUTERS/Jim Bourg".
 _CLOSING_CREDIT = re.compile(r"\b[A-Z]{2,}(?:\s+PHOTO)?\s*/\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s*$")
+# Rule 33: ... or, after the last sentence's end and with no parenthesis or final period, names holding a slash
+# or ending "via" an agency: "... candidacy. Eduardo Munoz/Reuters", "... said. Scott Bandle/Suburban
+# Journals/St. Louis Post-Dispatch via AP" ("Biden/Harris" inside a sentence is no credit).
+_BARE_CREDIT = re.compile(
+    r"[.!?][\"'”’]?\s+(?:[A-Z][\w.'’&-]*\s+){0,4}?(?:[A-Z][\w.'’&-]*\s*/\s*[A-Z][\w.'’&-]*(?:[ /]+[A-Z][\w.'’&-]*){0,6}"
+    r"(?:,?\s+via\s+[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*)?)?|[A-Z][\w.'’&-]*\s+via\s+[A-Z]{2,})\s*$")
 # Characters from the end that can hold a closing credit or a caption's date: each line is read in linear time.
 _CREDIT_REACH, _DATE_REACH = 80, 48
 # A caption's date: after a comma, the full date ends the sentence ("..., September 27, 2018.").
@@ -291,6 +297,8 @@ _LINK_REACH = 40  # characters from the end that can hold "Read more"
 # "WASHINGTON: The Senate voted." is not one).
 _CAPS_LABEL = re.compile(r"^[\W_]*(?=[A-Z\s'’]*[A-Z]{5})[A-Z][A-Z'’]+(?:\s+[A-Z][A-Z'’]+)+\s+[A-Z][a-z]")
 _CAPS_COLON = re.compile(r"^[\W_]*[A-Z][A-Z'’]+(?:\s+[A-Z][A-Z'’]+)?\s*:\s")
+# A speaker's label, accented capitals too: "JUAN GONZÁLEZ: ..."
+_SPEAKER_LABEL = re.compile(r"^[\W_]*[A-Z][A-ZÀ-ÖØ-Þ'’]+(?:\s+[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’]+)?\s*:\s")
 _FUSED_LABEL = re.compile(r"^[A-Z][\w'’]*(?:\s+[\w'’]+){0,3}:[A-Z]")  # "Report:Read ...", not "10:30" or "http:"
 _TITLE_WORD = r"(?:[A-Z0-9][\w'’.&-]*|of|the|and|a|an|in|on|for|to|at|by)"
 _DASH_TEASER = re.compile(rf"^[A-Z][\w'’.&-]*(?:\s+{_TITLE_WORD}){{0,5}}\s+[-–—|]\s+[\"'‘“]?[A-Z]")
@@ -306,11 +314,13 @@ def _either(*patterns: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?i:{p.pattern})" if p.flags & re.I else f"(?:{p.pattern})" for p in patterns))
 
 
-_CAPTION_START, _CAPTION_END = _either(_CAPTION_PREFIX, _OPENING_CREDIT), _either(_CLOSING_CREDIT, _CAPTION_DATE)
+_CAPTION_START = _either(_CAPTION_PREFIX, _OPENING_CREDIT)
+_CAPTION_END = _either(_CLOSING_CREDIT, _BARE_CREDIT, _CAPTION_DATE)
 _LINK_START, _TEASER = _either(_BOX_LABEL, _LINK_OPENING, _CAPS_LABEL), _either(_FUSED_LABEL, _DASH_TEASER, _CAPS_COLON)
 _FURNITURE_START = _either(_CAPTION_START, _LINK_START, _ASIDE)
 _FURNITURE_END = _either(_CAPTION_END, _LINK_CLOSING)
 _REACH = max(_CREDIT_REACH, _DATE_REACH, _LINK_REACH)
+_CREDIT_END = _either(_CLOSING_CREDIT, _BARE_CREDIT)
 
 
 def ends_like_sentence(line: str) -> bool:
@@ -329,6 +339,21 @@ def has_credit(line: str) -> bool:
         return False
     inside = line[opening + 1:-1]
     return ")" not in inside and ("/" in inside or bool(_CREDIT_WORD.search(inside)))
+
+
+_CREDIT_SMALL_WORDS = frozenset("via of and the de courtesy for by".split())
+
+
+def ends_at_credit(line: str) -> bool:
+    """The line's end is a picture's credit (rules 1 and 33): "... (FBI via AP)", "... REUTERS/Jim
+    Bourg", "... candidacy. Eduardo Munoz/Reuters"; a paragraph ending so is a caption however long.
+    The closing parenthesis must read as a credit, names and credit words: "(A new NBC/WSJ poll
+    showed ...)" is an aside of the story."""
+    if has_credit(line):
+        inside = line.rstrip()[line.rstrip().rfind("(") + 1:-1].split()
+        return len(inside) <= 12 and sum(1 for w in inside if w[:1].islower()
+                                         and w.lower() not in _CREDIT_SMALL_WORDS) <= 1
+    return bool(_may_end_in_furniture(line) and _CREDIT_END.search(line, max(0, len(line) - _REACH)))
 
 
 def is_caption(line: str) -> bool:
@@ -356,7 +381,7 @@ def _may_end_in_furniture(line: str) -> bool:
     """Whether a closing credit, caption date or "Read more" can end ``line``: each needs a slash, a
     final digit or "more" near the end, which most lines lack (the regex is the costly test)."""
     tail = line[-_REACH:]
-    return "/" in tail or line.rstrip(". ")[-1:].isdigit() or "more" in tail[-24:].lower()
+    return "/" in tail or line.rstrip(". ")[-1:].isdigit() or "more" in tail[-24:].lower() or " via " in tail
 
 
 def is_shouted(line: str, min_words: int = 3) -> bool:
@@ -421,7 +446,7 @@ def is_unresolved(sentence: str) -> bool:
 def is_transcript(sentence: str) -> bool:
     """A speaker's label in capitals, then what was said ("BARR: Well, I think ..."): a transcript
     line, which needs the exchange around it."""
-    return bool(_CAPS_COLON.match(sentence))
+    return bool(_SPEAKER_LABEL.match(sentence))
 
 
 _BULLET = re.compile(r"^(?:(?:[•·*>]|--?|[–—])\s*\w|o\s+[A-Z]|[:;,.)\]|]|\d{1,3}[.)]\s+[A-Z]|[a-z]\s|"
@@ -456,9 +481,12 @@ def ends_at_title(sentence: str) -> bool:
 # "President Trump Donald John TrumpGOP senators balk ... MORE on Monday ..." (the card's name is the
 # last word of the name before it, not its first: "Paul Ryan Paul Davis Ryan ..."; a nickname may sit in
 # parentheses: "Charles (Chuck) Ernest Grassley"; the headlines mostly follow without a space).
-_CARD = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)(?!\s+[A-Z][\w'’.-]+\s+(?P=name)\b)\s+"
-                   r"(?:(?:[A-Z][\w'’.-]*|\([A-Z][\w'’. -]{0,20}\))\s+){0,4}"
-                   r"(?P=name)(?:MORE\b|\s*(?=[A-Z0-9\"'‘“])[^\n]*?\sMORE\b)")
+_CARD_WORDS = r"(?:(?:[A-Z][\w'’.-]*|\([A-Z][\w'’. -]{0,20}\))\s+){0,4}"
+# Rule 36: no card's name is a word whose next words come again after its repeat ("Ruth Bader Ginsburg Ruth Bader
+# GinsburgGinsburg ... MORE": the card is Ginsburg's, so the whole name stays).
+_CARD = re.compile(r"\b(?P<name>[A-Z][\w'’.-]+)(?!\s+[A-Z][\w'’.-]+\s+(?P=name)\b)"
+                   rf"(?!(?P<next>\s+[A-Z][\w'’.-]+)\s+{_CARD_WORDS}(?P=name)(?P=next))\s+"
+                   rf"{_CARD_WORDS}(?P=name)(?:MORE\b|\s*(?=[A-Z0-9\"'‘“])[^\n]*?\sMORE\b)")
 
 
 # ... and what a card leaves when the splitter cut it before its "MORE": the name again, fused ("Joe Biden Joe
@@ -502,7 +530,7 @@ _POINTER = re.compile(r"\b(?:available|found|read|see|watch|listen|click|is|are)
 _LINK_POINTER = re.compile(
     r"^(?:you\s+can\s+|please\s+)?(?:see|read|find|view|explore|browse)\s.{0,160}\bhere\s*[.!]?$"
     r"|\b(?:follow|click|use|visit|open|tap)\s+(?:on\s+)?(?:this|the\s+following|the\s+below)\s+link\b"
-    r"|^for\s+(?:a|an|more)\s+[^,]{0,120},\s+(?:see|visit|read|explore|check\s+out|go\s+to)\s", re.I)
+    r"|^for\s+(?:a|an|more|the\s+latest)\s+[^,]{0,120},\s+(?:see|visit|read|explore|check\s+out|go\s+to)\s", re.I)
 # Rule 29: a broadcast's line: a host's introduction ("To talk about it, we're joined now by ...", "Joining us now
 # is ..."), or a segment's credit, an outlet's possessive in capitals, a name, then talks / spoke with ... about:
 # "NPR's Rachel Martin talks to NPR's Mara Liasson about ...". "Officials spoke with reporters about the fire.": kept.
@@ -539,6 +567,7 @@ _PROMPT = re.compile(
     r"|(?:follow|like|join|e-?mail|contact|message|text)\s+us\s+(?:on|at|in|via)\b"
     r"|(?:click|tap|read|watch|listen|see|go|sign\s+up|subscribe|register)\s+(?:[\w'’-]+\s+){0,4}?here\b"
     r"|(?:send|e-?mail|share)\s+(?:us\s+)?(?:your\s+)?(?:news\s+)?tips?\b"
+    r"|you(?:\s+will|['’]ll)\s+(?:also\s+)?receive\b.{0,80}?\b(?:offers|e-?mails?|updates|newsletters?|alerts)\b"  # 35
     r"|have\s+a\s+(?:news\s+)?tip|already\s+a\s+(?:subscriber|member)|not\s+a\s+subscriber|view\s+all\b.{0,40}"
     r"newsletters|(?:watch|tune\s+in|listen)\b.{0,120}\b\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?\s*(?:ET|EST|EDT|PT|PST|PDT)\b)",
     re.I)
@@ -610,12 +639,12 @@ _PICTURE_VERB = re.compile(
     r"^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){1,10}?(?<!\bto )(?<!\bwill )"
     r"(?<!n't )(?<!n’t )(?<!\bnot )(?<!\bcan )(?<!\bwould )(?<!\bcould )"
     r"(?<!\bshould )(?<!\bmay )(?<!\bmight )(?<!\bmust )(?<!\bdid )(?<!\bdo )(?<!\bdoes )"
-    r"(?:watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
+    r"(?:(?P<third>watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
     r"pauses|kneels|prays|salutes|embraces|hugs|looks\s+on|holds\s+up|shakes\s+hands|casts\s+(?:his|her|a)\s+ballot|"
-    r"walks|departs|testifies|attends|delivers\s+remarks|talks?\s+to|speak|gesture|wave|arrive|pose|greet|react|"
-    r"listen|attend|walk|look\s+on|hold\s+up|shake\s+hands|march|gather|rally|kneel|pray)\b"
+    r"walks|departs|testifies|attends|delivers\s+remarks|talks\s+to)|(?P<bare>talk\s+to|speak|gesture|arrive|pose|"
+    r"greet|react|listen|attend|walk|look\s+on|hold\s+up|shake\s+hands|gather|kneel|pray)|(?P<noun>wave|march|rally))\b"
     # rule 32: a verb that is also a plural noun ("protests against the law") is a verb after a name
-    r"|^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){0,9}?(?!(?:No|The|Many|Some|Several|Mass|Large|Street|When|As|After|While|If|Since|Where)\s)"
+    r"|^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){0,9}?(?!(?:No|The|Many|Some|Several|Mass|Large|Street|When|As|After|While|If|Since|Where|Though|Although|Because|But|And)\s)"
     r"[A-Z][\w'’-]*,?\s+(?:rallies|marches|protests|demonstrates)\s+(?:for|against|outside|in\s+front\s+of|near|at)\b")
 _FULL_DATE_END = re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d\.?$")
 _TIME_OR_SPEECH = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|today|tonight|yesterday|tomorrow|"
@@ -625,12 +654,53 @@ _PICTURE_POINTER = re.compile(r"\((?:far\s+)?(?:left|right|center|centre|picture
                               r"\((?:second|third|fourth)\s+from\s+(?:left|right)\)", re.I)
 
 
+# Rule 37: what cannot stand right before a caption's verb (a pronoun, a determiner, a relative, an adverb:
+# "it speaks to", "The rally", "who poses", "also embraces"), what cannot open a caption (a quotation, a
+# conjunction or a pronoun: "When Pence speaks"), and the objects "pose" takes in news ("poses a threat").
+_NOT_SUBJECT = frozenset(
+    "a an the this that these those his her their its our my your he she it they we i you who which what whom "
+    "when as if and but or so yet still then also how why where there here not only even just now never often "
+    "always frequently to can will would could should may might must did do does".split())
+_NOT_CAPTION_OPENING = re.compile(
+    r"^(?:[\"'‘“(\[]|(?:When|As|If|And|But|Or|So|Yet|Still|Then|How|Why|What|Who|Where|Here|There|He|She|It|"
+    r"They|We|I|You|This|That|These|Those|Did|Do|Does|Not|Only|Even|Rather|Although|Though|Because|Since|While|To|"
+    r"Legally|In|During|After|Before|Under|From|Some|Many|Most|Two|Every|Each)\b)")
+_POSE_OBJECT = re.compile(r"\s+(?:for|with|during|alongside|next|beside|outside|in\s+front)\b")
+_REFLEXIVE = re.compile(r"\s+for\s+(?:themselves|itself|himself|herself)\b")  # "results speak for themselves"
+_PLURAL = re.compile(r"[A-Za-z][a-z]+(?<!ss)(?<!\bi)(?<!\bu)(?<!\bha)(?<!\bwa)(?<!\bthi)(?<!\bit)(?<!\ba)s")
+PICTURE_MAX_WORDS = 60
+
+
+def _caption_subject(sentence: str, match: re.Match[str]) -> bool:
+    """Whether the words before rule 17's verb are a caption's subject (rule 37): a name or a noun
+    right before it ("Netanyahu speaks", "People wearing masks walk", "Obama (R) hugs"); a verb
+    that is also a noun of news (wave, march, rally) only after a plural ("Supporters rally")."""
+    if _NOT_CAPTION_OPENING.match(sentence) or _QUESTION_END.search(sentence):
+        return False
+    verb = match.start("third") if match.group("third") else match.start("bare") if match.group("bare") \
+        else match.start("noun")
+    before = sentence[:verb].split()
+    if not before:
+        return False
+    last = before[-1].rstrip(",")
+    if last.lower() in _NOT_SUBJECT or last[:1].isdigit():
+        return False
+    if match.group("noun"):
+        return bool(_PLURAL.fullmatch(last))
+    if (match.group(0).endswith(("pose", "poses")) and not _POSE_OBJECT.match(sentence, match.end())
+            or _REFLEXIVE.match(sentence, match.end())):
+        return False
+    return last[:1].isupper() or last.endswith(")") or len(before) <= 4 or bool(_PLURAL.fullmatch(last))
+
+
 def is_picture_text(sentence: str) -> bool:
     """A caption of what a picture shows, or a sentence pointing at a picture ("Fairfax (right) is
     ..."): neither reads as story without the picture (rules 17-18). Digests only: a body keeps them."""
     if "(" in sentence and _PICTURE_POINTER.search(sentence):
         return True
-    if not _PICTURE_VERB.match(sentence):
+    match = _PICTURE_VERB.match(sentence)
+    if not match or (match.lastgroup in ("third", "bare", "noun") and not (
+            len(sentence.split()) <= PICTURE_MAX_WORDS and _caption_subject(sentence, match))):
         return False
     return bool(_FULL_DATE_END.search(sentence, max(0, len(sentence) - _DATE_REACH))
                 or not _TIME_OR_SPEECH.search(sentence))

@@ -510,3 +510,116 @@ def test_a_host_line_quoted_in_a_speech_stays():
     news = '“We are joined by our allies in this fight,” the minister said.'
     assert not text.is_furniture(news)
     assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
+
+
+# --- Round 5 (bench/README.md "Furniture, round 5", rules 33-37) ---------------------------------
+
+CREDITED_PARAGRAPHS = [
+    # rule 33: a caption paragraph of several sentences, over MAX_CAPTION_WORDS, ending at its credit
+    "This is the mayor of a small river town and her deputy at the town hall. The mayor was injured when the roof "
+    "of the old market building collapsed during the storm on the night of the flood. Her deputy helped carry "
+    "several people out of the building before the fire crews arrived, a neighbor said in a post shared widely "
+    "online. (Photo: Courtesy of Jane Roe)",
+    "A worker sorts ballots at a county election office in a file photo. The county counted its ballots twice "
+    "after a complaint from the losing candidate. Jane Roe/Reuters",
+    "A farmer stands in his field after the hail storm. He lost most of his crop and will not qualify for the "
+    "relief program. John Doe/Globe Staff",
+    "A retired officer who served 30 years on the force was found dead outside a store early Tuesday, police said. "
+    "Jane Roe/River Valley Journal/Daily Courier via AP",
+]
+
+
+@pytest.mark.parametrize("caption", CREDITED_PARAGRAPHS)
+def test_a_paragraph_that_ends_at_its_credit_goes_whole(caption):
+    assert body_of(STORY[0], caption, STORY[1]).split("\n\n") == [STORY[0], STORY[1]]
+
+
+def test_a_credit_shape_inside_a_sentence_or_a_lone_paragraph_stays():
+    for news in ["A Reuters/Ipsos poll found that 40 percent of Americans approve of the Biden/Harris plan.",
+                 "The Biden/Harris campaign said on Tuesday that it had raised more money. Jane Roe said so."]:
+        assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
+    alone = " ".join([STORY[0], STORY[1]] * 4) + " (Photo: Jane Roe/Reuters)"
+    assert body_of(alone) == alone
+
+
+def test_the_lead_picture_before_the_headline_goes():
+    title = "Senate budget: 5 things to watch this week"
+    first = "The vote on Tuesday will be the last before the recess. 5 things to watch in the budget fight"
+    assert body_of(first, *STORY, title=title).split("\n\n") == STORY
+    same = "The vote on Tuesday will be the last before the recess. Senate budget: 5 things to watch this week"
+    assert body_of(same, *STORY, title=title).split("\n\n") == STORY
+    # a heading that shares nothing with the title, or a second sentence, is story
+    other = "The vote on Tuesday will be the last before the recess. Leaders met again on Monday"
+    assert body_of(other, *STORY, title=title).split("\n\n")[0] == other
+    sentence = "The vote on Tuesday will be the last before the recess. Five things to watch emerged."
+    assert body_of(sentence, *STORY, title=title).split("\n\n")[0] == sentence
+
+
+def test_a_caption_before_a_credit_and_the_title_leaves_the_deck():
+    title = "Agency freezes out top aide"
+    first = ("On Friday, one of the adviser's closest deputies was denied clearance. | Getty Agency freezes out top "
+             "aide The agency denied a security clearance for a key aide to the adviser.")
+    assert body_of(first, *STORY, title=title).split("\n\n") == [
+        "The agency denied a security clearance for a key aide to the adviser.", *STORY]
+
+
+@pytest.mark.parametrize("furniture", [
+    "For the latest track and forecast of the storm, visit the National Hurricane Center.",
+    "You will receive occasional promotional offers for programs that support our journalism.",
+])
+def test_round_5_pointers_and_boxes_are_page_lines(furniture):
+    assert body_of(STORY[0], furniture, STORY[1]).split("\n\n") == STORY
+    assert text.is_furniture(furniture)
+
+
+def test_a_link_card_inside_a_name_written_in_full_keeps_the_name():
+    assert text.strip_link_cards("Justice Ruth Bader Ginsburg Ruth Bader GinsburgGinsburg misses arguments MORE "
+                                 "sided with the majority.") == "Justice Ruth Bader Ginsburg sided with the majority."
+    assert text.strip_link_cards("Rep. Mary Jane Doe Mary Jane DoeHouse votes to MORE (D-N.Y.) voted no.") == \
+        "Rep. Mary Jane Doe (D-N.Y.) voted no."
+
+
+@pytest.mark.parametrize("news", [
+    "In Charlottesville, Virginia, the deadly 2017 rally was prompted by the city's plan to remove statues.",
+    "The midterms swept a wave of Tea Party Republicans into Congress.",
+    "Many speak strategically important languages.",
+    "Holder also asserted that an American who poses an \"imminent threat\" could be killed.",
+    "The coronavirus pandemic poses an obvious threat to physical safety.",
+    "When Pence speaks, it is in the most servile tones.",
+    "“If I don’t do this, I might as well just walk away.”",
+    "The results, they say, speak for themselves.",
+    "Though protests for racial justice are slowing, changes are rippling through society.",
+    "The governor did not attend the rally and has yet to make an endorsement.",
+])
+def test_rule_17_keeps_news_whose_words_are_picture_verbs(news):
+    assert not text.is_picture_text(news)
+
+
+@pytest.mark.parametrize("caption", [
+    "Bush waves to the audience.",
+    "People wearing masks walk through the shopping district in Seoul.",
+    "Secretary of State John Kerry pose for a group picture at the United Nations building in Vienna.",
+    "Supporters rally outside the courthouse in the rain.",
+])
+def test_rule_17_still_takes_captions(caption):
+    assert text.is_picture_text(caption)
+
+
+def test_a_long_paragraph_ending_in_an_aside_with_a_slash_stays():
+    news = ("The campaign's last push is meant to rally the base, and it may work with voters who already back him. "
+            "But there is no evidence yet that the strategy will help him in the polls, where he has trailed for "
+            "months in every state that is likely to decide the election, his own advisers conceded this week. "
+            "(A new NBC/WSJ poll showed him trailing by 11 points.)")
+    assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
+
+
+def test_a_speakers_label_with_an_accented_capital_is_a_transcript_line():
+    assert text.is_transcript("JUAN GONZÁLEZ: Hurricane Matthew is now bearing down on the Florida coast.")
+    assert not text.is_transcript("GONZÁLEZ said the hurricane was bearing down on the Florida coast.")
+
+
+def test_a_page_loses_its_lead_picture_and_its_caption_paragraphs():
+    title = "Senate budget: 5 things to watch this week"
+    lead = "The vote on Tuesday will be the last before the recess. 5 things to watch in the budget fight"
+    page = "\n\n".join([title, lead, STORY[0], CREDITED_PARAGRAPHS[1], STORY[1]])
+    assert ingest.clean_page(page)["body"].split("\n\n") == STORY
