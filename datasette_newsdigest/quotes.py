@@ -178,7 +178,8 @@ def _may_quote(unit: str) -> bool:
 _OPEN = "“„«"
 _CLOSE = "”»"
 _QUOTE_MARK_RE = re.compile(r"[“”„«»\"]|''|``")
-_TOKEN_RE = re.compile(r"[^\W_](?:[^\W_]|['’\-.&](?=[^\W_]))*\.?|[,;:()?!—–\-]|\.")
+# a word: letters and digits, inner ' ’ - . & kept ("don't", "U.S", "AT&T"), and a dot after it
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['’\-.&][^\W_]+)*\.?|[,;:()?!—–\-]|\.")
 _ABBREVIATION_DOT = set(text.NEWS_ABBREVIATIONS) | {"u.s", "u.k", "u.n", "e.u", "d.c", "st", "mr", "mrs", "ms",
                                                      "dr", "jr", "sr", "gen", "col", "lt", "capt", "sgt"}
 
@@ -363,7 +364,7 @@ def _head_ok(span: Sequence[_Token], loose: bool = False) -> bool:
     head = span[-1]
     if not (_is_name_word(head) or head.low in SPEAKER_NOUNS or head.low.rstrip(".") in _TITLES
             or head.low.endswith(_AGENT_PLURALS) or (
-            loose and span[0].low in _DETERMINERS | {"the", "a", "an"} and _is_np_word(head)
+            loose and span[0].low in _DETERMINERS_ARTICLES and _is_np_word(head)
             and head.low not in _DETERMINERS)):
         return False
     if head.low.rstrip(".") in _MONTHS_DAYS:
@@ -520,7 +521,7 @@ def _went_on_to(tokens: Sequence[_Token], i: int, floor: int) -> int:
 
 def _skip_aux_back(tokens: Sequence[_Token], i: int) -> int:
     k = i
-    while k > 0 and i - k < 4 and tokens[k - 1].low in _AUX - {"to", "in", "on", "not"}:
+    while k > 0 and i - k < 4 and tokens[k - 1].low in _AUX_BACK:
         k -= 1
     return k
 
@@ -567,8 +568,7 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
 def _according(tokens: Sequence[_Token], i: int, found: list[_Found]) -> _Found | None:
     sp = _speaker_after(tokens, i + 2)
     source = _source_after(tokens, i + 2)
-    if sp is None or source is not None and source.end > sp.end and tokens[sp.end].low not in _PREPOSITIONS | {
-            "and", "or", "by", "of"}:
+    if sp is None or source is not None and source.end > sp.end and tokens[sp.end].low not in _SOURCE_GOES_ON:
         sp = source  # "according to his Facebook profile", not "his Facebook"
     if sp is None:
         return None
@@ -616,7 +616,7 @@ def _clause_end(tokens: Sequence[_Token], j: int) -> int:
         if tokens[k].text in {";", ".", "?", "!"} and k + 1 < n:
             end = k
             break
-        if tokens[k].text == "," and k + 1 < n and (tokens[k + 1].low in _BREAKS | {"while", "whereas"}
+        if tokens[k].text == "," and k + 1 < n and (tokens[k + 1].low in _CLAUSE_BREAKS
                                                      or tokens[k + 1].low == "according"
                                                      and k + 2 < n and tokens[k + 2].low == "to"):
             end = k
@@ -625,7 +625,7 @@ def _clause_end(tokens: Sequence[_Token], j: int) -> int:
                 tokens[k + 2].low in VERBS or tokens[k + 2].low.endswith("ed") and tokens[k + 2].text.islower()):
             end = k  # "Ryan said he was “not ready”, and suggested ...": the speaker's next act
             break
-    while end > j and tokens[end - 1].text in _STOP_PUNCT | {","}:
+    while end > j and tokens[end - 1].text in _STOP_COMMA:
         end -= 1
     return end
 
@@ -700,9 +700,9 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         sp = _speaker_after(tokens, i + 1, loose=tokens[i - 1].quote or (i > 1 and tokens[i - 2].quote))
         if sp is not None:
             after = _tail_end(tokens, _past_paren(tokens, sp.end))
-            if after < n and tokens[after].text not in _STOP_PUNCT | {","}:
+            if after < n and tokens[after].text not in _STOP_COMMA:
                 after = _circumstance_end(tokens, _past_paren(tokens, sp.end))
-            if after < n and tokens[after].text not in _STOP_PUNCT | {","}:
+            if after < n and tokens[after].text not in _STOP_COMMA:
                 return None
             content_end = i
             while content_end > floor and tokens[content_end - 1].text in _DASHES:
@@ -721,6 +721,16 @@ _CLAUSE_VERBS = {"say", "tell", "claim", "add", "state", "note", "argue", "warn"
                  "contend", "maintain", "believe", "think", "reveal", "concede", "underline", "indicate",
                  "caution", "recall", "estimate", "observe", "remark", "testify", "disclose", "posit",
                  "conclude", "complain", "counter", "boast", "reiterate", "repeat", "mention"}
+# unions the rules test against, made once
+_DETERMINERS_ARTICLES = _DETERMINERS | {"the", "a", "an"}
+_AUX_BACK = _AUX - {"to", "in", "on", "not"}
+_SOURCE_GOES_ON = _PREPOSITIONS | {"and", "or", "by", "of"}
+_CLAUSE_BREAKS = _BREAKS | {"while", "whereas"}
+_STOP_COMMA = _STOP_PUNCT | {","}
+_BREAKS_CONJUNCTIONS = _BREAKS | _CONJUNCTIONS
+_CLAUSE_VERBS_ANY = _CLAUSE_VERBS | {"*"}
+_CIRCUMSTANCE_STARTS = _PREPOSITIONS | {"while", "when", "as", "after", "outside", "near"}
+_CONTENT_EDGES = _DASHES | _STOP_PUNCT | {":"}
 
 
 def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, floor: int) -> _Found | None:
@@ -754,7 +764,7 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
             if after >= n or tokens[after].text in _STOP_PUNCT:
                 return _Found(floor, content_end, sp, verb, i)  # "..., X said."
             if tokens[after].text == "," and after + 1 < n and (
-                    tokens[after + 1].low in _BREAKS | _CONJUNCTIONS or tokens[after + 1].quote):
+                    tokens[after + 1].low in _BREAKS_CONJUNCTIONS or tokens[after + 1].quote):
                 return _Found(floor, content_end, sp, verb, i)
             if tokens[after].text == ",":
                 # parenthetical: "The hashtag, he said, was even more popular"
@@ -781,7 +791,7 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
         return None
     if lemma in _PROMISES and tokens[start].low == "to":
         return _Found(start, end, sp, verb, i)  # "Trump vowed to “bomb the hell” out of ..."
-    if lemma not in _CLAUSE_VERBS | {"*"} and not (tokens[start - 1].low == "that" or tokens[start].quote
+    if lemma not in _CLAUSE_VERBS_ANY and not (tokens[start - 1].low == "that" or tokens[start].quote
                                                    or lemma == "ask" and tokens[start].low in _WH
                                                    or tokens[start - 1].text == ":"):
         return None  # "Russia accuses the US of ...": an object, not a statement
@@ -804,13 +814,13 @@ def _circumstance_end(tokens: Sequence[_Token], j: int) -> int:
     """Past a phrase of where or when after an inverted cue's speaker ("said Peskov during a visit
     to Ohio."), when it runs to a comma or the sentence's end with no quotation or cue in it."""
     n = len(tokens)
-    if j >= n or tokens[j].low not in _PREPOSITIONS | {"while", "when", "as", "after", "outside", "near"}:
+    if j >= n or tokens[j].low not in _CIRCUMSTANCE_STARTS:
         return j
     k = j + 1
-    while k < n and k - j < 20 and not tokens[k].quote and tokens[k].text not in _STOP_PUNCT | {","} \
+    while k < n and k - j < 20 and not tokens[k].quote and tokens[k].text not in _STOP_COMMA \
             and tokens[k].low not in _CUE_WORDS:
         k += 1
-    return k if k == n or tokens[k].text in _STOP_PUNCT | {","} else j
+    return k if k == n or tokens[k].text in _STOP_COMMA else j
 
 
 def _after_cue(tokens: Sequence[_Token], i: int, lemma: str) -> tuple[int, int]:
@@ -924,6 +934,50 @@ class _Mention(NamedTuple):
     quoted: bool  # inside quotation marks: someone the speaker mentions, not an antecedent
 
 
+class _Run(NamedTuple):
+    """What a capitalized run says of itself, whatever its sentence (see :func:`_run_parts`)."""
+
+    name: str  # the words that may name a person, joined
+    lone: str | None  # that one word, when it is one word
+    cut: bool  # a title stood in the run before the name
+    skipped: bool  # words that cannot start a name were dropped from its front
+    sex: int  # told by the title words in the run ("spokeswoman"), from the last: 1, -1, or 0
+    titled: bool  # a person's title in the run ("President")
+    possessive: bool  # the run ends in 's
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _run_parts(run: str) -> _Run | None:
+    """The part of :func:`_people_in`'s checks that depends on the run alone, made once per
+    distinct run (names recur across a corpus): None when it never names a person."""
+    if " " not in run and run.lower().rstrip(".") in _NEVER_ALONE:
+        return None  # most runs are one word that starts a sentence: "The", "But", "Monday"
+    words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in run.split(" ")]
+    if words[-1].endswith(".") and len(words[-1]) > 3:
+        words[-1] = words[-1][:-1]  # "... said Donald Trump.": the sentence's full stop
+    low = [w.lower().rstrip(".") for w in words]
+    titled = [k for k, w in enumerate(low) if w in _TITLES]
+    cut = titled[-1] + 1 if titled else 0
+    if cut:
+        words, ahead, low = words[cut:], low[:cut], low[cut:]  # "Russian President Vladimir Putin"
+    else:
+        ahead = []
+    skipped = 0
+    while low and (low[0] in _NOT_NAMES or low[0] in VERBS):
+        words, low, skipped = words[1:], low[1:], skipped + 1
+    while low and low[-1] in _NOT_NAMES:
+        words, low = words[:-1], low[:-1]
+    if low and low[-1] in {"jr", "sr", "ii", "iii"}:
+        words, low = words[:-1], low[:-1]
+    if not 1 <= len(words) <= 4 or low[0] in _PLACE_STARTS or any(
+            w in _ORG_WORDS or w in _TITLES for w in low) or any(w.isupper() for w in words) \
+            or low[-1] in _THING_HEADS or low[-1].endswith(_THING_SUFFIXES):
+        return None
+    sex = next((1 if w in _MALE else -1 for w in reversed(ahead) if w in _MALE or w in _FEMALE), 0)
+    return _Run(" ".join(words), words[0] if len(words) == 1 else None, bool(cut), bool(skipped), sex,
+                any(w in _PERSON_TITLES for w in ahead), run.endswith(("'s", "’s")))
+
+
 def _people_in(unit: str, spans: Sequence[tuple[int, int]], people: _People) -> list[_Mention]:
     """Runs of one to four capitalized words that may be a person ("Dmitry Peskov", "Peskov");
     ``spans``: the unit's quotations. One word is kept only when ``people`` knows it or a title
@@ -932,50 +986,29 @@ def _people_in(unit: str, spans: Sequence[tuple[int, int]], people: _People) -> 
     if _HEADING_RE.fullmatch(unit):
         return out  # "Divisive Legacy.": a heading, not a name
     for m in _PERSON_RE.finditer(unit):
-        run = m.group()
-        if " " not in run and run.lower().rstrip(".") in _NEVER_ALONE:
-            continue  # most runs are one word that starts a sentence: "The", "But", "Monday"
-        at = m.start()
-        if "&" in unit[max(0, at - 3):at]:
-            continue  # "Moore & Van Allen": a firm
-        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in run.split(" ")]
-        if words[-1].endswith(".") and len(words[-1]) > 3:
-            words[-1] = words[-1][:-1]  # "... said Donald Trump.": the sentence's full stop
-        low = [w.lower().rstrip(".") for w in words]
-        titled = [k for k, w in enumerate(low) if w in _TITLES]
-        cut = titled[-1] + 1 if titled else 0
-        if cut:
-            words, ahead, low = words[cut:], low[:cut], low[cut:]  # "Russian President Vladimir Putin"
-        else:
-            ahead = []
-        skipped = 0
-        while low and (low[0] in _NOT_NAMES or low[0] in VERBS):
-            words, low, skipped = words[1:], low[1:], skipped + 1
-        while low and low[-1] in _NOT_NAMES:
-            words, low = words[:-1], low[:-1]
-        if low and low[-1] in {"jr", "sr", "ii", "iii"}:
-            words, low = words[:-1], low[:-1]
-        prefix = unit[max(0, at - 20):at]
-        word_before = prefix.rstrip(" ,").rpartition(" ")[2].lower().rstrip(".") if prefix.endswith((" ", ",")) else ""
-        if len(words) == 1 and not cut and word_before not in _MALE and word_before not in _FEMALE \
-                and not people.known(words[0]):
-            continue  # the common case, settled before the rest: a lone word nobody was called
-        if not 1 <= len(words) <= 4 or low[0] in _PLACE_STARTS or any(
-                w in _ORG_WORDS or w in _TITLES for w in low) or any(w.isupper() for w in words) \
-                or low[-1] in _THING_HEADS or low[-1].endswith(_THING_SUFFIXES):
+        run = _run_parts(m.group())
+        if run is None:
             continue
-        if not cut and not skipped and word_before in _PLACE_BEFORE:
+        at = m.start()
+        if at and "&" in unit[max(0, at - 3):at]:
+            continue  # "Moore & Van Allen": a firm
+        word_before = ""
+        if at and unit[at - 1] in " ,":
+            word_before = unit[max(0, at - 20):at].rstrip(" ,").rpartition(" ")[2].lower().rstrip(".")
+        told = 1 if word_before in _MALE else -1 if word_before in _FEMALE else 0
+        if run.lone is not None and not run.cut and not told and not people.knows(run.lone):
+            continue  # the common case: a lone word nobody was called
+        if not run.cut and not run.skipped and word_before in _PLACE_BEFORE:
             continue  # "in Europe", "from Texas": a place
-        sex = next((1 if w in _MALE else -1 for w in reversed([word_before, *ahead]) if w in _MALE or w in _FEMALE),
-                   0)
-        titled_person = sex != 0 or any(w in _PERSON_TITLES for w in ahead)
-        if len(words) == 1 and not titled_person and not people.known(words[0]):
+        sex = run.sex or told
+        titled_person = sex != 0 or run.titled
+        if run.lone is not None and not titled_person and not people.knows(run.lone):
             continue
         nxt = _NEXT_WORD_RE.match(unit, m.end())
         follows = nxt.group(1) if nxt else ""
         verb = follows in VERBS or follows in _SUBJECT_NEXT or follows in _CONTRACTED or follows.endswith("ed")
-        subject = not run.endswith(("'s", "’s")) and (verb or at == 0 and follows not in _ROLE_WORDS)
-        out.append(_Mention(" ".join(words), 1 if subject else 2, at, sex, titled_person,
+        subject = not run.possessive and (verb or at == 0 and follows not in _ROLE_WORDS)
+        out.append(_Mention(run.name, 1 if subject else 2, at, sex, titled_person,
                             any(a <= at < b for a, b in spans)))
     return out
 
@@ -1014,7 +1047,12 @@ class _People:
         """A person ``see`` keeps: a full name, or one word the article gave in full or with a title."""
         parts = name.split()
         bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
-        return len(bare) > 1 or bool(bare) and (_fold(bare[0]) in self.full or _fold(bare[0]) in self.titled)
+        return len(bare) > 1 or bool(bare) and self.knows(bare[0])
+
+    def knows(self, word: str) -> bool:
+        """``known`` of one word."""
+        folded = _fold(word)
+        return folded in self.full or folded in self.titled
 
     def note_sex(self, name: str, evidence: int) -> None:
         if evidence:
@@ -1070,8 +1108,9 @@ def _fold(word: str) -> str:
 # Units: a sentence, or the run of sentences one quotation spans
 
 
-def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, str, bool]]:
-    """(first position, text, starts a paragraph) of each unit, in order. Positions are those of
+def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, str, bool, list[tuple[int, int]]]]:
+    """(first position, text, starts a paragraph, its quotations) of each unit, in order; the
+    quotations are :func:`_quotations` of the text, found once for joining and reading. Positions are those of
     ``text.split_sentences(body)``, which splits paragraph by paragraph; ``sentences`` may hand
     that split in (the build has it already): each is then placed in its paragraph by search."""
     position = 0
@@ -1089,12 +1128,19 @@ def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, st
         while i < len(block):
             j = i
             joined = block[i]
-            while (j + 1 < len(block) and j - i + 1 < MAX_QUOTE_SENTENCES and len(joined) <= MAX_SENTENCE_CHARS
-                   and (_quoted_spans(joined)[1] is not None or _asks_then_cue(joined, block[j + 1])
-                        or block[j + 1].startswith(")"))):  # "Sen. Ron Johnson (R-Wis." | ") said ..."
+            found = None  # _quoted_spans(joined), once asked for
+            while j + 1 < len(block) and j - i + 1 < MAX_QUOTE_SENTENCES and len(joined) <= MAX_SENTENCE_CHARS:
+                found = _quoted_spans(joined)
+                if not (found[1] is not None or _asks_then_cue(joined, block[j + 1])
+                        or block[j + 1].startswith(")")):  # "Sen. Ron Johnson (R-Wis." | ") said ..."
+                    break
                 j += 1
                 joined += ("" if block[j].startswith(")") else " ") + block[j]
-            yield position + i, joined, i == 0
+                found = None
+            spans, opened = _quoted_spans(joined) if found is None else found
+            if opened is not None:
+                spans.append((opened, len(joined)))
+            yield position + i, joined, i == 0, spans
             i = j + 1
         position += len(block)
 
@@ -1110,13 +1156,12 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     people = _People()
     out: list[Quote] = []
     carry: Quote | None = None  # the speaker a following bare quotation continues
-    for position, unit, paragraph_start in _units(body or "", sentences):
+    for position, unit, paragraph_start, spans in _units(body or "", sentences):
         made: list[tuple[Quote, str]] = []
         colon: Quote | None = None
-        spans = _quotations(unit)
         names = _people_in(unit, spans, people)
         subject = _pronoun_subject(unit, position, names, people, spans)
-        if len(unit) <= MAX_SENTENCE_CHARS and _may_quote(unit):
+        if len(unit) <= MAX_SENTENCE_CHARS and (spans or _may_quote(unit)):  # a quotation has its marks
             tokens = _tokens(unit, spans)
             hits = _cues(tokens)
             if not hits and any(t.quote for t in tokens):
@@ -1134,7 +1179,7 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
                 else:
                     made.append((q, hit.speaker.kind))
             if not made and carry is not None and tokens and tokens[0].quote and all(
-                    t.quote or t.text in _STOP_PUNCT | {","} for t in tokens):
+                    t.quote or t.text in _STOP_COMMA for t in tokens):
                 words = " ".join(_strip_marks(t.text) for t in tokens if t.quote)
                 if carry.quote and not paragraph_start:
                     carry.quote += " " + words  # the quotation goes on: one statement over sentences
@@ -1169,9 +1214,9 @@ def _quote(tokens: Sequence[_Token], unit: str, hit: _Found, position: int, peop
         return Quote(position, speaker, role, "", "direct", hit.verb)
     skip_from, skip_to = hit.skip
     content = [t for k, t in enumerate(tokens[hit.start:hit.end], hit.start) if not skip_from <= k < skip_to]
-    while content and content[0].text in _DASHES | _STOP_PUNCT | {":"}:
+    while content and content[0].text in _CONTENT_EDGES:
         content = content[1:]
-    while content and content[-1].text in _DASHES | _STOP_PUNCT | {":"}:
+    while content and content[-1].text in _CONTENT_EDGES:
         content = content[:-1]
     if not content:
         return None
@@ -1179,7 +1224,7 @@ def _quote(tokens: Sequence[_Token], unit: str, hit: _Found, position: int, peop
         kind, words = "direct", " ".join(_strip_marks(t.text) for t in content)
     else:
         kind, words = "indirect", _join(unit, content)
-    if len(text.words(words)) < 2:
+    if text.count_words(words) < 2:
         return None
     return Quote(position, speaker, role, words, kind, hit.verb)
 
