@@ -17,6 +17,11 @@ the build hands them over (made by ingest, split by ``text.split_sentences``), c
 of every article exactly (also without the sentences handed in, and the speaker keys of each run
 of 40 articles taken as one event), then times both, alternating, CPU, best of the rounds.
 
+``--writer DB`` times what ``store.fill_quotes`` costs the build process itself on a copy of a
+built database: the workers' results are made first (untimed) and handed back pickled, as a pool
+hands them, so the CPU measured is reading bodies and sentences, pickling them, unpickling the
+rows, writing them and keying the speakers. Run it from each checkout to compare.
+
 Scoring (PolNeAR annotates source / cue / content of every attribution). A row of ours and an
 annotated attribution match when (1) they share a sentence: the row's sentence span (its
 position to the sentence where its quote's last words are) meets the span of the annotated
@@ -356,6 +361,44 @@ def against(directory: Path, n: int, rounds: int, show: int = 5) -> bool:
     return differ == 0 and keys_differ == 0
 
 
+def writer(database: Path, rounds: int) -> None:
+    """CPU of ``store.fill_quotes`` in the build process on a copy of ``database`` (see module doc)."""
+    import pickle
+    import shutil
+    import sqlite_utils
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "copy.db"
+        shutil.copy(database, target)
+        db = sqlite_utils.Database(target)
+        made: dict[str, bytes] = {}
+
+        def replay(fn, items):  # what the build process does with a pool: send the items, read the rows
+            items = list(items)
+            pickle.dumps(items)
+            return iter([pickle.loads(made[item[0]]) for item in items])
+
+        def ahead(fn, items):  # the workers' part, made once, untimed, keyed by body
+            items = list(items)
+            for item in items:
+                if item[0] not in made:
+                    made[item[0]] = pickle.dumps(fn(item))
+            return replay(fn, items)
+
+        store.fill_quotes(db, map_=ahead)
+        runs = []
+        for _ in range(rounds):
+            db.execute("drop table quotes")  # as in a new build: no table yet
+            started = time.process_time()
+            store.fill_quotes(db, map_=replay)
+            runs.append(time.process_time() - started)
+        articles, rows = db.execute("select (select count(*) from articles), (select count(*) from quotes)").fetchone()
+        keyed = db.execute("select count(*) from quotes where speaker_key is not null").fetchone()[0]
+        print(f"fill_quotes in the build process, CPU, best of {rounds}: {min(runs):.2f} s for {articles:,} articles "
+              f"({1000 * min(runs) / articles:.3f} ms per article), {rows:,} rows, {keyed:,} keyed; all: "
+              f"{[round(r, 2) for r in runs]}")
+
+
 def hostile() -> None:
     cases = {
         "1 MB of opening quotes": "“" * 1_000_000,
@@ -393,6 +436,8 @@ def main() -> None:
     parser.add_argument("--hostile", action="store_true")
     parser.add_argument("--baseline", action="store_true", help="score the quoted-span regex instead")
     parser.add_argument("--lenient", action="store_true", help="drop the 50%%-of-the-annotation condition")
+    parser.add_argument("--writer", type=Path, metavar="DB",
+                        help="CPU of store.fill_quotes in the build process on a copy of a built database")
     parser.add_argument("--against", type=Path, metavar="DIR",
                         help="compare rows and CPU with DIR/datasette_newsdigest/quotes.py on --articles AllSides articles")
     args = parser.parse_args()
@@ -400,7 +445,9 @@ def main() -> None:
     if args.baseline:
         EXTRACT = baseline_extract
     LENIENT = args.lenient
-    if args.against is not None:
+    if args.writer is not None:
+        writer(args.writer, args.rounds)
+    elif args.against is not None:
         if not against(args.against, args.articles, args.rounds):
             sys.exit(1)
     elif args.cost:

@@ -20,7 +20,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from . import text
@@ -45,7 +45,10 @@ class Quote:
     speaker_key: str | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The fields by name (``dataclasses.asdict``'s dict, made without its deep copy: every field is a
+        str, int or None)."""
+        return {"position": self.position, "speaker": self.speaker, "speaker_role": self.speaker_role,
+                "quote": self.quote, "kind": self.kind, "verb": self.verb, "speaker_key": self.speaker_key}
 
 
 # --------------------------------------------------------------------------
@@ -170,8 +173,11 @@ _CUE_WORDS = frozenset(VERBS) | {"according"}
 
 def _may_quote(unit: str) -> bool:
     """A cheap test before tokenizing: a quotation mark or a cue word."""
-    return _QUOTE_CHAR_RE.search(unit) is not None or not _CUE_WORDS.isdisjoint(
-        _LOWER_WORD_RE.findall(unit.lower()))
+    return _QUOTE_CHAR_RE.search(unit) is not None or _has_cue_word(unit)
+
+
+def _has_cue_word(unit: str) -> bool:
+    return not _CUE_WORDS.isdisjoint(_LOWER_WORD_RE.findall(unit.lower()))
 
 
 
@@ -199,10 +205,12 @@ def _opens(s: str, at: int) -> bool:
         at == 0 or s[at - 1] in " (\u202a\u202c\u200e\u200f\ufeff")
 
 
-def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None]:
-    """(start, end) of each closed quotation, and where one left open starts."""
+def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None, bool]:
+    """(start, end) of each closed quotation, where one left open starts, and whether ``s`` has
+    any quotation mark (:func:`_may_quote`'s first test)."""
     spans = []
     opened: int | None = None
+    m = None
     for m in _QUOTE_MARK_RE.finditer(s):
         mark = m.group()
         if opened is None:
@@ -213,12 +221,12 @@ def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None]:
             opened = None
         else:
             opened = m.start()  # two openings: the first was a stray mark
-    return spans, opened
+    return spans, opened, m is not None
 
 
 def _quotations(s: str) -> list[tuple[int, int]]:
     """Every quotation's (start, end), one left open running to the end."""
-    spans, opened = _quoted_spans(s)
+    spans, opened, _ = _quoted_spans(s)
     if opened is not None:
         spans.append((opened, len(s)))
     return spans
@@ -541,8 +549,9 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
     speaker next to it ("Manafort dismissed it as “absurd.”") when its statement quotes."""
     found: list[_Found] = []
     taken_until = -1
-    for i in [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or other and (
-            t.low.endswith("ed") or t.low in _OTHER_CUES)]:
+    candidates = [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or t.low.endswith("ed") or t.low in _OTHER_CUES] \
+        if other else [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS]
+    for i in candidates:
         if i <= taken_until:
             continue
         if len(found) == MAX_CUES:
@@ -920,7 +929,9 @@ _SUBJECT_NEXT = {"is", "was", "has", "had", "have", "will", "would", "did", "doe
                  "herself", "went", "made", "took", "gave", "got", "came", "became", "won", "lost", "ran", "spoke",
                  "met", "left", "sent", "kept", "held", "led", "sought", "felt", "knew", "began", "seems",
                  "appears", "wants", "needs", "tried", "called", "hopes", "plans"}
-_PRONOUN_SUBJECT_RE = re.compile(r"\b([Hh]e|[Ss]he)\b")
+# "he" or "she" as a word: the candidates this finds, checked in _pronoun_subject, scan faster than \b(He|She)\b
+_PRONOUN_SUBJECT_RE = re.compile(r"[HhSs]h?e\b")
+_PRONOUN_SUBJECTS = {"He", "he", "She", "she"}
 
 
 class _Mention(NamedTuple):
@@ -1013,6 +1024,13 @@ def _people_in(unit: str, spans: Sequence[tuple[int, int]], people: _People) -> 
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _bare(name: str) -> tuple[str, ...]:
+    """A name's words without a leading honorific ("Mr. Peskov" -> ("Peskov",))."""
+    parts = name.split()
+    return tuple(parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts)
+
+
 class _People:
     """Names met so far in one article, for full forms and pronouns."""
 
@@ -1024,15 +1042,13 @@ class _People:
 
     def learn(self, name: str) -> None:
         """Keep a full name's surname, for "Peskov" later."""
-        parts = name.split()
-        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        bare = _bare(name)
         if len(bare) >= 2:
             self.full.setdefault(_fold(bare[-1]), " ".join(bare))
 
     def see(self, position: int, name: str, kind: str, rank: int, titled: bool = False) -> None:
         """``rank``: 0 a speaker, 1 a sentence's subject, 2 any other name."""
-        parts = name.split()
-        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        bare = _bare(name)
         if kind == "person":
             self.learn(name)
         if (titled or rank == 0 and kind == "person") and len(bare) == 1:
@@ -1045,8 +1061,7 @@ class _People:
 
     def known(self, name: str) -> bool:
         """A person ``see`` keeps: a full name, or one word the article gave in full or with a title."""
-        parts = name.split()
-        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        bare = _bare(name)
         return len(bare) > 1 or bool(bare) and self.knows(bare[0])
 
     def knows(self, word: str) -> bool:
@@ -1065,8 +1080,7 @@ class _People:
         return not (pronoun == "he" and sex < 0 or pronoun == "she" and sex > 0)
 
     def full_name(self, name: str) -> str:
-        parts = name.split()
-        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        bare = _bare(name)
         if len(bare) == 1:
             return self.full.get(_fold(bare[0]), name)
         return name
@@ -1090,11 +1104,14 @@ def _pronoun_subject(unit: str, position: int, names: Sequence[_Mention], people
     """"He nodded ...": a "he" or "she" named before anyone else in its sentence, outside quotation
     marks, is that sentence's subject, and the person it stands for the next pronoun's antecedent."""
     for m in _PRONOUN_SUBJECT_RE.finditer(unit):
-        if any(a <= m.start() < b for a, b in spans):
+        at, word = m.start(), m.group()
+        if word not in _PRONOUN_SUBJECTS or at and (unit[at - 1].isalnum() or unit[at - 1] == "_"):
+            continue  # "Hhe", "Se", or "the": not the word
+        if any(a <= at < b for a, b in spans):
             continue
-        if any(not n.quoted and n.start < m.start() and people.known(n.name) for n in names):
+        if any(not n.quoted and n.start < at and people.known(n.name) for n in names):
             return None
-        return people.resolve(position, m.group(1).lower())
+        return people.resolve(position, word.lower())
     return None
 
 
@@ -1108,9 +1125,10 @@ def _fold(word: str) -> str:
 # Units: a sentence, or the run of sentences one quotation spans
 
 
-def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, str, bool, list[tuple[int, int]]]]:
-    """(first position, text, starts a paragraph, its quotations) of each unit, in order; the
-    quotations are :func:`_quotations` of the text, found once for joining and reading. Positions are those of
+def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, str, bool, list[tuple[int, int]], bool]]:
+    """(first position, text, starts a paragraph, its quotations, whether it has a quotation mark)
+    of each unit, in order; the quotations are :func:`_quotations` of the text, found once for
+    joining and reading. Positions are those of
     ``text.split_sentences(body)``, which splits paragraph by paragraph; ``sentences`` may hand
     that split in (the build has it already): each is then placed in its paragraph by search."""
     position = 0
@@ -1137,10 +1155,10 @@ def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, st
                 j += 1
                 joined += ("" if block[j].startswith(")") else " ") + block[j]
                 found = None
-            spans, opened = _quoted_spans(joined) if found is None else found
+            spans, opened, marked = _quoted_spans(joined) if found is None else found
             if opened is not None:
                 spans.append((opened, len(joined)))
-            yield position + i, joined, i == 0, spans
+            yield position + i, joined, i == 0, spans, marked
             i = j + 1
         position += len(block)
 
@@ -1156,12 +1174,12 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     people = _People()
     out: list[Quote] = []
     carry: Quote | None = None  # the speaker a following bare quotation continues
-    for position, unit, paragraph_start, spans in _units(body or "", sentences):
+    for position, unit, paragraph_start, spans, marked in _units(body or "", sentences):
         made: list[tuple[Quote, str]] = []
         colon: Quote | None = None
         names = _people_in(unit, spans, people)
         subject = _pronoun_subject(unit, position, names, people, spans)
-        if len(unit) <= MAX_SENTENCE_CHARS and (spans or _may_quote(unit)):  # a quotation has its marks
+        if len(unit) <= MAX_SENTENCE_CHARS and (marked or _has_cue_word(unit)):  # _may_quote, its marks known
             tokens = _tokens(unit, spans)
             hits = _cues(tokens)
             if not hits and any(t.quote for t in tokens):
@@ -1276,6 +1294,11 @@ def speaker_key(speaker: str | None) -> str | None:
     """A speaker's name folded: lower case, no accents, honorifics or leading article."""
     if not speaker:
         return None
+    return _speaker_key(speaker)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _speaker_key(speaker: str) -> str | None:
     words = [_fold(w) for w in speaker.replace("’s", "").replace("'s", "").split()]
     words = [w for w in words if w and w not in {"the", "a", "an"} and w + "." not in _HONORIFICS
              and w not in _HONORIFICS]
@@ -1291,10 +1314,22 @@ def speaker_keys(quotes: Iterable[dict]) -> list[dict]:
     (two Clintons leave "Clinton" alone)."""
     rows = list(quotes)
     keys = [speaker_key(q.get("speaker")) for q in rows]
-    names = sorted({k for k in keys if k and " " in k}, key=len)
+    names = {k for k in keys if k and " " in k}
+    canonicals: dict[str, str] = {}
 
     def canonical(key: str) -> str:
-        return next((c for c in names if len(c) < len(key) and key.endswith(" " + c)), key)
+        """The shortest name of ``names`` that ``key`` ends with after a space (one of its word
+        suffixes), else ``key``: per key, its few suffixes looked up, not every name tried."""
+        found = canonicals.get(key)
+        if found is None:
+            cut = len(key)
+            found = key
+            while (cut := key.rfind(" ", 0, cut)) >= 0:
+                if key[cut + 1:] in names:
+                    found = key[cut + 1:]
+                    break
+            canonicals[key] = found
+        return found
 
     by_surname: dict[str, set[str]] = {}
     for name in names:
