@@ -47,13 +47,17 @@ import gzip
 import importlib.util
 import itertools
 import json
+import pickle
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+import sqlite_utils
 
 from datasette_newsdigest import ingest, quotes, store, text
 
@@ -363,10 +367,6 @@ def against(directory: Path, n: int, rounds: int, show: int = 5) -> bool:
 
 def writer(database: Path, rounds: int) -> None:
     """CPU of ``store.fill_quotes`` in the build process on a copy of ``database`` (see module doc)."""
-    import pickle
-    import shutil
-    import sqlite_utils
-
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "copy.db"
         shutil.copy(database, target)
@@ -438,8 +438,8 @@ def main() -> None:
     parser.add_argument("--lenient", action="store_true", help="drop the 50%%-of-the-annotation condition")
     parser.add_argument("--writer", type=Path, metavar="DB",
                         help="CPU of store.fill_quotes in the build process on a copy of a built database")
-    parser.add_argument("--against", type=Path, metavar="DIR",
-                        help="compare rows and CPU with DIR/datasette_newsdigest/quotes.py on --articles AllSides articles")
+    parser.add_argument("--against", type=Path, metavar="DIR", help="compare rows and CPU with "
+                        "DIR/datasette_newsdigest/quotes.py on --articles AllSides articles")
     args = parser.parse_args()
     global EXTRACT, LENIENT
     if args.baseline:

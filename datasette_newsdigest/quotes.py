@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -549,8 +549,11 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
     speaker next to it ("Manafort dismissed it as “absurd.”") when its statement quotes."""
     found: list[_Found] = []
     taken_until = -1
-    candidates = [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or t.low.endswith("ed") or t.low in _OTHER_CUES] \
-        if other else [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS]
+    if other:
+        candidates = [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or t.low.endswith("ed")
+                      or t.low in _OTHER_CUES]
+    else:
+        candidates = [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS]
     for i in candidates:
         if i <= taken_until:
             continue
@@ -929,7 +932,7 @@ _SUBJECT_NEXT = {"is", "was", "has", "had", "have", "will", "would", "did", "doe
                  "herself", "went", "made", "took", "gave", "got", "came", "became", "won", "lost", "ran", "spoke",
                  "met", "left", "sent", "kept", "held", "led", "sought", "felt", "knew", "began", "seems",
                  "appears", "wants", "needs", "tried", "called", "hopes", "plans"}
-# "he" or "she" as a word: the candidates this finds, checked in _pronoun_subject, scan faster than \b(He|She)\b
+# candidates for "he" or "she" as a word, checked by _pronoun_words
 _PRONOUN_SUBJECT_RE = re.compile(r"[HhSs]h?e\b")
 _PRONOUN_SUBJECTS = {"He", "he", "She", "she"}
 
@@ -1103,16 +1106,22 @@ def _pronoun_subject(unit: str, position: int, names: Sequence[_Mention], people
                      spans: Sequence[tuple[int, int]]) -> str | None:
     """"He nodded ...": a "he" or "she" named before anyone else in its sentence, outside quotation
     marks, is that sentence's subject, and the person it stands for the next pronoun's antecedent."""
-    for m in _PRONOUN_SUBJECT_RE.finditer(unit):
-        at, word = m.start(), m.group()
-        if word not in _PRONOUN_SUBJECTS or at and (unit[at - 1].isalnum() or unit[at - 1] == "_"):
-            continue  # "Hhe", "Se", or "the": not the word
+    for at, word in _pronoun_words(unit):
         if any(a <= at < b for a, b in spans):
             continue
         if any(not n.quoted and n.start < at and people.known(n.name) for n in names):
             return None
         return people.resolve(position, word.lower())
     return None
+
+
+def _pronoun_words(unit: str) -> Iterator[tuple[int, str]]:
+    """(where, word) of each "he", "He", "she", "She" that is a word: what ``\\b([Hh]e|[Ss]he)\\b``
+    finds, from candidates a plainer regex finds faster ("Hhe", "Se", the "he" of "the" dropped)."""
+    for m in _PRONOUN_SUBJECT_RE.finditer(unit):
+        at, word = m.start(), m.group()
+        if word in _PRONOUN_SUBJECTS and not (at and (unit[at - 1].isalnum() or unit[at - 1] == "_")):
+            yield at, word
 
 
 @functools.lru_cache(maxsize=8192)
@@ -1146,16 +1155,16 @@ def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, st
         while i < len(block):
             j = i
             joined = block[i]
-            found = None  # _quoted_spans(joined), once asked for
+            quoted: tuple[list[tuple[int, int]], int | None, bool] | None = None  # once asked for
             while j + 1 < len(block) and j - i + 1 < MAX_QUOTE_SENTENCES and len(joined) <= MAX_SENTENCE_CHARS:
-                found = _quoted_spans(joined)
-                if not (found[1] is not None or _asks_then_cue(joined, block[j + 1])
+                quoted = _quoted_spans(joined)
+                if not (quoted[1] is not None or _asks_then_cue(joined, block[j + 1])
                         or block[j + 1].startswith(")")):  # "Sen. Ron Johnson (R-Wis." | ") said ..."
                     break
                 j += 1
                 joined += ("" if block[j].startswith(")") else " ") + block[j]
-                found = None
-            spans, opened, marked = _quoted_spans(joined) if found is None else found
+                quoted = None
+            spans, opened, marked = _quoted_spans(joined) if quoted is None else quoted
             if opened is not None:
                 spans.append((opened, len(joined)))
             yield position + i, joined, i == 0, spans, marked
