@@ -511,6 +511,7 @@ def test_names_are_the_same_whether_their_runs_were_seen_before(unit, names):
     "“We are not attacking,” he said. “We never were.” Peskov agreed.\n\nA new paragraph” with a stray mark.",
     "“Why are you still endorsing him?” Obama asked. Sen. Ron Johnson (R-Wis.) said no.",
     "No quotation here. Nor “here, left open. Still open. And closed.” Then plain.",
+    "Peskov said “we will not go there. Nobody” asked “why” again.",  # joined up to the paragraph's end
 ])
 def test_units_carry_the_quotations_of_their_own_text(body):
     units = list(quotes._units(body, text.split_sentences(body)))
