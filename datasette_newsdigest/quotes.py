@@ -670,8 +670,9 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
     k = _before_paren(tokens, _skip_aux_back(tokens, _went_on_to(tokens, i, floor)), floor)
     k = _before_party_state(tokens, k, floor)
     sp = _speaker_before(tokens, k, floor)
-    if sp is None or not _after_quotation(tokens, sp.start, floor):
+    if (sp is None or not _after_quotation(tokens, sp.start, floor)) and any(t.quote for t in tokens[floor:k]):
         # next to a quotation any noun phrase may speak: "“...,” the gambling tycoon told Reuters"
+        # (a phrase between floor and k can follow a quotation only if one lies there)
         near = _speaker_before(tokens, k, floor, loose=True)
         if near is not None and _after_quotation(tokens, near.start, floor) and (sp is None or near.start < sp.start):
             sp = near
@@ -1234,7 +1235,8 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
 def _quote(tokens: Sequence[_Token], unit: str, hit: _Found, position: int, people: _People,
            names: Sequence[_Mention]) -> Quote | None:
     sp = hit.speaker
-    speaker, role = _speaker_text(sp, position, people, _before(tokens, sp.start, names, people))
+    here = _before(tokens, sp.start, names, people) if sp.pronoun in {"he", "she"} else None  # only they use it
+    speaker, role = _speaker_text(sp, position, people, here)
     if speaker is None:
         return None
     if hit.start == hit.end:

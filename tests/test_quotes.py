@@ -583,3 +583,32 @@ def test_the_quotes_table_holds_each_articles_extract_with_its_events_keys(tmp_p
     assert [dict(zip(columns, row, strict=True)) for row in db.execute(
         f"select {', '.join(columns)} from quotes order by event_id, id")] == expected
     assert len(expected) == 5
+
+
+@pytest.mark.parametrize("unit", [
+    "Three US officials, speaking to NBC News on Wednesday, said the retired neurosurgeon told CNN it was fine.",
+    "“It was absurd,” the gambling tycoon told Reuters, and the ministry, which it says was wrong, said no.",
+    "The Kremlin's claim, a report said, was that “Washington chose the target,” Peskov said on Monday.",
+])
+def test_a_loose_speaker_follows_a_quotation_only_if_one_lies_before_the_cue(unit):
+    # _verb_cue looks for a loose speaker phrase (any noun phrase) only when a quotation lies between
+    # its floor and the cue: the phrase it would find could not follow one otherwise
+    tokens = quotes._tokens(unit)
+    for k in range(1, len(tokens) + 1):
+        for floor in range(k):
+            near = quotes._speaker_before(tokens, k, floor, loose=True)
+            if near is not None and quotes._after_quotation(tokens, near.start, floor):
+                assert any(t.quote for t in tokens[floor:k]), (k, floor, near)
+
+
+def test_the_person_named_before_a_pronoun_counts_for_he_and_she_only():
+    # _quote looks for that person only for "he" and "she"
+    people = quotes._People()
+    people.see(0, "Dmitry Peskov", "person", 1)
+    for sp in (quotes._Speaker(0, 1, "they", None, None, "plural", pronoun="they"),
+               quotes._Speaker(0, 1, "it", None, None, "thing", pronoun="it"),
+               quotes._Speaker(0, 2, "Mr. Peskov", "Peskov", None, "person"),
+               quotes._Speaker(0, 2, "the ministry", None, None, "org")):
+        assert quotes._speaker_text(sp, 1, people, "Antony Blinken") == quotes._speaker_text(sp, 1, people, None)
+    he = quotes._Speaker(0, 1, "he", None, None, "person", pronoun="he")
+    assert quotes._speaker_text(he, 1, people, "Antony Blinken") == ("Antony Blinken", None)
