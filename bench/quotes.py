@@ -15,7 +15,9 @@ Run by hand from the repository root with the virtualenv active::
 datasette_newsdigest | tar -x -C DIR``), runs it and this one on the first N AllSides articles as
 the build hands them over (made by ingest, split by ``text.split_sentences``), compares every row
 of every article exactly (also without the sentences handed in, and the speaker keys of each run
-of 40 articles taken as one event), then times both, alternating, CPU, best of the rounds.
+of 40 articles taken as one event), then times both, alternating, CPU, best of the rounds: the
+extraction, and a worker's whole part (extraction, rows made as ``store._article_quotes`` makes
+them, against ``dataclasses.asdict`` rows as before round 5, pickled back).
 
 ``--writer DB`` times what ``store.fill_quotes`` costs the build process itself on a copy of a
 built database: the workers' results are made first (untimed) and handed back pickled, as a pool
@@ -43,6 +45,7 @@ Data is read from ``../shared/eval/polnear`` and never copied here (it has no li
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import importlib.util
 import itertools
@@ -351,17 +354,24 @@ def against(directory: Path, n: int, rounds: int, show: int = 5) -> bool:
         keys_differ += ours != theirs
     print(f"{len(articles)} articles, {rows} rows: {differ} article runs differ, {keys_differ} groups' speaker keys "
           f"differ")
-    cpu: dict[str, list[float]] = {"theirs": [], "ours": []}
-    for r in range(rounds):
-        for name in (("theirs", "ours") if r % 2 == 0 else ("ours", "theirs")):
-            extract = other.extract if name == "theirs" else quotes.extract
-            started = time.process_time()
-            for body, sentences in articles:
-                extract(body, sentences)
-            cpu[name].append(time.process_time() - started)
-    best = {k: 1000 * min(v) / len(articles) for k, v in cpu.items()}
-    print(f"extract given sentences, CPU ms per article, best of {rounds}, alternating: {directory} "
-          f"{best['theirs']:.3f}, ours {best['ours']:.3f} ({best['ours'] / best['theirs']:.3f}x)")
+    def their_worker(article):  # main's store._article_quotes before round 5: dataclasses.asdict rows
+        return [dataclasses.asdict(q) for q in other.extract(*article)]
+
+    runs = {"extract": (lambda a: other.extract(*a), lambda a: quotes.extract(*a)),
+            "a worker's part (extract, rows, pickled)": (their_worker, store._article_quotes)}
+    for label, (theirs_fn, ours_fn) in runs.items():
+        cpu: dict[str, list[float]] = {"theirs": [], "ours": []}
+        for r in range(rounds):
+            for name in (("theirs", "ours") if r % 2 == 0 else ("ours", "theirs")):
+                fn = theirs_fn if name == "theirs" else ours_fn
+                started = time.process_time()
+                made = [fn(article) for article in articles]
+                if label != "extract":
+                    pickle.dumps(made)
+                cpu[name].append(time.process_time() - started)
+        best = {k: 1000 * min(v) / len(articles) for k, v in cpu.items()}
+        print(f"{label} given sentences, CPU ms per article, best of {rounds}, alternating: {directory} "
+              f"{best['theirs']:.3f}, ours {best['ours']:.3f} ({best['ours'] / best['theirs']:.3f}x)")
     return differ == 0 and keys_differ == 0
 
 
