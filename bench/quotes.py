@@ -9,6 +9,20 @@ Run by hand from the repository root with the virtualenv active::
     python bench/quotes.py --hostile      # 1 MB pathological inputs
     python bench/quotes.py --baseline     # the issue's yardstick (quoted span + "X said"), same scoring
     python bench/quotes.py --lenient      # a row need only lie mostly inside an annotated content
+    python bench/quotes.py --against DIR --articles 3000 --rounds 3   # same rows as DIR's quotes.py? CPU of both
+
+``--against DIR`` takes another checkout's ``datasette_newsdigest/quotes.py`` (``git archive main
+datasette_newsdigest | tar -x -C DIR``), runs it and this one on the first N AllSides articles as
+the build hands them over (made by ingest, split by ``text.split_sentences``), compares every row
+of every article exactly (also without the sentences handed in, and the speaker keys of each run
+of 40 articles taken as one event), then times both, alternating, CPU, best of the rounds: the
+extraction, and a worker's whole part (extraction, rows made as ``store._article_quotes`` makes
+them, against ``dataclasses.asdict`` rows as before round 5, pickled back).
+
+``--writer DB`` times what ``store.fill_quotes`` costs the build process itself on a copy of a
+built database: the workers' results are made first (untimed) and handed back pickled, as a pool
+hands them, so the CPU measured is reading bodies and sentences, pickling them, unpickling the
+rows, writing them and keying the speakers. Run it from each checkout to compare.
 
 Scoring (PolNeAR annotates source / cue / content of every attribution). A row of ours and an
 annotated attribution match when (1) they share a sentence: the row's sentence span (its
@@ -31,18 +45,24 @@ Data is read from ``../shared/eval/polnear`` and never copied here (it has no li
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
+import importlib.util
 import itertools
 import json
+import pickle
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from datasette_newsdigest import quotes, store, text
+import sqlite_utils
+
+from datasette_newsdigest import ingest, quotes, store, text
 
 ROOT = Path(__file__).resolve().parent.parent
 POLNEAR = ROOT.parent / "shared" / "eval" / "polnear"
@@ -287,6 +307,108 @@ def cost(n: int, rounds: int, build: bool = True) -> None:
               f"with {best['with']:.1f} s ({best['with'] / best['without']:.3f}x; all: {figures})")
 
 
+def _as_built(n: int) -> list[tuple[str, list[str]]]:
+    """The first ``n`` AllSides articles as the build hands them to ``quotes.extract``: each record
+    made by ingest as the load makes it, its body and ``text.split_sentences`` of it."""
+    found = [f for f in ingest.input_files([CORPUS]) if not isinstance(f, ingest.Problem)]
+    records = (r for path, kind in found for r in ingest.read_file(path, kind))
+    return [(r["body"], text.split_sentences(r["body"]))
+            for r in itertools.islice((r for r in records if not isinstance(r, ingest.Problem)), n)]
+
+
+def _other_quotes(directory: Path):
+    """``DIR/datasette_newsdigest/quotes.py`` loaded beside ours, inside our package (its ``text``
+    is ours: only quotes.py is compared)."""
+    spec = importlib.util.spec_from_file_location("datasette_newsdigest._quotes_against",
+                                                  directory / "datasette_newsdigest" / "quotes.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def against(directory: Path, n: int, rounds: int, show: int = 5) -> bool:
+    """Whether this quotes.py and ``directory``'s give the same rows on ``n`` AllSides articles;
+    prints the first differences, then both extractions' CPU per article."""
+    other = _other_quotes(directory)
+    articles = _as_built(n)
+    differ = rows = 0
+    for k, (body, sentences) in enumerate(articles):
+        for given in (sentences, None):
+            ours = [q.as_dict() for q in quotes.extract(body, given)]
+            theirs = [q.as_dict() for q in other.extract(body, given)]
+            rows += len(ours) if given is not None else 0
+            if ours != theirs:
+                differ += 1
+                if differ <= show:
+                    print(f"article {k} ({'sentences given' if given is not None else 'split here'}) differs:")
+                    for a, b in itertools.zip_longest(ours, theirs):
+                        if a != b:
+                            print("   ours  ", a, "\n   theirs", b)
+    keys_differ = 0
+    for start in range(0, len(articles), 40):
+        made = [q.as_dict() for body, sentences in articles[start:start + 40] for q in quotes.extract(body, sentences)]
+        ours = quotes.speaker_keys([dict(q) for q in made])
+        theirs = other.speaker_keys([dict(q) for q in made])
+        keys_differ += ours != theirs
+    print(f"{len(articles)} articles, {rows} rows: {differ} article runs differ, {keys_differ} groups' speaker keys "
+          f"differ")
+    def their_worker(article):  # main's store._article_quotes before round 5: dataclasses.asdict rows
+        return [dataclasses.asdict(q) for q in other.extract(*article)]
+
+    runs = {"extract": (lambda a: other.extract(*a), lambda a: quotes.extract(*a)),
+            "a worker's part (extract, rows, pickled)": (their_worker, store._article_quotes)}
+    for label, (theirs_fn, ours_fn) in runs.items():
+        cpu: dict[str, list[float]] = {"theirs": [], "ours": []}
+        for r in range(rounds):
+            for name in (("theirs", "ours") if r % 2 == 0 else ("ours", "theirs")):
+                fn = theirs_fn if name == "theirs" else ours_fn
+                started = time.process_time()
+                made = [fn(article) for article in articles]
+                if label != "extract":
+                    pickle.dumps(made)
+                cpu[name].append(time.process_time() - started)
+        best = {k: 1000 * min(v) / len(articles) for k, v in cpu.items()}
+        print(f"{label} given sentences, CPU ms per article, best of {rounds}, alternating: {directory} "
+              f"{best['theirs']:.3f}, ours {best['ours']:.3f} ({best['ours'] / best['theirs']:.3f}x)")
+    return differ == 0 and keys_differ == 0
+
+
+def writer(database: Path, rounds: int) -> None:
+    """CPU of ``store.fill_quotes`` in the build process on a copy of ``database`` (see module doc)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "copy.db"
+        shutil.copy(database, target)
+        db = sqlite_utils.Database(target)
+        made: dict[str, bytes] = {}
+
+        def replay(fn, items):  # what the build process does with a pool: send the items, read the rows
+            items = list(items)
+            pickle.dumps(items)
+            return iter([pickle.loads(made[item[0]]) for item in items])
+
+        def ahead(fn, items):  # the workers' part, made once, untimed, keyed by body
+            items = list(items)
+            for item in items:
+                if item[0] not in made:
+                    made[item[0]] = pickle.dumps(fn(item))
+            return replay(fn, items)
+
+        store.fill_quotes(db, map_=ahead)
+        runs = []
+        for _ in range(rounds):
+            db.execute("drop table quotes")  # as in a new build: no table yet
+            started = time.process_time()
+            store.fill_quotes(db, map_=replay)
+            runs.append(time.process_time() - started)
+        articles, rows = db.execute("select (select count(*) from articles), (select count(*) from quotes)").fetchone()
+        keyed = db.execute("select count(*) from quotes where speaker_key is not null").fetchone()[0]
+        print(f"fill_quotes in the build process, CPU, best of {rounds}: {min(runs):.2f} s for {articles:,} articles "
+              f"({1000 * min(runs) / articles:.3f} ms per article), {rows:,} rows, {keyed:,} keyed; all: "
+              f"{[round(r, 2) for r in runs]}")
+
+
 def hostile() -> None:
     cases = {
         "1 MB of opening quotes": "“" * 1_000_000,
@@ -324,12 +446,21 @@ def main() -> None:
     parser.add_argument("--hostile", action="store_true")
     parser.add_argument("--baseline", action="store_true", help="score the quoted-span regex instead")
     parser.add_argument("--lenient", action="store_true", help="drop the 50%%-of-the-annotation condition")
+    parser.add_argument("--writer", type=Path, metavar="DB",
+                        help="CPU of store.fill_quotes in the build process on a copy of a built database")
+    parser.add_argument("--against", type=Path, metavar="DIR", help="compare rows and CPU with "
+                        "DIR/datasette_newsdigest/quotes.py on --articles AllSides articles")
     args = parser.parse_args()
     global EXTRACT, LENIENT
     if args.baseline:
         EXTRACT = baseline_extract
     LENIENT = args.lenient
-    if args.cost:
+    if args.writer is not None:
+        writer(args.writer, args.rounds)
+    elif args.against is not None:
+        if not against(args.against, args.articles, args.rounds):
+            sys.exit(1)
+    elif args.cost:
         cost(args.articles, args.rounds, build=not args.no_build)
     elif args.hostile:
         hostile()

@@ -19,8 +19,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from . import text
@@ -45,7 +45,10 @@ class Quote:
     speaker_key: str | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The fields by name (``dataclasses.asdict``'s dict, made without its deep copy: every field is a
+        str, int or None)."""
+        return {"position": self.position, "speaker": self.speaker, "speaker_role": self.speaker_role,
+                "quote": self.quote, "kind": self.kind, "verb": self.verb, "speaker_key": self.speaker_key}
 
 
 # --------------------------------------------------------------------------
@@ -170,15 +173,19 @@ _CUE_WORDS = frozenset(VERBS) | {"according"}
 
 def _may_quote(unit: str) -> bool:
     """A cheap test before tokenizing: a quotation mark or a cue word."""
-    return _QUOTE_CHAR_RE.search(unit) is not None or not _CUE_WORDS.isdisjoint(
-        _LOWER_WORD_RE.findall(unit.lower()))
+    return _QUOTE_CHAR_RE.search(unit) is not None or _has_cue_word(unit)
+
+
+def _has_cue_word(unit: str) -> bool:
+    return not _CUE_WORDS.isdisjoint(_LOWER_WORD_RE.findall(unit.lower()))
 
 
 
 _OPEN = "“„«"
 _CLOSE = "”»"
 _QUOTE_MARK_RE = re.compile(r"[“”„«»\"]|''|``")
-_TOKEN_RE = re.compile(r"[^\W_](?:[^\W_]|['’\-.&](?=[^\W_]))*\.?|[,;:()?!—–\-]|\.")
+# a word: letters and digits, inner ' ’ - . & kept ("don't", "U.S", "AT&T"), and a dot after it
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['’\-.&][^\W_]+)*\.?|[,;:()?!—–\-]|\.")
 _ABBREVIATION_DOT = set(text.NEWS_ABBREVIATIONS) | {"u.s", "u.k", "u.n", "e.u", "d.c", "st", "mr", "mrs", "ms",
                                                      "dr", "jr", "sr", "gen", "col", "lt", "capt", "sgt"}
 
@@ -198,10 +205,12 @@ def _opens(s: str, at: int) -> bool:
         at == 0 or s[at - 1] in " (\u202a\u202c\u200e\u200f\ufeff")
 
 
-def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None]:
-    """(start, end) of each closed quotation, and where one left open starts."""
+def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None, bool]:
+    """(start, end) of each closed quotation, where one left open starts, and whether ``s`` has
+    any quotation mark (:func:`_may_quote`'s first test)."""
     spans = []
     opened: int | None = None
+    m = None
     for m in _QUOTE_MARK_RE.finditer(s):
         mark = m.group()
         if opened is None:
@@ -212,12 +221,12 @@ def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None]:
             opened = None
         else:
             opened = m.start()  # two openings: the first was a stray mark
-    return spans, opened
+    return spans, opened, m is not None
 
 
 def _quotations(s: str) -> list[tuple[int, int]]:
     """Every quotation's (start, end), one left open running to the end."""
-    spans, opened = _quoted_spans(s)
+    spans, opened, _ = _quoted_spans(s)
     if opened is not None:
         spans.append((opened, len(s)))
     return spans
@@ -363,7 +372,7 @@ def _head_ok(span: Sequence[_Token], loose: bool = False) -> bool:
     head = span[-1]
     if not (_is_name_word(head) or head.low in SPEAKER_NOUNS or head.low.rstrip(".") in _TITLES
             or head.low.endswith(_AGENT_PLURALS) or (
-            loose and span[0].low in _DETERMINERS | {"the", "a", "an"} and _is_np_word(head)
+            loose and span[0].low in _DETERMINERS_ARTICLES and _is_np_word(head)
             and head.low not in _DETERMINERS)):
         return False
     if head.low.rstrip(".") in _MONTHS_DAYS:
@@ -520,7 +529,7 @@ def _went_on_to(tokens: Sequence[_Token], i: int, floor: int) -> int:
 
 def _skip_aux_back(tokens: Sequence[_Token], i: int) -> int:
     k = i
-    while k > 0 and i - k < 4 and tokens[k - 1].low in _AUX - {"to", "in", "on", "not"}:
+    while k > 0 and i - k < 4 and tokens[k - 1].low in _AUX_BACK:
         k -= 1
     return k
 
@@ -540,8 +549,12 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
     speaker next to it ("Manafort dismissed it as “absurd.”") when its statement quotes."""
     found: list[_Found] = []
     taken_until = -1
-    for i in [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or other and (
-            t.low.endswith("ed") or t.low in _OTHER_CUES)]:
+    if other:
+        candidates = [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS or t.low.endswith("ed")
+                      or t.low in _OTHER_CUES]
+    else:
+        candidates = [i for i, t in enumerate(tokens) if t.low in _CUE_WORDS]
+    for i in candidates:
         if i <= taken_until:
             continue
         if len(found) == MAX_CUES:
@@ -567,8 +580,7 @@ def _cues(tokens: Sequence[_Token], other: bool = False) -> list[_Found]:
 def _according(tokens: Sequence[_Token], i: int, found: list[_Found]) -> _Found | None:
     sp = _speaker_after(tokens, i + 2)
     source = _source_after(tokens, i + 2)
-    if sp is None or source is not None and source.end > sp.end and tokens[sp.end].low not in _PREPOSITIONS | {
-            "and", "or", "by", "of"}:
+    if sp is None or source is not None and source.end > sp.end and tokens[sp.end].low not in _SOURCE_GOES_ON:
         sp = source  # "according to his Facebook profile", not "his Facebook"
     if sp is None:
         return None
@@ -616,7 +628,7 @@ def _clause_end(tokens: Sequence[_Token], j: int) -> int:
         if tokens[k].text in {";", ".", "?", "!"} and k + 1 < n:
             end = k
             break
-        if tokens[k].text == "," and k + 1 < n and (tokens[k + 1].low in _BREAKS | {"while", "whereas"}
+        if tokens[k].text == "," and k + 1 < n and (tokens[k + 1].low in _CLAUSE_BREAKS
                                                      or tokens[k + 1].low == "according"
                                                      and k + 2 < n and tokens[k + 2].low == "to"):
             end = k
@@ -625,7 +637,7 @@ def _clause_end(tokens: Sequence[_Token], j: int) -> int:
                 tokens[k + 2].low in VERBS or tokens[k + 2].low.endswith("ed") and tokens[k + 2].text.islower()):
             end = k  # "Ryan said he was “not ready”, and suggested ...": the speaker's next act
             break
-    while end > j and tokens[end - 1].text in _STOP_PUNCT | {","}:
+    while end > j and tokens[end - 1].text in _STOP_COMMA:
         end -= 1
     return end
 
@@ -658,8 +670,9 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
     k = _before_paren(tokens, _skip_aux_back(tokens, _went_on_to(tokens, i, floor)), floor)
     k = _before_party_state(tokens, k, floor)
     sp = _speaker_before(tokens, k, floor)
-    if sp is None or not _after_quotation(tokens, sp.start, floor):
+    if (sp is None or not _after_quotation(tokens, sp.start, floor)) and any(t.quote for t in tokens[floor:k]):
         # next to a quotation any noun phrase may speak: "“...,” the gambling tycoon told Reuters"
+        # (a phrase between floor and k can follow a quotation only if one lies there)
         near = _speaker_before(tokens, k, floor, loose=True)
         if near is not None and _after_quotation(tokens, near.start, floor) and (sp is None or near.start < sp.start):
             sp = near
@@ -700,9 +713,9 @@ def _verb_cue(tokens: Sequence[_Token], i: int, lemma: str, found: list[_Found])
         sp = _speaker_after(tokens, i + 1, loose=tokens[i - 1].quote or (i > 1 and tokens[i - 2].quote))
         if sp is not None:
             after = _tail_end(tokens, _past_paren(tokens, sp.end))
-            if after < n and tokens[after].text not in _STOP_PUNCT | {","}:
+            if after < n and tokens[after].text not in _STOP_COMMA:
                 after = _circumstance_end(tokens, _past_paren(tokens, sp.end))
-            if after < n and tokens[after].text not in _STOP_PUNCT | {","}:
+            if after < n and tokens[after].text not in _STOP_COMMA:
                 return None
             content_end = i
             while content_end > floor and tokens[content_end - 1].text in _DASHES:
@@ -721,6 +734,16 @@ _CLAUSE_VERBS = {"say", "tell", "claim", "add", "state", "note", "argue", "warn"
                  "contend", "maintain", "believe", "think", "reveal", "concede", "underline", "indicate",
                  "caution", "recall", "estimate", "observe", "remark", "testify", "disclose", "posit",
                  "conclude", "complain", "counter", "boast", "reiterate", "repeat", "mention"}
+# unions the rules test against, made once
+_DETERMINERS_ARTICLES = _DETERMINERS | {"the", "a", "an"}
+_AUX_BACK = _AUX - {"to", "in", "on", "not"}
+_SOURCE_GOES_ON = _PREPOSITIONS | {"and", "or", "by", "of"}
+_CLAUSE_BREAKS = _BREAKS | {"while", "whereas"}
+_STOP_COMMA = _STOP_PUNCT | {","}
+_BREAKS_CONJUNCTIONS = _BREAKS | _CONJUNCTIONS
+_CLAUSE_VERBS_ANY = _CLAUSE_VERBS | {"*"}
+_CIRCUMSTANCE_STARTS = _PREPOSITIONS | {"while", "when", "as", "after", "outside", "near"}
+_CONTENT_EDGES = _DASHES | _STOP_PUNCT | {":"}
 
 
 def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, floor: int) -> _Found | None:
@@ -754,7 +777,7 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
             if after >= n or tokens[after].text in _STOP_PUNCT:
                 return _Found(floor, content_end, sp, verb, i)  # "..., X said."
             if tokens[after].text == "," and after + 1 < n and (
-                    tokens[after + 1].low in _BREAKS | _CONJUNCTIONS or tokens[after + 1].quote):
+                    tokens[after + 1].low in _BREAKS_CONJUNCTIONS or tokens[after + 1].quote):
                 return _Found(floor, content_end, sp, verb, i)
             if tokens[after].text == ",":
                 # parenthetical: "The hashtag, he said, was even more popular"
@@ -781,7 +804,7 @@ def _subject_cue(tokens: Sequence[_Token], i: int, lemma: str, sp: _Speaker, flo
         return None
     if lemma in _PROMISES and tokens[start].low == "to":
         return _Found(start, end, sp, verb, i)  # "Trump vowed to “bomb the hell” out of ..."
-    if lemma not in _CLAUSE_VERBS | {"*"} and not (tokens[start - 1].low == "that" or tokens[start].quote
+    if lemma not in _CLAUSE_VERBS_ANY and not (tokens[start - 1].low == "that" or tokens[start].quote
                                                    or lemma == "ask" and tokens[start].low in _WH
                                                    or tokens[start - 1].text == ":"):
         return None  # "Russia accuses the US of ...": an object, not a statement
@@ -804,13 +827,13 @@ def _circumstance_end(tokens: Sequence[_Token], j: int) -> int:
     """Past a phrase of where or when after an inverted cue's speaker ("said Peskov during a visit
     to Ohio."), when it runs to a comma or the sentence's end with no quotation or cue in it."""
     n = len(tokens)
-    if j >= n or tokens[j].low not in _PREPOSITIONS | {"while", "when", "as", "after", "outside", "near"}:
+    if j >= n or tokens[j].low not in _CIRCUMSTANCE_STARTS:
         return j
     k = j + 1
-    while k < n and k - j < 20 and not tokens[k].quote and tokens[k].text not in _STOP_PUNCT | {","} \
+    while k < n and k - j < 20 and not tokens[k].quote and tokens[k].text not in _STOP_COMMA \
             and tokens[k].low not in _CUE_WORDS:
         k += 1
-    return k if k == n or tokens[k].text in _STOP_PUNCT | {","} else j
+    return k if k == n or tokens[k].text in _STOP_COMMA else j
 
 
 def _after_cue(tokens: Sequence[_Token], i: int, lemma: str) -> tuple[int, int]:
@@ -910,7 +933,9 @@ _SUBJECT_NEXT = {"is", "was", "has", "had", "have", "will", "would", "did", "doe
                  "herself", "went", "made", "took", "gave", "got", "came", "became", "won", "lost", "ran", "spoke",
                  "met", "left", "sent", "kept", "held", "led", "sought", "felt", "knew", "began", "seems",
                  "appears", "wants", "needs", "tried", "called", "hopes", "plans"}
-_PRONOUN_SUBJECT_RE = re.compile(r"\b([Hh]e|[Ss]he)\b")
+# candidates for "he" or "she" as a word, checked by _pronoun_words
+_PRONOUN_SUBJECT_RE = re.compile(r"[HhSs]h?e\b")
+_PRONOUN_SUBJECTS = {"He", "he", "She", "she"}
 
 
 class _Mention(NamedTuple):
@@ -924,6 +949,50 @@ class _Mention(NamedTuple):
     quoted: bool  # inside quotation marks: someone the speaker mentions, not an antecedent
 
 
+class _Run(NamedTuple):
+    """What a capitalized run says of itself, whatever its sentence (see :func:`_run_parts`)."""
+
+    name: str  # the words that may name a person, joined
+    lone: str | None  # that one word, when it is one word
+    cut: bool  # a title stood in the run before the name
+    skipped: bool  # words that cannot start a name were dropped from its front
+    sex: int  # told by the title words in the run ("spokeswoman"), from the last: 1, -1, or 0
+    titled: bool  # a person's title in the run ("President")
+    possessive: bool  # the run ends in 's
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _run_parts(run: str) -> _Run | None:
+    """The part of :func:`_people_in`'s checks that depends on the run alone, made once per
+    distinct run (names recur across a corpus): None when it never names a person."""
+    if " " not in run and run.lower().rstrip(".") in _NEVER_ALONE:
+        return None  # most runs are one word that starts a sentence: "The", "But", "Monday"
+    words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in run.split(" ")]
+    if words[-1].endswith(".") and len(words[-1]) > 3:
+        words[-1] = words[-1][:-1]  # "... said Donald Trump.": the sentence's full stop
+    low = [w.lower().rstrip(".") for w in words]
+    titled = [k for k, w in enumerate(low) if w in _TITLES]
+    cut = titled[-1] + 1 if titled else 0
+    if cut:
+        words, ahead, low = words[cut:], low[:cut], low[cut:]  # "Russian President Vladimir Putin"
+    else:
+        ahead = []
+    skipped = 0
+    while low and (low[0] in _NOT_NAMES or low[0] in VERBS):
+        words, low, skipped = words[1:], low[1:], skipped + 1
+    while low and low[-1] in _NOT_NAMES:
+        words, low = words[:-1], low[:-1]
+    if low and low[-1] in {"jr", "sr", "ii", "iii"}:
+        words, low = words[:-1], low[:-1]
+    if not 1 <= len(words) <= 4 or low[0] in _PLACE_STARTS or any(
+            w in _ORG_WORDS or w in _TITLES for w in low) or any(w.isupper() for w in words) \
+            or low[-1] in _THING_HEADS or low[-1].endswith(_THING_SUFFIXES):
+        return None
+    sex = next((1 if w in _MALE else -1 for w in reversed(ahead) if w in _MALE or w in _FEMALE), 0)
+    return _Run(" ".join(words), words[0] if len(words) == 1 else None, bool(cut), bool(skipped), sex,
+                any(w in _PERSON_TITLES for w in ahead), run.endswith(("'s", "’s")))
+
+
 def _people_in(unit: str, spans: Sequence[tuple[int, int]], people: _People) -> list[_Mention]:
     """Runs of one to four capitalized words that may be a person ("Dmitry Peskov", "Peskov");
     ``spans``: the unit's quotations. One word is kept only when ``people`` knows it or a title
@@ -932,52 +1001,38 @@ def _people_in(unit: str, spans: Sequence[tuple[int, int]], people: _People) -> 
     if _HEADING_RE.fullmatch(unit):
         return out  # "Divisive Legacy.": a heading, not a name
     for m in _PERSON_RE.finditer(unit):
-        run = m.group()
-        if " " not in run and run.lower().rstrip(".") in _NEVER_ALONE:
-            continue  # most runs are one word that starts a sentence: "The", "But", "Monday"
-        at = m.start()
-        if "&" in unit[max(0, at - 3):at]:
-            continue  # "Moore & Van Allen": a firm
-        words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in run.split(" ")]
-        if words[-1].endswith(".") and len(words[-1]) > 3:
-            words[-1] = words[-1][:-1]  # "... said Donald Trump.": the sentence's full stop
-        low = [w.lower().rstrip(".") for w in words]
-        titled = [k for k, w in enumerate(low) if w in _TITLES]
-        cut = titled[-1] + 1 if titled else 0
-        if cut:
-            words, ahead, low = words[cut:], low[:cut], low[cut:]  # "Russian President Vladimir Putin"
-        else:
-            ahead = []
-        skipped = 0
-        while low and (low[0] in _NOT_NAMES or low[0] in VERBS):
-            words, low, skipped = words[1:], low[1:], skipped + 1
-        while low and low[-1] in _NOT_NAMES:
-            words, low = words[:-1], low[:-1]
-        if low and low[-1] in {"jr", "sr", "ii", "iii"}:
-            words, low = words[:-1], low[:-1]
-        prefix = unit[max(0, at - 20):at]
-        word_before = prefix.rstrip(" ,").rpartition(" ")[2].lower().rstrip(".") if prefix.endswith((" ", ",")) else ""
-        if len(words) == 1 and not cut and word_before not in _MALE and word_before not in _FEMALE \
-                and not people.known(words[0]):
-            continue  # the common case, settled before the rest: a lone word nobody was called
-        if not 1 <= len(words) <= 4 or low[0] in _PLACE_STARTS or any(
-                w in _ORG_WORDS or w in _TITLES for w in low) or any(w.isupper() for w in words) \
-                or low[-1] in _THING_HEADS or low[-1].endswith(_THING_SUFFIXES):
+        run = _run_parts(m.group())
+        if run is None:
             continue
-        if not cut and not skipped and word_before in _PLACE_BEFORE:
+        at = m.start()
+        if at and "&" in unit[max(0, at - 3):at]:
+            continue  # "Moore & Van Allen": a firm
+        word_before = ""
+        if at and unit[at - 1] in " ,":
+            word_before = unit[max(0, at - 20):at].rstrip(" ,").rpartition(" ")[2].lower().rstrip(".")
+        told = 1 if word_before in _MALE else -1 if word_before in _FEMALE else 0
+        if run.lone is not None and not run.cut and not told and not people.knows(run.lone):
+            continue  # the common case: a lone word nobody was called
+        if not run.cut and not run.skipped and word_before in _PLACE_BEFORE:
             continue  # "in Europe", "from Texas": a place
-        sex = next((1 if w in _MALE else -1 for w in reversed([word_before, *ahead]) if w in _MALE or w in _FEMALE),
-                   0)
-        titled_person = sex != 0 or any(w in _PERSON_TITLES for w in ahead)
-        if len(words) == 1 and not titled_person and not people.known(words[0]):
+        sex = run.sex or told
+        titled_person = sex != 0 or run.titled
+        if run.lone is not None and not titled_person and not people.knows(run.lone):
             continue
         nxt = _NEXT_WORD_RE.match(unit, m.end())
         follows = nxt.group(1) if nxt else ""
         verb = follows in VERBS or follows in _SUBJECT_NEXT or follows in _CONTRACTED or follows.endswith("ed")
-        subject = not run.endswith(("'s", "’s")) and (verb or at == 0 and follows not in _ROLE_WORDS)
-        out.append(_Mention(" ".join(words), 1 if subject else 2, at, sex, titled_person,
+        subject = not run.possessive and (verb or at == 0 and follows not in _ROLE_WORDS)
+        out.append(_Mention(run.name, 1 if subject else 2, at, sex, titled_person,
                             any(a <= at < b for a, b in spans)))
     return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bare(name: str) -> tuple[str, ...]:
+    """A name's words without a leading honorific ("Mr. Peskov" -> ("Peskov",))."""
+    parts = name.split()
+    return tuple(parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts)
 
 
 class _People:
@@ -991,15 +1046,13 @@ class _People:
 
     def learn(self, name: str) -> None:
         """Keep a full name's surname, for "Peskov" later."""
-        parts = name.split()
-        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        bare = _bare(name)
         if len(bare) >= 2:
             self.full.setdefault(_fold(bare[-1]), " ".join(bare))
 
     def see(self, position: int, name: str, kind: str, rank: int, titled: bool = False) -> None:
         """``rank``: 0 a speaker, 1 a sentence's subject, 2 any other name."""
-        parts = name.split()
-        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        bare = _bare(name)
         if kind == "person":
             self.learn(name)
         if (titled or rank == 0 and kind == "person") and len(bare) == 1:
@@ -1012,9 +1065,13 @@ class _People:
 
     def known(self, name: str) -> bool:
         """A person ``see`` keeps: a full name, or one word the article gave in full or with a title."""
-        parts = name.split()
-        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
-        return len(bare) > 1 or bool(bare) and (_fold(bare[0]) in self.full or _fold(bare[0]) in self.titled)
+        bare = _bare(name)
+        return len(bare) > 1 or bool(bare) and self.knows(bare[0])
+
+    def knows(self, word: str) -> bool:
+        """``known`` of one word."""
+        folded = _fold(word)
+        return folded in self.full or folded in self.titled
 
     def note_sex(self, name: str, evidence: int) -> None:
         if evidence:
@@ -1027,8 +1084,7 @@ class _People:
         return not (pronoun == "he" and sex < 0 or pronoun == "she" and sex > 0)
 
     def full_name(self, name: str) -> str:
-        parts = name.split()
-        bare = parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts
+        bare = _bare(name)
         if len(bare) == 1:
             return self.full.get(_fold(bare[0]), name)
         return name
@@ -1051,13 +1107,22 @@ def _pronoun_subject(unit: str, position: int, names: Sequence[_Mention], people
                      spans: Sequence[tuple[int, int]]) -> str | None:
     """"He nodded ...": a "he" or "she" named before anyone else in its sentence, outside quotation
     marks, is that sentence's subject, and the person it stands for the next pronoun's antecedent."""
-    for m in _PRONOUN_SUBJECT_RE.finditer(unit):
-        if any(a <= m.start() < b for a, b in spans):
+    for at, word in _pronoun_words(unit):
+        if any(a <= at < b for a, b in spans):
             continue
-        if any(not n.quoted and n.start < m.start() and people.known(n.name) for n in names):
+        if any(not n.quoted and n.start < at and people.known(n.name) for n in names):
             return None
-        return people.resolve(position, m.group(1).lower())
+        return people.resolve(position, word.lower())
     return None
+
+
+def _pronoun_words(unit: str) -> Iterator[tuple[int, str]]:
+    """(where, word) of each "he", "He", "she", "She" that is a word: what ``\\b([Hh]e|[Ss]he)\\b``
+    finds, from candidates a plainer regex finds faster ("Hhe", "Se", the "he" of "the" dropped)."""
+    for m in _PRONOUN_SUBJECT_RE.finditer(unit):
+        at, word = m.start(), m.group()
+        if word in _PRONOUN_SUBJECTS and not (at and (unit[at - 1].isalnum() or unit[at - 1] == "_")):
+            yield at, word
 
 
 @functools.lru_cache(maxsize=8192)
@@ -1070,8 +1135,10 @@ def _fold(word: str) -> str:
 # Units: a sentence, or the run of sentences one quotation spans
 
 
-def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, str, bool]]:
-    """(first position, text, starts a paragraph) of each unit, in order. Positions are those of
+def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, str, bool, list[tuple[int, int]], bool]]:
+    """(first position, text, starts a paragraph, its quotations, whether it has a quotation mark)
+    of each unit, in order; the quotations are :func:`_quotations` of the text, found once for
+    joining and reading. Positions are those of
     ``text.split_sentences(body)``, which splits paragraph by paragraph; ``sentences`` may hand
     that split in (the build has it already): each is then placed in its paragraph by search."""
     position = 0
@@ -1089,12 +1156,19 @@ def _units(body: str, sentences: Sequence[str] | None) -> Iterable[tuple[int, st
         while i < len(block):
             j = i
             joined = block[i]
-            while (j + 1 < len(block) and j - i + 1 < MAX_QUOTE_SENTENCES and len(joined) <= MAX_SENTENCE_CHARS
-                   and (_quoted_spans(joined)[1] is not None or _asks_then_cue(joined, block[j + 1])
-                        or block[j + 1].startswith(")"))):  # "Sen. Ron Johnson (R-Wis." | ") said ..."
+            quoted: tuple[list[tuple[int, int]], int | None, bool] | None = None  # once asked for
+            while j + 1 < len(block) and j - i + 1 < MAX_QUOTE_SENTENCES and len(joined) <= MAX_SENTENCE_CHARS:
+                quoted = _quoted_spans(joined)
+                if not (quoted[1] is not None or _asks_then_cue(joined, block[j + 1])
+                        or block[j + 1].startswith(")")):  # "Sen. Ron Johnson (R-Wis." | ") said ..."
+                    break
                 j += 1
                 joined += ("" if block[j].startswith(")") else " ") + block[j]
-            yield position + i, joined, i == 0
+                quoted = None
+            spans, opened, marked = _quoted_spans(joined) if quoted is None else quoted
+            if opened is not None:
+                spans.append((opened, len(joined)))
+            yield position + i, joined, i == 0, spans, marked
             i = j + 1
         position += len(block)
 
@@ -1110,13 +1184,12 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
     people = _People()
     out: list[Quote] = []
     carry: Quote | None = None  # the speaker a following bare quotation continues
-    for position, unit, paragraph_start in _units(body or "", sentences):
+    for position, unit, paragraph_start, spans, marked in _units(body or "", sentences):
         made: list[tuple[Quote, str]] = []
         colon: Quote | None = None
-        spans = _quotations(unit)
         names = _people_in(unit, spans, people)
         subject = _pronoun_subject(unit, position, names, people, spans)
-        if len(unit) <= MAX_SENTENCE_CHARS and _may_quote(unit):
+        if len(unit) <= MAX_SENTENCE_CHARS and (marked or _has_cue_word(unit)):  # _may_quote, its marks known
             tokens = _tokens(unit, spans)
             hits = _cues(tokens)
             if not hits and any(t.quote for t in tokens):
@@ -1134,7 +1207,7 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
                 else:
                     made.append((q, hit.speaker.kind))
             if not made and carry is not None and tokens and tokens[0].quote and all(
-                    t.quote or t.text in _STOP_PUNCT | {","} for t in tokens):
+                    t.quote or t.text in _STOP_COMMA for t in tokens):
                 words = " ".join(_strip_marks(t.text) for t in tokens if t.quote)
                 if carry.quote and not paragraph_start:
                     carry.quote += " " + words  # the quotation goes on: one statement over sentences
@@ -1162,16 +1235,17 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
 def _quote(tokens: Sequence[_Token], unit: str, hit: _Found, position: int, people: _People,
            names: Sequence[_Mention]) -> Quote | None:
     sp = hit.speaker
-    speaker, role = _speaker_text(sp, position, people, _before(tokens, sp.start, names, people))
+    here = _before(tokens, sp.start, names, people) if sp.pronoun in {"he", "she"} else None  # only they use it
+    speaker, role = _speaker_text(sp, position, people, here)
     if speaker is None:
         return None
     if hit.start == hit.end:
         return Quote(position, speaker, role, "", "direct", hit.verb)
     skip_from, skip_to = hit.skip
     content = [t for k, t in enumerate(tokens[hit.start:hit.end], hit.start) if not skip_from <= k < skip_to]
-    while content and content[0].text in _DASHES | _STOP_PUNCT | {":"}:
+    while content and content[0].text in _CONTENT_EDGES:
         content = content[1:]
-    while content and content[-1].text in _DASHES | _STOP_PUNCT | {":"}:
+    while content and content[-1].text in _CONTENT_EDGES:
         content = content[:-1]
     if not content:
         return None
@@ -1179,7 +1253,7 @@ def _quote(tokens: Sequence[_Token], unit: str, hit: _Found, position: int, peop
         kind, words = "direct", " ".join(_strip_marks(t.text) for t in content)
     else:
         kind, words = "indirect", _join(unit, content)
-    if len(text.words(words)) < 2:
+    if text.count_words(words) < 2:
         return None
     return Quote(position, speaker, role, words, kind, hit.verb)
 
@@ -1231,6 +1305,11 @@ def speaker_key(speaker: str | None) -> str | None:
     """A speaker's name folded: lower case, no accents, honorifics or leading article."""
     if not speaker:
         return None
+    return _speaker_key(speaker)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _speaker_key(speaker: str) -> str | None:
     words = [_fold(w) for w in speaker.replace("’s", "").replace("'s", "").split()]
     words = [w for w in words if w and w not in {"the", "a", "an"} and w + "." not in _HONORIFICS
              and w not in _HONORIFICS]
@@ -1246,10 +1325,22 @@ def speaker_keys(quotes: Iterable[dict]) -> list[dict]:
     (two Clintons leave "Clinton" alone)."""
     rows = list(quotes)
     keys = [speaker_key(q.get("speaker")) for q in rows]
-    names = sorted({k for k in keys if k and " " in k}, key=len)
+    names = {k for k in keys if k and " " in k}
+    canonicals: dict[str, str] = {}
 
     def canonical(key: str) -> str:
-        return next((c for c in names if len(c) < len(key) and key.endswith(" " + c)), key)
+        """The shortest name of ``names`` that ``key`` ends with after a space (one of its word
+        suffixes), else ``key``: per key, its few suffixes looked up, not every name tried."""
+        found = canonicals.get(key)
+        if found is None:
+            cut = len(key)
+            found = key
+            while (cut := key.rfind(" ", 0, cut)) >= 0:
+                if key[cut + 1:] in names:
+                    found = key[cut + 1:]
+                    break
+            canonicals[key] = found
+        return found
 
     by_surname: dict[str, set[str]] = {}
     for name in names:

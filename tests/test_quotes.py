@@ -450,3 +450,165 @@ def test_calling_with_a_quotation_belongs_to_the_subject():
 def test_went_on_to_say(body, speaker, quote, kind):
     q = one(body)
     assert (q.speaker, q.verb, q.kind, q.quote) == (speaker, "say", kind, quote)
+
+
+# Cheaper paths (issue 12's speed target): each must give what the plain path gives.
+
+PLAIN_TOKEN_RE = r"[^\W_](?:[^\W_]|['’\-.&](?=[^\W_]))*\.?|[,;:()?!—–\-]|\."  # the tokenizer's first regex
+
+
+@pytest.mark.parametrize("s", [
+    "don't say U.S. officials' AT&T deal.", "al-Sudani. e.g.. x--y a.b.c. 3.14 Ph.D. word- -word a& &b",
+    "_foo_bar co-op’s ’s 's naïve éclair 1,000 (R-Wis.) — – ... ?! end.", "A.", ".", "'x' x'' x.'y", "",
+])
+def test_the_word_regex_finds_what_the_plain_one_finds(s):
+    import re
+
+    plain = [(m.group(), m.span()) for m in re.finditer(PLAIN_TOKEN_RE, s)]
+    assert [(m.group(), m.span()) for m in quotes._TOKEN_RE.finditer(s)] == plain
+
+
+@pytest.mark.parametrize("s", [
+    "He said she would. The theme: she'll, he's.", "Shhe Hhe Se sHe ahe she_ _he He-man 1he éHe “He” (she)",
+    "the she the he. SHE HE hE", "she", "He", "", "Ashe shed shelf hen Hebrew. she—he",
+])
+def test_pronoun_words_are_the_word_bounded_he_and_she(s):
+    import re
+
+    plain = [(m.start(), m.group(1)) for m in re.finditer(r"\b([Hh]e|[Ss]he)\b", s)]
+    assert list(quotes._pronoun_words(s)) == plain
+
+
+def test_names_remembered_per_run_still_depend_on_what_the_article_said():
+    quotes._run_parts.cache_clear()
+    unit = "Peskov said it was wrong."
+    assert [m.name for m in quotes._people_in(unit, [], quotes._People())] == []  # a lone word: maybe a place
+    people = quotes._People()
+    people.see(0, "Dmitry Peskov", "person", 1)
+    assert [m.name for m in quotes._people_in(unit, [], people)] == ["Peskov"]  # the run's checks were cached
+    assert [m.name for m in quotes._people_in(unit, [], quotes._People())] == []
+
+
+@pytest.mark.parametrize("unit, names", [
+    ("Russian President Vladimir Putin's spokesman, Mr. Peskov, told reporters in Europe that Moore & Van Allen "
+     "and Sen. Ron Johnson Jr. met spokeswoman Anna Richardson White, his wife, Ivana, and the United States.",
+     {"Vladimir Putin", "Ron Johnson", "Anna Richardson White", "Peskov"}),  # a title makes one word a person
+    ("In Texas, Mrs. Clinton said She would.", {"Clinton"}),
+])
+def test_names_are_the_same_whether_their_runs_were_seen_before(unit, names):
+    def mentions():
+        people = quotes._People()
+        people.see(0, "Vladimir Putin", "person", 1)
+        return quotes._people_in(unit, [(0, 10)], people)
+
+    quotes._run_parts.cache_clear()
+    cold = mentions()
+    assert cold and mentions() == cold
+    assert {m.name for m in cold} >= names
+
+
+@pytest.mark.parametrize("body", [
+    "“We are not attacking,” he said. “We never were.” Peskov agreed.\n\nA new paragraph” with a stray mark.",
+    "“Why are you still endorsing him?” Obama asked. Sen. Ron Johnson (R-Wis.) said no.",
+    "No quotation here. Nor “here, left open. Still open. And closed.” Then plain.",
+    "Peskov said “we will not go there. Nobody” asked “why” again.",  # joined up to the paragraph's end
+])
+def test_units_carry_the_quotations_of_their_own_text(body):
+    units = list(quotes._units(body, text.split_sentences(body)))
+    assert [u[:3] for u in units] == [u[:3] for u in quotes._units(body, None)]
+    for _, unit, _, spans, marked in units:
+        assert spans == quotes._quotations(unit)
+        assert marked == (quotes._QUOTE_CHAR_RE.search(unit) is not None)
+    assert any(marked and not spans for *_, spans, marked in units) == ("stray" in body)
+
+
+def plain_speaker_keys(rows):
+    """speaker_keys as first written: every longer name of the event tried for each key."""
+    keys = [quotes.speaker_key(q.get("speaker")) for q in rows]
+    names = sorted({k for k in keys if k and " " in k}, key=len)
+
+    def canonical(key):
+        return next((c for c in names if len(c) < len(key) and key.endswith(" " + c)), key)
+
+    by_surname = {}
+    for name in names:
+        by_surname.setdefault(name.rsplit(" ", 1)[1], set()).add(canonical(name))
+    out = []
+    for key in keys:
+        if key and " " in key:
+            key = canonical(key)
+        elif key and len(by_surname.get(key, ())) == 1:
+            key = next(iter(by_surname[key]))
+        out.append(key)
+    return out
+
+
+@pytest.mark.parametrize("speakers", [
+    ["Kremlin spokesman Dmitry Peskov", "Peskov", "Mr. Peskov", "Dmitry Peskov", "Ry Peskov", "he", None, ""],
+    ["Bill Clinton", "Hillary Clinton", "Clinton", "former President Bill Clinton", "Hillary Rodham Clinton",
+     "Rodham Clinton", "the White House", "White House", "House"],
+    ["A B C D", "B C D", "C D", "D", "X C D", "Z A B C D"],
+])
+def test_speaker_keys_join_a_name_to_the_shortest_name_it_ends_with(speakers):
+    keyed = quotes.speaker_keys([{"speaker": s} for s in speakers])
+    assert [q["speaker_key"] for q in keyed] == plain_speaker_keys([{"speaker": s} for s in speakers])
+
+
+def test_as_dict_is_the_dataclass_as_dict():
+    import dataclasses
+
+    q = quotes.Quote(3, "Dmitry Peskov", "Kremlin spokesman", "We have nothing to add", "direct", "said", "peskov")
+    assert q.as_dict() == dataclasses.asdict(q)
+    assert list(q.as_dict()) == [f.name for f in dataclasses.fields(q)]
+
+
+def test_the_quotes_table_holds_each_articles_extract_with_its_events_keys(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "q.db")
+    store.create_tables(db)
+    bodies = {"a": ("Kremlin spokesman Dmitry Peskov said Washington chose the target. “We have nothing to add,” "
+                    "he said.", 1),
+              "b": ("Peskov said Kiev only does what it is told. Officials said nothing happened.", 1),
+              "c": ("“We simply don't know,” Secretary of State Antony Blinken told reporters.", 2)}
+    db.table("articles").insert_all({"id": k, "body": body, "event_id": e} for k, (body, e) in bodies.items())
+    for k, (body, _) in bodies.items():
+        db.table("sentences").insert_all({"article_id": k, "position": i, "text": s}
+                                         for i, s in enumerate(text.split_sentences(body)))
+    store.fill_quotes(db)
+    expected = []
+    for event in (1, 2):
+        made = [{"article_id": k, "event_id": e, **q.as_dict()} for k, (body, e) in bodies.items() if e == event
+                for q in quotes.extract(body)]
+        expected += quotes.speaker_keys(made)
+    columns = list(expected[0])
+    assert [dict(zip(columns, row, strict=True)) for row in db.execute(
+        f"select {', '.join(columns)} from quotes order by event_id, id")] == expected
+    assert len(expected) == 5
+
+
+@pytest.mark.parametrize("unit", [
+    "Three US officials, speaking to NBC News on Wednesday, said the retired neurosurgeon told CNN it was fine.",
+    "“It was absurd,” the gambling tycoon told Reuters, and the ministry, which it says was wrong, said no.",
+    "The Kremlin's claim, a report said, was that “Washington chose the target,” Peskov said on Monday.",
+])
+def test_a_loose_speaker_follows_a_quotation_only_if_one_lies_before_the_cue(unit):
+    # _verb_cue looks for a loose speaker phrase (any noun phrase) only when a quotation lies between
+    # its floor and the cue: the phrase it would find could not follow one otherwise
+    tokens = quotes._tokens(unit)
+    for k in range(1, len(tokens) + 1):
+        for floor in range(k):
+            near = quotes._speaker_before(tokens, k, floor, loose=True)
+            if near is not None and quotes._after_quotation(tokens, near.start, floor):
+                assert any(t.quote for t in tokens[floor:k]), (k, floor, near)
+
+
+def test_the_person_named_before_a_pronoun_counts_for_he_and_she_only():
+    # _quote looks for that person only for "he" and "she"
+    people = quotes._People()
+    people.see(0, "Dmitry Peskov", "person", 1)
+    for sp in (quotes._Speaker(0, 1, "they", None, None, "plural", pronoun="they"),
+               quotes._Speaker(0, 1, "it", None, None, "thing", pronoun="it"),
+               quotes._Speaker(0, 2, "Mr. Peskov", "Peskov", None, "person"),
+               quotes._Speaker(0, 2, "the ministry", None, None, "org")):
+        assert quotes._speaker_text(sp, 1, people, "Antony Blinken") == quotes._speaker_text(sp, 1, people, None)
+    he = quotes._Speaker(0, 1, "he", None, None, "person", pronoun="he")
+    assert quotes._speaker_text(he, 1, people, "Antony Blinken") == ("Antony Blinken", None)
