@@ -205,11 +205,13 @@ def features(title: str | None, body: str | None, params: Params = Params(), nam
     return _features(title, lead, content_terms(lead), params, names)
 
 
-def _features(title: str | None, lead: str, lead_terms: list[str], params: Params, names: int) -> list[str]:
-    """:func:`features` of a body already cut to its ``lead`` whose content terms are known."""
+def _features(title: str | None, lead: str, lead_terms: list[str], params: Params, names: int,
+              title_terms: list[str] | None = None) -> list[str]:
+    """:func:`features` of a body already cut to its ``lead`` whose content terms are known (and
+    the title's, when ``title_terms`` gives them)."""
     title = title or ""
     return (
-        content_terms(title) * params.title_repeat
+        (content_terms(title) if title_terms is None else title_terms) * params.title_repeat
         + lead_terms
         + (name_terms(lead) * names if names else [])
         + numbers(title + "\n" + lead)
@@ -779,8 +781,9 @@ def article_features(item: tuple[str | None, str, Params]) -> tuple[list[str], i
     head = first_words(lead, min(_HEADLINE_LEAD, params.body_words))  # a prefix of lead
     head_terms = content_terms(head)
     terms = head_terms + content_terms(lead[len(head):])
-    features = _features(title, lead, terms, params, params.name_repeat)
-    return features, len(content_terms(title or "")) * params.title_repeat, len(terms), len(head_terms)
+    title_terms = content_terms(title or "")
+    features = _features(title, lead, terms, params, params.name_repeat, title_terms)
+    return features, len(title_terms) * params.title_repeat, len(terms), len(head_terms)
 
 
 def group_dates(group_of, days, count: int) -> list[np.ndarray]:
