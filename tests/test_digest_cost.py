@@ -278,7 +278,8 @@ def test_first_occurrences_equal_comparing_sets_of_stems():
             expected.append(key not in seen)
             seen.add(key)
         stems, content, _, owner = digest._encode(tokens)
-        assert digest._first_occurrences(stems, content, owner, tokens).tolist() == expected, name
+        pairs = digest._content_pairs(stems, content, owner)
+        assert digest._first_occurrences(*pairs, tokens).tolist() == expected, name
         assert not all(expected)
 
 
