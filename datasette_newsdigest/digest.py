@@ -939,11 +939,12 @@ def _concepts(pool: _Pool) -> tuple[sparse.csr_matrix, np.ndarray]:
     keys = np.concatenate([stems[content], v + stems[:-1][adjacent] * v + stems[1:][adjacent]])
     rows = np.concatenate([owner[content], owner[1:][adjacent]])
     concepts, columns = np.unique(keys, return_inverse=True)
-    incidence = sparse.csr_matrix(
-        (np.ones(len(rows)), (rows, columns)), shape=(len(pool.sentences), len(concepts))
-    )
-    incidence.data[:] = 1
-    return incidence, concepts >= v
+    # the csr's own arrays from the sorted distinct (sentence, concept) pairs: what scipy's conversion
+    # from coordinates, summing duplicates, gives, set to 1, for less than its checks cost
+    n, width = len(pool.sentences), len(concepts)
+    pairs = _distinct(rows * width + columns)
+    indptr = np.r_[0, np.cumsum(np.bincount(pairs // width, minlength=n))]
+    return sparse.csr_matrix((np.ones(len(pairs)), pairs % width, indptr), shape=(n, width)), concepts >= v
 
 
 def _concept_weights(pool: _Pool, incidence: sparse.csr_matrix, is_bigram: np.ndarray,

@@ -124,3 +124,23 @@ def test_the_dense_product_for_a_few_rows_gives_the_sparse_products_cosines():
         got = digest._near_pairs(vectors, chosen, len(tokens), threshold)
         assert got.shape == plain.shape and (got != plain).nnz == 0, threshold
         assert got.toarray().tolist() == plain.toarray().tolist()
+
+
+def test_the_concept_incidence_is_the_plain_one_from_coordinates():
+    from test_digest_cost import _inputs
+
+    inputs = list(_inputs().values()) + [[digest.Document("stop", "It is what it was. And so it is, he said.")]]
+    for documents in inputs:
+        pool = digest._Pool([d for d in documents if d.text], *digest.Limits().caps("default"))
+        stems, content, owner = pool.stems, pool.content, pool.owner
+        v = digest._stem_count(stems)
+        adjacent = (owner[1:] == owner[:-1]) & (content[1:] | content[:-1])
+        keys = np.concatenate([stems[content], v + stems[:-1][adjacent] * v + stems[1:][adjacent]])
+        rows = np.concatenate([owner[content], owner[1:][adjacent]])
+        concepts, columns = np.unique(keys, return_inverse=True)
+        plain = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(pool.sentences), len(concepts)))
+        plain.data[:] = 1
+        got, is_bigram = digest._concepts(pool)
+        assert got.shape == plain.shape and is_bigram.tolist() == (concepts >= v).tolist()
+        for name in ("indptr", "indices", "data"):
+            assert getattr(got, name).tolist() == getattr(plain, name).tolist(), name
