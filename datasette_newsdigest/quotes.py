@@ -17,6 +17,7 @@ at a bounded window, and sentences over ``MAX_SENTENCE_CHARS`` are skipped.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -167,13 +168,13 @@ _TAIL_WORDS = {"on", "in", "at", "during", "to", "with", "after", "before", "las
 # Tokens: words, punctuation, and each quoted span as one token
 
 _QUOTE_CHAR_RE = re.compile(r"[“”„«»\"]|''|``")
-_LOWER_WORD_RE = re.compile(r"[a-z]+")
+_LOWER_WORD_RE = re.compile(r"[a-z]{3,}")  # the runs of [a-z]+ a cue word may be
 _CUE_WORDS = frozenset(VERBS) | {"according"}
 
 
 def _may_quote(unit: str) -> bool:
     """A cheap test before tokenizing: a quotation mark or a cue word."""
-    return _QUOTE_CHAR_RE.search(unit) is not None or _has_cue_word(unit)
+    return _has_quote_mark(unit) or _has_cue_word(unit)
 
 
 def _has_cue_word(unit: str) -> bool:
@@ -184,19 +185,32 @@ def _has_cue_word(unit: str) -> bool:
 _OPEN = "“„«"
 _CLOSE = "”»"
 _QUOTE_MARK_RE = re.compile(r"[“”„«»\"]|''|``")
-# a word: letters and digits, inner ' ’ - . & kept ("don't", "U.S", "AT&T"), and a dot after it
-_TOKEN_RE = re.compile(r"[^\W_]+(?:['’\-.&][^\W_]+)*\.?|[,;:()?!—–\-]|\.")
+# a word: letters and digits, inner ' ’ - . & kept ("don't", "U.S", "AT&T"); a dot after it is a token of its
+# own, which _tokens joins to the word where it belongs to it ("Mr.", "U.S.")
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['’\-.&][^\W_]+)*|[,;:()?!—–\-]|\.")
 _ABBREVIATION_DOT = set(text.NEWS_ABBREVIATIONS) | {"u.s", "u.k", "u.n", "e.u", "d.c", "st", "mr", "mrs", "ms",
                                                      "dr", "jr", "sr", "gen", "col", "lt", "capt", "sgt"}
 
 
 class _Token:
+    """A word, a punctuation mark or a quoted span (``quote``) and where it lies in its unit. Slotted:
+    the rules read its fields more than anything else, and slots read faster than a NamedTuple's."""
+
     __slots__ = ("text", "start", "end", "quote", "low", "capital")
 
-    def __init__(self, text_: str, start: int, end: int, quote: bool = False):
-        self.text, self.start, self.end, self.quote = text_, start, end, quote  # quote: a quoted span
-        self.low = text_.lower()
-        self.capital = not quote and text_[:1].isupper()
+    def __init__(self, text_: str, start: int, end: int, quote: bool, low: str, capital: bool):
+        self.text, self.start, self.end, self.quote = text_, start, end, quote
+        self.low = low  # text.lower()
+        self.capital = capital  # starts with a capital (a quoted span starts with its mark, never one)
+
+
+_MATCH_TEXT, _MATCH_START, _MATCH_END = re.Match.group, re.Match.start, re.Match.end
+_FIRST = operator.itemgetter(0)
+
+
+def _token(text_: str, start: int, end: int, quote: bool = False) -> _Token:
+    """One token made alone (most come from :func:`_tokens`, which makes them together)."""
+    return _Token(text_, start, end, quote, text_.lower(), not quote and text_[:1].isupper())
 
 
 def _opens(s: str, at: int) -> bool:
@@ -205,9 +219,17 @@ def _opens(s: str, at: int) -> bool:
         at == 0 or s[at - 1] in " (\u202a\u202c\u200e\u200f\ufeff")
 
 
+def _has_quote_mark(s: str) -> bool:
+    """Whether :data:`_QUOTE_MARK_RE` finds anything in ``s``."""
+    return ('"' in s or "“" in s or "”" in s or "„" in s or "«" in s or "»" in s or "''" in s
+            or "``" in s)
+
+
 def _quoted_spans(s: str) -> tuple[list[tuple[int, int]], int | None, bool]:
     """(start, end) of each closed quotation, where one left open starts, and whether ``s`` has
     any quotation mark (:func:`_may_quote`'s first test)."""
+    if not _has_quote_mark(s):
+        return [], None, False  # most sentences: eight scans in C, faster than the regex
     spans = []
     opened: int | None = None
     m = None
@@ -233,28 +255,45 @@ def _quotations(s: str) -> list[tuple[int, int]]:
 
 
 def _tokens(s: str, spans: list[tuple[int, int]] | None = None) -> list[_Token]:
+    """The unit's tokens in order: the words and marks between its quotations, each quotation one
+    token. Their fields are gathered in lists first, the words' lower case and capitals made in C."""
     spans = _quotations(s) if spans is None else spans
-    out: list[_Token] = []
+    texts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    quoted: list[bool] = []
     at = 0
-    for start, end in spans + [(len(s), len(s))]:
-        out.extend(_words(s, at, start))
+    for start, end in [*spans, (len(s), len(s))]:
+        found = list(_TOKEN_RE.finditer(s, at, start))
+        texts += map(_MATCH_TEXT, found)
+        starts += map(_MATCH_START, found)
+        ends += map(_MATCH_END, found)
+        quoted += [False] * len(found)
         if end > start:
-            out.append(_Token(s[start:end], start, end, quote=True))
+            texts.append(s[start:end])
+            starts.append(start)
+            ends.append(end)
+            quoted.append(True)
         at = end
-    return out
+    _join_dots(s, texts, starts, ends, quoted)
+    return list(map(_Token, texts, starts, ends, quoted, map(str.lower, texts), map(str.isupper, map(_FIRST, texts))))
 
 
-def _words(s: str, start: int, end: int) -> list[_Token]:
-    out = []
-    for m in _TOKEN_RE.finditer(s, start, end):
-        word = m.group()
-        if word[-1] == "." and len(word) > 1 and not _keeps_dot(word) and s[m.end():m.end() + 1] != ")":
-            at = m.end() - 1
-            out.append(_Token(word[:-1], m.start(), at))
-            out.append(_Token(".", at, at + 1))
-        else:
-            out.append(_Token(word, m.start(), m.end()))
-    return out
+def _join_dots(s: str, texts: list[str], starts: list[int], ends: list[int], quoted: list[bool]) -> None:
+    """A dot right after a word joins it when the word keeps its dot ("Mr.", "U.S.", "A.") or a
+    parenthesis follows ("(R-Wis.)"); else it stays a token of its own (a sentence's full stop)."""
+    k = 0
+    while True:
+        try:
+            k = texts.index(".", k + 1)
+        except ValueError:
+            return
+        word = texts[k - 1]
+        if ends[k - 1] == starts[k] and word[-1].isalnum() and (
+                _keeps_dot(word + ".") or s[ends[k]:ends[k] + 1] == ")"):
+            texts[k - 1], ends[k - 1] = word + ".", ends[k]
+            del texts[k], starts[k], ends[k], quoted[k]
+            k -= 1
 
 
 def _keeps_dot(word: str) -> bool:
@@ -397,7 +436,7 @@ def _describe(span: Sequence[_Token], start: int, end: int) -> _Speaker:
     name_tokens = [t for t in span[i:] if t.text != ","]
     if name_tokens and name_tokens[-1].text.endswith(".") and len(name_tokens[-1].text) > 3:
         last = name_tokens[-1]
-        name_tokens[-1] = _Token(last.text[:-1], last.start, last.end - 1)  # "Ben Brafman." ends a sentence
+        name_tokens[-1] = _token(last.text[:-1], last.start, last.end - 1)  # "Ben Brafman." ends a sentence
     before = [t for t in span[:i] if t.text != ","]
     if not name_tokens and span[-1].text != "," and len(span) > 1:
         # "Jack Dorsey, Twitter's chief executive": the name comes first
@@ -934,7 +973,7 @@ _SUBJECT_NEXT = {"is", "was", "has", "had", "have", "will", "would", "did", "doe
                  "met", "left", "sent", "kept", "held", "led", "sought", "felt", "knew", "began", "seems",
                  "appears", "wants", "needs", "tried", "called", "hopes", "plans"}
 # candidates for "he" or "she" as a word, checked by _pronoun_words
-_PRONOUN_SUBJECT_RE = re.compile(r"[HhSs]h?e\b")
+_PRONOUN_SUBJECT_RE = re.compile(r"[HhSs](?<!\w[HhSs])h?e\b")  # not after a letter, digit or "_"
 _PRONOUN_SUBJECTS = {"He", "he", "She", "she"}
 
 
@@ -1051,15 +1090,18 @@ class _People:
             self.full.setdefault(_fold(bare[-1]), " ".join(bare))
 
     def see(self, position: int, name: str, kind: str, rank: int, titled: bool = False) -> None:
-        """``rank``: 0 a speaker, 1 a sentence's subject, 2 any other name."""
+        """``rank``: 0 a speaker, 1 a sentence's subject, 2 any other name. What ``learn``, ``known``
+        and ``full_name`` do, in that order, from one look-up of the name's words (it is called for
+        every name of every sentence)."""
         bare = _bare(name)
-        if kind == "person":
-            self.learn(name)
+        last = _fold(bare[-1]) if bare else ""
+        if kind == "person" and len(bare) >= 2:
+            self.full.setdefault(last, " ".join(bare))  # learn
         if (titled or rank == 0 and kind == "person") and len(bare) == 1:
-            self.titled.add(_fold(bare[0]))  # "Mr. Rogan", or "Reid" once "Reid said": a person
-        if rank and kind == "person" and not self.known(name):
+            self.titled.add(last)  # "Mr. Rogan", or "Reid" once "Reid said": a person
+        if rank and kind == "person" and not (len(bare) > 1 or bare and (last in self.full or last in self.titled)):
             return  # a lone capitalized word may be a place
-        self.recent.append((position, self.full_name(name), kind, rank))
+        self.recent.append((position, self.full.get(last, name) if len(bare) == 1 else name, kind, rank))
         if len(self.recent) > 200:
             del self.recent[:100]
 
@@ -1118,11 +1160,11 @@ def _pronoun_subject(unit: str, position: int, names: Sequence[_Mention], people
 
 def _pronoun_words(unit: str) -> Iterator[tuple[int, str]]:
     """(where, word) of each "he", "He", "she", "She" that is a word: what ``\\b([Hh]e|[Ss]he)\\b``
-    finds, from candidates a plainer regex finds faster ("Hhe", "Se", the "he" of "the" dropped)."""
+    finds, from candidates a plainer regex finds faster ("Hhe", "Se" dropped; the lookbehind after
+    the first letter drops the "he" of "the" without slowing the scan for that letter)."""
     for m in _PRONOUN_SUBJECT_RE.finditer(unit):
-        at, word = m.start(), m.group()
-        if word in _PRONOUN_SUBJECTS and not (at and (unit[at - 1].isalnum() or unit[at - 1] == "_")):
-            yield at, word
+        if (word := m.group()) in _PRONOUN_SUBJECTS:
+            yield m.start(), word
 
 
 @functools.lru_cache(maxsize=8192)
@@ -1192,7 +1234,7 @@ def extract(body: str | None, sentences: Sequence[str] | None = None) -> list[Qu
         if len(unit) <= MAX_SENTENCE_CHARS and (marked or _has_cue_word(unit)):  # _may_quote, its marks known
             tokens = _tokens(unit, spans)
             hits = _cues(tokens)
-            if not hits and any(t.quote for t in tokens):
+            if not hits and spans:  # a quotation among the tokens: each span is one
                 hits = _cues(tokens, other=True)
             for hit in hits:
                 if hit.speaker.pronoun in {"he", "she"} and made and made[-1][1] == "person" and people.fits(
@@ -1253,7 +1295,7 @@ def _quote(tokens: Sequence[_Token], unit: str, hit: _Found, position: int, peop
         kind, words = "direct", " ".join(_strip_marks(t.text) for t in content)
     else:
         kind, words = "indirect", _join(unit, content)
-    if text.count_words(words) < 2:
+    if not text.has_words(words, 2):
         return None
     return Quote(position, speaker, role, words, kind, hit.verb)
 

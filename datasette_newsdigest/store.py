@@ -1454,7 +1454,7 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_:
     for start in range(0, len(wanted), BATCH):
         batch = wanted[start:start + BATCH]
         rows = db.execute(
-            "select event_id, id, trim(outlet), title, nullif(trim(published), ''), body, genre from articles "
+            "select event_id, id, trim(outlet), title, nullif(trim(published), ''), genre from articles "
             "where event_id in (select value from json_each(?)) and nullif(trim(outlet), '') is not null "
             "order by event_id, nullif(trim(published), '') is null, nullif(trim(published), ''), rowid",
             [json.dumps(batch)]).fetchall()
@@ -1477,18 +1477,18 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_:
 
 def event_coverage(work: tuple) -> tuple[list[tuple], list[tuple]]:
     """One event's coverage from plain data, for any process: ``work`` is (event id, [(article
-    id, outlet, title, published, body, genre, stored sentences, (key, screened) from the digest
-    step or None)] in reading order, the articles with an outlet). Returns the coverage rows
-    [(outlet, articles, first reported, headline, article id, only sentences)] and the "only in"
-    rows [(outlet, article id, position)]."""
+    id, outlet, title, published, genre, stored sentences, (key, screened) from the digest step or
+    None)] in reading order, the articles with an outlet). No body: the stored sentences are all
+    the pool reads of one (it splits a body only when none are given), so none is read or sent.
+    Returns the coverage rows [(outlet, articles, first reported, headline, article id, only
+    sentences)] and the "only in" rows [(outlet, article id, position)]."""
     _, articles = work
     by_outlet: dict[str, list[tuple]] = {}
     for article in articles:
         by_outlet.setdefault(article[1], []).append(article)
     only: list[tuple[int, int]] = []
     if len(by_outlet) > 1:
-        documents = [digest.Document(a[0], a[4], a[3], a[5], a[6], _reusable(a[6], a[7]))
-                     for a in articles]
+        documents = [digest.Document(a[0], None, a[3], a[4], a[5], _reusable(a[5], a[6])) for a in articles]
         only = digest.only_in(documents, [a[1] for a in articles], max_sentences=COVERAGE_SENTENCES,
                               max_words=COVERAGE_WORDS)
     counts = Counter(articles[d][1] for d, _ in only)

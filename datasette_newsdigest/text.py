@@ -14,6 +14,7 @@ which imports it) costs next to nothing.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -130,6 +131,11 @@ def words(text: str) -> list[str]:
 def count_words(text: str) -> int:
     """``len(words(text))``, counted by where words start, without making them."""
     return len(_WORD_START.findall(text or ""))
+
+
+def has_words(text: str, n: int) -> bool:
+    """``count_words(text) >= n``, reading no further than the n-th word's start."""
+    return sum(1 for _ in itertools.islice(_WORD_START.finditer(text or ""), n)) == n
 
 
 @lru_cache(maxsize=1)

@@ -88,6 +88,28 @@ def test_coverage_rows_per_outlet(built):
     assert _only(db, _event(db, "x1")) == []
 
 
+def test_event_coverage_reads_the_stored_sentences_not_the_body():
+    # the build sends no body (only its stored sentences, and the digest step's screening when it
+    # has one): the rows are those of only_in splitting each body itself
+    from datasette_newsdigest import text
+
+    dam = [a for a in ARTICLES if a["ev"] == "dam" and a.get("outlet")]
+    split = {a["id"]: text.split_sentences(a["body"]) for a in dam}
+    screened = {a["id"]: (store._sentences_key(split[a["id"]]), digest.screen(split[a["id"]])) for a in dam[:2]}
+    work = (1, [(a["id"], a["outlet"], a["title"], a["published"], None, split[a["id"]], screened.get(a["id"]))
+                for a in dam])
+    covered, only = store.event_coverage(work)
+    plain = digest.only_in([digest.Document(a["id"], a["body"], a["published"]) for a in dam],
+                           [a["outlet"] for a in dam], max_sentences=store.COVERAGE_SENTENCES,
+                           max_words=store.COVERAGE_WORDS)
+    assert only == [(dam[d]["outlet"], dam[d]["id"], p) for d, p in plain] and only
+    firsts = {}
+    for a in dam:
+        firsts.setdefault(a["outlet"], a)
+    assert covered == [(o, sum(a["outlet"] == o for a in dam), f["published"], f["title"], f["id"],
+                        sum(r[0] == o for r in only)) for o, f in firsts.items()]
+
+
 def test_add_recomputes_the_events_it_touches(tmp_path):
     db_path = tmp_path / "news.db"
     store.build_database(db_path, [_write(tmp_path, ARTICLES)], event_field="ev", notify=lambda m: None)

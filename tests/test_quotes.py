@@ -456,16 +456,61 @@ def test_went_on_to_say(body, speaker, quote, kind):
 
 PLAIN_TOKEN_RE = r"[^\W_](?:[^\W_]|['’\-.&](?=[^\W_]))*\.?|[,;:()?!—–\-]|\."  # the tokenizer's first regex
 
-
-@pytest.mark.parametrize("s", [
+TOKEN_SAMPLES = [
     "don't say U.S. officials' AT&T deal.", "al-Sudani. e.g.. x--y a.b.c. 3.14 Ph.D. word- -word a& &b",
     "_foo_bar co-op’s ’s 's naïve éclair 1,000 (R-Wis.) — – ... ?! end.", "A.", ".", "'x' x'' x.'y", "",
-])
-def test_the_word_regex_finds_what_the_plain_one_finds(s):
+    "Mr. Peskov said. Sen. Ron Johnson (R-Wis.) told Gen. Smith Jr. so.. St. Louis, D.C. and U.K.)",
+    "“We are not attacking,” he said. “Never.”. ‘x’ «Bonjour.» ''quoted.'' ``also.`` “left open.",
+    "He said “x.” “y”. Then “z.”), Mr.) etc.. 5. 5.5. Éclair. ÉCLAIR. İstanbul. ǅemal. ß.",
+    "Mr . Peskov, U.S .) and Sen .", "said Mr“.” x", "Jr.”x.” A .",
+]
+
+
+def plain_tokens(s):
+    """The tokenizer as first written: one token object per regex match, a trailing dot split off
+    unless the word keeps it, each quotation one token."""
     import re
 
-    plain = [(m.group(), m.span()) for m in re.finditer(PLAIN_TOKEN_RE, s)]
-    assert [(m.group(), m.span()) for m in quotes._TOKEN_RE.finditer(s)] == plain
+    out = []
+    at = 0
+    for start, end in quotes._quotations(s) + [(len(s), len(s))]:
+        for m in re.compile(PLAIN_TOKEN_RE).finditer(s, at, start):
+            word = m.group()
+            if word[-1] == "." and len(word) > 1 and not quotes._keeps_dot(word) and s[m.end():m.end() + 1] != ")":
+                out += [(word[:-1], m.start(), m.end() - 1, False), (".", m.end() - 1, m.end(), False)]
+            else:
+                out.append((word, m.start(), m.end(), False))
+        if end > start:
+            out.append((s[start:end], start, end, True))
+        at = end
+    return [(t, a, b, q, t.lower(), not q and t[:1].isupper()) for t, a, b, q in out]
+
+
+@pytest.mark.parametrize("s", TOKEN_SAMPLES)
+def test_tokens_are_what_the_plain_tokenizer_makes(s):
+    # _tokens gathers fields in lists and joins a word's dot afterwards; the plain one matched the dot
+    # with the word and split it off again
+    tokens = quotes._tokens(s)
+    assert [(t.text, t.start, t.end, t.quote, t.low, t.capital) for t in tokens] == plain_tokens(s)
+
+
+def test_a_token_made_alone_is_one_the_tokenizer_makes():
+    for t in quotes._tokens(TOKEN_SAMPLES[-2]):
+        alone = quotes._token(t.text, t.start, t.end, t.quote)
+        assert [getattr(alone, f) for f in quotes._Token.__slots__] == [getattr(t, f) for f in quotes._Token.__slots__]
+
+
+@pytest.mark.parametrize("s", TOKEN_SAMPLES + ["“", "”", "\"", "'", "''", "``", "`", "x«", "»", "„x"])
+def test_quote_marks_are_found_without_the_regex_as_with_it(s):
+    assert quotes._has_quote_mark(s) == (quotes._QUOTE_MARK_RE.search(s) is not None)
+    if not quotes._has_quote_mark(s):
+        assert quotes._quoted_spans(s) == ([], None, False)
+
+
+@pytest.mark.parametrize("s", ["", "one", "one two", "U.S. troops", "—", "a-b", "x, y, z", "’s", "1 2", "'' x"])
+def test_has_words_is_count_words_at_least(s):
+    for n in range(4):
+        assert text.has_words(s, n) == (text.count_words(s) >= n), (s, n)
 
 
 @pytest.mark.parametrize("s", [
@@ -520,6 +565,46 @@ def test_units_carry_the_quotations_of_their_own_text(body):
         assert spans == quotes._quotations(unit)
         assert marked == (quotes._QUOTE_CHAR_RE.search(unit) is not None)
     assert any(marked and not spans for *_, spans, marked in units) == ("stray" in body)
+
+
+@pytest.mark.parametrize("unit", ["He said so.", "ADD it", "Add: ask, say", "x-said", "as a b", "Saying",
+                                  "unsaid sayings", "according", "ACCORDING to", "no cue here", "", "tells. ", "said2"])
+def test_the_cue_word_test_is_the_plain_one(unit):
+    import re
+
+    plain = not quotes._CUE_WORDS.isdisjoint(re.findall(r"[a-z]+", unit.lower()))
+    assert quotes._has_cue_word(unit) == plain
+
+
+class PlainPeople(quotes._People):
+    """_People.see as first written, from learn, known and full_name."""
+
+    def see(self, position, name, kind, rank, titled=False):
+        bare = quotes._bare(name)
+        if kind == "person":
+            self.learn(name)
+        if (titled or rank == 0 and kind == "person") and len(bare) == 1:
+            self.titled.add(quotes._fold(bare[0]))
+        if rank and kind == "person" and not self.known(name):
+            return
+        self.recent.append((position, self.full_name(name), kind, rank))
+        if len(self.recent) > 200:
+            del self.recent[:100]
+
+
+def test_seeing_a_name_does_what_learn_known_and_full_name_did():
+    seen = [("Peskov", "person", 2, False), ("Dmitry Peskov", "person", 1, False), ("Peskov", "person", 2, False),
+            ("Mr. Rogan", "person", 2, True), ("Rogan", "person", 1, False), ("Reid", "person", 0, False),
+            ("Reid", "person", 2, False), ("the ministry", "org", 0, False), ("Kremlin", "org", 2, False),
+            ("Mr.", "person", 0, False), ("", "person", 1, False), ("", "org", 0, False),
+            ("Ms. Ann Lee", "person", 1, False), ("Lee", "person", 2, False), ("officials", "plural", 0, False),
+            ("Putin", "person", 2, True), ("Éric Zemmour", "person", 0, False), ("ZEMMOUR", "person", 2, False),
+            ("Dmitri Peskov", "person", 0, False)]
+    fused, plain = quotes._People(), PlainPeople()
+    for position, (name, kind, rank, titled) in enumerate(seen * 12):  # past the 200 kept
+        fused.see(position, name, kind, rank, titled)
+        plain.see(position, name, kind, rank, titled)
+        assert (fused.full, fused.titled, fused.recent) == (plain.full, plain.titled, plain.recent), name
 
 
 def plain_speaker_keys(rows):
