@@ -738,3 +738,79 @@ def is_damaged(text_: str) -> bool:
     replacement characters (``I don���t``), a C1 control, or a sequence ftfy's detector still calls
     mojibake (``â€"``). A record that holds it is noted at ingest; digests never show such a sentence."""
     return not text_.isascii() and ("\ufffd" in text_ or bool(_C1_CONTROL.search(text_)) or may_be_mojibake(text_))
+
+
+# --- Round 6 shapes (bench/README.md "Furniture, round 6", rules 38-) -----------------------------
+
+# Rule 38: a section label opening a paragraph, then its sentence: "Why it matters: ...", "The big picture: ...",
+# "Between the lines: ...", "Yes, but: ...". The label is furniture, the paragraph is the story (Axios writes
+# its news under such labels). A label is 2-5 words in sentence case, or in title case after a wh-word; a label
+# that names a speaker or speech ("He added:", "Murphy notes:", "Trump tweeted:") is no section label.
+NEWS_LABELS = frozenset((
+    "why it matters", "the big picture", "driving the news", "the bottom line", "bottom line", "by the numbers",
+    "what's next", "what we know", "what we don't know",
+    "background", "context", "details", "flashback", "meanwhile",  # one word: a name is one word too ("Gail:")
+))
+_SECTION_LABEL = re.compile(
+    r"(?P<label>[A-Z][a-z'’]*(?:(?:,?\s+[a-z0-9][\w'’-]*){1,4}|(?:\s+[A-Z][\w'’-]*){1,4})?)\s*:\s+"
+    r"(?=[\"'‘“]?[A-Z0-9])")
+_WH_WORDS = frozenset("what why how where when who".split())
+# A label is a noun phrase, not a clause: no pronoun, copula, auxiliary, speech verb or adverb of a clause
+# ("Pelosi is correct:", "There's only one problem:", "Democrats also win on optics:").
+_NOT_LABEL_WORDS = frozenset(
+    "he she they i we it you he's she's they're we're i'm you're it's there's here's that's who's "
+    "is are was were be been am has have had do does did can could will would should may might must "
+    "said says say added adds continued continues wrote writes write tweeted tweets told "
+    "tells asked asks replied replies explained explains noted notes stated states read reads concluded concludes "
+    "declared declares argued argues insisted insists warned warns put puts posted posts follows following "
+    "also still just even now never always really however".split())
+# ... and a first word that is no determiner, wh-word, preposition or conjunction, then a verb in -s, is a
+# subject and its verb ("Posen suggests a thought experiment:", "Texas faces a similar problem:").
+_LABEL_OPENERS = frozenset(
+    "the a an our his her their my your one this that these those what why how where when who which whose "
+    "by in on of for at to from between behind beyond inside under over among after before about and but or so "
+    "yes no".split())
+_VERB_S = re.compile(r"\w+[^s's]s")
+_PAST = re.compile(r"\w{3,}ed")  # "tweeted", "disagreed": a clause, not a label ("Red flag", "Need")
+_DATE_LABEL = re.compile(rf"(?:{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b|.*\d")  # "May 20:", a timeline's
+# A clause's verb, by the words a finite verb most often is or holds (an auxiliary, a past in -ed): what tells a
+# sentence after a label from the label's answer ("The goal: Achieve their biggest House majority ...").
+_FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|do|does|did|"
+                     r"says|said|\w+n['’]t|\w{3,}ed)\b")
+# Whose words follow a possessive label ("His message: I will not seek a second term.", "Murphy’s idea: Allow ...").
+_POSSESSIVES = frozenset("his her their its my our your".split())
+_SPEAKER_OPENING = re.compile(r"(?:I|We|He|She|They|You)\b")
+_FINITE_REACH = 200  # characters of the first sentence after the label to look in
+_FIRST_END = re.compile(r"[.!?][\"'”’)]*(?:\s|$)")
+_LABEL_REACH = 48  # characters from a line's start that can hold a section label and its colon
+
+
+def strip_section_labels(line: str) -> str:
+    """``line`` less the section label it opens with (rule 38), when a full sentence follows it:
+    the label goes and the paragraph stays. A label some other rule reads as the page's own (a box
+    of links, an editor's note, a schedule: "Go deeper:", "Editor's note:", "This week:") is left, so
+    that rule still takes the line; a label that names a speaker or speech is no label."""
+    colon = line.find(":", 0, _LABEL_REACH)
+    if colon < 0:
+        return line
+    match = _SECTION_LABEL.match(line)
+    if not match:
+        return line
+    label = match.group("label")
+    label_words = label.replace(",", " ").lower().replace("’", "'").split()
+    key = " ".join(label_words)
+    if key not in NEWS_LABELS:
+        if (len(label_words) < 2
+                or any(w in _NOT_LABEL_WORDS or _PAST.fullmatch(w) or w.endswith("n't") for w in label_words)
+                or _DATE_LABEL.match(label)
+                or (label_words[0] not in _LABEL_OPENERS and _VERB_S.fullmatch(label_words[1]))
+                or any(w in _POSSESSIVES or w.endswith(("'s", "s'")) for w in label_words)
+                or (label[label.find(" ") + 1:][:1].isupper() and label_words[0] not in _WH_WORDS)
+                or is_furniture(line)):
+            return line
+        first_end = _FIRST_END.search(line, match.end(), match.end() + _FINITE_REACH)
+        if line[match.end()] in "\"'‘“" or _SPEAKER_OPENING.match(line, match.end()) or not _FINITE.search(
+                line, match.end(), first_end.end() if first_end else match.end() + _FINITE_REACH):
+            return line  # a quotation after it ("The letter suggests: “..."), or no clause ("The villains: KCBX ...")
+    rest = line[match.end():]
+    return rest if ends_like_sentence(rest) and count_words(rest) >= 4 else line

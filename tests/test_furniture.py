@@ -321,7 +321,6 @@ PAGE_LINES = [
     "To talk more about President Trump and the media, we are joined by two guests.",
     "ProPublica is a nonprofit newsroom that investigates abuses of power.",
     "VICE is committed to ongoing coverage of the global climate crisis.",
-    "What we know: Shortly after the shooting at the memorial, a gunman entered the building.",
     "Today: The kickoff to the 2020 campaign was undercut by the shutdown.",
 ]
 
@@ -623,3 +622,68 @@ def test_a_page_loses_its_lead_picture_and_its_caption_paragraphs():
     lead = "The vote on Tuesday will be the last before the recess. 5 things to watch in the budget fight"
     page = "\n\n".join([title, lead, STORY[0], CREDITED_PARAGRAPHS[1], STORY[1]])
     assert ingest.clean_page(page)["body"].split("\n\n") == STORY
+
+
+# --- Round 6 (bench/README.md "Furniture, round 6", rules 38-) ----------------------------------------
+
+SECTIONS = [  # rule 38: the label goes, the paragraph is the story (it was rule 31's "What we know" box, dropped)
+    ("Why it matters", "The fight will test the power of the presidency, Congress and the Supreme Court."),
+    ("The big picture", "Trump had a fraught relationship with previous DNI Coats and blocked his deputy."),
+    ("Driving the news", "Trump accused the WHO of mismanaging and covering up the coronavirus crisis."),
+    ("The bottom line", "The president's party lost its majority in the House of Representatives."),
+    ("By the numbers", "There have been over 390,000 global recoveries from the virus so far."),
+    ("What's next", "Congress will focus on how quickly the money can get out the door."),
+    ("What we know", "Shortly after the shooting at the memorial, a gunman entered the building."),
+    ("What we don't know", "Why he changed his name remains unclear to investigators, officials said."),
+    ("The Big Picture", "The pandemic is forcing dozens of media companies to carry out layoffs."),
+    ("Between the lines", "Trump's own Justice Department published an opinion last year on the matter."),
+    ("Yes, but", "List prices don't reflect discounts and rebates, which reduce net prices."),
+    ("Background", "Officials within the budget office have been working on a menu of options."),
+]
+
+
+@pytest.mark.parametrize(("label", "sentence"), SECTIONS)
+def test_a_section_label_leaves_its_paragraph_in_the_body(label, sentence):
+    assert text.strip_section_labels(f"{label}: {sentence}") == sentence
+    assert body_of(STORY[0], f"{label}: {sentence}", STORY[1]).split("\n\n") == [STORY[0], sentence, STORY[1]]
+
+
+def test_a_page_keeps_the_paragraph_under_a_section_label():
+    page = ingest.clean_page("Trump names a new spy chief\n\n" + STORY[0] + "\n\nWhy it matters: " + STORY[1])
+    assert page["body"].split("\n\n") == STORY
+
+
+def test_a_digest_reads_the_sentence_under_a_section_label():
+    labelled = "The big picture: " + GOOD[1]
+    screened = digest.screen([GOOD[0], labelled, GOOD[2]])
+    assert screened.kept == (0, 1, 2) and dict(screened.stripped)[1] == GOOD[1]
+
+
+@pytest.mark.parametrize("line", [
+    "He added: It is a disgrace what is going on in our country today.",
+    "Murphy notes: The bill is dead in the Senate for now, aides said.",
+    "Trump tweeted on Thursday: The wall will be built and Mexico will pay.",
+    "Trump: We will build the wall and Mexico will pay for it.",
+    "Nick Gillespie: Okay. Let's get right to it, then, shall we?",
+    "The Hill: Former Georgia Secretary of State Karen Handel has almost pulled even.",
+    "Go deeper: Atlanta officer fired, chief resigns after fatal shooting.",
+    "Editor's note: This post has been corrected to show the House minority leader.",
+    "This week: The Senate votes on the spending bill that funds the government.",
+    "May 20: Listen to the editor talk to a reporter in a podcast about this story.",
+    "His message: I will not seek a second term, the governor told supporters.",
+    "The letter suggests: “Editors are fired for running controversial pieces.”",
+    "The villains: KCBX Terminals (a division of Koch Industries) and Beemsterboer Slag Co.",
+    "The goal: Achieve their biggest House majority since Harry Truman’s presidency.",
+    "Pelosi is correct: President Trump is not above the law, the editors wrote.",
+    "Texas faces a similar problem: dozens of small counties lack the resources.",
+    "Fact check: What really happened when Biden pushed out a Ukrainian prosecutor",
+])
+def test_a_speaker_a_clause_or_a_box_before_a_colon_is_no_section_label(line):
+    assert text.strip_section_labels(line) == line
+
+
+def test_a_first_line_that_starts_with_the_title_loses_it_before_its_label():
+    title = "Trump’s first ambassador: Barack Obama"
+    first = f"{title} On his last foreign trip as president, the task ahead of Obama is enormous."
+    assert body_of(first, STORY[0], title=title).split("\n\n") == [
+        "On his last foreign trip as president, the task ahead of Obama is enormous.", STORY[0]]
