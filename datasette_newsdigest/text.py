@@ -273,6 +273,14 @@ _CLOSING_CREDIT = re.compile(r"\b[A-Z]{2,}(?:\s+PHOTO)?\s*/\s*[A-Z][\w.'’-]*(?
 _BARE_CREDIT = re.compile(
     r"[.!?][\"'”’]?\s+(?:[A-Z][\w.'’&-]*\s+){0,4}?(?:[A-Z][\w.'’&-]*\s*/\s*[A-Z][\w.'’&-]*(?:[ /]+[A-Z][\w.'’&-]*){0,6}"
     r"(?:,?\s+via\s+[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*)?)?|[A-Z][\w.'’&-]*\s+via\s+[A-Z]{2,})\s*$")
+# Rule 39: ... or names "for" an outlet, or a credit label and names, then perhaps a link of a few words:
+# "... services. John Francis Peters for The Wall Street Journal More photos and interactive graphics".
+_CAP_RUN = r"[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&/-]*|of|de|the))*?"
+_NAMED_CREDIT = re.compile(
+    rf"[.!?][\"'”’]?\s+(?:(?:[A-Z][\w.'’-]*\s+){{1,4}}for\s+(?:[Tt]he\s+)?{_CAP_RUN}"
+    rf"|(?:Photo(?:graph)?|Image|Credit|Photo\s+credit|Video|Source)\s*:\s*{_CAP_RUN})"
+    r"(?:\s+[A-Z][a-z]+(?:\s+[a-z]+){0,5})?\s*$")
+_NAMED_REACH = 140
 # Characters from the end that can hold a closing credit or a caption's date: each line is read in linear time.
 _CREDIT_REACH, _DATE_REACH = 80, 48
 # A caption's date: after a comma, the full date ends the sentence ("..., September 27, 2018.").
@@ -356,11 +364,23 @@ def ends_at_credit(line: str) -> bool:
     return bool(_may_end_in_furniture(line) and _CREDIT_END.search(line, max(0, len(line) - _REACH)))
 
 
+def _ends_at_named_credit(line: str) -> bool:
+    """Rule 39: the line ends, after a sentence and with no final period, at a credit naming names
+    "for" an outlet or after a credit label ("... John Francis Peters for The Wall Street Journal",
+    "... Photo: Shutterstock"), perhaps with a link after it. A caption's shape, not rule 33's: a long
+    paragraph ending so is a photo essay's text ("Shawn Best, 38, Cook, ... Daniella Zalcman for TIME")."""
+    if not line[-1:].isalpha():  # a credit or a link ends in a letter; most lines end in a sentence's mark
+        return False
+    tail = line[-_NAMED_REACH:]
+    return ((" for " in tail or ": " in tail) and not ends_like_sentence(line)
+            and bool(_NAMED_CREDIT.search(line, max(0, len(line) - _NAMED_REACH))))
+
+
 def is_caption(line: str) -> bool:
     """A photo caption or credit (rules 1-2): a credit at either end or in a closing parenthesis,
     a caption label, or a sentence dated after a comma at its end, as captions are and news is not."""
     return bool(has_credit(line) or _CAPTION_START.match(line) or _pictured(line) or (_may_end_in_furniture(line)
-                and _CAPTION_END.search(line, max(0, len(line) - _REACH))))
+                and _CAPTION_END.search(line, max(0, len(line) - _REACH))) or _ends_at_named_credit(line))
 
 
 def is_headline(line: str) -> bool:
@@ -407,8 +427,9 @@ def is_furniture(sentence: str, page_lines: bool = True) -> bool:
     line, teaser, aside in parentheses, or headline, shouted or title-cased, wherever it appears;
     and, unless ``page_lines`` is false, a line of the page (rules 14-16, 19-23: :func:`is_page_line`)."""
     if (has_credit(sentence) or _FURNITURE_START.match(sentence) or is_shouted(sentence) or _pictured(sentence)
-            or (page_lines and is_page_line(sentence))
-            or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))):
+            or (page_lines and (is_page_line(sentence) or is_page_note(sentence)))
+            or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))
+            or _ends_at_named_credit(sentence) or is_titled_sentence(sentence)):
         return True
     return not ends_like_sentence(sentence) and bool(_TEASER.match(sentence) or is_headline(sentence))
 
@@ -647,7 +668,9 @@ _PICTURE_VERB = re.compile(
     r"|^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){0,9}?(?!(?:No|The|Many|Some|Several|Mass|Large|Street|When|As|After|While|If|Since|Where|Though|Although|Because|But|And)\s)"
     r"[A-Z][\w'’-]*,?\s+(?:rallies|marches|protests|demonstrates)\s+(?:for|against|outside|in\s+front\s+of|near|at)\b")
 _FULL_DATE_END = re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d\.?$")
-_TIME_OR_SPEECH = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|today|tonight|yesterday|tomorrow|"
+# Rule 40: a weekday, a date or a year is a caption's too ("... arrives at the US Naval Base on Saturday."); a story's
+# time words and a report of speech are not.
+_TIME_OR_SPEECH = re.compile(r"\b(?:today|tonight|yesterday|tomorrow|"
                              r"said|says|told|will|would|week|month|year)\b", re.I)
 # Rule 18: a parenthesis that places someone in a picture.
 _PICTURE_POINTER = re.compile(r"\((?:far\s+)?(?:left|right|center|centre|pictured|above|below|top|bottom|inset)\)|"
@@ -702,8 +725,22 @@ def is_picture_text(sentence: str) -> bool:
     if not match or (match.lastgroup in ("third", "bare", "noun") and not (
             len(sentence.split()) <= PICTURE_MAX_WORDS and _caption_subject(sentence, match))):
         return False
-    return bool(_FULL_DATE_END.search(sentence, max(0, len(sentence) - _DATE_REACH))
-                or not _TIME_OR_SPEECH.search(sentence))
+    if _FULL_DATE_END.search(sentence, max(0, len(sentence) - _DATE_REACH)):
+        return True
+    if _TIME_OR_SPEECH.search(sentence):
+        return False
+    return not _WEEKDAY.search(sentence) or _dated_caption(match)
+
+
+# Rule 40: a sentence naming a weekday is a caption only by a verb that is no noun of news ("Royal gun salutes were
+# fired Monday", "The teachers rally stayed off ...") and no plan ("Trump departs later on Monday for Hanoi").
+_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+_NOUN_LIKE_VERBS = frozenset(("waves", "salutes", "touches", "holds up", "walks"))
+
+
+def _dated_caption(match: re.Match[str]) -> bool:
+    verb = match.group("third") or match.group("bare")
+    return bool(verb) and verb not in _NOUN_LIKE_VERBS and not match.string.startswith(" later", match.end())
 
 
 # --- Damage no repair can undo (bench/README.md "Furniture in digests, round 3") -------------------
@@ -776,7 +813,7 @@ _DATE_LABEL = re.compile(rf"(?:{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)d
 # A clause's verb, by the words a finite verb most often is or holds (an auxiliary, a past in -ed): what tells a
 # sentence after a label from the label's answer ("The goal: Achieve their biggest House majority ...").
 _FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|do|does|did|"
-                     r"says|said|\w+n['’]t|\w{3,}ed)\b")
+                     r"says|said|\w+n['’]t|[a-z]{3,}ed)\b")
 # Whose words follow a possessive label ("His message: I will not seek a second term.", "Murphy’s idea: Allow ...").
 _POSSESSIVES = frozenset("his her their its my our your".split())
 _SPEAKER_OPENING = re.compile(r"(?:I|We|He|She|They|You)\b")
@@ -814,3 +851,43 @@ def strip_section_labels(line: str) -> str:
             return line  # a quotation after it ("The letter suggests: “..."), or no clause ("The villains: KCBX ...")
     rest = line[match.end():]
     return rest if ends_like_sentence(rest) and count_words(rest) >= 4 else line
+
+
+_LONG_LOWER = re.compile(r"(?<![\w'’-])[a-z][a-z'’]{4,}")  # a word of five letters in lower case: no small word
+_LOWER_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will)\b")  # "Pastor Graham is on the ... Council."
+
+
+def is_titled_sentence(line: str) -> bool:
+    """Rule 41: a heading in title case that ends with a period ("Obama Announces Deal On Diplomatic
+    Relations With Cuba."): every word of letters but the small ones capitalized, 5 or more of them.
+    A sentence of names has a verb in lower case."""
+    if not line.endswith(".") or not line[:1].isupper() or _LONG_LOWER.search(line) or _LOWER_VERB.search(line):
+        return False
+    capitalized = [w[:1].isupper() for w in words(line) if w[0].isalpha() and w.lower() not in _SMALL_WORDS]
+    return len(capitalized) >= 5 and all(capitalized)
+
+
+# Rule 42: the page's notes on itself: an outlet's disclaimer or a video's narration (by their openings), an author
+# line with no article before the job, a pointer whose verb ends at "here" after a name, a request to look.
+_NOTE_OPENING = re.compile(
+    r"The\s+(?:views|opinions)\s+expressed\s+(?:in\s+this\s+(?:commentary|article|column|piece|op-ed|post|essay)"
+    r"\s+)?are\b|You(?:['’]re|\s+are)\s+watching\b")
+_JOB = re.compile(r"correspondent|reporter|editor|columnist|writer|contributor")
+_BARE_AUTHOR = re.compile(
+    r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3},?\s+is\s+(?:[A-Z][\w'’-]*\s+){0,3}(?:senior\s+|chief\s+|deputy\s+)?"
+    rf"(?:{_JOB.pattern})\s+(?:for|at)\s+(?:the\s+)?[A-Z]")
+_AUTHOR_REACH = 80  # characters from the start that hold the names and their " is "
+_HERE_POINTER = re.compile(
+    r"[A-Z][^.!?]{0,120}?,?\s+(?:responds|writes|explains|weighs\s+in|replies|answers)\s+here\.?")
+_LOOK = re.compile(r"\bbe\s+sure\s+to\s+check\s+(?:them|it|this|these|those)\s+out\b")
+
+
+def is_page_note(sentence: str) -> bool:
+    """Rule 42: a line the page writes about itself, not about the story; each shape is read only
+    where the line holds a word it needs."""
+    return bool(
+        (sentence[:3] in ("The", "You") and _NOTE_OPENING.match(sentence))
+        or (0 < sentence.find(" is ", 0, _AUTHOR_REACH) and _JOB.search(sentence, 0, 2 * _AUTHOR_REACH)
+            and _BARE_AUTHOR.match(sentence))
+        or (sentence.rstrip(". ").endswith(" here") and _HERE_POINTER.fullmatch(sentence))
+        or ("check" in sentence and _LOOK.search(sentence)))

@@ -687,3 +687,77 @@ def test_a_first_line_that_starts_with_the_title_loses_it_before_its_label():
     first = f"{title} On his last foreign trip as president, the task ahead of Obama is enormous."
     assert body_of(first, STORY[0], title=title).split("\n\n") == [
         "On his last foreign trip as president, the task ahead of Obama is enormous.", STORY[0]]
+
+
+@pytest.mark.parametrize("caption", [  # rule 39: credits naming names "for" an outlet, or after a credit label
+    "Evangelicals Preach Welcome for Immigrants Congregants worshiped at Mariners Church in Irvine, Calif., during "
+    "Easter services. John Francis Peters for The Wall Street Journal More photos and interactive graphics",
+    "President Trump backed away from a military confrontation with Iran. He explains it. Photo: Shutterstock",
+    "Kim Yo-jong with her brother at a meeting with Moon Jae-in in the demilitarised zone in 2018. Photograph: Reuters",
+    "An abandoned house on Detroit’s east side. Photograph: Erin Kirkland/The Guardian",
+])
+def test_a_caption_ending_at_a_credit_for_an_outlet_or_after_a_label_goes(caption):
+    assert body_of(STORY[0], caption, STORY[1]).split("\n\n") == STORY
+
+
+def test_a_long_paragraph_or_a_sentence_ending_for_an_outlet_stays():
+    essay = ("Shawn Best, 38, Cook, Las Vegas. Best loved his job as the breakfast guy at the hotel, where he had "
+             "worked since it opened nearly a decade ago, and where he knew every regular by name and by order. Now "
+             "when he wakes up he has nowhere to go, and he is using his unemployment benefits and the stimulus "
+             "check to pay his bills, buy food and keep up with the payments on his car for now. Daniella Zalcman "
+             "for TIME")
+    wrote = "The senator's daughter has written for The Atlantic and for The New Yorker."
+    assert body_of(STORY[0], essay, wrote, STORY[1]).split("\n\n") == [STORY[0], essay, wrote, STORY[1]]
+
+
+@pytest.mark.parametrize("caption", [  # rule 40: a caption that names a day
+    "The guided-missile destroyer USS Fitzgerald arrives at the US Naval Base in Yokosuka, Japan, on Saturday.",
+    "People gather at the National Cathedral on Thursday to remember gun violence victims.",
+    "US President Donald Trump and Britain's Prime Minister Boris Johnson arrive for a breakfast meeting on Sunday.",
+])
+def test_a_caption_that_names_a_day_is_no_digest_line(caption):
+    assert text.is_picture_text(caption) and not digest._stands_alone(caption)
+
+
+@pytest.mark.parametrize("news", [
+    "Trump departs later on Monday for Hanoi to participate in two days of meetings with Kim.",
+    "Royal gun salutes were fired Monday from nearby Green Park and from the Tower of London.",
+    "The teachers rally stayed off Lake Shore Drive Friday, organizers said.",
+    "Sanders made big waves against a big target on Sunday as news of his rebuke made the rounds.",
+    "Obama speaks Tuesday at the Naval Academy in Annapolis, aides said.",
+])
+def test_news_that_names_a_day_is_no_caption(news):
+    assert not text.is_picture_text(news)
+
+
+def test_a_heading_in_title_case_with_a_period_goes():  # rule 41
+    heading = "Obama Announces Deal On Diplomatic Relations With Cuba."
+    assert text.is_furniture(heading) and body_of(STORY[0], heading, STORY[1]).split("\n\n") == STORY
+    for news in ("Pastor Graham is on the President's Faith Advisory Council.",
+                 "Senate Majority Leader Mitch McConnell spoke to reporters.", "Obama Won."):
+        assert not text.is_furniture(news)
+
+
+@pytest.mark.parametrize("note", [  # rule 42: the page's notes on itself
+    "The opinions expressed in this commentary are his.",
+    "The views expressed in this article are the author's own and do not necessarily reflect the outlet's stance.",
+    "S.V. Dáte is White House correspondent for National Journal and author of Jeb: America’s Next Bush.",
+    "Randi Weingarten, President of the American Federation of Teachers, responds here.",
+    "In case you missed Parts I and II of Kyle's series on Common Core, be sure to check them out too.",
+    "You’re watching a recent Senate Intelligence Committee hearing about foreign internet trolls.",
+])
+def test_a_page_note_leaves_a_json_body_and_is_no_digest_line(note):
+    assert body_of(STORY[0], note, STORY[1]).split("\n\n") == STORY
+    assert text.is_furniture(note)
+
+
+@pytest.mark.parametrize("news", [
+    "The senator said she was glad to be here.",
+    "He is a correspondent of long standing, colleagues said.",
+    "The views of the voters expressed in the poll are mixed.",
+    "The editor said the correspondent for the paper was safe.",
+    "Investigators said they would check out every lead.",
+])
+def test_news_of_a_page_note_shape_stays(news):
+    assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
+    assert not text.is_furniture(news)
