@@ -429,7 +429,8 @@ def is_furniture(sentence: str, page_lines: bool = True) -> bool:
     if (has_credit(sentence) or _FURNITURE_START.match(sentence) or is_shouted(sentence) or _pictured(sentence)
             or (page_lines and (is_page_line(sentence) or is_page_note(sentence)))
             or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))
-            or _ends_at_named_credit(sentence) or is_titled_sentence(sentence)):
+            or _ends_at_named_credit(sentence) or is_titled_sentence(sentence)
+            or (":" in sentence[:_LABEL_REACH] and _FUSED_TEASER.match(sentence))):
         return True
     return not ends_like_sentence(sentence) and bool(_TEASER.match(sentence) or is_headline(sentence))
 
@@ -657,7 +658,8 @@ def is_page_line(sentence: str) -> bool:
 # Rule 17: a caption of what a picture shows: a present-tense verb of a picture among the first six words;
 # with a full date at the end, or naming no day or time and reporting no speech.
 _PICTURE_VERB = re.compile(
-    r"^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){1,10}?(?<!\bto )(?<!\bwill )"
+    r"^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,|(?:Sens?|Reps?|Gov|Lt|Gen|Adm|Col|Capt|Sgt|Maj|Amb|Atty|Sec|Pres)\.)\s+){1,10}?"
+    r"(?<!\bto )(?<!\bwill )"  # rule 43: an office's title, "Sen. Jane Doe speaks" ("Mr." and "Dr." are prose's too)
     r"(?<!n't )(?<!n’t )(?<!\bnot )(?<!\bcan )(?<!\bwould )(?<!\bcould )"
     r"(?<!\bshould )(?<!\bmay )(?<!\bmight )(?<!\bmust )(?<!\bdid )(?<!\bdo )(?<!\bdoes )"
     r"(?:(?P<third>watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
@@ -685,7 +687,7 @@ _NOT_SUBJECT = frozenset(
     "when as if and but or so yet still then also how why where there here not only even just now never often "
     "always frequently to can will would could should may might must did do does".split())
 _NOT_CAPTION_OPENING = re.compile(
-    r"^(?:[\"'‘“(\[]|(?:When|As|If|And|But|Or|So|Yet|Still|Then|How|Why|What|Who|Where|Here|There|He|She|It|"
+    r"^(?:[\"'‘“(\[]|(?:When|Once|As|If|And|But|Or|So|Yet|Still|Then|How|Why|What|Who|Where|Here|There|He|She|It|"
     r"They|We|I|You|This|That|These|Those|Did|Do|Does|Not|Only|Even|Rather|Although|Though|Because|Since|While|To|"
     r"Legally|In|During|After|Before|Under|From|Some|Many|Most|Two|Every|Each)\b)")
 _POSE_OBJECT = re.compile(r"\s+(?:for|with|during|alongside|next|beside|outside|in\s+front)\b")
@@ -891,3 +893,8 @@ def is_page_note(sentence: str) -> bool:
             and _BARE_AUTHOR.match(sentence))
         or (sentence.rstrip(". ").endswith(" here") and _HERE_POINTER.fullmatch(sentence))
         or ("check" in sentence and _LOOK.search(sentence)))
+
+
+# Rule 44: a teaser's label fused to it by a colon, whatever ends it ("Trump vs. Clinton:Donald Trump to Hillary
+# Clinton: Run for president again!"); "10:30" and "http:" are no label.
+_FUSED_TEASER = re.compile(r"[A-Z][\w'’.]*(?:\s+[\w'’.]+){0,4}:[A-Z][a-z]")

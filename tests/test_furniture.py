@@ -761,3 +761,23 @@ def test_a_page_note_leaves_a_json_body_and_is_no_digest_line(note):
 def test_news_of_a_page_note_shape_stays(news):
     assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
     assert not text.is_furniture(news)
+
+
+def test_a_caption_whose_subject_holds_an_office_title_is_no_digest_line():  # rule 43
+    assert text.is_picture_text("Sen. Kirsten Gillibrand speaks at Paul Quinn College in Dallas.")
+    for news in ("Once Mr. Trump arrives in the West Wing, Dan Scavino takes control of the account.",
+                 "Dr. von der Leyen arrives in Brussels with the reputation of a resilient survivor."):
+        assert not text.is_picture_text(news)
+
+
+@pytest.mark.parametrize("teaser", [  # rule 44
+    "Trump vs. Clinton:Donald Trump to Hillary Clinton: Run for president again!",
+    "Mueller report:Trump repeatedly tried to impede the Russia probe, Mueller report said.",
+])
+def test_a_teaser_fused_by_a_colon_goes_whatever_ends_it(teaser):
+    assert text.is_furniture(teaser) and body_of(STORY[0], teaser, STORY[1]).split("\n\n") == STORY
+
+
+def test_a_time_or_an_address_with_a_colon_stays():
+    for news in ("At 10:30 the Senate voted to adjourn until Monday.", "The site at http://example.com went down."):
+        assert not text.is_furniture(news)
