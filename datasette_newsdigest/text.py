@@ -855,7 +855,7 @@ def strip_section_labels(line: str) -> str:
     return rest if ends_like_sentence(rest) and count_words(rest) >= 4 else line
 
 
-_LONG_LOWER = re.compile(r"(?<![\w'’-])[a-z][a-z'’]{4,}")  # a word of five letters in lower case: no small word
+_LONG_LOWER = re.compile(r" [a-z][a-z'’]{4}")  # a word of five letters in lower case: no small word
 _LOWER_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will)\b")  # "Pastor Graham is on the ... Council."
 
 
@@ -889,8 +889,7 @@ def is_page_note(sentence: str) -> bool:
     where the line holds a word it needs."""
     return bool(
         (sentence[:3] in ("The", "You") and _NOTE_OPENING.match(sentence))
-        or (0 < sentence.find(" is ", 0, _AUTHOR_REACH) and _JOB.search(sentence, 0, 2 * _AUTHOR_REACH)
-            and _BARE_AUTHOR.match(sentence))
+        or (0 < sentence.find(" is ", 0, _AUTHOR_REACH) and _BARE_AUTHOR.match(sentence))
         or (sentence.rstrip(". ").endswith(" here") and _HERE_POINTER.fullmatch(sentence))
         or ("check" in sentence and _LOOK.search(sentence)))
 
