@@ -115,7 +115,7 @@ def cost(limit: int, rounds: int) -> None:
     def filter_time() -> float:
         started = time.process_time()
         for s in sentences:
-            s = text.strip_dateline(text.strip_link_cards(s), digest.MIN_POOL_WORDS)
+            s = text.strip_dateline(text.strip_section_labels(text.strip_link_cards(s)), digest.MIN_POOL_WORDS)
             text.is_furniture(s) or text.is_damaged(s) or digest._stands_alone(s)
         return time.process_time() - started
 
@@ -139,6 +139,8 @@ def rule(sentence: str) -> str | None:
 
     if sentence != text.strip_link_cards(sentence):
         return "14 inline link card"
+    if sentence != text.strip_section_labels(sentence):
+        return "38 section label left"
     if text.is_page_line(sentence):
         return "15-16, 19-23 page line (list, label, credit, post, prompt, byline, stamp)"
     if text.is_picture_text(sentence):

@@ -549,7 +549,7 @@ def screen(split: Sequence[str]) -> Screened:
             cut += (p - 1, p)
         previous = raw
         # anywhere: bodies may hold several stories; a text not cleaned at ingest may hold link cards
-        sentence = text.strip_dateline(text.strip_link_cards(raw), MIN_POOL_WORDS)
+        sentence = text.strip_dateline(text.strip_section_labels(text.strip_link_cards(raw)), MIN_POOL_WORDS)
         if (_BOILERPLATE_RE.match(sentence) or _has_url(sentence) or text.is_furniture(sentence)
                 or text.is_damaged(sentence)):
             continue

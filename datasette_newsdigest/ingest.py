@@ -413,7 +413,7 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
         if match:
             meta["outlet"] = match.group(1).strip()
     meta["author"] = ", ".join(authors) or None
-    meta["body"] = "\n\n".join(body)
+    meta["body"] = "\n\n".join(map(textmod.strip_section_labels, body))
     meta["top"] = "\n".join(lines[:min(start, 2)] + body[:1])  # where a genre label may be (genre_of)
     return meta
 
@@ -506,15 +506,19 @@ def clean_body(body: str, title: str | None = None) -> str:
     blocks = _blocks(textmod.strip_link_cards(body))
     kept: list[str] = []
     story: list[str] = []
+    first = ""  # the story's first line as given, before rule 38 took its label: a title may open it
     alone = sum(map(len, blocks)) == 1
     for b, block in enumerate(blocks):
-        for line in block:
+        for given in block:
+            line = textmod.strip_section_labels(given)
             if not _is_furniture(line):
                 kept.append(line)
                 if not _is_story_furniture(line, _may_be_heading(blocks, b), alone):
                     story.append(line)
+                    first = first or given
     if story:
-        story[:1] = _without_title(story[0], title)
+        untitled = _without_title(first, title)
+        story[:1] = _without_title(story[0], title) if untitled == [first] else untitled
     return "\n\n".join(story if any(c.isalpha() for c in "".join(story)) else kept)
 
 

@@ -281,6 +281,14 @@ _CLOSING_CREDIT = re.compile(r"\b[A-Z]{2,}(?:\s+PHOTO)?\s*/\s*[A-Z][\w.'’-]*(?
 _BARE_CREDIT = re.compile(
     r"[.!?][\"'”’]?\s+(?:[A-Z][\w.'’&-]*\s+){0,4}?(?:[A-Z][\w.'’&-]*\s*/\s*[A-Z][\w.'’&-]*(?:[ /]+[A-Z][\w.'’&-]*){0,6}"
     r"(?:,?\s+via\s+[A-Z][\w.'’&-]*(?:\s+[A-Z][\w.'’&-]*)?)?|[A-Z][\w.'’&-]*\s+via\s+[A-Z]{2,})\s*$")
+# Rule 39: ... or names "for" an outlet, or a credit label and names, then perhaps a link of a few words:
+# "... services. John Francis Peters for The Wall Street Journal More photos and interactive graphics".
+_CAP_RUN = r"[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&/-]*|of|de|the))*?"
+_NAMED_CREDIT = re.compile(
+    rf"[.!?][\"'”’]?\s+(?:(?:[A-Z][\w.'’-]*\s+){{1,4}}for\s+(?:[Tt]he\s+)?{_CAP_RUN}"
+    rf"|(?:Photo(?:graph)?|Image|Credit|Photo\s+credit|Video|Source)\s*:\s*{_CAP_RUN})"
+    r"(?:\s+[A-Z][a-z]+(?:\s+[a-z]+){0,5})?\s*$")
+_NAMED_REACH = 140
 # Characters from the end that can hold a closing credit or a caption's date: each line is read in linear time.
 _CREDIT_REACH, _DATE_REACH = 80, 48
 # A caption's date: after a comma, the full date ends the sentence ("..., September 27, 2018.").
@@ -364,11 +372,23 @@ def ends_at_credit(line: str) -> bool:
     return bool(_may_end_in_furniture(line) and _CREDIT_END.search(line, max(0, len(line) - _REACH)))
 
 
+def _ends_at_named_credit(line: str) -> bool:
+    """Rule 39: the line ends, after a sentence and with no final period, at a credit naming names
+    "for" an outlet or after a credit label ("... John Francis Peters for The Wall Street Journal",
+    "... Photo: Shutterstock"), perhaps with a link after it. A caption's shape, not rule 33's: a long
+    paragraph ending so is a photo essay's text ("Shawn Best, 38, Cook, ... Daniella Zalcman for TIME")."""
+    if not line[-1:].isalpha():  # a credit or a link ends in a letter; most lines end in a sentence's mark
+        return False
+    tail = line[-_NAMED_REACH:]
+    return ((" for " in tail or ": " in tail) and not ends_like_sentence(line)
+            and bool(_NAMED_CREDIT.search(line, max(0, len(line) - _NAMED_REACH))))
+
+
 def is_caption(line: str) -> bool:
     """A photo caption or credit (rules 1-2): a credit at either end or in a closing parenthesis,
     a caption label, or a sentence dated after a comma at its end, as captions are and news is not."""
     return bool(has_credit(line) or _CAPTION_START.match(line) or _pictured(line) or (_may_end_in_furniture(line)
-                and _CAPTION_END.search(line, max(0, len(line) - _REACH))))
+                and _CAPTION_END.search(line, max(0, len(line) - _REACH))) or _ends_at_named_credit(line))
 
 
 def is_headline(line: str) -> bool:
@@ -415,8 +435,10 @@ def is_furniture(sentence: str, page_lines: bool = True) -> bool:
     line, teaser, aside in parentheses, or headline, shouted or title-cased, wherever it appears;
     and, unless ``page_lines`` is false, a line of the page (rules 14-16, 19-23: :func:`is_page_line`)."""
     if (has_credit(sentence) or _FURNITURE_START.match(sentence) or is_shouted(sentence) or _pictured(sentence)
-            or (page_lines and is_page_line(sentence))
-            or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))):
+            or (page_lines and (is_page_line(sentence) or is_page_note(sentence)))
+            or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))
+            or _ends_at_named_credit(sentence) or is_titled_sentence(sentence)
+            or (":" in sentence[:_LABEL_REACH] and _FUSED_TEASER.match(sentence))):
         return True
     return not ends_like_sentence(sentence) and bool(_TEASER.match(sentence) or is_headline(sentence))
 
@@ -648,7 +670,8 @@ def is_page_line(sentence: str) -> bool:
 # Rule 17: a caption of what a picture shows: a present-tense verb of a picture among the first six words;
 # with a full date at the end, or naming no day or time and reporting no speech.
 _PICTURE_VERB = re.compile(
-    r"^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){1,10}?(?<!\bto )(?<!\bwill )"
+    r"^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,|(?:Sens?|Reps?|Gov|Lt|Gen|Adm|Col|Capt|Sgt|Maj|Amb|Atty|Sec|Pres)\.)\s+){1,10}?"
+    r"(?<!\bto )(?<!\bwill )"  # rule 43: an office's title, "Sen. Jane Doe speaks" ("Mr." and "Dr." are prose's too)
     r"(?<!n't )(?<!n’t )(?<!\bnot )(?<!\bcan )(?<!\bwould )(?<!\bcould )"
     r"(?<!\bshould )(?<!\bmay )(?<!\bmight )(?<!\bmust )(?<!\bdid )(?<!\bdo )(?<!\bdoes )"
     r"(?:(?P<third>watches|gestures|waves|speaks|listens|arrives|poses|greets|reacts|touches|smiles|"
@@ -659,7 +682,9 @@ _PICTURE_VERB = re.compile(
     r"|^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){0,9}?(?!(?:No|The|Many|Some|Several|Mass|Large|Street|When|As|After|While|If|Since|Where|Though|Although|Because|But|And)\s)"
     r"[A-Z][\w'’-]*,?\s+(?:rallies|marches|protests|demonstrates)\s+(?:for|against|outside|in\s+front\s+of|near|at)\b")
 _FULL_DATE_END = re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d\.?$")
-_TIME_OR_SPEECH = re.compile(r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|today|tonight|yesterday|tomorrow|"
+# Rule 40: a weekday, a date or a year is a caption's too ("... arrives at the US Naval Base on Saturday."); a story's
+# time words and a report of speech are not.
+_TIME_OR_SPEECH = re.compile(r"\b(?:today|tonight|yesterday|tomorrow|"
                              r"said|says|told|will|would|week|month|year)\b", re.I)
 # Rule 18: a parenthesis that places someone in a picture.
 _PICTURE_POINTER = re.compile(r"\((?:far\s+)?(?:left|right|center|centre|pictured|above|below|top|bottom|inset)\)|"
@@ -674,7 +699,7 @@ _NOT_SUBJECT = frozenset(
     "when as if and but or so yet still then also how why where there here not only even just now never often "
     "always frequently to can will would could should may might must did do does".split())
 _NOT_CAPTION_OPENING = re.compile(
-    r"^(?:[\"'‘“(\[]|(?:When|As|If|And|But|Or|So|Yet|Still|Then|How|Why|What|Who|Where|Here|There|He|She|It|"
+    r"^(?:[\"'‘“(\[]|(?:When|Once|As|If|And|But|Or|So|Yet|Still|Then|How|Why|What|Who|Where|Here|There|He|She|It|"
     r"They|We|I|You|This|That|These|Those|Did|Do|Does|Not|Only|Even|Rather|Although|Though|Because|Since|While|To|"
     r"Legally|In|During|After|Before|Under|From|Some|Many|Most|Two|Every|Each)\b)")
 _POSE_OBJECT = re.compile(r"\s+(?:for|with|during|alongside|next|beside|outside|in\s+front)\b")
@@ -714,8 +739,22 @@ def is_picture_text(sentence: str) -> bool:
     if not match or (match.lastgroup in ("third", "bare", "noun") and not (
             len(sentence.split()) <= PICTURE_MAX_WORDS and _caption_subject(sentence, match))):
         return False
-    return bool(_FULL_DATE_END.search(sentence, max(0, len(sentence) - _DATE_REACH))
-                or not _TIME_OR_SPEECH.search(sentence))
+    if _FULL_DATE_END.search(sentence, max(0, len(sentence) - _DATE_REACH)):
+        return True
+    if _TIME_OR_SPEECH.search(sentence):
+        return False
+    return not _WEEKDAY.search(sentence) or _dated_caption(match)
+
+
+# Rule 40: a sentence naming a weekday is a caption only by a verb that is no noun of news ("Royal gun salutes were
+# fired Monday", "The teachers rally stayed off ...") and no plan ("Trump departs later on Monday for Hanoi").
+_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+_NOUN_LIKE_VERBS = frozenset(("waves", "salutes", "touches", "holds up", "walks"))
+
+
+def _dated_caption(match: re.Match[str]) -> bool:
+    verb = match.group("third") or match.group("bare")
+    return bool(verb) and verb not in _NOUN_LIKE_VERBS and not match.string.startswith(" later", match.end())
 
 
 # --- Damage no repair can undo (bench/README.md "Furniture in digests, round 3") -------------------
@@ -750,3 +789,123 @@ def is_damaged(text_: str) -> bool:
     replacement characters (``I don���t``), a C1 control, or a sequence ftfy's detector still calls
     mojibake (``â€"``). A record that holds it is noted at ingest; digests never show such a sentence."""
     return not text_.isascii() and ("\ufffd" in text_ or bool(_C1_CONTROL.search(text_)) or may_be_mojibake(text_))
+
+
+# --- Round 6 shapes (bench/README.md "Furniture, round 6", rules 38-) -----------------------------
+
+# Rule 38: a section label opening a paragraph, then its sentence: "Why it matters: ...", "The big picture: ...",
+# "Between the lines: ...", "Yes, but: ...". The label is furniture, the paragraph is the story (Axios writes
+# its news under such labels). A label is 2-5 words in sentence case, or in title case after a wh-word; a label
+# that names a speaker or speech ("He added:", "Murphy notes:", "Trump tweeted:") is no section label.
+NEWS_LABELS = frozenset((
+    "why it matters", "the big picture", "driving the news", "the bottom line", "bottom line", "by the numbers",
+    "what's next", "what we know", "what we don't know",
+    "background", "context", "details", "flashback", "meanwhile",  # one word: a name is one word too ("Gail:")
+))
+_SECTION_LABEL = re.compile(
+    r"(?P<label>[A-Z][a-z'’]*(?:(?:,?\s+[a-z0-9][\w'’-]*){1,4}|(?:\s+[A-Z][\w'’-]*){1,4})?)\s*:\s+"
+    r"(?=[\"'‘“]?[A-Z0-9])")
+_WH_WORDS = frozenset("what why how where when who".split())
+# A label is a noun phrase, not a clause: no pronoun, copula, auxiliary, speech verb or adverb of a clause
+# ("Pelosi is correct:", "There's only one problem:", "Democrats also win on optics:").
+_NOT_LABEL_WORDS = frozenset(
+    "he she they i we it you he's she's they're we're i'm you're it's there's here's that's who's "
+    "is are was were be been am has have had do does did can could will would should may might must "
+    "said says say added adds continued continues wrote writes write tweeted tweets told "
+    "tells asked asks replied replies explained explains noted notes stated states read reads concluded concludes "
+    "declared declares argued argues insisted insists warned warns put puts posted posts follows following "
+    "also still just even now never always really however".split())
+# ... and a first word that is no determiner, wh-word, preposition or conjunction, then a verb in -s, is a
+# subject and its verb ("Posen suggests a thought experiment:", "Texas faces a similar problem:").
+_LABEL_OPENERS = frozenset(
+    "the a an our his her their my your one this that these those what why how where when who which whose "
+    "by in on of for at to from between behind beyond inside under over among after before about and but or so "
+    "yes no".split())
+_VERB_S = re.compile(r"\w+[^s's]s")
+_PAST = re.compile(r"\w{3,}ed")  # "tweeted", "disagreed": a clause, not a label ("Red flag", "Need")
+_DATE_LABEL = re.compile(rf"(?:{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b|.*\d")  # "May 20:", a timeline's
+# A clause's verb, by the words a finite verb most often is or holds (an auxiliary, a past in -ed): what tells a
+# sentence after a label from the label's answer ("The goal: Achieve their biggest House majority ...").
+_FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|do|does|did|"
+                     r"says|said|\w+n['’]t|[a-z]{3,}ed)\b")
+# Whose words follow a possessive label ("His message: I will not seek a second term.", "Murphy’s idea: Allow ...").
+_POSSESSIVES = frozenset("his her their its my our your".split())
+_SPEAKER_OPENING = re.compile(r"(?:I|We|He|She|They|You)\b")
+_FINITE_REACH = 200  # characters of the first sentence after the label to look in
+_FIRST_END = re.compile(r"[.!?][\"'”’)]*(?:\s|$)")
+_LABEL_REACH = 48  # characters from a line's start that can hold a section label and its colon
+
+
+def strip_section_labels(line: str) -> str:
+    """``line`` less the section label it opens with (rule 38), when a full sentence follows it:
+    the label goes and the paragraph stays. A label some other rule reads as the page's own (a box
+    of links, an editor's note, a schedule: "Go deeper:", "Editor's note:", "This week:") is left, so
+    that rule still takes the line; a label that names a speaker or speech is no label."""
+    colon = line.find(":", 0, _LABEL_REACH)
+    if colon < 0:
+        return line
+    match = _SECTION_LABEL.match(line)
+    if not match:
+        return line
+    label = match.group("label")
+    label_words = label.replace(",", " ").lower().replace("’", "'").split()
+    key = " ".join(label_words)
+    if key not in NEWS_LABELS:
+        if (len(label_words) < 2
+                or any(w in _NOT_LABEL_WORDS or _PAST.fullmatch(w) or w.endswith("n't") for w in label_words)
+                or _DATE_LABEL.match(label)
+                or (label_words[0] not in _LABEL_OPENERS and _VERB_S.fullmatch(label_words[1]))
+                or any(w in _POSSESSIVES or w.endswith(("'s", "s'")) for w in label_words)
+                or (label[label.find(" ") + 1:][:1].isupper() and label_words[0] not in _WH_WORDS)
+                or is_furniture(line)):
+            return line
+        first_end = _FIRST_END.search(line, match.end(), match.end() + _FINITE_REACH)
+        if line[match.end()] in "\"'‘“" or _SPEAKER_OPENING.match(line, match.end()) or not _FINITE.search(
+                line, match.end(), first_end.end() if first_end else match.end() + _FINITE_REACH):
+            return line  # a quotation after it ("The letter suggests: “..."), or no clause ("The villains: KCBX ...")
+    rest = line[match.end():]
+    return rest if ends_like_sentence(rest) and count_words(rest) >= 4 else line
+
+
+_LONG_LOWER = re.compile(r" [a-z][a-z'’]{4}")  # a word of five letters in lower case: no small word
+_LOWER_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will)\b")  # "Pastor Graham is on the ... Council."
+
+
+def is_titled_sentence(line: str) -> bool:
+    """Rule 41: a heading in title case that ends with a period ("Obama Announces Deal On Diplomatic
+    Relations With Cuba."): every word of letters but the small ones capitalized, 5 or more of them.
+    A sentence of names has a verb in lower case."""
+    if not line.endswith(".") or not line[:1].isupper() or _LONG_LOWER.search(line) or _LOWER_VERB.search(line):
+        return False
+    capitalized = [w[:1].isupper() for w in words(line) if w[0].isalpha() and w.lower() not in _SMALL_WORDS]
+    return len(capitalized) >= 5 and all(capitalized)
+
+
+# Rule 42: the page's notes on itself: an outlet's disclaimer or a video's narration (by their openings), an author
+# line with no article before the job, a pointer whose verb ends at "here" after a name, a request to look.
+_NOTE_OPENING = re.compile(
+    r"The\s+(?:views|opinions)\s+expressed\s+(?:in\s+this\s+(?:commentary|article|column|piece|op-ed|post|essay)"
+    r"\s+)?are\b|You(?:['’]re|\s+are)\s+watching\b")
+_JOB = re.compile(r"correspondent|reporter|editor|columnist|writer|contributor")
+_BARE_AUTHOR = re.compile(
+    r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3},?\s+is\s+(?:[A-Z][\w'’-]*\s+){0,3}(?:senior\s+|chief\s+|deputy\s+)?"
+    rf"(?:{_JOB.pattern})\s+(?:for|at)\s+(?:the\s+)?[A-Z]")
+_AUTHOR_REACH = 80  # characters from the start that hold the names and their " is "
+_HERE_POINTER = re.compile(
+    r"[A-Z][^.!?]{0,120}?,?\s+(?:responds|writes|explains|weighs\s+in|replies|answers)\s+here\.?")
+_LOOK = re.compile(r"\bbe\s+sure\s+to\s+check\s+(?:them|it|this|these|those)\s+out\b")
+
+
+def is_page_note(sentence: str) -> bool:
+    """Rule 42: a line the page writes about itself, not about the story; each shape is read only
+    where the line holds a word it needs."""
+    return bool(
+        (sentence[:3] in ("The", "You") and _NOTE_OPENING.match(sentence))
+        or (0 < sentence.find(" is ", 0, _AUTHOR_REACH) and _BARE_AUTHOR.match(sentence))
+        or (sentence.rstrip(". ").endswith(" here") and _HERE_POINTER.fullmatch(sentence))
+        or ("check" in sentence and _LOOK.search(sentence)))
+
+
+# Rule 44: a teaser's label fused to it by a colon, whatever ends it ("Trump vs. Clinton:Donald Trump to Hillary
+# Clinton: Run for president again!"); "10:30" and "http:" are no label.
+_FUSED_TEASER = re.compile(r"[A-Z][\w'’.]*(?:\s+[\w'’.]+){0,4}:[A-Z][a-z]")

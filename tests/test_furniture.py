@@ -321,7 +321,6 @@ PAGE_LINES = [
     "To talk more about President Trump and the media, we are joined by two guests.",
     "ProPublica is a nonprofit newsroom that investigates abuses of power.",
     "VICE is committed to ongoing coverage of the global climate crisis.",
-    "What we know: Shortly after the shooting at the memorial, a gunman entered the building.",
     "Today: The kickoff to the 2020 campaign was undercut by the shutdown.",
 ]
 
@@ -623,3 +622,162 @@ def test_a_page_loses_its_lead_picture_and_its_caption_paragraphs():
     lead = "The vote on Tuesday will be the last before the recess. 5 things to watch in the budget fight"
     page = "\n\n".join([title, lead, STORY[0], CREDITED_PARAGRAPHS[1], STORY[1]])
     assert ingest.clean_page(page)["body"].split("\n\n") == STORY
+
+
+# --- Round 6 (bench/README.md "Furniture, round 6", rules 38-) ----------------------------------------
+
+SECTIONS = [  # rule 38: the label goes, the paragraph is the story (it was rule 31's "What we know" box, dropped)
+    ("Why it matters", "The fight will test the power of the presidency, Congress and the Supreme Court."),
+    ("The big picture", "Trump had a fraught relationship with previous DNI Coats and blocked his deputy."),
+    ("Driving the news", "Trump accused the WHO of mismanaging and covering up the coronavirus crisis."),
+    ("The bottom line", "The president's party lost its majority in the House of Representatives."),
+    ("By the numbers", "There have been over 390,000 global recoveries from the virus so far."),
+    ("What's next", "Congress will focus on how quickly the money can get out the door."),
+    ("What we know", "Shortly after the shooting at the memorial, a gunman entered the building."),
+    ("What we don't know", "Why he changed his name remains unclear to investigators, officials said."),
+    ("The Big Picture", "The pandemic is forcing dozens of media companies to carry out layoffs."),
+    ("Between the lines", "Trump's own Justice Department published an opinion last year on the matter."),
+    ("Yes, but", "List prices don't reflect discounts and rebates, which reduce net prices."),
+    ("Background", "Officials within the budget office have been working on a menu of options."),
+]
+
+
+@pytest.mark.parametrize(("label", "sentence"), SECTIONS)
+def test_a_section_label_leaves_its_paragraph_in_the_body(label, sentence):
+    assert text.strip_section_labels(f"{label}: {sentence}") == sentence
+    assert body_of(STORY[0], f"{label}: {sentence}", STORY[1]).split("\n\n") == [STORY[0], sentence, STORY[1]]
+
+
+def test_a_page_keeps_the_paragraph_under_a_section_label():
+    page = ingest.clean_page("Trump names a new spy chief\n\n" + STORY[0] + "\n\nWhy it matters: " + STORY[1])
+    assert page["body"].split("\n\n") == STORY
+
+
+def test_a_digest_reads_the_sentence_under_a_section_label():
+    labelled = "The big picture: " + GOOD[1]
+    screened = digest.screen([GOOD[0], labelled, GOOD[2]])
+    assert screened.kept == (0, 1, 2) and dict(screened.stripped)[1] == GOOD[1]
+
+
+@pytest.mark.parametrize("line", [
+    "He added: It is a disgrace what is going on in our country today.",
+    "Murphy notes: The bill is dead in the Senate for now, aides said.",
+    "Trump tweeted on Thursday: The wall will be built and Mexico will pay.",
+    "Trump: We will build the wall and Mexico will pay for it.",
+    "Nick Gillespie: Okay. Let's get right to it, then, shall we?",
+    "The Hill: Former Georgia Secretary of State Karen Handel has almost pulled even.",
+    "Go deeper: Atlanta officer fired, chief resigns after fatal shooting.",
+    "Editor's note: This post has been corrected to show the House minority leader.",
+    "This week: The Senate votes on the spending bill that funds the government.",
+    "May 20: Listen to the editor talk to a reporter in a podcast about this story.",
+    "His message: I will not seek a second term, the governor told supporters.",
+    "The letter suggests: “Editors are fired for running controversial pieces.”",
+    "The villains: KCBX Terminals (a division of Koch Industries) and Beemsterboer Slag Co.",
+    "The goal: Achieve their biggest House majority since Harry Truman’s presidency.",
+    "Pelosi is correct: President Trump is not above the law, the editors wrote.",
+    "Texas faces a similar problem: dozens of small counties lack the resources.",
+    "Fact check: What really happened when Biden pushed out a Ukrainian prosecutor",
+])
+def test_a_speaker_a_clause_or_a_box_before_a_colon_is_no_section_label(line):
+    assert text.strip_section_labels(line) == line
+
+
+def test_a_first_line_that_starts_with_the_title_loses_it_before_its_label():
+    title = "Trump’s first ambassador: Barack Obama"
+    first = f"{title} On his last foreign trip as president, the task ahead of Obama is enormous."
+    assert body_of(first, STORY[0], title=title).split("\n\n") == [
+        "On his last foreign trip as president, the task ahead of Obama is enormous.", STORY[0]]
+
+
+@pytest.mark.parametrize("caption", [  # rule 39: credits naming names "for" an outlet, or after a credit label
+    "Evangelicals Preach Welcome for Immigrants Congregants worshiped at Mariners Church in Irvine, Calif., during "
+    "Easter services. John Francis Peters for The Wall Street Journal More photos and interactive graphics",
+    "President Trump backed away from a military confrontation with Iran. He explains it. Photo: Shutterstock",
+    "Kim Yo-jong with her brother at a meeting with Moon Jae-in in the demilitarised zone in 2018. Photograph: Reuters",
+    "An abandoned house on Detroit’s east side. Photograph: Erin Kirkland/The Guardian",
+])
+def test_a_caption_ending_at_a_credit_for_an_outlet_or_after_a_label_goes(caption):
+    assert body_of(STORY[0], caption, STORY[1]).split("\n\n") == STORY
+
+
+def test_a_long_paragraph_or_a_sentence_ending_for_an_outlet_stays():
+    essay = ("Shawn Best, 38, Cook, Las Vegas. Best loved his job as the breakfast guy at the hotel, where he had "
+             "worked since it opened nearly a decade ago, and where he knew every regular by name and by order. Now "
+             "when he wakes up he has nowhere to go, and he is using his unemployment benefits and the stimulus "
+             "check to pay his bills, buy food and keep up with the payments on his car for now. Daniella Zalcman "
+             "for TIME")
+    wrote = "The senator's daughter has written for The Atlantic and for The New Yorker."
+    assert body_of(STORY[0], essay, wrote, STORY[1]).split("\n\n") == [STORY[0], essay, wrote, STORY[1]]
+
+
+@pytest.mark.parametrize("caption", [  # rule 40: a caption that names a day
+    "The guided-missile destroyer USS Fitzgerald arrives at the US Naval Base in Yokosuka, Japan, on Saturday.",
+    "People gather at the National Cathedral on Thursday to remember gun violence victims.",
+    "US President Donald Trump and Britain's Prime Minister Boris Johnson arrive for a breakfast meeting on Sunday.",
+])
+def test_a_caption_that_names_a_day_is_no_digest_line(caption):
+    assert text.is_picture_text(caption) and not digest._stands_alone(caption)
+
+
+@pytest.mark.parametrize("news", [
+    "Trump departs later on Monday for Hanoi to participate in two days of meetings with Kim.",
+    "Royal gun salutes were fired Monday from nearby Green Park and from the Tower of London.",
+    "The teachers rally stayed off Lake Shore Drive Friday, organizers said.",
+    "Sanders made big waves against a big target on Sunday as news of his rebuke made the rounds.",
+    "Obama speaks Tuesday at the Naval Academy in Annapolis, aides said.",
+])
+def test_news_that_names_a_day_is_no_caption(news):
+    assert not text.is_picture_text(news)
+
+
+def test_a_heading_in_title_case_with_a_period_goes():  # rule 41
+    heading = "Obama Announces Deal On Diplomatic Relations With Cuba."
+    assert text.is_furniture(heading) and body_of(STORY[0], heading, STORY[1]).split("\n\n") == STORY
+    for news in ("Pastor Graham is on the President's Faith Advisory Council.",
+                 "Senate Majority Leader Mitch McConnell spoke to reporters.", "Obama Won."):
+        assert not text.is_furniture(news)
+
+
+@pytest.mark.parametrize("note", [  # rule 42: the page's notes on itself
+    "The opinions expressed in this commentary are his.",
+    "The views expressed in this article are the author's own and do not necessarily reflect the outlet's stance.",
+    "S.V. Dáte is White House correspondent for National Journal and author of Jeb: America’s Next Bush.",
+    "Randi Weingarten, President of the American Federation of Teachers, responds here.",
+    "In case you missed Parts I and II of Kyle's series on Common Core, be sure to check them out too.",
+    "You’re watching a recent Senate Intelligence Committee hearing about foreign internet trolls.",
+])
+def test_a_page_note_leaves_a_json_body_and_is_no_digest_line(note):
+    assert body_of(STORY[0], note, STORY[1]).split("\n\n") == STORY
+    assert text.is_furniture(note)
+
+
+@pytest.mark.parametrize("news", [
+    "The senator said she was glad to be here.",
+    "He is a correspondent of long standing, colleagues said.",
+    "The views of the voters expressed in the poll are mixed.",
+    "The editor said the correspondent for the paper was safe.",
+    "Investigators said they would check out every lead.",
+])
+def test_news_of_a_page_note_shape_stays(news):
+    assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
+    assert not text.is_furniture(news)
+
+
+def test_a_caption_whose_subject_holds_an_office_title_is_no_digest_line():  # rule 43
+    assert text.is_picture_text("Sen. Kirsten Gillibrand speaks at Paul Quinn College in Dallas.")
+    for news in ("Once Mr. Trump arrives in the West Wing, Dan Scavino takes control of the account.",
+                 "Dr. von der Leyen arrives in Brussels with the reputation of a resilient survivor."):
+        assert not text.is_picture_text(news)
+
+
+@pytest.mark.parametrize("teaser", [  # rule 44
+    "Trump vs. Clinton:Donald Trump to Hillary Clinton: Run for president again!",
+    "Mueller report:Trump repeatedly tried to impede the Russia probe, Mueller report said.",
+])
+def test_a_teaser_fused_by_a_colon_goes_whatever_ends_it(teaser):
+    assert text.is_furniture(teaser) and body_of(STORY[0], teaser, STORY[1]).split("\n\n") == STORY
+
+
+def test_a_time_or_an_address_with_a_colon_stays():
+    for news in ("At 10:30 the Senate voted to adjourn until Monday.", "The site at http://example.com went down."):
+        assert not text.is_furniture(news)
