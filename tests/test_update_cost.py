@@ -152,4 +152,3 @@ def test_labels_read_the_clusterings_lead_terms(body_words):
     stories = [(articles[:5], [0, 0, 0, 1, 1]), (articles[5:], [0, 0, 1, 1])]
     heads = [[clustering.head_terms(i) for i in range(5)], [clustering.head_terms(i) for i in range(5, 9)]]
     assert events.story_headlines(stories, params, heads) == events.story_headlines(stories, params)
-
