@@ -692,12 +692,12 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
 
     def hand_over(last: bool) -> None:
         """Hand the label batches to ``map_`` two at a time (a pool sends work.Tasks of two or more
-        to its workers), and read those handed over before the last ones: at most two pairs of
-        batches held."""
-        if len(ready) >= 2 or (last and ready):
-            pending.append(([keys for keys, _ in ready],
-                            map_(_story_labels, work.Tasks(task for _, task in ready))))
-            ready.clear()
+        to its workers, and runs one alone itself), two held back so the last go as two or three,
+        and read those handed over before the last ones: at most six batches held."""
+        if len(ready) >= 4 or (last and ready):
+            sent = ready if last else ready[:2]
+            pending.append(([keys for keys, _ in sent], map_(_story_labels, work.Tasks(task for _, task in sent))))
+            del ready[: len(sent)]
         while len(pending) > (0 if last else 1):
             batches_keys, named = pending.popleft()
             for keys, heads_of in zip(batches_keys, named, strict=True):
