@@ -557,7 +557,8 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     already groups the articles: articles with a value are grouped by it instead of clustering
     (an event's story is the one most of its articles fall in), those without are clustered.
     ``map_`` makes the story level's features, runs its candidate search window by window (see
-    ``events.cluster``) and splits the stories into events; the result is the same whatever runs them."""
+    ``events.cluster``), splits the stories into events and labels the new events; the result is
+    the same whatever runs them."""
     started = time.perf_counter()
     _create_group_tables(db)
     story_keys = _field_values(db, story_field)
