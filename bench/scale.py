@@ -8,7 +8,7 @@ Run by hand from the repository root with the virtualenv active::
     python bench/scale.py --sizes 10000,37554 --jobs 1,2
     python bench/scale.py --sizes 150000 --jobs 2         # 4 date-shifted copies of the corpus
     python bench/scale.py --plan --sizes 1000000,10000000 --from results.json
-    python bench/scale.py --events 10000 --rounds 2 --against /tmp/main   # update_events alone, jobs 1/2
+    python bench/scale.py --events 10000 --rounds 2 --against /tmp/main   # update_events alone, jobs 1/2 each
     python bench/scale.py --events 10000 --rounds 1 --dask 2   # and on a 2-worker Dask LocalCluster
     python bench/scale.py --events-memory 37554   # the candidate search's largest task against one block
 
@@ -254,7 +254,8 @@ def events_child(source: Path, jobs: int) -> dict:
         store.update_events(db, **({"map_": map_} if takes_map else {}))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         spent = sum(_cpu(p) - workers_cpu.get(p, 0.0) for p in _descendants())
-    ids = db.execute("select a.id, a.event_id, e.story_id from articles a join events e on e.id = a.event_id "
+    ids = db.execute("select a.id, a.event_id, e.story_id, e.label, s.label from articles a "
+                     "join events e on e.id = a.event_id join stories s on s.id = e.story_id "
                      "order by a.rowid").fetchall()
     db.close()
     target.unlink()
@@ -269,14 +270,17 @@ def events_bench(size: int, corpus: Path, rounds: int, against: Path | None, das
         n = write_corpus(size, data, corpus)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         subprocess.run([sys.executable, __file__, "--loaded", str(data), str(source)], env=env, check=True)
-        ways = [("this", 1, ROOT), ("this", 2, ROOT)] + ([("against", 1, against)] if against else [])
+        ways = [("this", 1, ROOT), ("this", 2, ROOT)] + ([("against", 1, against), ("against", 2, against)]
+                                                         if against else [])
         ways += [("this, Dask LocalCluster", -workers, ROOT) for workers in dask]
         runs: dict[tuple, list[dict]] = {}
         for _ in range(rounds):
             for name, jobs, checkout in ways:
                 out = subprocess.run([sys.executable, __file__, "--events-child", str(source), str(jobs)],
                                      env={**env, "PYTHONPATH": str(checkout)}, capture_output=True, text=True,
-                                     check=True)
+                                     cwd=tmp)  # not a checkout: the fork server imports from its cwd first
+                if out.returncode:
+                    raise SystemExit(f"{name}, jobs={jobs} failed:\n{out.stderr[-3000:]}")
                 runs.setdefault((name, jobs), []).append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f"update_events of {n:,} articles, {rounds} round(s) alternating, means:")
         print("| checkout, jobs | wall s | CPU s writer | CPU s workers | writer peak MB |")
@@ -290,7 +294,7 @@ def events_bench(size: int, corpus: Path, rounds: int, against: Path | None, das
         for key, done in runs.items():
             for r in done:
                 changed = sum(a != b for a, b in zip(first, r["ids"], strict=True))
-                print(f"{key}: {changed} of {len(first)} articles with another event or story id "
+                print(f"{key}: {changed} of {len(first)} articles with another event or story id or label "
                       "than this checkout's jobs=1")
 
 

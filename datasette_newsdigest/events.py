@@ -61,8 +61,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
-from itertools import islice
+from functools import cached_property, lru_cache
+from itertools import islice, repeat
 from typing import cast
 
 import numpy as np
@@ -86,6 +86,7 @@ __all__ = [
     "first_words",
     "frames",
     "group_dates",
+    "headline_copy",
     "headlines",
     "name_terms",
     "numbers",
@@ -239,16 +240,18 @@ class Vocabulary:
         self.df = np.array(df if df is not None else [], dtype=np.int64)
         self.documents = documents
 
-    def count(self, docs: Iterable[list[str]]) -> sp.csr_matrix:
+    def count(self, docs: Iterable[list[str] | dict[str, int]]) -> sp.csr_matrix:
         """Raw term counts of ``docs`` in one pass, adding their new terms and their document
-        frequencies (so the feature lists need not be kept): (n_docs, n_terms) float32 csr."""
+        frequencies (so the feature lists need not be kept): (n_docs, n_terms) float32 csr. A doc
+        is its terms, or their counts already made (a dict in order of first appearance, as
+        :func:`article_features` returns them); each row's ids are in that order, not sorted."""
         indptr, indices, data = array("q", [0]), array("i"), array("f")
         rows = 0
         index, terms = self.index, self.terms
         for doc in docs:
             # Counter counts in C and keeps first appearance, so ids and their order within a row
             # are those of counting term by term; the vocabulary is looked up once per distinct term
-            counts = Counter(doc)
+            counts = doc if isinstance(doc, dict) else Counter(doc)
             found = list(map(index.get, counts))
             if None in found:  # new terms take the next ids in the order they appear
                 new = [t for t, i in zip(counts, found, strict=True) if i is None]
@@ -584,15 +587,20 @@ def _mean_time_penalty(a: np.ndarray, b: np.ndarray, params: Params) -> float:
 
 
 _NO_DAYS = np.zeros(0)
+_NO_GAP = np.zeros(1)  # day 0: its gap to day g is g
+
+
+_BOUND_SLACK = 1e-3  # relative: a bound on a dot product from norms may only err high, float32 sums included
 
 
 class _Groups:
-    """Groups being agglomerated: summed vectors (sorted term ids, weights), sizes, sorted days
-    of their dated articles."""
+    """Groups being agglomerated: summed vectors (sorted term ids, weights) and their norms, sizes,
+    sorted days of their dated articles."""
 
     def __init__(self, sums: sp.csr_matrix, sizes, dates: list[np.ndarray], fixed):
         self.terms = [sums.indices[sums.indptr[i] : sums.indptr[i + 1]] for i in range(sums.shape[0])]
         self.weights = [sums.data[sums.indptr[i] : sums.indptr[i + 1]] for i in range(sums.shape[0])]
+        self.norms = _norms(sp.csr_matrix(sums, dtype=np.float64))
         self.sizes = np.asarray(sizes, dtype=np.float64).copy()
         self.dates = list(dates)
         self.fixed = np.asarray(fixed, dtype=bool).copy()
@@ -619,9 +627,36 @@ class _Groups:
         hit = tb[pos] == ta
         return float(self.weights[a][hit] @ self.weights[b][pos[hit]])
 
-    def score(self, a: int, b: int, dot: float, params: Params) -> float:
-        penalty = _mean_time_penalty(self.dates[a], self.dates[b], params)
+    def penalty(self, a: int, b: int, params: Params) -> float:
+        return _mean_time_penalty(self.dates[a], self.dates[b], params)
+
+    def could_pass(self, a: int, b: int, penalty: float, params: Params) -> bool:
+        """Whether the pair's score may reach the threshold: its mean cosine is at most the norms'
+        product over the sizes (Cauchy-Schwarz), so past the horizon (penalty 1) no pair of
+        groups of unit rows can, and its dot product need not be computed."""
+        bound = self.norms[a] * self.norms[b] / (self.sizes[a] * self.sizes[b])
+        return bound * (1 + _BOUND_SLACK) - penalty >= params.threshold
+
+    def score(self, a: int, b: int, dot: float, params: Params, penalty: float | None = None) -> float:
+        if penalty is None:
+            penalty = self.penalty(a, b, params)
         return dot / (self.sizes[a] * self.sizes[b]) - penalty
+
+    def scores(self, a: np.ndarray, b: np.ndarray, dots: np.ndarray, params: Params) -> np.ndarray:
+        """:meth:`score` of many pairs (``a``, ``b``, ``dots``: (n_pairs,)), the same floats in numpy:
+        the penalty of two groups of one date each is looked up among the distinct gaps, each
+        asked of :func:`_mean_time_penalty` once (most pairs, in a build); others are asked pair by pair."""
+        counts = np.array([len(d) for d in self.dates], dtype=np.int64)
+        first = np.array([d[0] if len(d) else np.nan for d in self.dates], dtype=np.float64)
+        penalty = np.zeros(len(a))
+        one = (counts[a] == 1) & (counts[b] == 1)
+        if one.any():
+            gaps, at = np.unique(np.abs(first[a[one]] - first[b[one]]), return_inverse=True)
+            table = [_mean_time_penalty(_NO_GAP, np.array([g]), params) for g in gaps.tolist()]
+            penalty[one] = np.array(table)[at]
+        for k in np.flatnonzero(~one & (counts[a] > 0) & (counts[b] > 0)).tolist():
+            penalty[k] = self.penalty(int(a[k]), int(b[k]), params)
+        return dots / (self.sizes[a] * self.sizes[b]) - penalty
 
     def merge(self, a: int, b: int) -> int:
         """Merge the two roots; the fixed (existing) one, else the larger, survives."""
@@ -635,6 +670,7 @@ class _Groups:
             starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
             terms, weights = terms[starts], np.add.reduceat(weights, starts)
         self.terms[a], self.weights[a] = terms, weights
+        self.norms[a] = math.sqrt(weights @ weights)
         self.terms[b] = self.weights[b] = None
         self.sizes[a] += self.sizes[b]
         self.dates[a] = np.sort(np.concatenate([self.dates[a], self.dates[b]]))
@@ -651,12 +687,13 @@ def _agglomerate(groups: _Groups, pairs: tuple[np.ndarray, np.ndarray], dots: np
     """Greedy average-link merging, best pair first, lazily re-scoring pairs whose groups have
     grown since they were queued. ``pairs`` and ``dots`` are (n_pairs,); returns each group's
     final root, (n_groups,) int."""
-    heap = []
-    for a, b, d in zip(pairs[0].tolist(), pairs[1].tolist(), dots.tolist(), strict=True):
-        if not (groups.fixed[a] and groups.fixed[b]):
-            # pairs below the threshold stay queued: by the time they come up, their groups may
-            # have grown into a pair that passes
-            heap.append((-groups.score(a, b, d, params), a, b, 0, 0))
+    first, second = np.asarray(pairs[0], dtype=np.int64), np.asarray(pairs[1], dtype=np.int64)
+    live = ~(groups.fixed[first] & groups.fixed[second])
+    first, second = first[live], second[live]
+    # pairs below the threshold stay queued: by the time they come up, their groups may have grown
+    # into a pair that passes
+    negative = (-groups.scores(first, second, np.asarray(dots, dtype=np.float64)[live], params)).tolist()
+    heap = list(zip(negative, first.tolist(), second.tolist(), repeat(0), repeat(0), strict=False))
     heapq.heapify(heap)
     scored: dict[tuple[int, int], tuple[int, int]] = {}
     while heap:
@@ -671,7 +708,10 @@ def _agglomerate(groups: _Groups, pairs: tuple[np.ndarray, np.ndarray], dots: np
             if scored.get((a, b)) == current:
                 continue  # already re-scored at these versions and queued
             scored[(a, b)] = current
-            s = groups.score(a, b, groups.dot(a, b), params)
+            penalty = groups.penalty(a, b, params)
+            if not groups.could_pass(a, b, penalty, params):
+                continue  # below the threshold whatever the dot product: not queued, as when scored
+            s = groups.score(a, b, groups.dot(a, b), params, penalty)
             if s >= params.threshold:
                 heapq.heappush(heap, (-s, a, b, *current))
             continue
@@ -710,7 +750,7 @@ class Clustering:
     headlines: dict[int, str | None]  # None: no article of the event has a title or a sentence
     state: EventState
     articles: list[Article]  # the input, in order, bodies cut short
-    body_terms: list[array] = field(default_factory=list)  # per article, its body's content terms
+    body_terms: list[np.ndarray] = field(default_factory=list)  # per article, its body's content terms
     # (ids in ``state.vocabulary``), as :func:`features` made them: handed to :func:`story_terms`
     head_lengths: array = field(default_factory=lambda: array("i"))  # per article, how many of its
     # body terms are in the lead :func:`headlines` judges by (its first ``_HEADLINE_LEAD`` words)
@@ -718,14 +758,17 @@ class Clustering:
     def lead_terms(self, i: int) -> list[str]:
         """The content terms of article ``i``'s body (its first ``body_words``) that the
         clustering computed, so the split need not tokenize and stem the body again."""
-        terms = self.state.vocabulary.terms
-        return [terms[t] for t in self.body_terms[i]]
+        return self._terms[self.body_terms[i]].tolist()
 
     def head_terms(self, i: int) -> list[str]:
         """The content terms of the lead :func:`headlines` reads of article ``i``: the first of
         its :meth:`lead_terms` (a cut at white space cuts no word)."""
-        terms = self.state.vocabulary.terms
-        return [terms[t] for t in self.body_terms[i][: self.head_lengths[i]]]
+        return self._terms[self.body_terms[i][: self.head_lengths[i]]].tolist()
+
+    @cached_property
+    def _terms(self) -> np.ndarray:
+        """The vocabulary's terms as an array, so a list of ids becomes its terms in one step."""
+        return np.array(self.state.vocabulary.terms, dtype=object)
 
 
 def _bar(progress: bool, total: int, desc: str):
@@ -745,7 +788,7 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
     article's features are made by ``map_`` (:func:`article_features`, a batch ahead of the
     counting); the vocabulary counts them here, in order, so term ids are the same either way."""
     light: list[Article] = []
-    body_terms: list[array] = []
+    body_at: list[np.ndarray] = []
     head_lengths = array("i")
 
     def batches():
@@ -754,7 +797,7 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
         for a in tqdm(articles, total=total, desc="Event features", disable=not progress, file=sys.stderr,
                       leave=False):
             light.append(Article(a.id, a.title, (a.body or "")[:_LABEL_CHARS], a.published, a.outlet))
-            batch.append((a.title, first_words(a.body or "", params.body_words), params))
+            batch.append((a.title, a.body or "", params))  # cut to its lead there: the cut is a regex per word
             if len(batch) >= _FEATURE_BATCH:
                 yield None, batch
                 batch = []
@@ -763,27 +806,32 @@ def _vectors(articles: Iterable[Article], vocabulary: Vocabulary, params: Params
 
     def docs():
         for _, results in work.ahead(map_, article_features, batches()):
-            for features, start, count, head in results:
-                yield features
-                # count has taken the whole document by now, so its terms have ids
-                body_terms.append(array("i", map(vocabulary.index.__getitem__, features[start : start + count])))
+            for counts, body, head in results:
+                yield counts
+                body_at.append(np.frombuffer(body, dtype=np.int32))
                 head_lengths.append(head)
 
-    x = vocabulary.weigh(vocabulary.count(docs()), params.background_documents)
+    counts = vocabulary.count(docs())
+    # a row's ids are its distinct terms in order of first appearance, where body_at points
+    body_terms = [counts.indices[start + at] for start, at in zip(counts.indptr[:-1].tolist(), body_at, strict=True)]
+    x = vocabulary.weigh(counts, params.background_documents)
     return x, light, body_terms, head_lengths
 
 
-def article_features(item: tuple[str | None, str, Params]) -> tuple[list[str], int, int, int]:
-    """In a worker (or not): the :func:`features` of an article (title, body cut to its lead, params),
-    where in them its body's content terms start and how many there are, and how many of those are
-    in the lead :func:`headlines` judges by."""
-    title, lead, params = item
+def article_features(item: tuple[str | None, str, Params]) -> tuple[dict[str, int], array, int]:
+    """In a worker (or not): the :func:`features` of an article (title, body, params) as counts,
+    in order of first appearance (what :meth:`Vocabulary.count` makes of them: half the terms to
+    send back, and no counting in the build process); where each of its body's content terms is
+    among those counted terms; and how many of those are in the lead :func:`headlines` judges by."""
+    title, body, params = item
+    lead = first_words(body, params.body_words)
     head = first_words(lead, min(_HEADLINE_LEAD, params.body_words))  # a prefix of lead
     head_terms = content_terms(head)
     terms = head_terms + content_terms(lead[len(head):])
     title_terms = content_terms(title or "")
-    features = _features(title, lead, terms, params, params.name_repeat, title_terms)
-    return features, len(title_terms) * params.title_repeat, len(terms), len(head_terms)
+    counts = dict(Counter(_features(title, lead, terms, params, params.name_repeat, title_terms)))
+    at = {t: i for i, t in enumerate(counts)}
+    return counts, array("i", map(at.__getitem__, terms)), len(head_terms)
 
 
 def group_dates(group_of, days, count: int) -> list[np.ndarray]:
@@ -869,6 +917,15 @@ def headlines(articles: Sequence[Article], group_of: Sequence[int], params: Para
     headline and lead (first 50 words) with rarity relative to these articles (:func:`story_vectors`):
     the lead carries the incident, and the whole body would cost as much again as the split."""
     return story_headlines([(articles, group_of)], params)[0]
+
+
+def headline_copy(article: Article) -> Article:
+    """What :func:`story_headlines` reads of an article, to hand it to a worker: its title and,
+    for a titled one, its lead (the first ``_HEADLINE_LEAD`` words, which :func:`first_words`
+    gives again from them); an untitled one keeps its body, whose first sentence labels it."""
+    titled = bool(article.title and article.title.strip())
+    body = first_words(article.body or "", _HEADLINE_LEAD) if titled else article.body
+    return Article(article.id, article.title, body)
 
 
 def story_headlines(stories: Sequence[tuple[Sequence[Article], Sequence[int]]], params: Params = Params(),
@@ -1131,8 +1188,13 @@ class _FramedGroups(_Groups):
         super().__init__(sums, sizes, dates, fixed)
         self.frames = list(frames)
 
-    def score(self, a: int, b: int, dot: float, params: Params) -> float:
-        return -math.inf if _apart(self.frames[a], self.frames[b]) else super().score(a, b, dot, params)
+    def score(self, a: int, b: int, dot: float, params: Params, penalty: float | None = None) -> float:
+        return -math.inf if _apart(self.frames[a], self.frames[b]) else super().score(a, b, dot, params, penalty)
+
+    def scores(self, a: np.ndarray, b: np.ndarray, dots: np.ndarray, params: Params) -> np.ndarray:
+        out = super().scores(a, b, dots, params)
+        out[[_apart(self.frames[i], self.frames[j]) for i, j in zip(a.tolist(), b.tolist(), strict=True)]] = -math.inf
+        return out
 
     def merge(self, a: int, b: int) -> int:
         kept = super().merge(a, b)

@@ -25,7 +25,7 @@ import re
 import sqlite3
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -126,6 +126,7 @@ STORY_STATE_VERSION = 2  # 2: IDF with background documents; another version mak
 BATCH = 500
 LABEL_BATCH = 2000  # articles whose stories' events are labelled in one call (bounds the bodies held)
 SPLIT_BATCH = 500  # stories read and split (by map_) a batch at a time
+SPLIT_CHUNK = 25  # stories of two or more articles per task of a batch's split
 COPY_PAGES = 4096  # pages per backup step when copying a build into place (16 MB at 4 KB pages)
 
 Notify = Callable[[str], None]
@@ -556,7 +557,8 @@ def update_events(db: sqlite_utils.Database, new_ids: Sequence[str] | None = Non
     already groups the articles: articles with a value are grouped by it instead of clustering
     (an event's story is the one most of its articles fall in), those without are clustered.
     ``map_`` makes the story level's features, runs its candidate search window by window (see
-    ``events.cluster``) and splits the stories into events; the result is the same whatever runs them."""
+    ``events.cluster``), splits the stories into events and labels the new events; the result is
+    the same whatever runs them."""
     started = time.perf_counter()
     _create_group_tables(db)
     story_keys = _field_values(db, story_field)
@@ -674,15 +676,34 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
     changed: set[int] = set()
     unlabelled: list[tuple[int, set[int], list[events.Article], list[int]]] = []
     waiting = [0]  # articles of the stories in ``unlabelled``
+    ready: list[tuple[list, tuple]] = []  # label batches made, not yet handed to map_
+    pending: deque[tuple[list, Iterator]] = deque()  # handed over, not yet read
 
     def label() -> None:
-        """Label the new events of the stories waiting, many stories in one call (they are small)."""
-        named = events.story_headlines([(arts, incidents) for _, _, arts, incidents in unlabelled], params,
-                                       [[head_terms(a.id) for a in arts] for _, _, arts, _ in unlabelled])
-        for (story, made, _, _), heads in zip(unlabelled, named, strict=True):
-            labels.update({(story, t): heads.get(t) for t in made})
+        """Make one label batch of the stories waiting: many stories in one call (they are small),
+        the same batches whatever runs them, since the labels are judged over the batch."""
+        if unlabelled:
+            ready.append(([(story, made) for story, made, _, _ in unlabelled],
+                          ([([events.headline_copy(a) for a in arts], incidents)
+                            for _, _, arts, incidents in unlabelled], params,
+                           [[head_terms(a.id) for a in arts] for _, _, arts, _ in unlabelled])))
         unlabelled.clear()
         waiting[0] = 0
+        hand_over(last=False)
+
+    def hand_over(last: bool) -> None:
+        """Hand the label batches to ``map_`` two at a time (a pool sends work.Tasks of two or more
+        to its workers, and runs one alone itself), two held back so the last go as two or three,
+        and read those handed over before the last ones: at most six batches held."""
+        if len(ready) >= 4 or (last and ready):
+            sent = ready if last else ready[:2]
+            pending.append(([keys for keys, _ in sent], map_(_story_labels, work.Tasks(task for _, task in sent))))
+            del ready[: len(sent)]
+        while len(pending) > (0 if last else 1):
+            batches_keys, named = pending.popleft()
+            for keys, heads_of in zip(batches_keys, named, strict=True):
+                for (story, made), heads in zip(keys, heads_of, strict=True):
+                    labels.update({(story, t): heads.get(t) for t in made})
 
     def place(story: int, arts: list[events.Article], incidents: list[int], fixed_refs: list) -> None:
         """Record one story's incidents: its new events (labelled a batch of stories at a time) and
@@ -705,38 +726,68 @@ def _split_stories(db: sqlite_utils.Database, stories: dict[int, list[str]], pla
                 changed.add(fixed_refs[t][1])
 
     def plans() -> Iterator[tuple[int, list[events.Article], list, list[int]]]:
-        for story, new_members in sorted(stories.items()):
-            existing = [a for (a,) in db.execute(
-                "select a.id from articles a join events e on e.id = a.event_id where e.story_id = ? "
-                "order by a.rowid", [story])] if event_of_existing else []
-            arts = _articles(db, [a for a in existing if a not in placed] + new_members)
-            refs = [("e", event_of_existing[art.id]) if art.id not in placed else fixed_event.get(art.id)
-                    for art in arts]
-            fixed_refs = sorted({r for r in refs if r and r[0] == "e"}, key=lambda r: r[1]) + sorted(
-                {r for r in refs if r and r[0] == "k"}, key=lambda r: r[1])
-            index = {r: i for i, r in enumerate(fixed_refs)}
-            yield story, arts, fixed_refs, [index[r] if r else -1 for r in refs]
+        ordered = iter(sorted(stories.items()))
+        while chunk := list(itertools.islice(ordered, SPLIT_BATCH)):
+            members: dict[int, list[str]] = {}
+            for story, new_members in chunk:
+                existing = [a for (a,) in db.execute(
+                    "select a.id from articles a join events e on e.id = a.event_id where e.story_id = ? "
+                    "order by a.rowid", [story])] if event_of_existing else []
+                members[story] = [a for a in existing if a not in placed] + new_members
+            read = _articles(db, [a for ids in members.values() for a in ids])  # one query a chunk
+            story_of_article = {a: story for story, ids in members.items() for a in ids}
+            arts_of: dict[int, list[events.Article]] = {story: [] for story in members}
+            for art in read:  # in rowid order, so each story's articles are too
+                arts_of[story_of_article[art.id]].append(art)
+            for story, arts in arts_of.items():
+                yield story, arts, *_fixed_of(arts, placed, event_of_existing, fixed_event)
 
     def batches() -> Iterator[tuple[list, list]]:
         """Stories a batch at a time, and the splits of those of two or more articles to hand over
         (one article is one incident: the split and its vectors are not needed)."""
         every = iter(plans())
         while batch := list(itertools.islice(every, SPLIT_BATCH)):
-            yield batch, [(arts, params, split, fixed, [lead_terms(a.id) for a in arts])
-                          for _, arts, _, fixed in batch if len(arts) > 1]
+            splits = [(arts, params, split, fixed, [lead_terms(a.id) for a in arts])
+                      for _, arts, _, fixed in batch if len(arts) > 1]
+            # chunks of stories as work.Tasks: a batch's few hundred splits are worth the trip, where
+            # a plain list of fewer than work.MIN_ITEMS items would be split here
+            yield batch, work.Tasks(splits[i : i + SPLIT_CHUNK] for i in range(0, len(splits), SPLIT_CHUNK))
 
-    for batch, results in work.ahead(map_, _story_incidents, batches()):
+    for batch, chunks in work.ahead(map_, _stories_incidents, batches()):
+        results = itertools.chain.from_iterable(chunks)
         for story, arts, fixed_refs, fixed in batch:
             incidents = next(results) if len(arts) > 1 else [max(fixed[0], 0)]
             place(story, arts, incidents, fixed_refs)
     label()
+    hand_over(last=True)
     return event_id, new_events, labels, changed
 
 
+def _fixed_of(arts: list[events.Article], placed: set[str], event_of_existing: dict[str, int],
+              fixed_event: dict[str, tuple]) -> tuple[list, list[int]]:
+    """A story's fixed events (existing ones, then those an event field makes), and each of its
+    articles' index among them (-1: free to split)."""
+    refs = [("e", event_of_existing[art.id]) if art.id not in placed else fixed_event.get(art.id) for art in arts]
+    fixed_refs = sorted({r for r in refs if r and r[0] == "e"}, key=lambda r: r[1]) + sorted(
+        {r for r in refs if r and r[0] == "k"}, key=lambda r: r[1])
+    index = {r: i for i, r in enumerate(fixed_refs)}
+    return fixed_refs, [index[r] if r else -1 for r in refs]
+
+
+def _stories_incidents(chunk: list[tuple]) -> list[list[int]]:
+    """In a worker (or not): :func:`_story_incidents` of a chunk of stories."""
+    return [_story_incidents(item) for item in chunk]
+
+
 def _story_incidents(item: tuple) -> list[int]:
-    """In a worker (or not): ``events.split_story`` of one story's articles, from their terms."""
+    """``events.split_story`` of one story's articles, from their terms."""
     arts, params, split, fixed, lead_terms = item
     return events.split_story(arts, params, split, fixed, events.story_terms(arts, params, lead_terms))
+
+
+def _story_labels(item: tuple) -> list[dict[int, str | None]]:
+    """In a worker (or not): ``events.story_headlines`` of one label batch."""
+    return events.story_headlines(*item)
 
 
 def _placing(db: sqlite_utils.Database, new_ids: Sequence[str] | None, full: bool) -> list[str]:

@@ -40,6 +40,7 @@ def test_a_two_worker_local_cluster_builds_the_same_database(tmp_path, seeds_dir
 
     monkeypatch.setattr(dask_work, "_map", counting)
     monkeypatch.setattr(events, "WINDOW_ROWS", 16)  # the story level's candidate search in several tasks
+    monkeypatch.setattr(store, "LABEL_BATCH", 8)  # and the event labels
     first = _write(tmp_path / "first.jsonl", 0, 60, seed=1)
     later = _write(tmp_path / "later.jsonl", 60, 30, seed=2)
     built = {}
@@ -51,7 +52,8 @@ def test_a_two_worker_local_cluster_builds_the_same_database(tmp_path, seeds_dir
         built[way] = {"tables": _tables(db), "told": told,
                       "stats": [(s.articles, s.sentences, s.problems, s.notes, s.new_ids) for s in (stats, added)]}
     ran = {name for name, items in sent if items}
-    assert ran >= {"_made", "_article_quotes", "article_features", "candidate_task", "_story_incidents"}, (
+    assert ran >= {"_made", "_article_quotes", "article_features", "candidate_task", "_stories_incidents",
+                   "_story_labels"}, (
         sent)
     local, dask = built["local"], built["dask"]
     assert dask["told"] == local["told"] and any("duplicate id" in m for m in local["told"])

@@ -71,7 +71,8 @@ def _tables(db: Path) -> dict[str, list[tuple]]:
 @pytest.fixture
 def pooled(monkeypatch):
     """The names of the functions work.pool's executors ran, so a test can tell the workers were used
-    (small inputs would not be); the candidate search cut into windows of a few articles."""
+    (small inputs would not be); the candidate search cut into windows of a few articles, the
+    stories' splits and labels into tasks of a few stories."""
     ran: set[str] = set()
     real = work.ProcessPoolExecutor
 
@@ -89,6 +90,8 @@ def pooled(monkeypatch):
     monkeypatch.setattr(work, "MIN_ITEMS", 2)
     monkeypatch.setattr(work, "ProcessPoolExecutor", counting)
     monkeypatch.setattr(events, "WINDOW_ROWS", 16)
+    monkeypatch.setattr(store, "LABEL_BATCH", 8)  # the event labels in several batches, handed over in pairs
+    monkeypatch.setattr(store, "SPLIT_CHUNK", 2)
     return ran
 
 
@@ -104,7 +107,7 @@ def test_two_jobs_build_the_same_database_as_one(tmp_path, seeds_dir, pooled):
         added = store.build_database(db, [later], add=True, notify=told.append, jobs=jobs)
         built[jobs] = {"tables": _tables(db), "told": told,
                        "stats": [(s.articles, s.sentences, s.problems, s.notes, s.new_ids) for s in (stats, added)]}
-    ran = {"_made", "article_features", "candidate_task", "_story_incidents"}
+    ran = {"_made", "article_features", "candidate_task", "_stories_incidents", "_story_labels"}
     assert ran <= pooled, f"the workers ran only {pooled}"
     one, two = built[1], built[2]
     assert two["told"] == one["told"] and any("duplicate id" in m for m in one["told"])
