@@ -202,15 +202,17 @@ def counted(n: int, noun: str) -> str:
 
 # The dateline a wire story opens with: "WASHINGTON (AP) —", "NAIROBI, Kenya (AP) _", "ST. LOUIS, Mo. --",
 # or the agency alone: "(Reuters) -"; an em or en dash may touch the sentence ("WASHINGTON—President ...", rule 26),
-# a hyphen may not ("ANTI-Trump groups ...": a hyphenated word).
+# a hyphen may not ("ANTI-Trump groups ...": a hyphenated word). The place before an agency takes its words'
+# letters possessively (*+): what may follow a word (a space, a comma, the parenthesis) is never one of them,
+# so giving letters back cannot make a match, and trying cost every capitalized opening a step per letter.
 DATELINE_RE = re.compile(
     r"""^(?:(?=[A-Z.'’\-/\s]*[A-Z]{3})                           # a place name, not "U.S."
          [A-Z][A-Z.'’\-/]*(?:\s+[A-Z][A-Z.'’\-/]*){0,3}        # WASHINGTON, NEW YORK, ST. LOUIS, BEIJING/SEOUL
          (?:,\s+[A-Z][A-Za-z.]*(?:\s+[A-Z][A-Za-z.]*){0,2})?  # , Calif. / , China
          \s*(?:\((?:[A-Za-z&\- ]{1,25})\))?\s*                 # (AP) (Reuters) (CNN)
          (?:(?:--|[\-—–_:])\s+|(?:--|[—–])(?=[A-Z][a-z]))     # "WASHINGTON—President": a dash but no hyphen
-        |(?:[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3}         # or any place (Washington, New York), or none,
-            (?:,\s+[A-Z][A-Za-z.]*)?\s*)?
+        |(?:[A-Z][\w.'’\-]*+(?:\s+[A-Z][\w.'’\-]*+){0,3}       # or any place (Washington, New York), or none,
+            (?:,\s+[A-Z][A-Za-z.]*+)?\s*)?
          \([A-Z][A-Za-z&\- ]{1,24}\)\s*                         # before the agency: (CNN), (Reuters)
          (?:(?:--|[\-—–_:])\s+|(?=[A-Z])))                      # with a dash or not: "(CNN) There were"
     """,
@@ -593,8 +595,11 @@ _EMBED = re.compile(r"\(@\w{1,30}\)|pic\.twitter\.com/|\btwitter\.com/\w+/status
 # Rule 21: a prompt to the reader: an imperative, then the site's own service within a few words.
 _SERVICE = r"(?:newsletters?|apps?|podcasts?|alerts|updates|Twitter|Facebook|Instagram|YouTube|TikTok|" \
            r"(?:our|the)\s+(?:[\w'’-]+\s+){0,2}(?:newsletter|app|podcast|channel|feed))"
+# The label's run of word characters and spaces is possessive ({0,20}+): a colon or bar, the only thing that
+# may follow it, is neither, so a shorter run cannot match where the longest did not (the greedy run tried
+# all 20 shorter ones on every line: half of the page-line openings' time).
 _PROMPT = re.compile(
-    r"^[\W_]*(?:[A-Z][\w ]{0,20}[:|]\s*)?(?:"
+    r"^[\W_]*(?:[A-Z][\w ]{0,20}+[:|]\s*)?(?:"
     rf"(?:sign\s+up|subscribe|download|get|join|follow|listen|watch|stream|share)\b(?:\s+[\w'’.-]+){{0,5}}?\s+{_SERVICE}\b"
     r"|(?:follow|like|join|e-?mail|contact|message|text)\s+us\s+(?:on|at|in|via)\b"
     r"|(?:click|tap|read|watch|listen|see|go|sign\s+up|subscribe|register)\s+(?:[\w'’-]+\s+){0,4}?here\b"

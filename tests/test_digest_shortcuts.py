@@ -1,7 +1,9 @@
-"""The cheaper forms the digest step's round 5 uses (issue 13's build-cost target) give what the plain
-forms give: the word regex run by run, the page-line openings as one regex, the fused-capital search
+"""The cheaper forms the digest step's rounds 5 and 6 use (issue 13's build-cost target) give what the
+plain forms give: the word regex run by run, the page-line openings as one regex, the fused-capital search
 from the capital, the quotation test, the sort-based distinct values, the content vectors from their
-sorted pairs and the support's dense product. Each test also fails when the cheaper form is wrong."""
+sorted pairs and the support's dense product (round 5); the prompt's possessive label, the stems
+renumbered by one stable sort, the unit rows from the row offsets (round 6). Each test also fails when
+the cheaper form is wrong."""
 
 from __future__ import annotations
 
@@ -98,7 +100,7 @@ def test_content_vectors_are_the_unit_rows_of_the_plain_incidence():
     plain = sparse.csr_matrix((np.ones(int(content.sum())), (owner[content], stems[content])),
                               shape=(len(tokens), digest._stem_count(stems)))
     plain.data[:] = 1
-    plain = digest._unit_rows(plain)
+    plain = _plain_unit_rows(plain)
     got = digest._content_vectors(*digest._content_pairs(stems, content, owner), len(tokens),
                                   digest._stem_count(stems))
     assert got.shape == plain.shape
@@ -144,3 +146,90 @@ def test_the_concept_incidence_is_the_plain_one_from_coordinates():
         assert got.shape == plain.shape and is_bigram.tolist() == (concepts >= v).tolist()
         for name in ("indptr", "indices", "data"):
             assert getattr(got, name).tolist() == getattr(plain, name).tolist(), name
+
+
+def _plain_unit_rows(incidence: sparse.csr_matrix) -> sparse.csr_matrix:
+    """The rows scaled by their sums, as ``digest._unit_rows`` did before round 6."""
+    scaled = incidence.copy()
+    scaled.data = incidence.data * np.repeat(1 / np.sqrt(np.maximum(incidence.sum(axis=1).A1, 1)),
+                                             np.diff(incidence.indptr))
+    return scaled
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_unit_rows_from_the_offsets_are_the_rows_scaled_by_their_sums(seed):
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((60, 40)) < 0.1).astype(float)
+    dense[::7] = 0  # empty rows
+    incidence = sparse.csr_matrix(dense)
+    got, plain = digest._unit_rows(incidence), _plain_unit_rows(incidence)
+    assert got.shape == plain.shape and np.diff(plain.indptr).max() > 1
+    for name in ("indptr", "indices", "data"):
+        assert getattr(got, name).tolist() == getattr(plain, name).tolist(), name
+
+
+def _plain_first_seen_ids(values: np.ndarray) -> np.ndarray:
+    """Ids from 0 in the order the values first occur, as ``digest._encode`` made them before round 6."""
+    unique, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    dense = np.empty(len(unique), dtype=np.int64)
+    dense[np.argsort(first, kind="stable")] = np.arange(len(unique))
+    return dense[inverse.ravel()]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 9, 4000])
+def test_first_seen_ids_are_np_uniques_renumbered_by_first_index(n):
+    rng = np.random.default_rng(n)
+    values = rng.integers(0, 3 if n < 10 else 900, n).astype(np.int64)  # many repeats, in any order
+    got, plain = digest._first_seen_ids(values), _plain_first_seen_ids(values)
+    assert got.dtype == plain.dtype and got.tolist() == plain.tolist()
+
+
+def test_the_pools_stem_ids_are_the_plain_ones():
+    tokens, (stems, _, _, _) = _encoded()
+    words = [w for t in tokens for w in t]
+    assert stems.tolist() == _plain_first_seen_ids(digest._VOCABULARY.lookup(words)[0]).tolist()
+
+
+# The prompt's label before round 6: a greedy run that gives back one character at a time.
+POSSESSIVE_LABEL, PLAIN_LABEL = r"(?:[A-Z][\w ]{0,20}+[:|]\s*)?", r"(?:[A-Z][\w ]{0,20}[:|]\s*)?"
+PROMPTS = ["Sign up for our newsletter", "follow us on Twitter", "Click here", "Subscribe to our podcast",
+           "Send us your tips", "Watch live at 8 p.m. ET", "Already a subscriber?", "sign up", "us on"]
+
+
+def test_the_prompts_possessive_label_matches_what_the_greedy_one_does():
+    assert text._PROMPT.pattern.count(POSSESSIVE_LABEL) == 1
+    plain = re.compile(text._PROMPT.pattern.replace(POSSESSIVE_LABEL, PLAIN_LABEL), text._PROMPT.flags)
+    rng = random.Random(6)
+    labelled = 0
+    for sample in _samples(3000, seed=6):
+        label = "".join(rng.choice("aZé_7 ") for _ in range(rng.randint(0, 26)))
+        line = rng.choice(("", "* ", "— ")) + rng.choice("AbÉ") + label + rng.choice(":|;, ") + \
+            rng.choice(("", " ")) + rng.choice(PROMPTS) + " " + sample
+        got, want = text._PROMPT.match(line), plain.match(line)
+        assert (got and got.span()) == (want and want.span()), repr(line)
+        labelled += bool(want) and line.lstrip("*— ")[len(label) + 1] in ":|"
+    assert labelled > 300  # lines whose label the prompt matched, not only bare prompts
+
+
+# The dateline's place before an agency before round 6: greedy runs of a word's letters.
+POSSESSIVE_PLACE = (r"(?:[A-Z][\w.'’\-]*+(?:\s+[A-Z][\w.'’\-]*+){0,3}", r"(?:,\s+[A-Z][A-Za-z.]*+)?\s*)?")
+PLAIN_PLACE = (r"(?:[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3}", r"(?:,\s+[A-Z][A-Za-z.]*)?\s*)?")
+PLACE_PIECES = ["Washington", "NEW", "York", "St.", "Louis", "O'Hare", "Al-Arish", "U.S.", "Río", "X_1", "a", "9",
+                ",", ", Calif.", ",Mo", " ", "  ", "(AP)", "(Reuters)", "(CNN)", "(ap)", "(", ")", "--", "-", "—",
+                ":", "_", "The", "President", "said", "Tuesday", "that", "it", "WASHINGTON", "(AP) —"]
+
+
+def test_the_datelines_possessive_place_matches_what_the_greedy_one_does():
+    pattern = text.DATELINE_RE.pattern
+    assert all(pattern.count(piece) == 1 for piece in POSSESSIVE_PLACE)
+    for possessive, greedy in zip(POSSESSIVE_PLACE, PLAIN_PLACE, strict=True):
+        pattern = pattern.replace(possessive, greedy)
+    plain = re.compile(pattern, text.DATELINE_RE.flags)
+    rng = random.Random(7)
+    agencies = 0
+    for _ in range(6000):
+        line = "".join(rng.choice(PLACE_PIECES) + rng.choice(("", " ", " ")) for _ in range(rng.randint(1, 9)))
+        got, want = text.DATELINE_RE.match(line), plain.match(line)
+        assert (got and got.span()) == (want and want.span()), repr(line)
+        agencies += bool(want) and not line.startswith("(") and "(" in want.group(0)
+    assert agencies > 200  # places before an agency were matched, not only the agency alone
