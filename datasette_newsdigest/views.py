@@ -248,9 +248,25 @@ def _encoded(value: str) -> str:
 
 
 class _Prefixes(NamedTuple):
+    """A database's link prefixes, and the article links made from them: a page that links many
+    articles reads them once (``_prefixes`` costs about as much as the link itself)."""
+
     key: tuple  # what they were made from: the base_url setting and the database's route
     digest: str  # the digest pages: datasette.urls.path("/-/digest/<route>")
     articles: str  # the articles table: datasette.urls.table(database, "articles")
+
+    def reader(self, article_id, position: int | None = None, as_json: bool = False) -> str:
+        """``article_url``: the reader, at one of its sentences (``#s<position>``) if given."""
+        url = self.digest + "/article/" + _encoded(str(article_id)) + (".json" if as_json else "")
+        return url if position is None else f"{url}#s{int(position)}"
+
+    def row(self, article_id) -> str:
+        """``_row_url``: an article's row page."""
+        return self.articles + "/" + _encoded(str(article_id))
+
+    def outlet(self, outlet: str | None) -> str | None:
+        """``_outlet_url``: the articles table filtered to an outlet (None without one)."""
+        return self.articles + _outlet_query(outlet) if outlet else None
 
 
 _PREFIXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -270,7 +286,7 @@ def _prefixes(datasette, database: str) -> _Prefixes:
 
 def _row_url(datasette, database: str, article_id) -> str:
     """An article's row page: ``datasette.urls.row(database, "articles", tilde_encode(id))``."""
-    return _prefixes(datasette, database).articles + "/" + _encoded(str(article_id))
+    return _prefixes(datasette, database).row(article_id)
 
 
 async def _database(datasette, request):
@@ -499,22 +515,21 @@ async def _stored_digests(db, event_ids: list, top: int | None = None, articles:
 def _decorate(datasette, database: str, sentences: list[dict]) -> list[dict]:
     """Copies of the (cached, shared) digest rows with their links and rank added: each sentence
     links to the reader at that sentence, and to its article's row."""
+    links = _prefixes(datasette, database)
     return [
         {
             **s,
             "rank": rank,
-            "article_url": article_url(datasette, database, s["article_id"], s["position"]),
-            "row_url": _row_url(datasette, database, s["article_id"]),
-            "outlet_url": _outlet_url(datasette, database, s["outlet"]),
+            "article_url": links.reader(s["article_id"], s["position"]),
+            "row_url": links.row(s["article_id"]),
+            "outlet_url": links.outlet(s["outlet"]),
         }
         for rank, s in enumerate(sentences, 1)
     ]
 
 
 def _outlet_url(datasette, database: str, outlet: str | None) -> str | None:
-    if not outlet:
-        return None
-    return _prefixes(datasette, database).articles + _outlet_query(outlet)
+    return _prefixes(datasette, database).outlet(outlet)
 
 
 @functools.lru_cache(maxsize=4_096)
@@ -1033,13 +1048,13 @@ async def _event_page(datasette, request, as_json: bool):
             [{k: s[k] for k in ("rank", "sentence", "outlet", "support")} for s in sentences], len(articles)
         ),
     }
-    listing = []
+    listing, links = [], _prefixes(datasette, database)
     for a in articles:
         item = {k: a[k] for k in ("id", "title", "outlet", "author", "published", "url", "words", "genre")}
         item["label"] = _label(a)
-        item["row_url"] = _row_url(datasette, database, a["id"])
-        item["reader_url"] = article_url(datasette, database, a["id"])
-        item["outlet_url"] = _outlet_url(datasette, database, a["outlet"])
+        item["row_url"] = links.row(a["id"])
+        item["reader_url"] = links.reader(a["id"])
+        item["outlet_url"] = links.outlet(a["outlet"])
         item["link"] = a["url"] if (a["url"] or "").lower().startswith(("http://", "https://")) else None
         listing.append(item)
     data = {
@@ -1139,11 +1154,12 @@ async def _coverage_section(datasette, request, db, settings: Settings, event_id
         params = {"event": event_id, "shown": outlets.ONLY_SHOWN}
         found = outlets.section((await db.execute(outlets.OUTLETS_SQL, params)).rows,
                                 (await db.execute(outlets.ONLY_SQL, params)).rows)
+    links = _prefixes(datasette, db.name)
     for o in found["outlets"]:
         for s in o["only"]:
-            s["row_url"] = _row_url(datasette, db.name, s["article_id"])
-            s["reader_url"] = article_url(datasette, db.name, s["article_id"], s["position"])
-        o["headline_url"] = article_url(datasette, db.name, o["article_id"])
+            s["row_url"] = links.row(s["article_id"])
+            s["reader_url"] = links.reader(s["article_id"], s["position"])
+        o["headline_url"] = links.reader(o["article_id"])
     lean = found.get("lean")
     rows = lean["rows"] if lean and lean["column"] == settings.lean_column else None
     return {"outlets": found["outlets"], "lean": await _lean(db, settings, outlets.IN_EVENT, event_id,
@@ -1360,8 +1376,7 @@ ARTICLE_FIELDS = ("id", "title", "subtitle", "outlet", "author", "published", "u
 
 def article_url(datasette, database: str, article_id, position: int | None = None, as_json: bool = False) -> str:
     """The reader's address for an article, at one of its sentences (``#s<position>``) if given."""
-    url = _digest_path(datasette, database, "article", article_id, as_json=as_json)
-    return url if position is None else f"{url}#s{int(position)}"
+    return _prefixes(datasette, database).reader(article_id, position, as_json)
 
 
 def marked_paragraphs(body: str | None, sentences: list[tuple[int, str]], lookahead: int = 3) -> list[list[dict]]:
@@ -1455,11 +1470,11 @@ async def _article_page(datasette, request, as_json: bool):
 def _article_links(datasette, database: str, article: dict) -> dict:
     """An article's name (never its id) and its addresses: the reader, its JSON, its row, its
     outlet's articles, and its own URL when that is a web address."""
-    url = article.get("url") or ""
-    return {"label": _label(article), "reader_url": article_url(datasette, database, article["id"]),
-            "json_url": article_url(datasette, database, article["id"], as_json=True),
-            "row_url": _row_url(datasette, database, article["id"]),
-            "outlet_url": _outlet_url(datasette, database, article.get("outlet")),
+    url, links = article.get("url") or "", _prefixes(datasette, database)
+    return {"label": _label(article), "reader_url": links.reader(article["id"]),
+            "json_url": links.reader(article["id"], as_json=True),
+            "row_url": links.row(article["id"]),
+            "outlet_url": links.outlet(article.get("outlet")),
             "link": url if url.lower().startswith(("http://", "https://")) else None}
 
 

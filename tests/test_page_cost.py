@@ -394,6 +394,38 @@ async def test_links_made_from_prefixes_are_datasettes_own(base_url, seeds_db):
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("base_url", ["/", "/news-site/"])
+@pytest.mark.parametrize("built", ["seeds_db", "constructed"])
+async def test_event_pages_links_read_from_prefixes_once_are_each_links_own(base_url, built, request):
+    """The event page reads its database's prefixes once for all its article links: each is the
+    link ``article_url``, ``_row_url`` and ``_outlet_url`` make for it (every event of the seeds
+    and of the constructed corpus, whose outlets have sentences only they report)."""
+    datasette = Datasette([str(request.getfixturevalue(built))], settings={"base_url": base_url})
+    events = (await datasette.client.get("/-/digest/news.json?_size=100")).json()["events"]
+    checked, only = 0, 0
+    for event in events:
+        page = (await datasette.client.get(f"/-/digest/news/{event['id']}.json")).json()
+        for a in page["articles"]:
+            assert (a["reader_url"], a["row_url"], a["outlet_url"]) == (
+                views.article_url(datasette, "news", a["id"]), views._row_url(datasette, "news", a["id"]),
+                views._outlet_url(datasette, "news", a["outlet"]))
+            checked += 1
+        for s in page["digest"]:
+            assert (s["article_url"], s["row_url"], s["outlet_url"]) == (
+                views.article_url(datasette, "news", s["article_id"], s["position"]),
+                views._row_url(datasette, "news", s["article_id"]), views._outlet_url(datasette, "news", s["outlet"]))
+            checked += 1
+        for o in (page["coverage"] or {}).get("outlets", []):
+            assert o["headline_url"] == views.article_url(datasette, "news", o["article_id"])
+            for s in o["only"]:
+                assert (s["reader_url"], s["row_url"]) == (
+                    views.article_url(datasette, "news", s["article_id"], s["position"]),
+                    views._row_url(datasette, "news", s["article_id"]))
+                only += 1
+    assert len(events) >= 2 and checked >= 20 and (only > 0 or built == "seeds_db"), (checked, only)
+
+
+@pytest.mark.asyncio
 async def test_menus_share_the_pages_permission_decisions(seeds_db, monkeypatch):
     import sys
 
