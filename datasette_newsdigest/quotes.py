@@ -167,7 +167,6 @@ _TAIL_WORDS = {"on", "in", "at", "during", "to", "with", "after", "before", "las
 # --------------------------------------------------------------------------
 # Tokens: words, punctuation, and each quoted span as one token
 
-_QUOTE_CHAR_RE = re.compile(r"[“”„«»\"]|''|``")
 _LOWER_WORD_RE = re.compile(r"[a-z]{3,}")  # the runs of [a-z]+ a cue word may be
 _CUE_WORDS = frozenset(VERBS) | {"according"}
 
@@ -1074,6 +1073,11 @@ def _bare(name: str) -> tuple[str, ...]:
     return tuple(parts[1:] if len(parts) > 1 and parts[0].lower() in _HONORIFICS else parts)
 
 
+def _last(bare: tuple[str, ...]) -> str:
+    """A name's last word folded (``_fold``), the key its surname is known by; "" for no words."""
+    return _fold(bare[-1]) if bare else ""
+
+
 class _People:
     """Names met so far in one article, for full forms and pronouns."""
 
@@ -1086,29 +1090,37 @@ class _People:
     def learn(self, name: str) -> None:
         """Keep a full name's surname, for "Peskov" later."""
         bare = _bare(name)
+        self._learn(bare, _last(bare))
+
+    def _learn(self, bare: tuple[str, ...], last: str) -> None:
+        """``learn`` of a name's words (``bare``) and its folded last word (``last``)."""
         if len(bare) >= 2:
-            self.full.setdefault(_fold(bare[-1]), " ".join(bare))
+            self.full.setdefault(last, " ".join(bare))
 
     def see(self, position: int, name: str, kind: str, rank: int, titled: bool = False) -> None:
         """``rank``: 0 a speaker, 1 a sentence's subject, 2 any other name. What ``learn``, ``known``
         and ``full_name`` do, in that order, from one look-up of the name's words (it is called for
         every name of every sentence)."""
         bare = _bare(name)
-        last = _fold(bare[-1]) if bare else ""
-        if kind == "person" and len(bare) >= 2:
-            self.full.setdefault(last, " ".join(bare))  # learn
+        last = _last(bare)
+        if kind == "person":
+            self._learn(bare, last)
         if (titled or rank == 0 and kind == "person") and len(bare) == 1:
             self.titled.add(last)  # "Mr. Rogan", or "Reid" once "Reid said": a person
-        if rank and kind == "person" and not (len(bare) > 1 or bare and (last in self.full or last in self.titled)):
+        if rank and kind == "person" and not self._known(bare, last):
             return  # a lone capitalized word may be a place
-        self.recent.append((position, self.full.get(last, name) if len(bare) == 1 else name, kind, rank))
+        self.recent.append((position, self._full_name(bare, last, name), kind, rank))
         if len(self.recent) > 200:
             del self.recent[:100]
 
     def known(self, name: str) -> bool:
         """A person ``see`` keeps: a full name, or one word the article gave in full or with a title."""
         bare = _bare(name)
-        return len(bare) > 1 or bool(bare) and self.knows(bare[0])
+        return self._known(bare, _last(bare))
+
+    def _known(self, bare: tuple[str, ...], last: str) -> bool:
+        """``known`` of a name's words and its folded last word."""
+        return len(bare) > 1 or bool(bare) and (last in self.full or last in self.titled)
 
     def knows(self, word: str) -> bool:
         """``known`` of one word."""
@@ -1127,9 +1139,11 @@ class _People:
 
     def full_name(self, name: str) -> str:
         bare = _bare(name)
-        if len(bare) == 1:
-            return self.full.get(_fold(bare[0]), name)
-        return name
+        return self._full_name(bare, _last(bare), name)
+
+    def _full_name(self, bare: tuple[str, ...], last: str, name: str) -> str:
+        """``full_name`` of ``name``, its words and its folded last word."""
+        return self.full.get(last, name) if len(bare) == 1 else name
 
     def resolve(self, position: int, pronoun: str) -> str | None:
         """The nearest sentence before with someone compatible in it, and in it the speaker, else the

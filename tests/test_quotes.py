@@ -563,7 +563,7 @@ def test_units_carry_the_quotations_of_their_own_text(body):
     assert [u[:3] for u in units] == [u[:3] for u in quotes._units(body, None)]
     for _, unit, _, spans, marked in units:
         assert spans == quotes._quotations(unit)
-        assert marked == (quotes._QUOTE_CHAR_RE.search(unit) is not None)
+        assert marked == (quotes._QUOTE_MARK_RE.search(unit) is not None)
     assert any(marked and not spans for *_, spans, marked in units) == ("stray" in body)
 
 
