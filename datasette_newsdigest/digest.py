@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from . import text
+from . import arrays, text
 
 __all__ = [
     "DEFAULT_MAX_CHARS", "DEFAULT_MAX_SENTENCES", "DEFAULT_MAX_VOCABULARY", "DEFAULT_MAX_WORDS",
@@ -414,12 +414,12 @@ def _support_counts(rows: list[list[str]], owners: list[int], picks: list[Select
 
 def _owners_near(similar: sparse.csr_matrix, owners: Sequence[int]) -> list[int]:
     """For each row of ``similar`` (as from ``_near_pairs``: (n_picks, n_rows)), how many distinct
-    ``owners`` ((n_rows,) ints from 0) its near rows have; at least 1. One _distinct over every
+    ``owners`` ((n_rows,) ints from 0) its near rows have; at least 1. One arrays.distinct over every
     (row, owner) pair instead of a scipy row lookup and a set per pick."""
     n = similar.shape[0]
     owner = np.asarray(owners, dtype=np.int64)[similar.indices]
     width = int(owner.max()) + 1 if len(owner) else 1
-    pairs = _distinct(np.repeat(np.arange(n), np.diff(similar.indptr)) * width + owner)
+    pairs = arrays.distinct(np.repeat(np.arange(n), np.diff(similar.indptr)) * width + owner)
     return np.maximum(np.bincount(pairs // width, minlength=n), 1).tolist()
 
 
@@ -437,7 +437,7 @@ def _content_pairs(stems: np.ndarray, content: np.ndarray, owner: np.ndarray) ->
     stem, each (n_pairs,) int64 (``stems``, ``content``, ``owner``: (n_tokens,) as from ``_encode``):
     one sort serves the dedupe and the content vectors."""
     v = _stem_count(stems)
-    pairs = _distinct(owner[content] * v + stems[content])
+    pairs = arrays.distinct(owner[content] * v + stems[content])
     return pairs // v, pairs % v
 
 
@@ -447,7 +447,7 @@ def _content_vectors(sentence: np.ndarray, stem: np.ndarray, n: int, width: int)
     ``_unit_rows`` of the 0/1 matrix gives, without scipy's conversion from coordinates)."""
     lengths = np.bincount(sentence, minlength=n)
     data = np.repeat(1 / np.sqrt(np.maximum(lengths, 1).astype(float)), lengths)
-    return sparse.csr_matrix((data, stem, _offsets(lengths)), shape=(n, width))
+    return sparse.csr_matrix((data, stem, arrays.offsets(lengths)), shape=(n, width))
 
 
 # At most this many chosen rows, _near_pairs multiplies by them as dense columns (support's picks); more
@@ -475,7 +475,7 @@ def _near_pairs(vectors: sparse.csr_matrix, chosen: np.ndarray, n: int, threshol
     products = vectors @ columns
     near = (products[:n] >= threshold - 1e-9) & (products[:n] > 0)  # stored entries are products > 0
     picks, rows = np.nonzero(near.T)
-    indptr = _offsets(np.bincount(picks, minlength=len(chosen)))
+    indptr = arrays.offsets(np.bincount(picks, minlength=len(chosen)))
     return sparse.csr_matrix((np.ones(len(rows), dtype=np.int8), rows, indptr), shape=(len(chosen), n))
 
 
@@ -756,37 +756,13 @@ def _first_seen_ids(values: np.ndarray) -> np.ndarray:
     few thousand words)."""
     order = np.argsort(values, kind="stable")
     ordered = values[order]
-    new = _run_starts(ordered)
+    new = arrays.run_starts(ordered)
     first = order[new]  # each distinct value's first index, in value order (the sort is stable)
     seen = np.zeros(len(values), dtype=bool)
     seen[first] = True
     ids = np.empty(len(values), dtype=np.int64)
     ids[order] = (np.cumsum(seen) - 1)[first][np.cumsum(new) - 1]
     return ids
-
-
-def _run_starts(ordered: np.ndarray) -> np.ndarray:
-    """(n,) bool: where each run of equal values of the sorted ``ordered`` starts (``np.r_[True, a[1:] !=
-    a[:-1]]`` without np.r_'s index-trick machinery, which costs more than the comparison here)."""
-    starts = np.empty(len(ordered), dtype=bool)
-    starts[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-    return starts
-
-
-def _offsets(counts: np.ndarray) -> np.ndarray:
-    """(n + 1,) int64: a csr's row offsets from its (n,) row counts (``np.r_[0, np.cumsum(counts)]``)."""
-    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return offsets
-
-
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """``np.unique(values)`` of a 1-d integer array, by one sort: numpy 2's ``np.unique`` without
-    ``return_*`` takes a hash table path that costs 5-10x more at 2,000-20,000 values (the pairs of
-    one event's digest, support and coverage)."""
-    ordered = np.sort(values)
-    return ordered[_run_starts(ordered)]
 
 
 def _stem_count(stems: np.ndarray) -> int:
@@ -825,7 +801,7 @@ def _first_occurrences(sentence: np.ndarray, stem: np.ndarray, tokens: list[list
     bits = _random_bits(int(stem.max()) + 1 if len(stem) else 1)[stem]
     keys = np.zeros(n, dtype=np.int64)
     if len(sentence):  # pairs are sorted by sentence: XOR each sentence's run of bits
-        starts = np.flatnonzero(_run_starts(sentence))
+        starts = np.flatnonzero(arrays.run_starts(sentence))
         keys[sentence[starts]] = np.bitwise_xor.reduceat(bits, starts)
     short = np.bincount(sentence, minlength=n) < 3
     for i in np.flatnonzero(short):
@@ -970,8 +946,8 @@ def _concepts(pool: _Pool) -> tuple[sparse.csr_matrix, np.ndarray]:
     # the csr's own arrays from the sorted distinct (sentence, concept) pairs: what scipy's conversion
     # from coordinates, summing duplicates, gives, set to 1, for less than its checks cost
     n, width = len(pool.sentences), len(concepts)
-    pairs = _distinct(rows * width + columns)
-    indptr = _offsets(np.bincount(pairs // width, minlength=n))
+    pairs = arrays.distinct(rows * width + columns)
+    indptr = arrays.offsets(np.bincount(pairs // width, minlength=n))
     return sparse.csr_matrix((np.ones(len(pairs)), pairs % width, indptr), shape=(n, width)), concepts >= v
 
 
@@ -989,7 +965,7 @@ def _concept_weights(pool: _Pool, incidence: sparse.csr_matrix, is_bigram: np.nd
     def units_reporting(rows: np.ndarray) -> np.ndarray:
         """(n_concepts,) float: how many units have a sentence in ``rows`` ((n,) bool) with the concept."""
         entries = rows[row]
-        pairs = _distinct(units[row[entries]] * n_concepts + incidence.indices[entries])
+        pairs = arrays.distinct(units[row[entries]] * n_concepts + incidence.indices[entries])
         return np.bincount(pairs % n_concepts, minlength=n_concepts).astype(float)
 
     reported = units_reporting(np.ones(n, dtype=bool))

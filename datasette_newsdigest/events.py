@@ -69,7 +69,7 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from . import work
+from . import arrays, work
 from .text import content_terms, label, split_sentences, stop_words, words
 
 __all__ = [
@@ -327,7 +327,7 @@ def _prune(m: sp.csr_matrix, keep: np.ndarray, top: int) -> sp.csr_matrix:
     rank = np.arange(len(order)) - m.indptr[rows[order]]
     chosen = np.sort(order[rank < top])
     return sp.csr_matrix(
-        (m.data[chosen], m.indices[chosen], np.r_[0, np.cumsum(np.minimum(lengths, top))]),
+        (m.data[chosen], m.indices[chosen], arrays.offsets(np.minimum(lengths, top))),
         shape=m.shape,
     )
 
@@ -390,9 +390,16 @@ def _best(rows: np.ndarray, refs: np.ndarray, vals: np.ndarray, k: int) -> np.nd
     return order[_ranks(rows[order]) < k]
 
 
+def _unordered_pairs(qi: np.ndarray, ri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair of ``qi``, ``ri`` ((n,) ints each) once whichever way round, as (low, high) sorted by
+    low then high: (m,) each. The candidate searches find a pair from both ends."""
+    low, high = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
+    return low, high
+
+
 def _ranks(rows: np.ndarray) -> np.ndarray:
     """Each position's rank within its run of equal ``rows`` (sorted by row): (n,) int."""
-    first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+    first = np.flatnonzero(arrays.run_starts(rows))
     return np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first, len(rows)]))
 
 
@@ -667,7 +674,7 @@ class _Groups:
         order = np.argsort(terms, kind="stable")  # two sorted runs: linear
         terms, weights = terms[order], weights[order]
         if len(terms):
-            starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
+            starts = np.flatnonzero(arrays.run_starts(terms))
             terms, weights = terms[starts], np.add.reduceat(weights, starts)
         self.terms[a], self.weights[a] = terms, weights
         self.norms[a] = math.sqrt(weights @ weights)
@@ -904,7 +911,7 @@ def _event_headlines(articles: list[Article], centrality: np.ndarray, group_of: 
     articles that have a headline."""
     titled = np.array([bool(a.title and a.title.strip()) for a in articles], dtype=float)
     order = np.lexsort((-(np.nan_to_num(centrality) + 10 * titled), group_of))
-    firsts = order[np.r_[True, np.diff(group_of[order]) != 0]] if len(order) else order
+    firsts = order[arrays.run_starts(group_of[order])]
     return {int(group_of[i]): _headline(articles[i]) for i in firsts if int(group_of[i]) in wanted}
 
 
@@ -980,7 +987,7 @@ def cluster(articles: Iterable[Article], params: Params = Params(), progress: bo
     pruned = _prune(x, (vocabulary.df >= 2) & (vocabulary.df <= params.max_df), params.candidate_terms)
     qi, ri = _search(pruned, days, pruned, days, days, params, True, map_, progress)
     if len(qi):
-        qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
+        qi, ri = _unordered_pairs(qi, ri)
     with _bar(progress, n, "Event merges") as bar:
         roots = _agglomerate(groups, (qi, ri), _row_dots(x, x, qi, ri), params, bar)
     event_of = _renumber(roots, days)
@@ -1021,7 +1028,7 @@ def assign(articles: Iterable[Article], state: EventState, progress: bool = Fals
     qi = np.r_[new_q + old, old_q + old]
     ri = np.r_[new_r + old, old_r]
     if len(qi):
-        qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
+        qi, ri = _unordered_pairs(qi, ri)
     with _bar(progress, n, "Event merges") as bar:
         roots = _agglomerate(groups, (qi, ri), _row_dots(nodes, nodes, qi, ri), params, bar)
     new_roots = roots[old:]
@@ -1293,7 +1300,7 @@ def split_story(articles: Sequence[Article], params: Params = Params(), split: S
     else:
         lo, hi = _ends(dates)
         qi, ri = _candidates(nodes, lo, hi, nodes, lo, hi, params, same=True)
-        qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
+        qi, ri = _unordered_pairs(qi, ri)
     roots = _agglomerate(groups, (qi, ri), _row_dots(nodes, nodes, qi, ri), params)
     joined = roots[len(ids):]
     part = fixed_of.copy()  # existing incidents by their numbers, new groups numbered from ``old`` up
@@ -1315,7 +1322,7 @@ def _attach_unframed(x: sp.csr_matrix, terms: Sequence[str], part: np.ndarray, f
     names (Russia, NATO, Putin) are everyone's, so they tell little about which incident it follows.
     ``x`` (n, n_terms) csr and the term of each column; ``part``, ``free`` (n,); parts out (n,)."""
     has = np.array([any(t[:1] == "^" for t in f) for f in framed], dtype=bool)
-    ids = np.unique(part[has])
+    ids = arrays.distinct(part[has])
     framing = np.flatnonzero(has).tolist()
     if len(ids) < 2 or not any(_apart(framed[i], framed[j]) for i in framing for j in framing
                                if part[i] != part[j]):

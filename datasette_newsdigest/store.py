@@ -38,7 +38,7 @@ import scipy.sparse as sp
 import sqlite_utils
 from tqdm import tqdm
 
-from . import digest, events, ingest, quotes, speakers, text, work
+from . import arrays, digest, events, ingest, quotes, speakers, text, work
 
 __all__ = [
     "ARTICLE_COLUMNS",
@@ -489,7 +489,7 @@ def _load_state(db: sqlite_utils.Database) -> tuple[events.EventState, list[int]
     weights = [np.frombuffer(row[3], dtype=np.float32) for row in stored]
     sums = sp.csr_matrix(
         (np.concatenate(weights or [np.zeros(0, np.float32)]), np.concatenate(indices or [np.zeros(0, np.int32)]),
-         np.r_[0, np.cumsum([len(i) for i in indices])].astype(np.int64)),
+         arrays.offsets(np.array([len(i) for i in indices], dtype=np.int64))),
         shape=(len(stored), len(terms)),
     )
     row_of = {row[0]: i for i, row in enumerate(stored)}

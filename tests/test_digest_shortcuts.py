@@ -77,15 +77,6 @@ def test_the_quotation_test_is_the_regex():
     assert 500 < found < 5500
 
 
-@pytest.mark.parametrize("n", [0, 1, 7, 5000])
-def test_distinct_is_np_unique(n):
-    rng = np.random.default_rng(n)
-    values = rng.integers(-50, 10**12 if n > 7 else 4, n)
-    values[: n // 2] = values[n // 2: 2 * (n // 2)]  # repeats
-    got, plain = digest._distinct(values), np.unique(values)
-    assert got.dtype == plain.dtype and got.tolist() == plain.tolist()
-
-
 def _encoded():
     from test_digest_cost import _inputs
 

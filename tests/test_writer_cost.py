@@ -133,7 +133,7 @@ def test_agglomeration_groups_as_it_did_without_its_shortcuts(monkeypatch):
     days = np.where(rng.random(n) < 0.1, np.nan, rng.integers(730_000, 731_460, n).astype(float))
     params = events.Params()
     qi, ri = events._candidates(x, days, days, x, days, days, params, same=True)
-    qi, ri = np.unique(np.stack([np.minimum(qi, ri), np.maximum(qi, ri)]), axis=1)
+    qi, ri = events._unordered_pairs(qi, ri)
 
     def run() -> tuple[list[int], int]:
         groups = events._Groups(x, np.ones(n), events.group_dates(np.arange(n), days, n), np.zeros(n, bool))
