@@ -59,6 +59,7 @@ __all__ = [
     "STATE_TABLE",
     "STORY_COLUMNS",
     "STORY_STATE_VERSION",
+    "Screenings",
     "VOCAB_TABLE",
     "BuildError",
     "BuildStats",
@@ -983,11 +984,12 @@ def _finish(db: sqlite_utils.Database, touched: _Touched, digests: bool = True) 
     _label_stories(db, touched.new_stories)
     _realign_state(db)
     follow_corrections(db)
+    screenings: Screenings = {}  # from the digests made again to the coverage, within this correction
     if digests:
-        follow_digest_corrections(db)
+        follow_digest_corrections(db, screenings)
         if db.table("event_speakers").exists():
             fill_speakers(db, full=False)
-    follow_corrections_in_coverage(db, touched)
+    follow_corrections_in_coverage(db, touched, screenings)
     if digests and db.table(COVERAGE_SECTIONS).exists():
         fill_coverage_sections(db, full=False)
 
@@ -1342,14 +1344,15 @@ def _clear_stale(db: sqlite_utils.Database, full: bool, keyed: str,
 
 
 def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = None,
-                 map_: Callable = map) -> int:
+                 map_: Callable = map, screenings: Screenings | None = None) -> int:
     """Make the digest of every event (``full``), or of those whose articles changed since their
     digest was made, inside the caller's transaction; drop those of events that are gone. Returns
     how many events got a digest made. ``defaults``: the page settings to digest with (a
     settings.Settings; its defaults when None, which is what the pages read the table for).
     ``map_``: the builtin's signature, called over plain per-event inputs with
     :func:`event_digest` (a process pool's map spreads the events over processes); the rows are
-    written here, in event order, whatever map_ does."""
+    written here, in event order, whatever map_ does. ``screenings``, when given, receives how the
+    digests screened each article's sentences, for the :func:`fill_coverage` that follows to reuse."""
     from .settings import Settings  # settings.py imports Datasette, which a build needs not
 
     create_digest_tables(db)
@@ -1357,7 +1360,6 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
     options = vars(digest.Options(sentences=defaults.event_sentences, method=defaults.method))
     limits = vars(defaults.limits)  # plain data: ints and tuples; digest.Limits(**limits) is the same
     keys, todo = _clear_stale(db, full, "digest_events", ("digest_sentences", "digest_events"))
-    _SCREENED.clear()
     for start in range(0, len(todo), BATCH):
         batch = todo[start:start + BATCH]
         rows = db.execute(f"select event_id, id, body, published, genre, outlet from articles "
@@ -1373,7 +1375,8 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
                                                                    strict=True):
             made.append((event_id, keys[event_id], read, error))
             sentences.extend((event_id, *pick) for pick in picked)
-            _SCREENED.update(screened)
+            if screenings is not None:
+                screenings.update(screened)
         db.conn.executemany("insert into digest_events values (?, ?, ?, ?)", made)
         db.conn.executemany("insert into digest_sentences values (?, ?, ?, ?, ?, ?, ?, ?)", sentences)
     return len(todo)
@@ -1384,7 +1387,7 @@ def event_digest(work: tuple) -> tuple[int, str | None, list[tuple], dict[str, _
     body, published, genre, outlet, stored sentences)] in reading order, options as a dict,
     limits as a dict of digest.Limits' fields). Returns (articles read, error or None, [(rank, article id,
     position, sentence, score, support, outlet)], {article id: (its sentences' key, how the digest
-    screened them)} for the coverage step to reuse (see ``_SCREENED``))."""
+    screened them)} for the coverage step to reuse (see ``Screenings``))."""
     _, members, options, limits = work
     limits = digest.Limits(**limits)
     outlet_of = {m[0]: m[4] for m in members}
@@ -1407,11 +1410,11 @@ def event_digest(work: tuple) -> tuple[int, str | None, list[tuple], dict[str, _
 
 
 # How fill_digests' workers screened each article's sentences (digest.screen), by article id, with a
-# key of the sentences screened: the coverage step that follows in the build reads the same articles
-# and reuses it where the key still matches, instead of running every filter again. Filled by
-# fill_digests (cleared first), emptied by the coverage step; a stale entry fails its key check.
+# key of the sentences screened: the coverage step that follows reads the same articles and reuses it
+# where the key still matches, instead of running every filter again. The caller owns the dict (a
+# build, a correction) and hands it from one step to the next; a stale entry fails its key check.
 _Screening = tuple[bytes, digest.Screened]  # (key of the sentences screened, digest.screen of them)
-_SCREENED: dict[str, _Screening] = {}
+Screenings = dict[str, _Screening]
 
 
 def _sentences_key(split: Sequence[str]) -> bytes:
@@ -1422,10 +1425,11 @@ def _sentences_key(split: Sequence[str]) -> bytes:
     return hashlib.blake2b(pickle.dumps(list(split), protocol=5), digest_size=16).digest()
 
 
-def follow_digest_corrections(db: sqlite_utils.Database) -> None:
-    """After a correction moved articles: the digests of the events they left and joined are made again."""
+def follow_digest_corrections(db: sqlite_utils.Database, screenings: Screenings | None = None) -> None:
+    """After a correction moved articles: the digests of the events they left and joined are made
+    again (``screenings`` as for :func:`fill_digests`)."""
     if db.table("digest_events").exists() and db.table("digest_sentences").exists():
-        fill_digests(db, full=False)
+        fill_digests(db, full=False, screenings=screenings)
 
 
 # Who said what: each event's speakers as the event page shows them (speakers.section), made at
@@ -1483,15 +1487,17 @@ def create_coverage_tables(db: sqlite_utils.Database) -> None:
 
 
 def fill_coverage(db: sqlite_utils.Database, event_ids: Iterable[int] | None = None,
-                  map_: Callable = map) -> None:
+                  map_: Callable = map, screenings: Screenings | None = None) -> None:
     """The coverage rows of these events (every event when None), replacing what they had.
-    ``map_``: as for :func:`fill_digests`, over :func:`event_coverage`."""
+    ``map_``: as for :func:`fill_digests`, over :func:`event_coverage`. ``screenings``: what
+    fill_digests put in its own, reused where an article's sentences are still those screened."""
     create_coverage_tables(db)
     with db.conn:
-        _write_coverage(db, None if event_ids is None else set(event_ids), map_)
+        _write_coverage(db, None if event_ids is None else set(event_ids), map_, screenings)
 
 
-def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_: Callable = map) -> None:
+def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_: Callable = map,
+                    screenings: Screenings | None = None) -> None:
     """:func:`fill_coverage` inside the caller's transaction (a correction's, which must stay one)."""
     if event_ids is None:
         db.execute("delete from coverage")
@@ -1502,6 +1508,7 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_:
         for table in ("coverage", "coverage_sentences"):
             db.execute(f"delete from {table} where event_id in (select value from json_each(?))",
                        [json.dumps(wanted)])
+    reuse = screenings or {}
     for start in range(0, len(wanted), BATCH):
         batch = wanted[start:start + BATCH]
         rows = db.execute(
@@ -1513,7 +1520,7 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_:
         # only events of several outlets compare sentences: the others need none read
         split = _stored_sentences(db, [a[0] for members in by_event.values()
                                        if len({m[1] for m in members}) > 1 for a in members])
-        work = [(e, [(*a, split.get(a[0], []), _SCREENED.get(a[0])) for a in by_event.get(e, [])])
+        work = [(e, [(*a, split.get(a[0], []), reuse.get(a[0])) for a in by_event.get(e, [])])
                 for e in batch]
         for event_id, (covered, only) in zip(batch, map_(event_coverage, work), strict=True):
             # executemany, not insert_all: that commits, and a correction's transaction must stay one
@@ -1523,7 +1530,6 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_:
             db.conn.executemany(
                 "insert into coverage_sentences (event_id, outlet, article_id, position) values (?, ?, ?, ?)",
                 ((event_id, *row) for row in only))
-    _SCREENED.clear()
 
 
 def event_coverage(work: tuple) -> tuple[list[tuple], list[tuple]]:
@@ -1566,10 +1572,12 @@ def _events_of(db: sqlite_utils.Database, new_ids: Sequence[str]) -> set[int]:
     return found
 
 
-def follow_corrections_in_coverage(db: sqlite_utils.Database, touched: _Touched) -> None:
-    """After a correction: the coverage of the events it touched (when the build made coverage)."""
+def follow_corrections_in_coverage(db: sqlite_utils.Database, touched: _Touched,
+                                   screenings: Screenings | None = None) -> None:
+    """After a correction: the coverage of the events it touched (when the build made coverage),
+    reusing the ``screenings`` of the digests the correction made again."""
     if db.table("coverage").exists():
-        _write_coverage(db, touched.events | touched.new_events)
+        _write_coverage(db, touched.events | touched.new_events, screenings=screenings)
 
 
 # --------------------------------------------------------------------------
@@ -1771,10 +1779,12 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
             stats.clustering["corrections"] = reapply_corrections(
                 db, stats.new_ids if add and stats.clustering["mode"] == "incremental" else None, notify)
             fill_quotes(db, stats.new_ids if add else None, map_=map_)
+            screenings: Screenings = {}  # this build's, from its digests to its coverage
             with db.conn:
                 fill_speakers(db, full=not add)
-                fill_digests(db, full=not add, map_=map_)
-            fill_coverage(db, _events_of(db, stats.new_ids) if add else None, map_=map_)
+                fill_digests(db, full=not add, map_=map_, screenings=screenings)
+            fill_coverage(db, _events_of(db, stats.new_ids) if add else None, map_=map_, screenings=screenings)
+            del screenings  # large, and no later step reads them
             finish_database(db)
             with db.conn:  # after the coverage tables and the indexes the pages read them by
                 fill_coverage_sections(db, full=not add)

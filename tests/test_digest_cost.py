@@ -292,7 +292,7 @@ def test_the_random_keys_are_a_prefix_of_one_stream():
         assert (digest._random_bits(n) == np.random.default_rng(0).integers(0, 2**62, size=n, dtype=np.int64)).all()
 
 
-# --- Coverage reads the digest step's screening (store._SCREENED) -----------------------------
+# --- Coverage reads the digest step's screening (store.Screenings, handed over by the caller) -----
 
 
 def _event_articles(db, outlets: int = 2) -> list[str]:
@@ -304,23 +304,29 @@ def _event_articles(db, outlets: int = 2) -> list[str]:
                                      "nullif(trim(outlet), '') is not null order by rowid", [event])]
 
 
+def _digested(built, path) -> tuple[sqlite_utils.Database, store.Screenings]:
+    """A copy of ``built`` at ``path`` with its digests made again, and the screenings they handed over."""
+    shutil.copy(built, path)
+    db = sqlite_utils.Database(path)
+    screenings: store.Screenings = {}
+    with db.conn:
+        store.fill_digests(db, screenings=screenings)
+    return db, screenings
+
+
 def test_coverage_reuses_the_digest_steps_screening_and_writes_the_same_rows(built, tmp_path, monkeypatch):
     """After fill_digests, fill_coverage screens no article again (digest.screen is not called),
     and its rows are those of screening every article itself."""
     from datasette_newsdigest import digest
 
-    copy = tmp_path / "reuse.db"
-    shutil.copy(built, copy)
-    db = sqlite_utils.Database(copy)
-    with db.conn:
-        store.fill_digests(db)
+    db, screenings = _digested(built, tmp_path / "reuse.db")
     calls = []
     real = digest.screen
     monkeypatch.setattr(digest, "screen", lambda split: calls.append(1) or real(split))
-    store.fill_coverage(db)
-    assert calls == [] and not store._SCREENED  # reused all, and let go of it
+    store.fill_coverage(db, screenings=screenings)
+    assert calls == []  # reused all
     reused = _tables(db)
-    store.fill_coverage(db)  # nothing left to reuse: every article screened again
+    store.fill_coverage(db)  # none handed over: every article screened again
     assert len(calls) >= len(_event_articles(db)) and _tables(db) == reused
     assert reused["coverage_sentences"]
 
@@ -329,21 +335,17 @@ def test_coverage_does_not_reuse_a_screening_of_other_sentences(built, tmp_path)
     """A screening is keyed by the sentences it read: when an article's sentences changed after
     the digest step, coverage screens them again (here a caption is now its second sentence: reusing
     the old screening would offer it as a sentence only that outlet carries)."""
-    copy = tmp_path / "stale.db"
-    shutil.copy(built, copy)
-    db = sqlite_utils.Database(copy)
-    with db.conn:
-        store.fill_digests(db)
+    db, screenings = _digested(built, tmp_path / "stale.db")
     article = _event_articles(db)[0]
     caption = ("A quokka festival in Zanzibar handed out yellow umbrellas to seven hundred visitors. "
                "(Photo: Jane Doe/Getty Images)")
     with db.conn:
         db.execute("update sentences set text = ? where article_id = ? and position = 1",
                    [caption, article])
-    assert 1 in store._SCREENED[article][1].kept  # the old screening kept position 1 as it was
-    store.fill_coverage(db)
+    assert 1 in screenings[article][1].kept  # the old screening kept position 1 as it was
+    store.fill_coverage(db, screenings=screenings)
     after = _tables(db)
-    store.fill_coverage(db)  # no screening left to reuse
+    store.fill_coverage(db)  # no screening to reuse
     assert after == _tables(db)
     assert (article, 1) not in {(a, p) for _, _, a, p in after["coverage_sentences"]}
 
@@ -378,3 +380,23 @@ def test_the_greedy_asks_only_some_sentences_whether_they_stand_alone():
     pool = digest._Pool(_inputs()["seeds"], *digest.Limits().caps("default"))
     digest._concept_digest(pool, ("sentences", 5))
     assert 5 <= len(pool._stands) < len(pool.sentences) / 2
+
+
+def test_two_databases_filled_interleaved_keep_their_own_screenings(built, tmp_path, monkeypatch):
+    """Each caller's screenings go from its digests to its coverage and nowhere else: two copies
+    filled interleaved in one process (digests of one, digests of the other, then their coverage)
+    give the rows of each filled alone, and neither coverage screens an article again (with one
+    module-level store, the second digest step emptied the first's, and the first coverage the
+    second's)."""
+    from datasette_newsdigest import digest
+
+    alone = _refill(built, tmp_path, "alone", map)
+    filled = [_digested(built, tmp_path / f"{name}.db") for name in ("one", "two")]
+    calls = []
+    real = digest.screen
+    monkeypatch.setattr(digest, "screen", lambda split: calls.append(1) or real(split))
+    for db, screenings in filled:
+        store.fill_coverage(db, screenings=screenings)
+    assert calls == []
+    assert [_tables(db) for db, _ in filled] == [alone, alone]
+    assert alone["coverage_sentences"]
