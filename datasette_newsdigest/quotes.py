@@ -21,12 +21,12 @@ import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 from . import text
 
-__all__ = ["MAX_CUES", "MAX_SENTENCE_CHARS", "Quote", "extract", "speaker_key", "speaker_keys"]
+__all__ = ["MAX_CUES", "MAX_SENTENCE_CHARS", "QUOTE_FIELDS", "Quote", "extract", "speaker_key", "speaker_keys"]
 
 MAX_SENTENCE_CHARS = 3000  # longer "sentences" are lists or markup, not reported speech
 MAX_QUOTE_SENTENCES = 8  # a quotation left open stops here (or at its paragraph's end)
@@ -46,10 +46,12 @@ class Quote:
     speaker_key: str | None = None
 
     def as_dict(self) -> dict:
-        """The fields by name (``dataclasses.asdict``'s dict, made without its deep copy: every field is a
-        str, int or None)."""
-        return {"position": self.position, "speaker": self.speaker, "speaker_role": self.speaker_role,
-                "quote": self.quote, "kind": self.kind, "verb": self.verb, "speaker_key": self.speaker_key}
+        """The fields by name, in order: ``dataclasses.asdict``'s dict without its deep copy (every field
+        is a str, int or None), from :data:`QUOTE_FIELDS`, so a new field cannot be left out."""
+        return {name: getattr(self, name) for name in QUOTE_FIELDS}
+
+
+QUOTE_FIELDS = tuple(f.name for f in fields(Quote))  # in order; the store's rows are made from them too
 
 
 # --------------------------------------------------------------------------

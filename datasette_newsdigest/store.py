@@ -20,6 +20,7 @@ import fcntl
 import itertools
 import json
 import math
+import operator
 import os
 import re
 import sqlite3
@@ -1231,7 +1232,9 @@ def fill_quotes(db: sqlite_utils.Database, new_ids: Sequence[str] | None = None,
     _key_speakers(db, None if new_ids is None else touched)
 
 
-_QUOTE_FIELDS = ("position", "speaker", "speaker_role", "quote", "kind", "verb")
+# Each Quote field but speaker_key, which _key_speakers gives per event once the event's quotes are in.
+_QUOTE_FIELDS = tuple(name for name in quotes.QUOTE_FIELDS if name != "speaker_key")
+_quote_values = operator.attrgetter(*_QUOTE_FIELDS)
 _INSERT_QUOTE = (f"insert into quotes (article_id, event_id, {', '.join(_QUOTE_FIELDS)}) "
                  f"values ({', '.join('?' * (2 + len(_QUOTE_FIELDS)))})")
 
@@ -1240,7 +1243,7 @@ def _article_quotes(article: tuple[str, list[str]]) -> list[tuple]:
     """In any process: the quotes of one article, from (body, its stored sentences), as plain
     tuples of :data:`_QUOTE_FIELDS` (smaller to send back than dicts)."""
     body, sentences = article
-    return [(q.position, q.speaker, q.speaker_role, q.quote, q.kind, q.verb) for q in quotes.extract(body, sentences)]
+    return [_quote_values(q) for q in quotes.extract(body, sentences)]
 
 
 def _follow_moved_articles(db: sqlite_utils.Database) -> set[int]:

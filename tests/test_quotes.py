@@ -647,6 +647,27 @@ def test_as_dict_is_the_dataclass_as_dict():
     assert list(q.as_dict()) == [f.name for f in dataclasses.fields(q)]
 
 
+def test_every_quote_field_reaches_the_dict_and_the_quotes_table(tmp_path):
+    """The dict and the rows are made from the dataclass's fields: each field is a column of
+    ``quotes``, and each row holds the value extract gave (speaker_key as speaker_keys gives it)."""
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(quotes.Quote)]
+    assert list(quotes.QUOTE_FIELDS) == names and set(names) <= set(store.QUOTE_COLUMNS)
+    body = ("Kremlin spokesman Dmitry Peskov said Washington chose the target. “We have nothing to add,” "
+            "he said. Officials said nothing happened.")
+    db = sqlite_utils.Database(tmp_path / "fields.db")
+    store.create_tables(db)
+    db.table("articles").insert({"id": "a", "body": body, "event_id": 1})
+    db.table("sentences").insert_all({"article_id": "a", "position": i, "text": s}
+                                     for i, s in enumerate(text.split_sentences(body)))
+    store.fill_quotes(db)
+    expected = quotes.speaker_keys([q.as_dict() for q in quotes.extract(body)])
+    assert len(expected) >= 2 and all(set(q) == set(names) for q in expected)
+    assert [dict(zip(names, row, strict=True)) for row in db.execute(
+        f"select {', '.join(names)} from quotes order by id")] == expected
+
+
 def test_the_quotes_table_holds_each_articles_extract_with_its_events_keys(tmp_path):
     db = sqlite_utils.Database(tmp_path / "q.db")
     store.create_tables(db)
