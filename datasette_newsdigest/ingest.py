@@ -293,6 +293,14 @@ def _byline(line: str) -> list[str] | None:
     return parts
 
 
+def _took_byline(line: str, authors: list[str]) -> bool:
+    """Whether ``line`` is a byline (above the story or in it); its names join ``authors``, each once."""
+    names = _byline(line)
+    if names:
+        authors.extend(n for n in names if n not in authors)
+    return bool(names)
+
+
 def _unwrap(block: list[str]) -> list[str]:
     """Lines of a blank-line-separated block, or the block joined into one
     paragraph when it is hard-wrapped prose (long lines broken mid-sentence)."""
@@ -360,9 +368,7 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
         if published:
             meta["published"] = meta["published"] or published
             continue
-        names = _byline(line)
-        if names:
-            authors.extend(n for n in names if n not in authors)
+        if _took_byline(line, authors):
             continue
         if meta["title"] is None and _word_count(line) >= 3:
             meta["title"] = line
@@ -389,9 +395,7 @@ def clean_page(raw: str, *, known_title: str | None = None) -> dict:
             if body and not _is_sentence_like(body[-1]) and _word_count(body[-1]) <= 10:
                 body.pop()  # the caption's own heading
             continue
-        names = _byline(line)
-        if names:
-            authors.extend(n for n in names if n not in authors)
+        if _took_byline(line, authors):
             continue
         if not _is_sentence_like(line) and _word_count(line) < 8:
             continue  # headings and labels, not sentences of the story
