@@ -4,9 +4,11 @@ Run by hand from the repository root with the virtualenv active::
 
     python bench/coverage.py --articles 10000
 
-Builds the first N AllSides articles twice in this process, with store.fill_coverage and with it
-replaced by a no-op (in alternating order over the rounds), and prints wall and CPU time, best of
-the rounds, as a ratio; then the coverage rows of the build with it.
+Builds the first N AllSides articles twice in this process, with coverage and without it (in
+alternating order over the rounds), and prints wall and CPU time, best of the rounds, as a ratio;
+then the coverage rows of the build with it. A full build makes coverage in the digests' worker
+calls (store.fill_digests(coverage=True)); "without" turns that off and store.fill_coverage into a
+no-op.
 """
 
 from __future__ import annotations
@@ -33,19 +35,23 @@ def main() -> None:
         data = Path(tmp) / "in.jsonl"
         with gzip.open(CORPUS, "rt", encoding="utf-8") as f:
             data.write_text("".join(itertools.islice(f, args.articles)), encoding="utf-8")
-        real = store.fill_coverage
+        real, real_digests = store.fill_coverage, store.fill_digests
+
+        def digests_only(db, *args, **kwargs):
+            return real_digests(db, *args, **{**kwargs, "coverage": False})
         cpu: dict[str, list[float]] = {"without": [], "with": []}
         wall: dict[str, list[float]] = {"without": [], "with": []}
         for r in range(args.rounds):
             for mode in (("without", "with") if r % 2 == 0 else ("with", "without")):
                 store.fill_coverage = real if mode == "with" else (lambda db, *_, **__: None)
+                store.fill_digests = real_digests if mode == "with" else digests_only
                 target = Path(tmp) / f"{mode}.db"
                 target.unlink(missing_ok=True)
                 started, started_cpu = time.perf_counter(), time.process_time()
                 store.build_database(target, [data], notify=lambda m: None)
                 wall[mode].append(time.perf_counter() - started)
                 cpu[mode].append(time.process_time() - started_cpu)
-        store.fill_coverage = real
+        store.fill_coverage, store.fill_digests = real, real_digests
         with sqlite3.connect(Path(tmp) / "with.db") as conn:
             rows, only, events, biggest = conn.execute(
                 "select (select count(*) from coverage), (select count(*) from coverage_sentences), "

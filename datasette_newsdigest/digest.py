@@ -340,11 +340,12 @@ def digest(
 
 def digest_with_support(
     documents: Iterable[Document | tuple], *, threshold: float = 0.5, limits: Limits | None = None,
-    **options,
+    tokenize: Callable[[str], list[str]] = text.words, **options,
 ) -> tuple[list[Selected], list[int]]:
     """``digest`` and ``support`` together, splitting and tokenizing the articles once (lines
-    the digest drops as boilerplate are then not counted as support)."""
-    picks, pool, rows = _digest(documents, Options(**options), limits or Limits())
+    the digest drops as boilerplate are then not counted as support). ``tokenize``: ``text.words``,
+    or a remembering copy of it shared with ``only_in`` over the same articles."""
+    picks, pool, rows = _digest(documents, Options(**options), limits or Limits(), tokenize)
     if pool is None:
         return picks, []
     return picks, _owners_near(pool.near(pool.kept[rows], threshold), pool.all_doc)
@@ -363,12 +364,13 @@ def earliest_within(documents: Sequence[Document], max_chars: int) -> list[Docum
     return kept
 
 
-def _digest(documents, options: Options, limits: Limits) -> tuple[list[Selected], _Pool | None, list[int]]:
+def _digest(documents, options: Options, limits: Limits,
+            tokenize: Callable[[str], list[str]] = text.words) -> tuple[list[Selected], _Pool | None, list[int]]:
     """The digest, its pool and the pool index of each selected sentence (in the digest's order)."""
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
     docs = [d for d in docs if d.text]
     check_size(sum(len(d.text or "") for d in docs), limits)
-    pool = _Pool(docs, *limits.caps(options.method))
+    pool = _Pool(docs, *limits.caps(options.method), tokenize)
     if not pool.sentences:
         return [], None, []
     if REGISTRY[options.method].summarizer is None:
@@ -480,14 +482,16 @@ def _near_pairs(vectors: sparse.csr_matrix, chosen: np.ndarray, n: int, threshol
 
 
 def only_in(documents: Iterable[Document | tuple], owners: list[Any], *, threshold: float = 0.5,
-            max_sentences: int = 2_000, max_words: int = 60_000) -> list[tuple[int, int]]:
+            max_sentences: int = 2_000, max_words: int = 60_000,
+            tokenize: Callable[[str], list[str]] = text.words) -> list[tuple[int, int]]:
     """(document index, position) of the sentences that no document of another owner carries (no
     sentence of theirs reaches ``threshold``, as for ``support``); ``owners``: one per document
     (its outlet, hashable). The digest's sentence pool, so boilerplate, fragments and repeats are left out
     (quotes are kept: what an outlet quoted is what it reported, even if it is no digest line);
-    the caps bound the sentences offered (lead first) and the words compared."""
+    the caps bound the sentences offered (lead first) and the words compared. ``tokenize``: as for
+    ``digest_with_support``."""
     docs = [d if isinstance(d, Document) else Document(*d) for d in documents]
-    pool = _Pool(docs, max_sentences, max_words, DEFAULT_MAX_VOCABULARY["default"])
+    pool = _Pool(docs, max_sentences, max_words, DEFAULT_MAX_VOCABULARY["default"], tokenize)
     if not pool.sentences:
         return []
     similar = pool.near(pool.kept, threshold)
@@ -568,7 +572,8 @@ class _Pool:
     ``stems`` (int64 stem id), ``content`` (bool) and ``owner`` (int64 sentence index).
     ``all_tokens``, ``all_doc`` and ``near`` cover every sentence before dedupe and cap."""
 
-    def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int):
+    def __init__(self, docs: list[Document], cap: int, max_words: int, max_vocabulary: int,
+                 tokenize: Callable[[str], list[str]] = text.words):
         self.docs = docs
         doc, position, sentences, tokens = [], [], [], []
         self._cut: set[tuple[int, int]] = set()  # (document, position) of sentences that may be half of one
@@ -581,7 +586,7 @@ class _Pool:
                 doc.append(d)
                 position.append(p)
                 sentences.append(sentence)
-                tokens.append(text.words(sentence))
+                tokens.append(tokenize(sentence))
             self._cut.update((d, p) for p in screened.cut)
         within = _within_caps(tokens, doc, position, max_words, max_vocabulary)
         if len(within) < len(tokens):

@@ -76,6 +76,7 @@ __all__ = [
     "fill_speakers",
     "event_coverage",
     "event_digest",
+    "event_digest_and_coverage",
     "finish_database",
     "index_events_list",
     "list_corrections",
@@ -1347,7 +1348,7 @@ def _clear_stale(db: sqlite_utils.Database, full: bool, keyed: str,
 
 
 def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = None,
-                 map_: Callable = map, screenings: Screenings | None = None) -> int:
+                 map_: Callable = map, screenings: Screenings | None = None, coverage: bool = False) -> int:
     """Make the digest of every event (``full``), or of those whose articles changed since their
     digest was made, inside the caller's transaction; drop those of events that are gone. Returns
     how many events got a digest made. ``defaults``: the page settings to digest with (a
@@ -1355,7 +1356,10 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
     ``map_``: the builtin's signature, called over plain per-event inputs with
     :func:`event_digest` (a process pool's map spreads the events over processes); the rows are
     written here, in event order, whatever map_ does. ``screenings``, when given, receives how the
-    digests screened each article's sentences, for the :func:`fill_coverage` that follows to reuse."""
+    digests screened each article's sentences, for the :func:`fill_coverage` that follows to reuse.
+    With ``coverage`` (a full build: ``full`` only) the same worker call makes each event's coverage
+    rows too, tokenizing each sentence once for both (:func:`event_digest_and_coverage`), and they
+    are written here, replacing the coverage tables' rows as ``fill_coverage`` of every event would."""
     from .settings import Settings  # settings.py imports Datasette, which a build needs not
 
     create_digest_tables(db)
@@ -1363,6 +1367,12 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
     options = vars(digest.Options(sentences=defaults.event_sentences, method=defaults.method))
     limits = vars(defaults.limits)  # plain data: ints and tuples; digest.Limits(**limits) is the same
     keys, todo = _clear_stale(db, full, "digest_events", ("digest_sentences", "digest_events"))
+    if coverage:
+        if not full:
+            raise ValueError("coverage is made with the digests only in a full build")
+        create_coverage_tables(db)
+        db.execute("delete from coverage")
+        db.execute("delete from coverage_sentences")
     for start in range(0, len(todo), BATCH):
         batch = todo[start:start + BATCH]
         rows = db.execute(f"select event_id, id, body, published, genre, outlet from articles "
@@ -1374,23 +1384,32 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
                 for event_id, members in itertools.groupby(rows, key=lambda r: r[0])]
         made: list[tuple] = []
         sentences: list[tuple] = []
-        for (event_id, *_), (read, error, picked, screened) in zip(work, map_(event_digest, work),
-                                                                   strict=True):
+        if coverage:
+            covered = _coverage_members(db, batch)
+            both = map_(event_digest_and_coverage, [(*w, covered.get(w[0], [])) for w in work])
+        for (event_id, *_), result in zip(work, both if coverage else map_(event_digest, work), strict=True):
+            if coverage:
+                (read, error, picked, _), (outlets, only) = result
+                _insert_coverage(db, event_id, outlets, only)
+            else:
+                read, error, picked, screened = result
+                if screenings is not None:
+                    screenings.update(screened)
             made.append((event_id, keys[event_id], read, error))
             sentences.extend((event_id, *pick) for pick in picked)
-            if screenings is not None:
-                screenings.update(screened)
         db.conn.executemany("insert into digest_events values (?, ?, ?, ?)", made)
         db.conn.executemany("insert into digest_sentences values (?, ?, ?, ?, ?, ?, ?, ?)", sentences)
     return len(todo)
 
 
-def event_digest(work: tuple) -> tuple[int, str | None, list[tuple], dict[str, _Screening]]:
+def event_digest(work: tuple, tokenize: Callable[[str], list[str]] = text.words
+                 ) -> tuple[int, str | None, list[tuple], dict[str, _Screening]]:
     """One event's digest from plain data, for any process: ``work`` is (event id, [(article id,
     body, published, genre, outlet, stored sentences)] in reading order, options as a dict,
     limits as a dict of digest.Limits' fields). Returns (articles read, error or None, [(rank, article id,
     position, sentence, score, support, outlet)], {article id: (its sentences' key, how the digest
-    screened them)} for the coverage step to reuse (see ``Screenings``))."""
+    screened them)} for the coverage step to reuse (see ``Screenings``)). ``tokenize``: as for
+    ``digest.digest_with_support``."""
     _, members, options, limits = work
     limits = digest.Limits(**limits)
     outlet_of = {m[0]: m[4] for m in members}
@@ -1404,12 +1423,38 @@ def event_digest(work: tuple) -> tuple[int, str | None, list[tuple], dict[str, _
                 screened[d.id] = (_sentences_key(d.split), digest.screen(d.split))
         documents = [digest.Document(d.id, d.text, d.published, d.genre, d.split, screened[d.id][1])
                      if d.id in screened else d for d in documents]
-        picks, counts = digest.digest_with_support(documents, limits=limits, **options)
+        picks, counts = digest.digest_with_support(documents, limits=limits, tokenize=tokenize, **options)
     except digest.DigestError as e:
         return len(documents), str(e), [], screened
     picked = [(rank, p.id, p.position, p.sentence, round(p.score, 6), count, outlet_of[p.id])
               for rank, (p, count) in enumerate(zip(picks, counts, strict=True), 1)]
     return len(documents), None, picked, screened
+
+
+def event_digest_and_coverage(work: tuple) -> tuple[tuple, tuple[list[tuple], list[tuple]]]:
+    """:func:`event_digest` and :func:`event_coverage` of one event in one call, for any process:
+    ``work`` is event_digest's with the event's coverage articles as ``_coverage_members`` gives
+    them appended. Each sentence is tokenized once for both, and the coverage reuses this call's
+    screenings and stored sentences (none is read or sent twice)."""
+    event_id, members, options, limits, covered = work
+    tokenize = _remembering(text.words)
+    made = event_digest((event_id, members, options, limits), tokenize)
+    screened, split = made[3], {m[0]: m[5] for m in members}
+    articles = [(*a, split.get(a[0], []), screened.get(a[0])) for a in covered]
+    return made, event_coverage((event_id, articles), tokenize)
+
+
+def _remembering(fn: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """``fn`` (a pure function of a string) remembering its results, for one call's work."""
+    made: dict[str, list[str]] = {}
+
+    def remembered(s: str) -> list[str]:
+        found = made.get(s)
+        if found is None:
+            found = made[s] = fn(s)
+        return found
+
+    return remembered
 
 
 # How fill_digests' workers screened each article's sentences (digest.screen), by article id, with a
@@ -1514,34 +1559,46 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_:
     reuse = screenings or {}
     for start in range(0, len(wanted), BATCH):
         batch = wanted[start:start + BATCH]
-        rows = db.execute(
-            "select event_id, id, trim(outlet), title, nullif(trim(published), ''), genre from articles "
-            "where event_id in (select value from json_each(?)) and nullif(trim(outlet), '') is not null "
-            "order by event_id, nullif(trim(published), '') is null, nullif(trim(published), ''), rowid",
-            [json.dumps(batch)]).fetchall()
-        by_event = {e: [r[1:] for r in members] for e, members in itertools.groupby(rows, key=lambda r: r[0])}
+        by_event = _coverage_members(db, batch)
         # only events of several outlets compare sentences: the others need none read
         split = _stored_sentences(db, [a[0] for members in by_event.values()
                                        if len({m[1] for m in members}) > 1 for a in members])
         work = [(e, [(*a, split.get(a[0], []), reuse.get(a[0])) for a in by_event.get(e, [])])
                 for e in batch]
         for event_id, (covered, only) in zip(batch, map_(event_coverage, work), strict=True):
-            # executemany, not insert_all: that commits, and a correction's transaction must stay one
-            db.conn.executemany(
-                "insert into coverage (event_id, outlet, articles, first_reported, headline, article_id, "
-                "only_sentences) values (?, ?, ?, ?, ?, ?, ?)", ((event_id, *row) for row in covered))
-            db.conn.executemany(
-                "insert into coverage_sentences (event_id, outlet, article_id, position) values (?, ?, ?, ?)",
-                ((event_id, *row) for row in only))
+            _insert_coverage(db, event_id, covered, only)
 
 
-def event_coverage(work: tuple) -> tuple[list[tuple], list[tuple]]:
+def _coverage_members(db: sqlite_utils.Database, batch: Sequence[int]) -> dict[int, list[tuple]]:
+    """Per event of ``batch``, its articles with an outlet in reading order: (id, outlet, title,
+    published, genre), the outlet and date trimmed."""
+    rows = db.execute(
+        "select event_id, id, trim(outlet), title, nullif(trim(published), ''), genre from articles "
+        "where event_id in (select value from json_each(?)) and nullif(trim(outlet), '') is not null "
+        "order by event_id, nullif(trim(published), '') is null, nullif(trim(published), ''), rowid",
+        [json.dumps(list(batch))]).fetchall()
+    return {e: [r[1:] for r in members] for e, members in itertools.groupby(rows, key=lambda r: r[0])}
+
+
+def _insert_coverage(db: sqlite_utils.Database, event_id: int, covered: list[tuple], only: list[tuple]) -> None:
+    """One event's rows from :func:`event_coverage`. executemany, not insert_all: that commits, and
+    a correction's transaction must stay one."""
+    db.conn.executemany(
+        "insert into coverage (event_id, outlet, articles, first_reported, headline, article_id, "
+        "only_sentences) values (?, ?, ?, ?, ?, ?, ?)", ((event_id, *row) for row in covered))
+    db.conn.executemany(
+        "insert into coverage_sentences (event_id, outlet, article_id, position) values (?, ?, ?, ?)",
+        ((event_id, *row) for row in only))
+
+
+def event_coverage(work: tuple, tokenize: Callable[[str], list[str]] = text.words) -> tuple[list[tuple], list[tuple]]:
     """One event's coverage from plain data, for any process: ``work`` is (event id, [(article
     id, outlet, title, published, genre, stored sentences, (key, screened) from the digest step or
     None)] in reading order, the articles with an outlet). No body: the stored sentences are all
     the pool reads of one (it splits a body only when none are given), so none is read or sent.
     Returns the coverage rows [(outlet, articles, first reported, headline, article id, only
-    sentences)] and the "only in" rows [(outlet, article id, position)]."""
+    sentences)] and the "only in" rows [(outlet, article id, position)]. ``tokenize``: as for
+    ``digest.only_in``."""
     _, articles = work
     by_outlet: dict[str, list[tuple]] = {}
     for article in articles:
@@ -1550,7 +1607,7 @@ def event_coverage(work: tuple) -> tuple[list[tuple], list[tuple]]:
     if len(by_outlet) > 1:
         documents = [digest.Document(a[0], None, a[3], a[4], a[5], _reusable(a[5], a[6])) for a in articles]
         only = digest.only_in(documents, [a[1] for a in articles], max_sentences=COVERAGE_SENTENCES,
-                              max_words=COVERAGE_WORDS)
+                              max_words=COVERAGE_WORDS, tokenize=tokenize)
     counts = Counter(articles[d][1] for d, _ in only)
     return ([(outlet, len(members), members[0][3], members[0][2], members[0][0], counts[outlet])
              for outlet, members in by_outlet.items()],
@@ -1785,8 +1842,10 @@ def _build_into(database: Path, paths: Sequence[str | os.PathLike], add: bool, p
             screenings: Screenings = {}  # this build's, from its digests to its coverage
             with db.conn:
                 fill_speakers(db, full=not add)
-                fill_digests(db, full=not add, map_=map_, screenings=screenings)
-            fill_coverage(db, _events_of(db, stats.new_ids) if add else None, map_=map_, screenings=screenings)
+                fill_digests(db, full=not add, map_=map_, screenings=screenings,
+                             coverage=not add)  # a full build's coverage too, in the same worker calls
+            if add:
+                fill_coverage(db, _events_of(db, stats.new_ids), map_=map_, screenings=screenings)
             del screenings  # large, and no later step reads them
             finish_database(db)
             with db.conn:  # after the coverage tables and the indexes the pages read them by

@@ -271,3 +271,20 @@ def test_coverage_reads_the_stored_sentences_instead_of_splitting_bodies_again(b
     monkeypatch.setattr(text, "split_sentences", lambda *_: pytest.fail("a body was split again"))
     store.fill_coverage(db)
     assert {e: (_coverage(db, e), _only(db, e)) for e in events} == before
+
+
+def test_a_full_build_makes_coverage_with_the_digests_as_fill_coverage_does(tmp_path, monkeypatch):
+    # a full build makes each event's coverage in its digest's worker call (each sentence tokenized
+    # once for both), not by fill_coverage: the same rows, in the same order, as fill_coverage makes
+    db_path = tmp_path / "news.db"
+    monkeypatch.setattr(store, "fill_coverage", lambda *a, **k: pytest.fail("a full build ran fill_coverage"))
+    store.build_database(db_path, [_write(tmp_path, ARTICLES)], event_field="ev", notify=lambda m: None)
+    monkeypatch.undo()
+    db = sqlite_utils.Database(db_path)
+    tables = "select rowid, * from coverage order by rowid", "select rowid, * from coverage_sentences order by rowid"
+    fused = [db.execute(sql).fetchall() for sql in tables]
+    assert fused[1]
+    store.fill_coverage(db)
+    assert [db.execute(sql).fetchall() for sql in tables] == fused
+    with pytest.raises(ValueError), db.conn:
+        store.fill_digests(db, full=False, coverage=True)  # an --add's coverage is fill_coverage's
