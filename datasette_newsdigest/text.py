@@ -590,9 +590,11 @@ _CREDIT_LINE = re.compile(
     r"\bcontributed\s+(?:reporting\b|(?:to\s+)?this\s+(?:report|story|article)\b|to\s+the\s+(?:report|story)\.?[\"”]?$)"
     r"|\bcontributed\s+from\s+[A-Z][\w.'’ ,-]{0,60}\.?$"
     r"|(?:^|[;.]\s+|\(\s*)(?:[Aa]dditional\s+)?(?:[Rr]eporting|[Ww]riting|[Ee]diting)\s+by\s+[A-Z][\w.'’-]+"
-    r"(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:[;,)]|and\b|in\s+[A-Z]|\.?$)"
-    # rule 51: "Information from The Associated Press was used in this report.", "This story includes material from ..."
-    r"|(?:^|[.!?]\s+)(?:[Ii]nformation|[Mm]aterial|[Rr]eporting)\s+from\s+[A-Z].{0,100}?\s+(?:was|were)\s+used\s+in\s+this\s+"
+    r"(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:[;,)]|and\b|in\s+[A-Z]|\.?$)")
+# Rule 51: ... or a sentence saying whose material the story used: "Information from The Associated Press was used in
+# this report.", "This story includes material from Reuters."
+_USED_CREDIT = re.compile(
+    r"(?:^|[.!?]\s+)(?:[Ii]nformation|[Mm]aterial|[Rr]eporting)\s+from\s+[A-Z].{0,100}?\s+(?:was|were)\s+used\s+in\s+this\s+"
     r"(?:report|story|article)\.?$"
     r"|(?:^|[.!?]\s+)[Tt]his\s+(?:report|story|article)\s+(?:includes|contains|uses)\s+(?:material|information|reporting)\s+from\s+[A-Z]")
 # Rule 47: a shop's box: a book's format and length ("Hardcover, 274 pages"), or a purchase prompt.
@@ -665,8 +667,8 @@ def is_page_line(sentence: str) -> bool:
     return bool(
         (("caption" in low or "copyright" in low or "playback" in low or "browser" in low or "player" in low
           or "e source" in low or "o source" in low or "a source" in low) and _PLAYER_LABEL.search(sentence))
-        or (("contributed" in low or "ing by" in low or "used in this" in low or "material from" in low)
-            and _CREDIT_LINE.search(sentence))
+        or (("contributed" in low or "ing by" in low) and _CREDIT_LINE.search(sentence))
+        or (("used in this" in low or low.startswith("this ") or ". this " in low) and _USED_CREDIT.search(sentence))
         or (("pages" in low or "purchase" in low or "buy " in low) and _SHOP.search(sentence))
         or (("version of this" in low or "updated" in low or "corrected" in low or "amended" in low or "revised" in low
              or "emended" in low) and _HISTORY.search(sentence))
@@ -710,10 +712,10 @@ _PLACE_DATE_REACH = 110  # characters from the end that hold the date and the pl
 def _place_dated_caption(line: str) -> bool:
     """Rule 46: the line ends at a full date and a place, no comma between (the picture desks' form),
     and says nothing in the past or the future, nor what was said."""
-    tail = line[-_PLACE_DATE_REACH:]
-    return (line[-1:] == "." and " in " in tail and (", 20" in tail or ", 19" in tail)
-            and bool(_PLACE_DATE_END.search(line, max(0, len(line) - _PLACE_DATE_REACH)))
-            and not _NOT_PRESENT.search(line))
+    start = max(0, len(line) - _PLACE_DATE_REACH)
+    if line[-1:] != "." or (line.find(", 20", start) < 0 and line.find(", 19", start) < 0):
+        return False
+    return bool(_PLACE_DATE_END.search(line, start)) and not _NOT_PRESENT.search(line)
 
 
 # Rule 40: a weekday, a date or a year is a caption's too ("... arrives at the US Naval Base on Saturday."); a story's
@@ -965,10 +967,15 @@ def is_page_note(sentence: str) -> bool:
         or (0 < sentence.find(" is ", 0, _AUTHOR_REACH) and _BARE_AUTHOR.match(sentence))
         or (sentence.rstrip(". ").endswith(" here") and _HERE_POINTER.fullmatch(sentence))
         or ("check" in sentence and _LOOK.search(sentence))
-        or ("worth" in sentence and bool(_MEDIA_WORTH.search(sentence)) and bool(_MEDIA_NAMED.search(sentence)))
-        or (("bove" in sentence or "elow" in sentence) and _MEDIA_POINTER.match(sentence))
         or (sentence[:4] in ("Note", "Meth") and _NOTE_LABEL.match(sentence))
-        or ("ethodolog" in sentence and _METHODS_POINTER.search(sentence)))
+        or _media_or_methods_pointer(sentence))
+
+
+def _media_or_methods_pointer(sentence: str) -> bool:
+    """Rules 48 and 50: a pointer to the page's own media or to its methodology."""
+    return bool(("worth" in sentence and _MEDIA_WORTH.search(sentence) and _MEDIA_NAMED.search(sentence))
+                or (("bove" in sentence or "elow" in sentence) and _MEDIA_POINTER.match(sentence))
+                or ("ethodolog" in sentence and _METHODS_POINTER.search(sentence)))
 
 
 # Rule 44: a teaser's label fused to it by a colon, whatever ends it ("Trump vs. Clinton:Donald Trump to Hillary
