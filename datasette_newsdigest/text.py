@@ -968,14 +968,9 @@ def is_page_note(sentence: str) -> bool:
         or (sentence.rstrip(". ").endswith(" here") and _HERE_POINTER.fullmatch(sentence))
         or ("check" in sentence and _LOOK.search(sentence))
         or (sentence[:4] in ("Note", "Meth") and _NOTE_LABEL.match(sentence))
-        or _media_or_methods_pointer(sentence))
-
-
-def _media_or_methods_pointer(sentence: str) -> bool:
-    """Rules 48 and 50: a pointer to the page's own media or to its methodology."""
-    return bool(("worth" in sentence and _MEDIA_WORTH.search(sentence) and _MEDIA_NAMED.search(sentence))
-                or (("bove" in sentence or "elow" in sentence) and _MEDIA_POINTER.match(sentence))
-                or ("ethodolog" in sentence and _METHODS_POINTER.search(sentence)))
+        or ("worth" in sentence and bool(_MEDIA_WORTH.search(sentence)) and bool(_MEDIA_NAMED.search(sentence)))
+        or (("bove" in sentence or "elow" in sentence) and _MEDIA_POINTER.match(sentence))
+        or ("ethodolog" in sentence and _METHODS_POINTER.search(sentence)))
 
 
 # Rule 44: a teaser's label fused to it by a colon, whatever ends it ("Trump vs. Clinton:Donald Trump to Hillary
