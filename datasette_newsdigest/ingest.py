@@ -436,6 +436,8 @@ def _is_story_furniture(line: str, heading: bool, alone: bool = False) -> bool:
     n = _word_count(line)
     if not alone and MAX_CAPTION_WORDS < n <= MAX_CREDITED_CAPTION_WORDS and textmod.ends_at_credit(line):
         return True
+    if not alone and textmod.is_methods_box(line):
+        return True  # rule 50: the methodology box as a paragraph of the story's
     short = n <= MAX_CAPTION_WORDS
     # a long line is story even if caption- or page-line-shaped (so page lines are not looked for in it, the
     # costly part), unless another shape holds
@@ -461,6 +463,7 @@ _TIME_WORD = re.compile(rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Today|T
 
 
 # Rule 34: a caption before a credit and the title: "<caption>. | Getty <title> <deck>".
+REWRITTEN_HEADING_WORDS = 10  # rule 45: a lead picture's heading that is the title rewritten
 _CAPTION_KICKER = re.compile(r".*?[.!?][\"'”’]?\s+\|\s+(?:[A-Z0-9][\w'’/&-]*\s+){0,4}")
 
 
@@ -476,7 +479,10 @@ def _lead_picture(line: str, title: str) -> bool:
             not heading[:1].isdigit():
         return False
     terms, in_title = set(textmod.content_terms(heading)), set(textmod.content_terms(title))
-    return bool(terms) and 2 * len(terms & in_title) >= len(terms)
+    shared = len(terms & in_title)
+    # rule 45: a headline rewritten for the slot ("ACA" for "Obamacare") shares two words, and ends as headlines do
+    return bool(terms) and (2 * shared >= len(terms) or shared >= 2 and heading[-1:].isalnum()
+                            and _word_count(heading) <= REWRITTEN_HEADING_WORDS)
 
 
 def _without_title(line: str, title: str | None) -> list[str]:

@@ -390,7 +390,8 @@ def is_caption(line: str) -> bool:
     """A photo caption or credit (rules 1-2): a credit at either end or in a closing parenthesis,
     a caption label, or a sentence dated after a comma at its end, as captions are and news is not."""
     return bool(has_credit(line) or _CAPTION_START.match(line) or _pictured(line) or (_may_end_in_furniture(line)
-                and _CAPTION_END.search(line, max(0, len(line) - _REACH))) or _ends_at_named_credit(line))
+                and _CAPTION_END.search(line, max(0, len(line) - _REACH))) or _ends_at_named_credit(line)
+                or _place_dated_caption(line))
 
 
 def is_headline(line: str) -> bool:
@@ -439,7 +440,7 @@ def is_furniture(sentence: str, page_lines: bool = True) -> bool:
     if (has_credit(sentence) or _FURNITURE_START.match(sentence) or is_shouted(sentence) or _pictured(sentence)
             or (page_lines and (is_page_line(sentence) or is_page_note(sentence)))
             or (_may_end_in_furniture(sentence) and _FURNITURE_END.search(sentence, max(0, len(sentence) - _REACH)))
-            or _ends_at_named_credit(sentence) or is_titled_sentence(sentence)
+            or _ends_at_named_credit(sentence) or is_titled_sentence(sentence) or _place_dated_caption(sentence)
             or (":" in sentence[:_LABEL_REACH] and _FUSED_TEASER.match(sentence))):
         return True
     return not ends_like_sentence(sentence) and bool(_TEASER.match(sentence) or is_headline(sentence))
@@ -590,6 +591,15 @@ _CREDIT_LINE = re.compile(
     r"|\bcontributed\s+from\s+[A-Z][\w.'’ ,-]{0,60}\.?$"
     r"|(?:^|[;.]\s+|\(\s*)(?:[Aa]dditional\s+)?(?:[Rr]eporting|[Ww]riting|[Ee]diting)\s+by\s+[A-Z][\w.'’-]+"
     r"(?:\s+[A-Z][\w.'’-]+){0,3}\s*(?:[;,)]|and\b|in\s+[A-Z]|\.?$)")
+# Rule 51: ... or a sentence saying whose material the story used: "Information from The Associated Press was used in
+# this report.", "This story includes material from Reuters."
+_USED_CREDIT = re.compile(
+    r"(?:^|[.!?]\s+)(?:[Ii]nformation|[Mm]aterial|[Rr]eporting)\s+from\s+[A-Z].{0,100}?\s+(?:was|were)\s+used\s+in\s+this\s+"
+    r"(?:report|story|article)\.?$"
+    r"|(?:^|[.!?]\s+)[Tt]his\s+(?:report|story|article)\s+(?:includes|contains|uses)\s+(?:material|information|reporting)\s+from\s+[A-Z]")
+# Rule 47: a shop's box: a book's format and length ("Hardcover, 274 pages"), or a purchase prompt.
+_SHOP = re.compile(r"\b(?:hardcover|paperback|softcover|hardback|e-?book|audiobook)\s*[,|:]\s*\d[\d,]*\s+pages\b"
+                   r"|\byour\s+purchase\s+(?:helps|supports)\b|\bbuy\s+(?:featured|this|the)\s+book\b", re.I)
 # Rule 20: an embedded post: a handle in parentheses, a post's link.
 _EMBED = re.compile(r"\(@\w{1,30}\)|pic\.twitter\.com/|\btwitter\.com/\w+/status", re.I)
 # Rule 21: a prompt to the reader: an imperative, then the site's own service within a few words.
@@ -658,6 +668,8 @@ def is_page_line(sentence: str) -> bool:
         (("caption" in low or "copyright" in low or "playback" in low or "browser" in low or "player" in low
           or "e source" in low or "o source" in low or "a source" in low) and _PLAYER_LABEL.search(sentence))
         or (("contributed" in low or "ing by" in low) and _CREDIT_LINE.search(sentence))
+        or (("used in this" in low or low.startswith("this ") or ". this " in low) and _USED_CREDIT.search(sentence))
+        or (("pages" in low or "purchase" in low or "buy " in low) and _SHOP.search(sentence))
         or (("version of this" in low or "updated" in low or "corrected" in low or "amended" in low or "revised" in low
              or "emended" in low) and _HISTORY.search(sentence))
         or (("subscri" in low or "newsletter" in low or "click" in low or "©" in low or "alerts" in low
@@ -687,6 +699,25 @@ _PICTURE_VERB = re.compile(
     r"|^(?:(?:[^\s.!?]+|[A-Z][a-z]{1,4}\.,)\s+){0,9}?(?!(?:No|The|Many|Some|Several|Mass|Large|Street|When|As|After|While|If|Since|Where|Though|Although|Because|But|And)\s)"
     r"[A-Z][\w'’-]*,?\s+(?:rallies|marches|protests|demonstrates)\s+(?:for|against|outside|in\s+front\s+of|near|at)\b")
 _FULL_DATE_END = re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d\.?$")
+# Rule 46: a picture desk's dated caption, the date then the place with no comma after the year ("... announces
+# his candidacy at Plaza Guadalupe on January 12, 2019 in San Antonio, Texas."), in the present.
+_PLACE = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|of|de))*"
+_PLACE_DATE_END = re.compile(
+    rf"\bon\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d"
+    rf"\s+in\s+(?:the\s+)?{_PLACE}(?:,\s+{_PLACE}){{0,2}}\.$")
+_NOT_PRESENT = re.compile(r"\b(?:was|were|had|did|will|would|said|told|[a-z]{3,}ed)\b")
+_PLACE_DATE_REACH = 110  # characters from the end that hold the date and the place
+
+
+def _place_dated_caption(line: str) -> bool:
+    """Rule 46: the line ends at a full date and a place, no comma between (the picture desks' form),
+    and says nothing in the past or the future, nor what was said."""
+    start = max(0, len(line) - _PLACE_DATE_REACH)
+    if line[-1:] != "." or (line.find(", 20", start) < 0 and line.find(", 19", start) < 0):
+        return False
+    return bool(_PLACE_DATE_END.search(line, start)) and not _NOT_PRESENT.search(line)
+
+
 # Rule 40: a weekday, a date or a year is a caption's too ("... arrives at the US Naval Base on Saturday."); a story's
 # time words and a report of speech are not.
 _TIME_OR_SPEECH = re.compile(r"\b(?:today|tonight|yesterday|tomorrow|"
@@ -899,16 +930,47 @@ _AUTHOR_REACH = 80  # characters from the start that hold the names and their " 
 _HERE_POINTER = re.compile(
     r"[A-Z][^.!?]{0,120}?,?\s+(?:responds|writes|explains|weighs\s+in|replies|answers)\s+here\.?")
 _LOOK = re.compile(r"\bbe\s+sure\s+to\s+check\s+(?:them|it|this|these|those)\s+out\b")
+# Rule 48: a pointer to the page's own media: a piece "worth listening to" ("... put together a very personal reflection
+# ... that is worth listening to."; "advice is worth listening to" is no media), or a sentence that opens by sending
+# the reader to it ("You can hear the senator ... in the video below:"; "as you can see in the video below" is news's).
+_MEDIA_WORTH = re.compile(r"\bworth\s+(?:listening\s+to|watching|a\s+(?:listen|look|watch))\s*[.!]?[\"'”’]?$")
+_MEDIA_NAMED = re.compile(r"\b(?:report|piece|reflection|segment|interview|conversation|podcast|episode|video|audio|"
+                          r"clip|documentary)\b")
+_MEDIA_POINTER = re.compile(
+    r"(?:You\s+can\s+(?:also\s+)?|Just\s+)?(?i:watch|listen\s+to|view|see|hear)\b[^.!?]{0,120}?"
+    r"\b(?:video|audio|clip|player|interview|podcast|segment|exchange)\s+(?:above|below)\b")
+# Rule 49: the page's note on itself: "Note: Here are the questions asked ...", "Note: This post has been updated."
+_NOTE_LABEL = re.compile(
+    r"(?:Notes?|Methodology)\s*:\s+(?=.*?\b(?i:(?:this|the|our)\s+(?:post|story|article|analysis|report|survey|"
+    r"chart|graphic|table|map|tool|data|page|piece)\b|questions\s+asked|methodolog|here\b|photo))")
+# Rule 50: a pointer to the page's methodology, opening a sentence: "Read more about the ATP's methodology.", "Here
+# are the questions asked for this analysis, along with responses, and its methodology."
+_METHODS_POINTER = re.compile(
+    r"(?:^|[.!?]\s+)(?:Read\s+more\s+about|See|Here\s+(?:are|is)|For\s+(?:more\s+)?details\s+(?:on|about))\b"
+    r"[^.!?]{0,140}\bmethodolog")
+_SURVEY_WORDS = re.compile(r"\b(?:surveyed|survey\s+panel|panel|weighted|sample|margin\s+of\s+(?:sampling\s+)?error)\b")
+METHODS_BOX_WORDS = 250
+
+
+def is_methods_box(paragraph: str) -> bool:
+    """Rule 50: a paragraph that points at the page's methodology and holds a survey's words: the
+    methodology box, with or without its label ("How we did this")."""
+    return ("ethodolog" in paragraph and bool(_METHODS_POINTER.search(paragraph))
+            and bool(_SURVEY_WORDS.search(paragraph)) and not has_words(paragraph, METHODS_BOX_WORDS + 1))
 
 
 def is_page_note(sentence: str) -> bool:
-    """Rule 42: a line the page writes about itself, not about the story; each shape is read only
-    where the line holds a word it needs."""
+    """Rules 42 and 48-50: a line the page writes about itself, its media or its methods, not about
+    the story; each shape is read only where the line holds a word it needs."""
     return bool(
         (sentence[:3] in ("The", "You") and _NOTE_OPENING.match(sentence))
         or (0 < sentence.find(" is ", 0, _AUTHOR_REACH) and _BARE_AUTHOR.match(sentence))
         or (sentence.rstrip(". ").endswith(" here") and _HERE_POINTER.fullmatch(sentence))
-        or ("check" in sentence and _LOOK.search(sentence)))
+        or ("check" in sentence and _LOOK.search(sentence))
+        or (sentence[:4] in ("Note", "Meth") and _NOTE_LABEL.match(sentence))
+        or ("worth" in sentence and bool(_MEDIA_WORTH.search(sentence)) and bool(_MEDIA_NAMED.search(sentence)))
+        or (("bove" in sentence or "elow" in sentence) and _MEDIA_POINTER.match(sentence))
+        or ("ethodolog" in sentence and _METHODS_POINTER.search(sentence)))
 
 
 # Rule 44: a teaser's label fused to it by a colon, whatever ends it ("Trump vs. Clinton:Donald Trump to Hillary

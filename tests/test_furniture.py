@@ -781,3 +781,74 @@ def test_a_teaser_fused_by_a_colon_goes_whatever_ends_it(teaser):
 def test_a_time_or_an_address_with_a_colon_stays():
     for news in ("At 10:30 the Senate voted to adjourn until Monday.", "The site at http://example.com went down."):
         assert not text.is_furniture(news)
+
+
+# --- Round 7 (bench/README.md "Furniture, round 7", rules 45-) ----------------------------------------
+
+
+def test_a_lead_heading_that_rewrites_the_title_goes():  # rule 45
+    title = "Report: Medicaid enrollment climbs past 9 million"
+    first = "The figures do not say how many people are still covered. Report: Medicaid rolls top 9M"
+    assert body_of(first, *STORY, title=title).split("\n\n") == STORY
+    # two shared words but a lead-in (a colon) or a long tail is story, as is one shared word
+    for kept in ("The figures do not say how many people are covered. Governors debated the Medicaid report in detail:",
+                 "The figures do not say how many are covered. For the report's authors and Medicaid's many "
+                 "critics, it was a welcome turn",
+                 "The figures do not say how many people are covered. Governors met on Medicaid"):
+        assert body_of(kept, *STORY, title=title).split("\n\n")[0] == kept
+
+
+def test_a_picture_desks_dated_caption_goes():  # rule 46
+    caption = ("Jane Doe, former mayor of Springfield, announces her campaign for governor at Union Park on "
+               "March 3, 2019 in Springfield, Illinois.")
+    assert text.is_furniture(caption) and body_of(STORY[0], caption, STORY[1]).split("\n\n") == STORY
+    for news in ("The rally was held on March 3, 2019 in Springfield, Illinois.",
+                 "Doe said she would run for governor on March 3, 2019 in Springfield.",
+                 "Doe announces her campaign for governor on March 3, 2019, in Springfield, Illinois, aides say."):
+        assert not text.is_furniture(news) and body_of(STORY[0], news, STORY[1]).split("\n\n")[1] == news
+
+
+@pytest.mark.parametrize("note", [
+    "The Long Road Home by Jane Doe Hardcover, 312 pages | purchase close overlay Buy Featured Book",  # rule 47
+    "A History of the Senate by John Roe Paperback, 450 pages.",
+    "Your purchase helps support our public radio programming.",
+    "Anna Roe put together a moving audio report on the strike that is worth listening to.",  # rule 48
+    "The full interview is worth watching.",
+    "You can hear the governor make the remark at the two-minute mark of the video below:",
+    "Note: Here are the questions asked in this survey, along with the responses.",  # rule 49
+    "Note: This story was first published in March and has been updated.",
+    "Notes: The chart shows data through June for this analysis.",
+    "See the survey questions and methodology for this analysis.",  # rule 50's pointer
+    "Information from The Associated Press and Reuters was used in this report.",  # rule 51
+    "This story contains material from Reuters.",
+])
+def test_round_7_page_notes_leave_a_json_body_and_are_no_digest_line(note):
+    assert text.is_furniture(note)
+    assert body_of(STORY[0], note, STORY[1]).split("\n\n") == STORY
+
+
+@pytest.mark.parametrize("news", [
+    "The senator has learned that the leader's advice is worth listening to.",
+    "That said, the governor is worth watching.",
+    "The pope blessed the nuns, as you can see in the video below.",
+    "Temperatures stayed above normal below the ridge all week.",
+    "Note: On Friday, the agency promised the website would work for most users.",
+    "Critics said they could not see the poll's methodology.",
+    "The paperback edition runs to 450 pages and sold well.",
+    "Information from the survey was used by the campaign in its ads.",
+    "Officials said the report contains material from three agencies.",
+])
+def test_news_of_a_round_7_page_note_shape_stays(news):
+    assert not text.is_furniture(news)
+    assert body_of(STORY[0], news, STORY[1]).split("\n\n") == [STORY[0], news, STORY[1]]
+
+
+def test_a_methodology_box_without_its_label_goes_whole():  # rule 50
+    box = ("The Center conducted this study to learn how adults view the courts. For this analysis, we surveyed "
+           "9,000 adults in May. Everyone who took part is a member of an online panel recruited by mail. The "
+           "survey is weighted to be representative of the adult population. Read more about the panel's methodology.")
+    assert body_of(STORY[0], box, STORY[1]).split("\n\n") == STORY
+    # a poll's figures in a story, with no pointer to the page's methodology, stay
+    poll = ("The poll surveyed 1,000 adults and has a margin of error of 3 points. Critics questioned its "
+            "methodology and said the sample was too small.")
+    assert body_of(STORY[0], poll, STORY[1]).split("\n\n") == [STORY[0], poll, STORY[1]]
