@@ -22,11 +22,12 @@ from contextlib import ExitStack, contextmanager
 from itertools import islice
 from typing import Any, TypeVar
 
+import dask
 from distributed import Client, Future, LocalCluster
 
 from .work import CHUNKS_PER_JOB, WORKER_MODULES, Map, Tasks
 
-__all__ = ["CONNECT_TIMEOUT", "ClusterError", "cluster"]
+__all__ = ["CONNECT_TIMEOUT", "LOCAL_CONFIG", "ClusterError", "cluster"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,6 +35,12 @@ R = TypeVar("R")
 CONNECT_TIMEOUT = 10  # seconds to reach a scheduler before the build gives up
 MAX_CHUNK = 250  # items per task at most: a chunk's inputs and results in memory, and its retry cost
 IN_FLIGHT_PER_THREAD = 2  # chunks in flight per worker thread: one running, one waiting, per call
+# The LocalCluster's scheduler runs in this process, beside the writer. Its chunks go to the workers as
+# they are submitted (the in-flight bound above already caps them), not queued on the scheduler, which
+# would otherwise send the next one only after a round trip through this busy process; and its
+# event-loop and system checks run less often (20 ms and 0.5 s by default).
+LOCAL_CONFIG = {"distributed.scheduler.worker-saturation": "inf", "distributed.admin.tick.interval": "1s",
+                "distributed.admin.system-monitor.interval": "5s"}
 
 
 class ClusterError(Exception):
@@ -52,10 +59,12 @@ def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterato
     with ExitStack() as stack:
         try:
             if scheduler is None:
-                local = stack.enter_context(LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address=None, silence_logs=logging.ERROR))
-                client = stack.enter_context(Client(local, set_as_default=False))
+                with dask.config.set(LOCAL_CONFIG):  # read as the scheduler and the nannies start
+                    local = stack.enter_context(LocalCluster(
+                        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address=None, silence_logs=logging.ERROR))
+                # results straight from the workers, not relayed through the scheduler's thread here
+                client = stack.enter_context(Client(local, set_as_default=False, direct_to_workers=True))
             else:
                 client = stack.enter_context(Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False))
         except (OSError, ValueError, TypeError) as error:

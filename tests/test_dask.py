@@ -125,3 +125,25 @@ def test_a_dask_build_without_dask_installed_says_what_to_install(tmp_path, seed
     (line,) = result.output.strip().splitlines()
     assert "pip install 'datasette-newsdigest[dask]'" in line and line.endswith("nothing was written")
     assert not db.exists()
+
+
+@pytest.mark.slow
+def test_a_local_cluster_maps_every_chunk_in_order(monkeypatch):
+    """map_ on the build's own LocalCluster: every item's result, in input order, for a call of one
+    chunk, of many chunks with a short last one, of work.Tasks, and calls read after later ones
+    were made (work.ahead's way); chunks go straight to the workers and results come back from them."""
+    dask_work = pytest.importorskip("datasette_newsdigest.dask_work")
+    clients = []
+    real = dask_work._map
+    monkeypatch.setattr(dask_work, "_map", lambda client: clients.append(client) or real(client))
+    with dask_work.cluster(workers=2) as map_:
+        assert list(map_(abs, [])) == []
+        for size in (1, 7, 1001):
+            items = [-i for i in range(size)]
+            assert list(map_(abs, items)) == list(range(size))
+        assert list(map_(abs, work.Tasks([-3, -1, -2]))) == [3, 1, 2]
+        first, second = map_(abs, range(0, -600, -1)), map_(abs, range(-600, -1200, -1))
+        assert list(second) == list(range(600, 1200)) and list(first) == list(range(600))
+        (client,) = clients
+        saturation = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.WORKER_SATURATION)
+        assert saturation == float("inf") and client.direct_to_workers
