@@ -20,6 +20,7 @@ import datetime
 import functools
 import json
 import os
+import re
 import sqlite3
 import threading
 import types
@@ -32,7 +33,7 @@ from urllib.parse import urlencode
 
 from datasette import Forbidden, Response
 from datasette.database import QueryInterrupted
-from datasette.utils import escape_fts, tilde_decode, tilde_encode
+from datasette.utils import PrefixedUrlString, escape_fts, tilde_decode, tilde_encode
 from markupsafe import Markup
 
 from . import charts, digest, outlets, speakers, store, text
@@ -223,33 +224,46 @@ async def can_view(datasette, actor, database: str, request=None) -> bool:
 
 def digest_url(datasette, database: str, event_id=None, as_json: bool = False) -> str:
     """The address of a digest page, by the database's route, tilde-encoded as Datasette does."""
-    return _digest_path(datasette, database, *([] if event_id is None else [event_id]), as_json=as_json)
+    return PrefixedUrlString(_digest_path(datasette, database, *([] if event_id is None else [event_id]),
+                                          as_json=as_json))
 
 
 def story_url(datasette, database: str, story_id=None, as_json: bool = False) -> str:
     """The address of a story's page, or of the stories page without ``story_id``."""
+    return PrefixedUrlString(_story_path(datasette, database, story_id, as_json))
+
+
+def _story_path(datasette, database: str, story_id, as_json: bool) -> str:
     if story_id is None:
         return _digest_path(datasette, database, "stories", as_json=as_json)
     return _digest_path(datasette, database, "story", story_id, as_json=as_json)
 
 
 def _digest_path(datasette, database: str, *parts, as_json: bool) -> str:
+    """``digest_url`` as a plain string, as the pages' own links are (see ``_Prefixes``)."""
     path = _prefixes(datasette, database).digest
     for part in parts:
         path += "/" + _encoded(str(part))
     return path + ".json" if as_json else path
 
 
+_TILDE_SAFE = re.compile(r"[A-Za-z0-9_-]*").fullmatch  # what tilde_encode leaves as it is
+
+
 @functools.lru_cache(maxsize=16_384)
 def _encoded(value: str) -> str:
     """``tilde_encode``, remembered: a page links each of its articles several times (an event
-    page makes some 160 links), and the same pages are asked for again and again."""
-    return tilde_encode(value)
+    page makes some 160 links), and the same pages are asked for again and again. An id of only
+    the characters it keeps is itself (a page's new ids would each cost a loop over their bytes)."""
+    return value if _TILDE_SAFE(value) else tilde_encode(value)
 
 
 class _Prefixes(NamedTuple):
     """A database's link prefixes, and the article links made from them: a page that links many
-    articles reads them once (``_prefixes`` costs about as much as the link itself)."""
+    articles reads them once (``_prefixes`` costs about as much as the link itself). Plain
+    strings, not Datasette's ``PrefixedUrlString`` (the same text): its ``+`` and the attribute
+    look-ups of escaping each run Python code, and an event page makes and escapes some 400
+    links. The public ``digest_url``, ``story_url`` and ``article_url`` give Datasette's type."""
 
     key: tuple  # what they were made from: the base_url setting and the database's route
     digest: str  # the digest pages: datasette.urls.path("/-/digest/<route>")
@@ -279,8 +293,8 @@ def _prefixes(datasette, database: str) -> _Prefixes:
     made = _PREFIXES.setdefault(datasette, {})
     found = made.get(database)
     if found is None or found.key != key:
-        found = made[database] = _Prefixes(key, datasette.urls.path("/-/digest/" + tilde_encode(key[1])),
-                                           datasette.urls.table(database, "articles"))
+        found = made[database] = _Prefixes(key, str(datasette.urls.path("/-/digest/" + tilde_encode(key[1]))),
+                                           str(datasette.urls.table(database, "articles")))
     return found
 
 
@@ -336,8 +350,8 @@ def _whole_number(name: str, raw: str, high: int, low: int) -> int:
 
 
 def _event_links(datasette, database: str, event_id) -> dict:
-    return {"url": digest_url(datasette, database, event_id),
-            "json_url": digest_url(datasette, database, event_id, as_json=True)}
+    return {"url": _digest_path(datasette, database, event_id, as_json=False),
+            "json_url": _digest_path(datasette, database, event_id, as_json=True)}
 
 
 # An untitled article is named by its first sentence (see _label), read from the sentences table.
@@ -591,8 +605,8 @@ def _event_item(datasette, database: str, row) -> dict:
 def _story_item(datasette, database: str, row) -> dict:
     story = dict(row)
     story["edited"] = bool(story.get("edited"))
-    return {**story, "url": story_url(datasette, database, story["id"]),
-            "json_url": story_url(datasette, database, story["id"], as_json=True)}
+    return {**story, "url": _story_path(datasette, database, story["id"], False),
+            "json_url": _story_path(datasette, database, story["id"], True)}
 
 
 async def _with_digests(datasette, request, db, settings: Settings, events: list[dict]) -> list[dict]:
@@ -1376,7 +1390,7 @@ ARTICLE_FIELDS = ("id", "title", "subtitle", "outlet", "author", "published", "u
 
 def article_url(datasette, database: str, article_id, position: int | None = None, as_json: bool = False) -> str:
     """The reader's address for an article, at one of its sentences (``#s<position>``) if given."""
-    return _prefixes(datasette, database).reader(article_id, position, as_json)
+    return PrefixedUrlString(_prefixes(datasette, database).reader(article_id, position, as_json))
 
 
 def marked_paragraphs(body: str | None, sentences: list[tuple[int, str]], lookahead: int = 3) -> list[list[dict]]:
