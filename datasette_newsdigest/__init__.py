@@ -78,7 +78,7 @@ def database_actions(datasette, actor, database, request):
 def get_metadata(datasette, key, database, table):
     from . import browse
 
-    return browse.metadata(datasette)
+    return browse.metadata(datasette) if key in browse.METADATA_KEYS else None
 
 
 @hookimpl

@@ -15,12 +15,17 @@ from markupsafe import Markup, escape
 
 from . import store, views
 
-__all__ = ["CELL_CHARS", "RAW_HIDDEN", "cell", "digest_links", "metadata", "without_raw"]
+__all__ = ["CELL_CHARS", "METADATA_KEYS", "RAW_HIDDEN", "cell", "digest_links", "metadata", "without_raw"]
 
 CELL_CHARS = 200  # characters of a long body or raw cell shown in table and row views
 CELL_WIDTH = "20em"  # their least width, so the cut text is a few lines, not a column of words
 RAW_HIDDEN = ("_col", "_nocol")  # a request naming its columns gets exactly those, raw included
 CELL_TABLES = ("articles", "events", "stories", "sentences", "digest_sentences")
+# The metadata keys whose look-up ``metadata`` can change (``datasette.metadata(key, ...)`` finds a
+# key at the table, the database or the top level: these are the plugin's, at each level, and None
+# asks for all). Datasette looks up others on every page, e.g. "allow" and "allow_sql" for each
+# permission check (some 25 an event page): the plugin has no part in those answers.
+METADATA_KEYS = frozenset({None, "databases", "tables", "label_column", "hidden"})
 
 
 def metadata(datasette) -> dict:

@@ -20,6 +20,7 @@ import datetime
 import functools
 import json
 import os
+import re
 import sqlite3
 import threading
 import types
@@ -32,7 +33,7 @@ from urllib.parse import urlencode
 
 from datasette import Forbidden, Response
 from datasette.database import QueryInterrupted
-from datasette.utils import escape_fts, tilde_decode, tilde_encode
+from datasette.utils import PrefixedUrlString, escape_fts, tilde_decode, tilde_encode
 from markupsafe import Markup
 
 from . import charts, digest, outlets, speakers, store, text
@@ -152,9 +153,30 @@ class _Schema:
     story_fields: str
     tables: frozenset[str]  # every table, for the optional sections (_readable)
     article_columns: tuple[str, ...]
+    event_in_story: str = ""  # the event page's query of its event, story and the story's other events
 
 
 SCHEMAS = _DigestCache(64)
+# The parts of _Schema.event_in_story: an event, its story and the story's other events, each row in
+# these columns (an event's "events" NULL; "edited" 0 where the table has none, as _event_item reads it).
+EVENT_KEYS = ("id", "label", "first_published", "last_published", "articles", "outlets", "edited")
+STORY_KEYS = ("id", "label", "first_published", "last_published", "events", "articles", "outlets", "edited")
+EVENT_ROW, STORY_ROW, OTHER_ROW = 0, 1, 2
+
+
+def _event_in_story_sql(events_edited: bool, stories_edited: bool) -> str:
+    """One query for what were three SQL trips (each costs more than these small reads): the event
+    (``:id``), its story, and the story's first OTHER_EVENTS other events in time order, each row
+    tagged by its ``part``, in that order."""
+    event = (f"id, label, first_published, last_published, null as events, articles, outlets, "
+             f"{'edited' if events_edited else '0'} as edited")
+    story = (f"id, label, first_published, last_published, events, articles, outlets, "
+             f"{'edited' if stories_edited else '0'}")
+    in_story = "story_id = (select story_id from events where id = :id)"
+    return (f"select * from (select {EVENT_ROW} as part, {event}, story_id from events where id = :id "
+            f"union all select {STORY_ROW}, {story}, null from stories where id = (select story_id from events "
+            f"where id = :id) union all select * from (select {OTHER_ROW}, {event}, null from events where "
+            f"{in_story} and id != :id order by {IN_TIME} limit :limit)) order by part, {IN_TIME}")
 
 
 async def _schema(db) -> _Schema:
@@ -169,7 +191,8 @@ async def _schema(db) -> _Schema:
         story_columns = await db.table_columns(STORIES) if stories else []
         found = _Schema(stories, EVENT_COLUMNS + (", edited" if "edited" in events else ""),
                         STORY_COLUMNS + (", edited" if "edited" in story_columns else ""),
-                        frozenset(await db.table_names()), tuple(await db.table_columns("articles")))
+                        frozenset(await db.table_names()), tuple(await db.table_columns("articles")),
+                        _event_in_story_sql("edited" in events, "edited" in story_columns) if stories else "")
         SCHEMAS.put(key, found)
     return found
 
@@ -223,33 +246,46 @@ async def can_view(datasette, actor, database: str, request=None) -> bool:
 
 def digest_url(datasette, database: str, event_id=None, as_json: bool = False) -> str:
     """The address of a digest page, by the database's route, tilde-encoded as Datasette does."""
-    return _digest_path(datasette, database, *([] if event_id is None else [event_id]), as_json=as_json)
+    return PrefixedUrlString(_digest_path(datasette, database, *([] if event_id is None else [event_id]),
+                                          as_json=as_json))
 
 
 def story_url(datasette, database: str, story_id=None, as_json: bool = False) -> str:
     """The address of a story's page, or of the stories page without ``story_id``."""
+    return PrefixedUrlString(_story_path(datasette, database, story_id, as_json))
+
+
+def _story_path(datasette, database: str, story_id, as_json: bool) -> str:
     if story_id is None:
         return _digest_path(datasette, database, "stories", as_json=as_json)
     return _digest_path(datasette, database, "story", story_id, as_json=as_json)
 
 
 def _digest_path(datasette, database: str, *parts, as_json: bool) -> str:
+    """``digest_url`` as a plain string, as the pages' own links are (see ``_Prefixes``)."""
     path = _prefixes(datasette, database).digest
     for part in parts:
         path += "/" + _encoded(str(part))
     return path + ".json" if as_json else path
 
 
+_TILDE_SAFE = re.compile(r"[A-Za-z0-9_-]*").fullmatch  # what tilde_encode leaves as it is
+
+
 @functools.lru_cache(maxsize=16_384)
 def _encoded(value: str) -> str:
     """``tilde_encode``, remembered: a page links each of its articles several times (an event
-    page makes some 160 links), and the same pages are asked for again and again."""
-    return tilde_encode(value)
+    page makes some 160 links), and the same pages are asked for again and again. An id of only
+    the characters it keeps is itself (a page's new ids would each cost a loop over their bytes)."""
+    return value if _TILDE_SAFE(value) else tilde_encode(value)
 
 
 class _Prefixes(NamedTuple):
     """A database's link prefixes, and the article links made from them: a page that links many
-    articles reads them once (``_prefixes`` costs about as much as the link itself)."""
+    articles reads them once (``_prefixes`` costs about as much as the link itself). Plain
+    strings, not Datasette's ``PrefixedUrlString`` (the same text): its ``+`` and the attribute
+    look-ups of escaping each run Python code, and an event page makes and escapes some 400
+    links. The public ``digest_url``, ``story_url`` and ``article_url`` give Datasette's type."""
 
     key: tuple  # what they were made from: the base_url setting and the database's route
     digest: str  # the digest pages: datasette.urls.path("/-/digest/<route>")
@@ -279,8 +315,8 @@ def _prefixes(datasette, database: str) -> _Prefixes:
     made = _PREFIXES.setdefault(datasette, {})
     found = made.get(database)
     if found is None or found.key != key:
-        found = made[database] = _Prefixes(key, datasette.urls.path("/-/digest/" + tilde_encode(key[1])),
-                                           datasette.urls.table(database, "articles"))
+        found = made[database] = _Prefixes(key, str(datasette.urls.path("/-/digest/" + tilde_encode(key[1]))),
+                                           str(datasette.urls.table(database, "articles")))
     return found
 
 
@@ -336,8 +372,8 @@ def _whole_number(name: str, raw: str, high: int, low: int) -> int:
 
 
 def _event_links(datasette, database: str, event_id) -> dict:
-    return {"url": digest_url(datasette, database, event_id),
-            "json_url": digest_url(datasette, database, event_id, as_json=True)}
+    return {"url": _digest_path(datasette, database, event_id, as_json=False),
+            "json_url": _digest_path(datasette, database, event_id, as_json=True)}
 
 
 # An untitled article is named by its first sentence (see _label), read from the sentences table.
@@ -476,6 +512,20 @@ async def _reads_stored(datasette, request, db, settings: Settings) -> bool:
     return await _readable(datasette, request, db, DIGEST_TABLES)
 
 
+# The build's digests of some events (``:ids``), each event's digest_events row with its sentences (the
+# ``:top`` best-scored, or all), in rank order: an event with none has a row of NULL sentence columns.
+# One query for what were two SQL trips; ``{current}`` may require each key to be current.
+STORED_DIGESTS = (
+    "select d.event_id, d.articles_read, d.error, d.articles_key, s.rank, s.article_id, s.position, s.sentence, "
+    "s.score, s.support, s.outlet, s.published, s.title, s.first_sentence from digest_events d left join ("
+    "select x.event_id, x.rank, x.article_id, x.position, x.sentence, x.score, x.support, x.outlet, a.published, "
+    f"a.title, {FIRST_SENTENCE.format(table='a')} from (select *, row_number() over (partition by event_id "
+    "order by score desc, rank) as n from digest_sentences where event_id in (select value from json_each(:ids))) x "
+    "join articles a on a.id = x.article_id where :top is null or x.n <= :top) s on s.event_id = d.event_id "
+    "where d.event_id in (select value from json_each(:ids)) {current} order by d.event_id, s.rank")
+STORED_SENTENCE_KEYS = ("article_id", "position", "sentence", "score", "support", "outlet", "published", "title")
+
+
 async def _stored_digests(db, event_ids: list, top: int | None = None, articles: list | None = None) -> dict:
     """The build's digests of these events, as ``_digest_for`` returns them (``error`` set when the
     build could not make one); with ``top``, each event's ``top`` best-scored sentences in reading
@@ -487,26 +537,19 @@ async def _stored_digests(db, event_ids: list, top: int | None = None, articles:
     remembered = ("stored", _version(db), tuple(event_ids), top) if articles is None else None
     if remembered is not None and (cached := CACHE.get(remembered)) is not None:
         return cached
-    ids = json.dumps(event_ids)
     key = store.ARTICLES_KEY.format(event="d.event_id")
-    current = f"and articles_key = {key}" if articles is None else ""
-    found = {row["event_id"]: {"articles_read": row["articles_read"], "error": row["error"], "sentences": []}
-             for row in (await db.execute(
-                 "select event_id, articles_read, error, articles_key from digest_events d "
-                 f"where event_id in (select value from json_each(:ids)) {current}", {"ids": ids})).rows
-             if articles is None or _is_key(row["articles_key"], articles)}
-    rows = await db.execute(
-        f"select d.event_id, d.article_id, d.position, d.sentence, d.score, d.support, d.outlet, "
-        f"a.published, a.title, {FIRST_SENTENCE.format(table='a')} from (select *, row_number() over "
-        "(partition by event_id order by score desc, rank) as n from digest_sentences "
-        "where event_id in (select value from json_each(:ids))) d join articles a on a.id = d.article_id "
-        "where :top is null or d.n <= :top order by d.event_id, d.rank", {"ids": ids, "top": top})
-    for row in rows.rows:
-        sentence = {k: row[k] for k in ("article_id", "position", "sentence", "score", "support", "outlet",
-                                        "published", "title")}
-        sentence["label"] = _label(dict(row))
-        if row["event_id"] in found:
+    current = f"and d.articles_key = {key}" if articles is None else ""
+    found: dict = {}
+    for row in (await db.execute(STORED_DIGESTS.format(current=current),
+                                 {"ids": json.dumps(event_ids), "top": top})).rows:
+        if row["event_id"] not in found:  # its first row: the event's digest_events row
+            found[row["event_id"]] = None if articles is not None and not _is_key(row["articles_key"], articles) \
+                else {"articles_read": row["articles_read"], "error": row["error"], "sentences": []}
+        if found[row["event_id"]] is not None and row["rank"] is not None:
+            sentence = {k: row[k] for k in STORED_SENTENCE_KEYS}
+            sentence["label"] = _label(row)
             found[row["event_id"]]["sentences"].append(sentence)
+    found = {event_id: digest_ for event_id, digest_ in found.items() if digest_ is not None}
     if remembered is not None:
         CACHE.put(remembered, found)
     return found
@@ -591,8 +634,8 @@ def _event_item(datasette, database: str, row) -> dict:
 def _story_item(datasette, database: str, row) -> dict:
     story = dict(row)
     story["edited"] = bool(story.get("edited"))
-    return {**story, "url": story_url(datasette, database, story["id"]),
-            "json_url": story_url(datasette, database, story["id"], as_json=True)}
+    return {**story, "url": _story_path(datasette, database, story["id"], False),
+            "json_url": _story_path(datasette, database, story["id"], True)}
 
 
 async def _with_digests(datasette, request, db, settings: Settings, events: list[dict]) -> list[dict]:
@@ -1008,13 +1051,7 @@ async def _event_page(datasette, request, as_json: bool):
     database = db.name
     settings = settings_for(datasette, database)
     event_id = tilde_decode(request.url_vars["event_id"])
-    with_stories = await _visible_stories(datasette, request, db)
-    fields = (await _schema(db)).event_fields + (", story_id" if with_stories else "")
-    row = (await db.execute(f"select {fields} from events where id = :id", {"id": event_id})).first()
-    if row is None:
-        raise PageError(404, f"Event not found: {event_id}")
-    event = _event_item(datasette, database, row)
-    story_id = event.pop("story_id", None)
+    event, story = await _event_and_story(datasette, db, event_id, await _visible_stories(datasette, request, db))
     can_choose = await datasette.permission_allowed(request.actor, "execute-sql", database, default=True)
     if not can_choose and any(request.args.get(k) for k in CHOICE_ARGS):
         raise PageError(403, "Choosing a digest's length or method runs the digest SQL functions, "
@@ -1040,6 +1077,7 @@ async def _event_page(datasette, request, as_json: bool):
         form = {k: request.args.get(k, "") for k in ("sentences", "words", "method")}
         options = None
     sentences = _decorate(datasette, database, sentences)
+    stored = await _stored_sections(datasette, request, db, event["id"], ids)
 
     specs = {  # from the articles read above: each of these was a query of its own
         "timeline": charts.timeline(_by_day(articles)),
@@ -1060,7 +1098,7 @@ async def _event_page(datasette, request, as_json: bool):
     data = {
         "database": database,
         "event": event,
-        "story": None if story_id is None else await _story_of(datasette, db, story_id, event["id"]),
+        "story": story,
         "options": {"sentences": options.sentences, "words": options.words, "method": options.method}
         if options else None,
         "error": error,
@@ -1069,8 +1107,8 @@ async def _event_page(datasette, request, as_json: bool):
         "articles": listing,
         "undated_articles": sum(1 for a in articles if not a["published"]),
         "charts": specs,
-        "who_said_what": await _who_said_what(datasette, request, db, event["id"], ids),
-        "coverage": await _coverage_section(datasette, request, db, settings, event["id"], ids),
+        "who_said_what": await _who_said_what(datasette, request, db, event["id"], stored),
+        "coverage": await _coverage_section(datasette, request, db, settings, event["id"], stored),
     }
     if as_json:
         return Response.json(data)
@@ -1111,27 +1149,32 @@ def _is_key(articles_key: str, articles: list) -> bool:
         return False
 
 
-async def _stored_section(datasette, request, db, table: str, event_id, articles: list) -> dict | None:
-    """A section the build stored for the event (``table``: event_speakers, event_coverage), while
-    the actor may view it and it was made from the event's articles as they are: ``articles``,
-    their ids in reading order, which the page has read."""
-    if not await _readable(datasette, request, db, (table,)):
-        return None
-    stored = (await db.execute(f"select articles_key, section from {table} where event_id = :event",
-                               {"event": event_id})).first()
-    if stored is None or not _is_key(stored["articles_key"], articles):
-        return None
-    return json.loads(stored["section"])
+# The sections the build stores per event, each with the tables it is made from: read (and shown) only
+# where the actor may view those too, as the section made from them would be.
+STORED_SECTIONS = ((store.SPEAKERS_TABLE, ("quotes",)), (store.COVERAGE_SECTIONS, ("coverage", "coverage_sentences")))
 
 
-async def _who_said_what(datasette, request, db, event_id, articles: list) -> dict | None:
+async def _stored_sections(datasette, request, db, event_id, articles: list) -> dict[str, dict]:
+    """The sections the build stored for the event (by table: event_speakers, event_coverage), each
+    while the actor may view it and its sources and it was made from the event's articles as they
+    are: ``articles``, their ids in reading order, which the page has read. One query for all."""
+    tables = [table for table, sources in STORED_SECTIONS
+              if await _readable(datasette, request, db, sources) and await _readable(datasette, request, db, (table,))]
+    if not tables:
+        return {}
+    rows = (await db.execute(" union all ".join(
+        f"select '{table}' as stored_in, articles_key, section from {table} where event_id = :event"
+        for table in tables), {"event": event_id})).rows
+    return {row["stored_in"]: json.loads(row["section"]) for row in rows if _is_key(row["articles_key"], articles)}
+
+
+async def _who_said_what(datasette, request, db, event_id, stored: dict[str, dict]) -> dict | None:
     """The event's speakers, their statements and the outlets that carried each, and the speakers x
-    outlets chart: the section the build stored (``event_speakers``) while the event's articles
-    (``articles``, their ids in reading order) are those it was made from and the actor may view
-    it, else made from the quotes (speakers.section)."""
+    outlets chart: the section the build stored (``event_speakers``, in ``stored`` from
+    ``_stored_sections``), else made from the quotes (speakers.section)."""
     if not await _readable(datasette, request, db, ("quotes",)):
         return None
-    found = await _stored_section(datasette, request, db, store.SPEAKERS_TABLE, event_id, articles)
+    found = stored.get(store.SPEAKERS_TABLE)
     if found is None:
         rows = (await db.execute(speakers.QUOTES_SQL, {"event": event_id, "limit": speakers.QUOTES_READ})).rows
         found = speakers.section(rows)
@@ -1141,15 +1184,14 @@ async def _who_said_what(datasette, request, db, event_id, articles: list) -> di
 
 
 async def _coverage_section(datasette, request, db, settings: Settings, event_id,
-                            articles: list) -> dict | None:
+                            stored: dict[str, dict]) -> dict | None:
     """Outlets side by side (earliest first): articles, first report, headline, what only they
     report, and each outlet's lean with the event's counts by lean where the articles have one:
-    the section the build stored (``event_coverage``) while the event's articles (``articles``)
-    are those it was made from and the actor may view it, else made from the coverage tables
-    (outlets.section)."""
+    the section the build stored (``event_coverage``, in ``stored`` from ``_stored_sections``),
+    else made from the coverage tables (outlets.section)."""
     if not await _readable(datasette, request, db, ("coverage", "coverage_sentences")):
         return None
-    found = await _stored_section(datasette, request, db, store.COVERAGE_SECTIONS, event_id, articles)
+    found = stored.get(store.COVERAGE_SECTIONS)
     if found is None:
         params = {"event": event_id, "shown": outlets.ONLY_SHOWN}
         found = outlets.section((await db.execute(outlets.OUTLETS_SQL, params)).rows,
@@ -1234,21 +1276,31 @@ async def _story(datasette, db, story_id: int) -> dict | None:
     return None if row is None else _story_item(datasette, db.name, row)
 
 
-async def _story_of(datasette, db, story_id: int, event_id: int) -> dict | None:
-    """An event's story, with the story's other events in time order (the first OTHER_EVENTS)."""
-    story = await _story(datasette, db, story_id)
-    if story is None:
-        return None
-    params = {"story": story_id, "event": event_id}
-    others = await db.execute(
-        f"select {(await _schema(db)).event_fields} from events where story_id = :story and id != :event "
-        f"order by {IN_TIME} limit :limit", {**params, "limit": OTHER_EVENTS})
-    story["other_events"] = [_event_item(datasette, db.name, r) for r in others.rows]
+async def _event_and_story(datasette, db, event_id, with_stories: bool) -> tuple[dict, dict | None]:
+    """An event (404 if there is none) and, ``with_stories``, its story with the story's other
+    events in time order (the first OTHER_EVENTS): one query (_Schema.event_in_story)."""
+    schema = await _schema(db)
+    if not with_stories:
+        row = (await db.execute(f"select {schema.event_fields} from events where id = :id", {"id": event_id})).first()
+        if row is None:
+            raise PageError(404, f"Event not found: {event_id}")
+        return _event_item(datasette, db.name, row), None
+    parts: dict[int, list] = {EVENT_ROW: [], STORY_ROW: [], OTHER_ROW: []}
+    for row in (await db.execute(schema.event_in_story, {"id": event_id, "limit": OTHER_EVENTS})).rows:
+        parts[row["part"]].append(row)
+    if not parts[EVENT_ROW]:
+        raise PageError(404, f"Event not found: {event_id}")
+    event = _event_item(datasette, db.name, {k: parts[EVENT_ROW][0][k] for k in EVENT_KEYS})
+    if not parts[STORY_ROW]:  # none, or a story_id no story has
+        return event, None
+    story = _story_item(datasette, db.name, {k: parts[STORY_ROW][0][k] for k in STORY_KEYS})
+    story["other_events"] = [_event_item(datasette, db.name, {k: r[k] for k in EVENT_KEYS}) for r in parts[OTHER_ROW]]
     story["other_events_total"] = len(story["other_events"])  # all of them, unless the limit cut them
     if story["other_events_total"] == OTHER_EVENTS:
         story["other_events_total"] = (await db.execute(
-            "select count(*) from events where story_id = :story and id != :event", params)).single_value()
-    return story
+            "select count(*) from events where story_id = :story and id != :event",
+            {"story": story["id"], "event": event["id"]})).single_value()
+    return event, story
 
 
 async def _story_page(datasette, request, as_json: bool):
@@ -1376,7 +1428,7 @@ ARTICLE_FIELDS = ("id", "title", "subtitle", "outlet", "author", "published", "u
 
 def article_url(datasette, database: str, article_id, position: int | None = None, as_json: bool = False) -> str:
     """The reader's address for an article, at one of its sentences (``#s<position>``) if given."""
-    return _prefixes(datasette, database).reader(article_id, position, as_json)
+    return PrefixedUrlString(_prefixes(datasette, database).reader(article_id, position, as_json))
 
 
 def marked_paragraphs(body: str | None, sentences: list[tuple[int, str]], lookahead: int = 3) -> list[list[dict]]:

@@ -393,6 +393,30 @@ async def test_links_made_from_prefixes_are_datasettes_own(base_url, seeds_db):
     assert views._row_url(datasette, "news", "a") == datasette.urls.row("news", "articles", "a")
 
 
+def test_ids_encoded_as_tilde_encode_encodes_them():
+    """``_encoded`` skips ``tilde_encode`` for an id of only the characters it keeps: every other
+    character (each byte value's, and some beyond) is still encoded."""
+    from datasette.utils import tilde_encode
+
+    views._encoded.cache_clear()
+    for value in ["", "plain", "Ab_9-z", *map(chr, range(256)), "é", "日本", "a b", "a~b", "a.b", "x\n", "\u2028"]:
+        assert views._encoded(value) == tilde_encode(value), repr(value)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("base_url", ["/", "/news-site/"])
+async def test_public_links_stay_datasettes_prefixed_strings(base_url, seeds_db):
+    """The pages' own links are plain strings (cheaper to join and escape); the public helpers still
+    give Datasette's PrefixedUrlString, which ``datasette.urls.path`` does not prefix again."""
+    datasette = Datasette([str(seeds_db)], settings={"base_url": base_url})
+    for url in (views.digest_url(datasette, "news"), views.digest_url(datasette, "news", 1, as_json=True),
+                views.story_url(datasette, "news"), views.story_url(datasette, "news", 2),
+                views.article_url(datasette, "news", "a b", 3), views.article_url(datasette, "news", "x")):
+        assert url.startswith(base_url) and datasette.urls.path(url) == url
+    page = (await datasette.client.get("/-/digest/news/1.json")).json()
+    assert page["event"]["url"] == views.digest_url(datasette, "news", 1)
+
+
 @pytest.mark.asyncio
 @pytest.mark.parametrize("base_url", ["/", "/news-site/"])
 @pytest.mark.parametrize("built", ["seeds_db", "constructed"])

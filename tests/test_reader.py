@@ -212,6 +212,37 @@ async def test_any_database_name_gets_labels_hidden_tables_and_home_links(news_d
 
 
 @pytest.mark.asyncio
+async def test_metadata_look_ups_of_keys_the_plugin_never_sets_are_as_with_its_metadata(news_db, tmp_path):
+    """The metadata hook answers only look-ups its metadata can change (browse.METADATA_KEYS): any
+    other key, at any level, is what Datasette finds with the plugin's whole metadata merged in."""
+    from datasette.app import Datasette
+
+    shutil.copy(news_db, tmp_path / "wire.db")
+    local = {"title": "Wire", "allow": {"id": ["a", "b"]}, "databases": {"wire": {
+        "allow_sql": {"id": "a"}, "source": "AP", "tables": {"events": {"allow": {"id": "b"}, "facets": ["outlets"]},
+                                                             store.SPEAKERS_TABLE: {"about": "speakers"}}}}}
+    datasette = Datasette([str(tmp_path / "wire.db")], metadata=local)
+    await datasette.invoke_startup()
+    assert views.served(datasette)
+
+    class Every:
+        def __contains__(self, key):
+            return True
+
+    keys = ["allow", "allow_sql", "title", "source", "about", "facets", "plugins", "queries", "license", "hidden",
+            "label_column", "tables", "databases", None]
+    places = [(None, None), ("wire", None), ("wire", "events"), ("wire", store.SPEAKERS_TABLE), ("wire", "articles")]
+    found = {(k, d, t): datasette.metadata(k, database=d, table=t) for k in keys for d, t in places}
+    assert found["label_column", "wire", "events"] == "label" and found["hidden", "wire", store.SPEAKERS_TABLE]
+    assert found["allow", "wire", "events"] == {"id": "b"} and found["allow", None, None] == {"id": ["a", "b"]}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(browse, "METADATA_KEYS", Every())  # the whole metadata for every look-up
+        assert {(k, d, t): datasette.metadata(k, database=d, table=t) for k in keys for d, t in places} == found
+        allows = datasette._table_permission_allows("wire", "events")
+    assert datasette._table_permission_allows("wire", "events") == allows == [{"id": "b"}]
+
+
+@pytest.mark.asyncio
 async def test_home_page_links_only_what_the_actor_may_read(news_db, shared_datasette):
     datasette = shared_datasette(news_db, metadata={"databases": {"news": {"tables": {"articles": RESTRICTED}}}})
     for page in ("/", "/news"):
