@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import errno
 import fcntl
+import functools
 import itertools
 import json
 import math
@@ -49,6 +50,7 @@ __all__ = [
     "DIGEST_COLUMNS",
     "DIGEST_EVENT_COLUMNS",
     "COVERAGE_COLUMNS",
+    "COVERAGE_ROW_TABLES",
     "COVERAGE_SENTENCE_COLUMNS",
     "EVENT_COLUMNS",
     "HIDDEN_TABLES",
@@ -1371,8 +1373,7 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
         if not full:
             raise ValueError("coverage is made with the digests only in a full build")
         create_coverage_tables(db)
-        db.execute("delete from coverage")
-        db.execute("delete from coverage_sentences")
+        _clear_coverage(db)
     for start in range(0, len(todo), BATCH):
         batch = todo[start:start + BATCH]
         rows = db.execute(f"select event_id, id, body, published, genre, outlet from articles "
@@ -1386,8 +1387,10 @@ def fill_digests(db: sqlite_utils.Database, full: bool = True, defaults: Any = N
         sentences: list[tuple] = []
         if coverage:
             covered = _coverage_members(db, batch)
-            both = map_(event_digest_and_coverage, [(*w, covered.get(w[0], [])) for w in work])
-        for (event_id, *_), result in zip(work, both if coverage else map_(event_digest, work), strict=True):
+            results = map_(event_digest_and_coverage, [(*w, covered.get(w[0], [])) for w in work])
+        else:
+            results = map_(event_digest, work)
+        for (event_id, *_), result in zip(work, results, strict=True):
             if coverage:
                 (read, error, picked, _), (outlets, only) = result
                 _insert_coverage(db, event_id, outlets, only)
@@ -1437,24 +1440,11 @@ def event_digest_and_coverage(work: tuple) -> tuple[tuple, tuple[list[tuple], li
     them appended. Each sentence is tokenized once for both, and the coverage reuses this call's
     screenings and stored sentences (none is read or sent twice)."""
     event_id, members, options, limits, covered = work
-    tokenize = _remembering(text.words)
+    tokenize = functools.cache(text.words)  # this call's own memory: each sentence tokenized once for both
     made = event_digest((event_id, members, options, limits), tokenize)
     screened, split = made[3], {m[0]: m[5] for m in members}
     articles = [(*a, split.get(a[0], []), screened.get(a[0])) for a in covered]
     return made, event_coverage((event_id, articles), tokenize)
-
-
-def _remembering(fn: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
-    """``fn`` (a pure function of a string) remembering its results, for one call's work."""
-    made: dict[str, list[str]] = {}
-
-    def remembered(s: str) -> list[str]:
-        found = made.get(s)
-        if found is None:
-            found = made[s] = fn(s)
-        return found
-
-    return remembered
 
 
 # How fill_digests' workers screened each article's sentences (digest.screen), by article id, with a
@@ -1548,12 +1538,11 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_:
                     screenings: Screenings | None = None) -> None:
     """:func:`fill_coverage` inside the caller's transaction (a correction's, which must stay one)."""
     if event_ids is None:
-        db.execute("delete from coverage")
-        db.execute("delete from coverage_sentences")
+        _clear_coverage(db)
         wanted = [e for (e,) in db.execute("select id from events order by id")]
     else:
         wanted = sorted(e for e in event_ids if e is not None)
-        for table in ("coverage", "coverage_sentences"):
+        for table in COVERAGE_ROW_TABLES:
             db.execute(f"delete from {table} where event_id in (select value from json_each(?))",
                        [json.dumps(wanted)])
     reuse = screenings or {}
@@ -1567,6 +1556,15 @@ def _write_coverage(db: sqlite_utils.Database, event_ids: set[int] | None, map_:
                 for e in batch]
         for event_id, (covered, only) in zip(batch, map_(event_coverage, work), strict=True):
             _insert_coverage(db, event_id, covered, only)
+
+
+COVERAGE_ROW_TABLES = ("coverage", "coverage_sentences")  # the rows the coverage step makes per event
+
+
+def _clear_coverage(db: sqlite_utils.Database) -> None:
+    """Every event's coverage rows gone, for a coverage of every event."""
+    for table in COVERAGE_ROW_TABLES:
+        db.execute(f"delete from {table}")
 
 
 def _coverage_members(db: sqlite_utils.Database, batch: Sequence[int]) -> dict[int, list[tuple]]:

@@ -1151,7 +1151,7 @@ def _is_key(articles_key: str, articles: list) -> bool:
 
 # The sections the build stores per event, each with the tables it is made from: read (and shown) only
 # where the actor may view those too, as the section made from them would be.
-STORED_SECTIONS = ((store.SPEAKERS_TABLE, ("quotes",)), (store.COVERAGE_SECTIONS, ("coverage", "coverage_sentences")))
+STORED_SECTIONS = ((store.SPEAKERS_TABLE, ("quotes",)), (store.COVERAGE_SECTIONS, store.COVERAGE_ROW_TABLES))
 
 
 async def _stored_sections(datasette, request, db, event_id, articles: list) -> dict[str, dict]:
@@ -1159,7 +1159,7 @@ async def _stored_sections(datasette, request, db, event_id, articles: list) -> 
     while the actor may view it and its sources and it was made from the event's articles as they
     are: ``articles``, their ids in reading order, which the page has read. One query for all."""
     tables = [table for table, sources in STORED_SECTIONS
-              if await _readable(datasette, request, db, sources) and await _readable(datasette, request, db, (table,))]
+              if await _readable(datasette, request, db, (*sources, table))]
     if not tables:
         return {}
     rows = (await db.execute(" union all ".join(
@@ -1189,7 +1189,7 @@ async def _coverage_section(datasette, request, db, settings: Settings, event_id
     report, and each outlet's lean with the event's counts by lean where the articles have one:
     the section the build stored (``event_coverage``, in ``stored`` from ``_stored_sections``),
     else made from the coverage tables (outlets.section)."""
-    if not await _readable(datasette, request, db, ("coverage", "coverage_sentences")):
+    if not await _readable(datasette, request, db, store.COVERAGE_ROW_TABLES):
         return None
     found = stored.get(store.COVERAGE_SECTIONS)
     if found is None:
