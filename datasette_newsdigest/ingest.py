@@ -459,7 +459,7 @@ def _may_be_heading(blocks: list[list[str]], b: int) -> bool:
 _TITLE_KICKER = re.compile(r"(?:[A-Z0-9][\w'’/&-]*\s+){1,4}")
 _TITLE_JOINT = " .:|—–-"  # between a title and its deck
 # "<title> Monday on drug prices ...": the title ran into the story's sentence
-_TIME_WORD = re.compile(rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Today|Tonight|{textmod._MONTH})\b")
+_TIME_WORD = re.compile(rf"(?:{textmod._DAY}|Today|Tonight|{textmod._MONTH})\b")
 
 
 # Rule 34: a caption before a credit and the title: "<caption>. | Getty <title> <deck>".

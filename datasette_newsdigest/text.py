@@ -261,6 +261,7 @@ def label(title: str | None, first_sentence: str | None, chars: int = LABEL_CHAR
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
           r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_DAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
 # A closing parenthesis naming a source: "(REUTERS/Jane Doe)", "(Getty Images)", "(AP Photo)".
 _CREDIT_WORD = re.compile(r"\b(?:via|getty|photo|photograph|images?|credit|shutterstock|pool|file)\b", re.I)
 _CAPTION_PREFIX = re.compile(r"^(?:(?:photo|photograph|image|picture|caption|credit|file photo)\s*(?:credit)?\s*[:|]"
@@ -294,7 +295,7 @@ _NAMED_REACH = 140
 # Characters from the end that can hold a closing credit or a caption's date: each line is read in linear time.
 _CREDIT_REACH, _DATE_REACH = 80, 48
 # A caption's date: after a comma, the full date ends the sentence ("..., September 27, 2018.").
-_CAPTION_DATE = re.compile(rf",\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?{_MONTH}\s+\d{{1,2}},\s+"
+_CAPTION_DATE = re.compile(rf",\s+(?:{_DAY},?\s+)?{_MONTH}\s+\d{{1,2}},\s+"
                            r"(?:19|20)\d\d\.?$")
 _BOX_LABEL = re.compile(r"^(?:story highlights|highlights|key points|key takeaways|what you need to know|"
                         r"at a glance|in brief|tl;\s?dr|how we did this|why it matters|the big picture|go deeper|"
@@ -637,9 +638,9 @@ _AUTHOR_LINE = re.compile(
 _ZONE = r"(?:ET|EST|EDT|CT|CST|CDT|PT|PST|PDT|GMT|BST|UTC)"
 _STAMP = re.compile(
     rf"^[\W_]*(?:(?:last\s+)?updated?|published|posted|first\s+published|modified)\b(?:\s+(?:on|at))?\s*[:|]?\s*"
-    rf"(?:\d|{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)"
+    rf"(?:\d|{_MONTH}|{_DAY})"
     rf"|^[\W_]*\d{{1,2}}:\d\d\s*(?:[ap]\.?m\.?)?\s*{_ZONE}\b"
-    rf"|^[\W_]*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?\d{{1,2}}[:.]\d\d\s*(?:[ap]\.?m\.?)?\s*(?:{_ZONE}\b)?"
+    rf"|^[\W_]*(?:{_DAY},?\s+)?\d{{1,2}}[:.]\d\d\s*(?:[ap]\.?m\.?)?\s*(?:{_ZONE}\b)?"
     r"(?:\s+\w+){0,2}\s*:\s"
     r"|^[\W_]*(?:editor['’]?s\s+note|correction|clarification|update|corrected\s+by)\s*[,:|—–-]"
     r"|^[\W_]*(?:originally\s+(?:published|appeared|posted)|check\s+back|please\s+refresh)\b"
@@ -703,7 +704,7 @@ _FULL_DATE_END = re.compile(rf"\b{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d\.?$")
 # his candidacy at Plaza Guadalupe on January 12, 2019 in San Antonio, Texas."), in the present.
 _PLACE = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|of|de))*"
 _PLACE_DATE_END = re.compile(
-    rf"\bon\s+(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d"
+    rf"\bon\s+(?:{_DAY},?\s+)?{_MONTH}\s+\d{{1,2}},\s+(?:19|20)\d\d"
     rf"\s+in\s+(?:the\s+)?{_PLACE}(?:,\s+{_PLACE}){{0,2}}\.$")
 _NOT_PRESENT = re.compile(r"\b(?:was|were|had|did|will|would|said|told|[a-z]{3,}ed)\b")
 _PLACE_DATE_REACH = 110  # characters from the end that hold the date and the place
@@ -784,7 +785,7 @@ def is_picture_text(sentence: str) -> bool:
 
 # Rule 40: a sentence naming a weekday is a caption only by a verb that is no noun of news ("Royal gun salutes were
 # fired Monday", "The teachers rally stayed off ...") and no plan ("Trump departs later on Monday for Hanoi").
-_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+_WEEKDAY = re.compile(rf"\b{_DAY}\b")
 _NOUN_LIKE_VERBS = frozenset(("waves", "salutes", "touches", "holds up", "walks"))
 
 
@@ -859,7 +860,7 @@ _LABEL_OPENERS = frozenset(
     "yes no".split())
 _VERB_S = re.compile(r"\w+[^s's]s")
 _PAST = re.compile(r"\w{3,}ed")  # "tweeted", "disagreed": a clause, not a label ("Red flag", "Need")
-_DATE_LABEL = re.compile(rf"(?:{_MONTH}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b|.*\d")  # "May 20:", a timeline's
+_DATE_LABEL = re.compile(rf"(?:{_MONTH}|{_DAY})\b|.*\d")  # "May 20:", a timeline's
 # A clause's verb, by the words a finite verb most often is or holds (an auxiliary, a past in -ed): what tells a
 # sentence after a label from the label's answer ("The goal: Achieve their biggest House majority ...").
 _FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must|do|does|did|"
